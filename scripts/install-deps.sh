@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything connleak needs to build, test and benchmark on Debian 12.
+# Every dependency of the project goes through this script, so that a fresh
+# machine (and CI) gets exactly what a developer's machine has.
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --bench  also the comparison tools of bench/
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libunwind-dev libcjson-dev libdw-dev libelf-dev
+  libcmocka-dev libcurl4-openssl-dev libssl-dev
+  jq python3 curl golang-go
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(strace valgrind hyperfine)
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
