@@ -1,0 +1,23 @@
+/* binkind.h - tells whether LD_PRELOAD can observe a program at all.
+ *
+ * Go binaries make their socket system calls directly and fully static
+ * binaries never load libconnleak.so: connleak run must say so instead of
+ * printing a reassuring "no leaks". */
+#ifndef CONNLEAK_BINKIND_H
+#define CONNLEAK_BINKIND_H
+
+#include <stddef.h>
+
+enum bin_kind {
+    BIN_DYNAMIC, /* an ordinary dynamically linked ELF: observable */
+    BIN_STATIC,  /* ELF without PT_INTERP: LD_PRELOAD is ignored */
+    BIN_GO,      /* Go binary (.note.go.buildid / .go.buildinfo / runtime.buildVersion) */
+    BIN_UNKNOWN, /* not an ELF we can read (then connleak just runs it) */
+};
+
+/* Classifies the executable at `path` (already resolved through PATH). A
+ * script starting with "#!" is classified by its interpreter. Writes a short
+ * human reason into why (may be NULL). */
+enum bin_kind binkind_detect(const char *path, char *why, size_t why_len);
+
+#endif
