@@ -1,0 +1,65 @@
+/* config.c - the CONNLEAK_* environment variables, read once in the
+ * constructor (getenv is fine there; never inside a hook). */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct cl_config cl_cfg = {.dir = ".", .depth = 32, .flush_ms = 200};
+
+static long env_long(const char *name, long def, long lo, long hi)
+{
+    const char *s = getenv(name);
+    if (!s || !*s) return def;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end) return def;
+    if (v < lo) return lo;
+    if (v > hi) return hi;
+    return v;
+}
+
+static bool env_flag(const char *name)
+{
+    const char *s = getenv(name);
+    return s && (strcmp(s, "1") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "true") == 0);
+}
+
+void config_load(void)
+{
+    const char *dir = getenv("CONNLEAK_DIR");
+    if (dir && *dir && strlen(dir) < sizeof(cl_cfg.dir)) strcpy(cl_cfg.dir, dir);
+    cl_cfg.depth = (int)env_long("CONNLEAK_DEPTH", 32, 0, CL_MAX_DEPTH);
+    cl_cfg.flush_ms = (int)env_long("CONNLEAK_FLUSH_MS", 200, 10, 60000);
+    cl_cfg.close_stacks = env_flag("CONNLEAK_CLOSE_STACKS");
+    cl_cfg.follow_exec = env_flag("CONNLEAK_FOLLOW_EXEC");
+    cl_cfg.disabled = env_flag("CONNLEAK_DISABLE");
+}
+
+/* Removes libconnleak from LD_PRELOAD so that programs this process execs are
+ * not traced (unless CONNLEAK_FOLLOW_EXEC=1). Forked children keep tracing:
+ * they keep the library mapped. Other preloaded libraries stay. */
+void config_strip_preload(void)
+{
+    const char *cur = getenv("LD_PRELOAD");
+    if (!cur || !strstr(cur, "libconnleak")) return;
+    char out[4096];
+    size_t n = 0;
+    const char *p = cur;
+    while (*p) {
+        size_t len = strcspn(p, ": ");
+        if (len && !memmem(p, len, "libconnleak", 11) && n + len + 2 < sizeof(out)) {
+            if (n) out[n++] = ':';
+            memcpy(out + n, p, len);
+            n += len;
+        }
+        p += len;
+        if (*p) p++;
+    }
+    out[n] = 0;
+    if (n)
+        setenv("LD_PRELOAD", out, 1);
+    else
+        unsetenv("LD_PRELOAD");
+}

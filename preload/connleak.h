@@ -1,0 +1,294 @@
+/* connleak.h - the one internal header of libconnleak.so.
+ *
+ * The preload library is split by concern (libuv-style):
+ *   real.c      the real libc functions behind every hook (dlsym RTLD_NEXT)
+ *   config.c    CONNLEAK_* environment variables, read once
+ *   fmt.c       a tiny async-signal-safe JSON line formatter (no stdio/malloc)
+ *   fdtable.c   fd -> socket record table, record pool, socket lifecycle
+ *   stacks.c    call stack capture (libunwind) and the dedup table
+ *   modules.c   the module map (dl_iterate_phdr) written into the trace
+ *   trace.c     the trace file: safe creation, buffer, flush, recovery
+ *   events.c    one function per trace record type
+ *   hooks_*.c   the interposed functions themselves
+ *   lifecycle.c constructor, destructor, flusher thread, fork child
+ *
+ * Every hook may run in a signal handler of a multi-threaded program: no
+ * malloc, no stdio, errno preserved, and a per-thread guard so that a hook
+ * interrupted by a signal whose handler calls another hook passes through. */
+#ifndef CONNLEAK_H
+#define CONNLEAK_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#define CL_EXPORT   __attribute__((visibility("default")))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define CL_TRACE_VERSION 1
+#define CL_MAX_DEPTH     128
+
+/* ---- config.c ---- */
+struct cl_config {
+    char dir[4096];    /* CONNLEAK_DIR: where traces go (default ".") */
+    int depth;         /* CONNLEAK_DEPTH: frames per stack, 0 = no stacks */
+    int flush_ms;      /* CONNLEAK_FLUSH_MS: periodic flush interval */
+    bool close_stacks; /* CONNLEAK_CLOSE_STACKS=1: remember the stack of each close */
+    bool follow_exec;  /* CONNLEAK_FOLLOW_EXEC=1: keep LD_PRELOAD for exec'd programs */
+    bool disabled;     /* CONNLEAK_DISABLE=1: load but record nothing */
+};
+extern struct cl_config cl_cfg;
+void config_load(void);
+void config_strip_preload(void);
+
+/* ---- real.c ---- */
+struct msghdr;
+struct mmsghdr;
+struct cl_real {
+    int (*socket)(int, int, int);
+    int (*socketpair)(int, int, int, int[2]);
+    int (*connect)(int, const struct sockaddr *, socklen_t);
+    int (*accept)(int, struct sockaddr *, socklen_t *);
+    int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+    int (*listen)(int, int);
+    int (*shutdown)(int, int);
+    int (*close)(int);
+    int (*close_range)(unsigned int, unsigned int, int);
+    void (*closefrom)(int);
+    int (*dup)(int);
+    int (*dup2)(int, int);
+    int (*dup3)(int, int, int);
+    int (*fcntl)(int, int, ...);
+    int (*fcntl64)(int, int, ...);
+    int (*fclose)(FILE *);
+    pid_t (*fork)(void);
+    int (*pipe2)(int[2], int);
+    void (*_exit)(int) __attribute__((noreturn));
+    void (*_Exit)(int) __attribute__((noreturn));
+    ssize_t (*read)(int, void *, size_t);
+    ssize_t (*write)(int, const void *, size_t);
+    ssize_t (*recv)(int, void *, size_t, int);
+    ssize_t (*send)(int, const void *, size_t, int);
+    ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+    ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+    ssize_t (*recvmsg)(int, struct msghdr *, int);
+    ssize_t (*sendmsg)(int, const struct msghdr *, int);
+    int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
+    int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+    ssize_t (*readv)(int, const struct iovec *, int);
+    ssize_t (*writev)(int, const struct iovec *, int);
+    ssize_t (*read_chk)(int, void *, size_t, size_t);
+    ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
+    ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+};
+extern struct cl_real cl_real;
+extern _Atomic int cl_real_ready;
+void real_resolve(void);
+#define REAL(fn) (likely(cl_real_ready) ? (void)0 : real_resolve(), cl_real.fn)
+
+/* ---- state and the per-thread guard ---- */
+enum { CL_OFF = 0, CL_ON = 1 };
+extern _Atomic int cl_state;     /* CL_ON once the constructor has run */
+extern pid_t cl_pid;             /* pid of the process the tables belong to */
+extern __thread int cl_in_hook __attribute__((tls_model("initial-exec")));
+
+/* Enter a hook that records: false means "pass through untouched" (not
+ * initialised, disabled, or re-entered from a signal handler / from inside
+ * connleak on this thread). */
+static inline bool hook_enter(void)
+{
+    if (atomic_load_explicit(&cl_state, memory_order_acquire) != CL_ON || cl_in_hook) return false;
+    cl_in_hook = 1;
+    return true;
+}
+static inline void hook_leave(void)
+{
+    cl_in_hook = 0;
+}
+/* True in a vfork()ed child, which shares our memory with its parent: such a
+ * child must never touch the tables. */
+bool hook_in_vfork_child(void);
+
+uint64_t clock_now_ns(void);   /* CLOCK_MONOTONIC */
+uint64_t clock_since_start(void); /* ns since this process's trace start */
+extern uint64_t cl_start_ns;
+
+/* ---- a small spinlock usable where a mutex would not be ---- */
+typedef struct {
+    atomic_flag f;
+} cl_lock_t;
+#define CL_LOCK_INIT {ATOMIC_FLAG_INIT}
+void lock_take(cl_lock_t *l);
+static inline void lock_give(cl_lock_t *l)
+{
+    atomic_flag_clear_explicit(&l->f, memory_order_release);
+}
+
+/* ---- fmt.c: append-only line builder ---- */
+struct jb {
+    char *p;
+    size_t len, cap;
+    bool overflow;
+};
+void jb_init(struct jb *b, char *mem, size_t cap);
+void jb_raw(struct jb *b, const char *s);
+void jb_rawn(struct jb *b, const char *s, size_t n);
+void jb_u64(struct jb *b, uint64_t v);
+void jb_i64(struct jb *b, int64_t v);
+void jb_hex(struct jb *b, uint64_t v); /* "0x..." with quotes */
+void jb_str(struct jb *b, const char *s, size_t max); /* quoted, JSON-escaped */
+/* ,"key": prefix helpers */
+void jb_key(struct jb *b, const char *key);
+void jb_kv_u64(struct jb *b, const char *key, uint64_t v);
+void jb_kv_str(struct jb *b, const char *key, const char *s);
+
+/* ---- socket addresses, compact ---- */
+struct cl_addr {
+    uint16_t family; /* 0 = unknown */
+    uint16_t port;   /* host order */
+    uint32_t scope;
+    uint8_t a[24]; /* in/in6 address, or the start of a unix path */
+};
+void addr_from_sockaddr(struct cl_addr *dst, const struct sockaddr *sa, socklen_t len);
+void jb_addr(struct jb *b, const struct cl_addr *a); /* quoted string */
+const char *family_name(int fam, char *tmp);         /* "inet", "other:N" */
+const char *socktype_name(int type, char *tmp);
+
+/* ---- fdtable.c ---- */
+enum cl_role {
+    ROLE_SOCKET = 0,
+    ROLE_CLIENT,
+    ROLE_LISTENER,
+    ROLE_ACCEPTED,
+    ROLE_PAIR,
+    ROLE_RECEIVED,
+};
+#define REC_INHERITED 0x1u
+
+struct sock_rec {
+    uint64_t sid;
+    uint64_t ino;
+    uint64_t opened;           /* ts of open */
+    _Atomic uint64_t last_io;  /* ts of last successful I/O, 0 if none */
+    _Atomic uint64_t bytes_in; /* bytes the program read */
+    _Atomic uint64_t bytes_out;
+    uint32_t stk;            /* opening stack id */
+    _Atomic uint32_t refs;   /* fds that refer to this socket */
+    uint32_t next_free;      /* free list link (index + 1) */
+    uint32_t dump_mark;      /* dump generation, to list each socket once */
+    uint16_t family, type;
+    uint8_t role, flags, open_role, pad;
+    struct cl_addr peer, local;
+};
+
+struct fd_slot {
+    _Atomic uint32_t rec; /* record index + 1; 0 = not a tracked socket */
+    uint32_t prev_stk;    /* opening stack of the socket last closed here */
+    uint64_t prev_sid;    /* its sid; 0 = no socket closed here since */
+    uint32_t prev_close_stk;
+    uint32_t closed; /* 1: we saw this fd closed and nothing reopened it */
+};
+
+struct fd_stats {
+    _Atomic uint64_t opened, closed, lost, badclose, badclose_dropped;
+};
+
+extern struct fd_slot *cl_slots;
+extern struct sock_rec *cl_recs;
+extern unsigned int cl_nslots;
+extern _Atomic unsigned int cl_fd_high; /* highest fd + 1 ever tracked */
+extern struct fd_stats cl_stats;
+
+int fdtable_init(void);
+static inline struct sock_rec *fdtable_get(int fd)
+{
+    if ((unsigned int)fd >= cl_nslots) return NULL;
+    uint32_t r = atomic_load_explicit(&cl_slots[fd].rec, memory_order_acquire);
+    return r ? &cl_recs[r - 1] : NULL;
+}
+/* Tracks a new socket fd; closes (how "implicit") whatever the table still
+ * had at that number. Emits the open record. Returns NULL if untrackable. */
+struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
+                            const struct cl_addr *peer, uint64_t lsid);
+/* Drops fd from the table (before the real close). Returns true if it was a
+ * tracked socket. */
+bool track_close(int fd, const char *how);
+/* After a successful close of fd: remember, for double-close detection,
+ * whether it had been a tracked socket. */
+void track_closed_ok(int fd, bool was_tracked);
+/* newfd now refers to whatever oldfd refers to (dup family). */
+void track_dup(int oldfd, int newfd, const char *how);
+/* close() failed with EBADF. */
+void track_badclose(int fd);
+void track_mark_all_inherited(void);
+void fdtable_emit_inherited(void);
+/* Calls fn once per live socket with the fds that refer to it. */
+void fdtable_each_live(void (*fn)(struct sock_rec *, const int *fds, int nfds, void *), void *arg);
+void fdtable_verify_live(void);
+
+/* ---- stacks.c ---- */
+int stacks_init(void);
+uint32_t stack_capture(void); /* id of the caller's stack, emitted once; 0 if none */
+/* libunwind keeps a pipe of its own (memory validation). It is created
+ * through our pipe2 hook while this is set, moved to high fd numbers, and
+ * kept out of the program's reach like the trace fd. */
+extern __thread int cl_in_unwind __attribute__((tls_model("initial-exec")));
+extern int cl_unwind_fds[2];
+bool stacks_fd_reserved(int fd);
+void stacks_fd_taken(int fd); /* the program dup2'ed over one: stop unwinding */
+extern _Atomic uint32_t cl_trace_gen; /* bumped per trace file (fork child) */
+void stacks_after_fork_child(void);
+extern cl_lock_t cl_stack_lock;
+
+/* ---- modules.c ---- */
+void modules_init(void);
+void modules_emit_all_locked(void);
+void modules_refresh_locked(void); /* emit modules loaded since (dlopen) */
+bool modules_self_contains(uintptr_t pc);
+
+/* ---- trace.c ---- */
+extern cl_lock_t cl_trace_lock;
+extern int cl_trace_fd;
+int trace_create(bool forked);
+void trace_append_locked(const char *s, size_t n);
+void trace_line(struct jb *b); /* append b + '\n' under the lock */
+void trace_flush(void);
+void trace_flush_locked(void);
+bool trace_fd_is(int fd);
+int trace_fd_place_high(int fd); /* dup to a number near the top, close-on-exec */
+void trace_fd_moving(unsigned int first, unsigned int last); /* before a close_range/dup2 over it */
+void trace_after_fork_child(void);
+bool trace_is_open(void);
+bool trace_ensure_open(void); /* lazy open in a fork child */
+
+/* ---- events.c ---- */
+void ev_header(struct jb *b, bool forked);
+void ev_open(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited);
+void ev_conn(const struct sock_rec *r, int fd, int err, const struct sockaddr *sa, socklen_t len);
+void ev_listen(const struct sock_rec *r, int fd);
+void ev_dup(const struct sock_rec *r, int fd, int nfd, const char *how);
+void ev_shut(const struct sock_rec *r, int fd, int how);
+void ev_close(const struct sock_rec *r, int fd, const char *how, bool last);
+void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *prev);
+void ev_live(const struct sock_rec *r, const int *fds, int nfds);
+void ev_end(const char *why);
+void ev_note(const char *what, const char *detail);
+
+/* ---- lifecycle.c ---- */
+void lifecycle_finish(const char *why);
+void lifecycle_fork_prepare(void);
+void lifecycle_fork_parent(void);
+void lifecycle_fork_child(void);
+void flusher_start(void);
+
+/* ---- hooks_io.c ---- */
+void io_count(int fd, ssize_t n, bool in);
+
+#endif

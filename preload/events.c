@@ -1,0 +1,243 @@
+/* events.c - one function per trace record type (docs/trace-format.md).
+ *
+ * Each builds its line in a buffer on the caller's stack and hands it to the
+ * trace writer; nothing here allocates or takes a lock of its own. */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LINE_MAX_BYTES 1024
+
+static const char *role_name(int role)
+{
+    static const char *names[] = {"socket", "client", "listener", "accepted", "pair", "received"};
+    return role >= 0 && role <= ROLE_RECEIVED ? names[role] : "socket";
+}
+
+static void ev_begin(struct jb *b, char *mem, const char *type)
+{
+    jb_init(b, mem, LINE_MAX_BYTES - 1);
+    jb_raw(b, "{\"t\":\"");
+    jb_raw(b, type);
+    jb_raw(b, "\"");
+    jb_kv_u64(b, "ts", clock_since_start());
+}
+
+static void ev_finish(struct jb *b)
+{
+    jb_raw(b, "}");
+    trace_line(b);
+}
+
+static void kv_addr(struct jb *b, const char *key, const struct cl_addr *a)
+{
+    if (!a->family) return;
+    jb_key(b, key);
+    jb_addr(b, a);
+}
+
+static void kv_sock(struct jb *b, const struct sock_rec *r, int fd)
+{
+    jb_kv_u64(b, "sid", r->sid);
+    jb_kv_u64(b, "fd", (uint64_t)fd);
+}
+
+/* argv from /proc/self/cmdline, read with plain system calls. */
+static void kv_argv(struct jb *b)
+{
+    char cmd[4096];
+    ssize_t n = 0;
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = syscall(SYS_read, fd, cmd, sizeof(cmd) - 1);
+        syscall(SYS_close, fd);
+    }
+    jb_raw(b, ",\"argv\":[");
+    for (ssize_t i = 0; i < n;) {
+        size_t len = strnlen(cmd + i, (size_t)(n - i));
+        if (i) jb_raw(b, ",");
+        jb_str(b, cmd + i, len);
+        i += (ssize_t)len + 1;
+    }
+    jb_raw(b, "]");
+}
+
+void ev_header(struct jb *b, bool forked)
+{
+    char exe[4096];
+    struct timespec rt;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = 0;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    jb_raw(b, "{\"t\":\"hdr\",\"format\":\"connleak-trace\"");
+    jb_kv_u64(b, "version", CL_TRACE_VERSION);
+    jb_kv_str(b, "tool", "connleak " CONNLEAK_VERSION);
+    jb_kv_u64(b, "pid", (uint64_t)cl_pid);
+    jb_kv_u64(b, "ppid", (uint64_t)getppid());
+    jb_kv_str(b, "exe", exe);
+    kv_argv(b);
+    jb_kv_u64(b, "start_mono_ns", cl_start_ns);
+    jb_kv_u64(b, "start_unix_ns", (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec);
+    jb_kv_str(b, "clock", "monotonic");
+    jb_kv_u64(b, "depth", (uint64_t)cl_cfg.depth);
+    jb_kv_u64(b, "flush_ms", (uint64_t)cl_cfg.flush_ms);
+    jb_raw(b, forked ? ",\"forked\":true}\n" : ",\"forked\":false}\n");
+}
+
+void ev_open(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited)
+{
+    char mem[LINE_MAX_BYTES], t1[16], t2[16];
+    struct jb b;
+    ev_begin(&b, mem, "open");
+    kv_sock(&b, r, fd);
+    jb_kv_str(&b, "fam", family_name(r->family, t1));
+    jb_kv_str(&b, "type", socktype_name(r->type, t2));
+    jb_kv_str(&b, "role", role_name(inherited ? r->role : r->open_role));
+    jb_kv_u64(&b, "stk", r->stk);
+    jb_kv_u64(&b, "ino", r->ino);
+    kv_addr(&b, "peer", &r->peer);
+    kv_addr(&b, "local", &r->local);
+    if (lsid) jb_kv_u64(&b, "lsid", lsid);
+    if (inherited) jb_raw(&b, ",\"inherited\":true");
+    ev_finish(&b);
+}
+
+void ev_conn(const struct sock_rec *r, int fd, int err, const struct sockaddr *sa, socklen_t len)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    struct cl_addr peer;
+    addr_from_sockaddr(&peer, sa, len);
+    ev_begin(&b, mem, "conn");
+    kv_sock(&b, r, fd);
+    kv_addr(&b, "peer", &peer);
+    kv_addr(&b, "local", &r->local);
+    if (err == EINPROGRESS) {
+        jb_raw(&b, ",\"inprogress\":true");
+    } else if (err) {
+        const char *name = strerrorname_np(err);
+        jb_kv_str(&b, "err", name ? name : "error");
+    }
+    ev_finish(&b);
+}
+
+void ev_listen(const struct sock_rec *r, int fd)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "listen");
+    kv_sock(&b, r, fd);
+    kv_addr(&b, "local", &r->local);
+    ev_finish(&b);
+}
+
+void ev_dup(const struct sock_rec *r, int fd, int nfd, const char *how)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "dup");
+    kv_sock(&b, r, fd);
+    jb_kv_u64(&b, "nfd", (uint64_t)nfd);
+    jb_kv_str(&b, "how", how);
+    ev_finish(&b);
+}
+
+void ev_shut(const struct sock_rec *r, int fd, int how)
+{
+    static const char *names[] = {"rd", "wr", "rdwr"};
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "shut");
+    kv_sock(&b, r, fd);
+    jb_kv_str(&b, "how", how >= 0 && how <= 2 ? names[how] : "other");
+    ev_finish(&b);
+}
+
+void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "close");
+    kv_sock(&b, r, fd);
+    jb_kv_str(&b, "how", how);
+    if (last) {
+        jb_raw(&b, ",\"last\":true");
+        jb_kv_u64(&b, "in", atomic_load_explicit(&r->bytes_in, memory_order_relaxed));
+        jb_kv_u64(&b, "out", atomic_load_explicit(&r->bytes_out, memory_order_relaxed));
+    } else {
+        jb_raw(&b, ",\"last\":false");
+    }
+    ev_finish(&b);
+}
+
+void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *prev)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "badclose");
+    jb_kv_u64(&b, "fd", (uint64_t)fd);
+    jb_kv_str(&b, "kind", kind);
+    jb_kv_u64(&b, "stk", stk);
+    if (prev) {
+        jb_kv_u64(&b, "prev_sid", prev->prev_sid);
+        jb_kv_u64(&b, "prev_stk", prev->prev_stk);
+        if (prev->prev_close_stk) jb_kv_u64(&b, "prev_close_stk", prev->prev_close_stk);
+    }
+    ev_finish(&b);
+}
+
+void ev_live(const struct sock_rec *r, const int *fds, int nfds)
+{
+    char mem[LINE_MAX_BYTES], t1[16], t2[16];
+    struct jb b;
+    ev_begin(&b, mem, "live");
+    jb_kv_u64(&b, "sid", r->sid);
+    jb_raw(&b, ",\"fds\":[");
+    for (int i = 0; i < nfds; i++) {
+        if (i) jb_raw(&b, ",");
+        jb_u64(&b, (uint64_t)fds[i]);
+    }
+    jb_raw(&b, "]");
+    jb_kv_str(&b, "fam", family_name(r->family, t1));
+    jb_kv_str(&b, "type", socktype_name(r->type, t2));
+    jb_kv_str(&b, "role", role_name(r->role));
+    kv_addr(&b, "peer", &r->peer);
+    kv_addr(&b, "local", &r->local);
+    jb_kv_u64(&b, "stk", r->stk);
+    jb_kv_u64(&b, "opened", r->opened);
+    jb_kv_u64(&b, "last_io", atomic_load(&r->last_io));
+    jb_kv_u64(&b, "in", atomic_load(&r->bytes_in));
+    jb_kv_u64(&b, "out", atomic_load(&r->bytes_out));
+    jb_raw(&b, r->flags & REC_INHERITED ? ",\"inherited\":true" : ",\"inherited\":false");
+    ev_finish(&b);
+}
+
+void ev_end(const char *why)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    uint64_t opened = atomic_load(&cl_stats.opened), closed = atomic_load(&cl_stats.closed);
+    ev_begin(&b, mem, "end");
+    jb_kv_str(&b, "why", why);
+    jb_kv_u64(&b, "opened", opened);
+    jb_kv_u64(&b, "closed", closed);
+    jb_kv_u64(&b, "live", opened - closed);
+    jb_kv_u64(&b, "badclose_dropped", atomic_load(&cl_stats.badclose_dropped));
+    jb_kv_u64(&b, "lost", atomic_load(&cl_stats.lost));
+    ev_finish(&b);
+}
+
+void ev_note(const char *what, const char *detail)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "note");
+    jb_kv_str(&b, "what", what);
+    jb_kv_str(&b, "detail", detail);
+    ev_finish(&b);
+}

@@ -1,0 +1,267 @@
+/* fdtable.c - which fds are sockets, and the record of each socket.
+ *
+ * Two arrays mapped once at start-up (MAP_NORESERVE: pages are only touched
+ * as fds are used): a slot per fd number, and a pool of socket records. A
+ * slot points at a record; dup'ed fds point at the same record, which is
+ * freed when its last fd goes. Slots are updated with atomic exchanges and
+ * the pool's free list is a lock-free stack, so no hook ever waits here. */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#define FD_CAP_MAX (1u << 20)
+
+struct fd_slot *cl_slots;
+struct sock_rec *cl_recs;
+unsigned int cl_nslots;
+_Atomic unsigned int cl_fd_high;
+struct fd_stats cl_stats;
+
+static _Atomic uint64_t next_sid = 1;
+static _Atomic uint64_t free_head; /* tag << 32 | (index + 1) */
+static _Atomic uint32_t pool_used; /* records ever handed out (bump) */
+
+static void *map_noreserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int fdtable_init(void)
+{
+    struct rlimit rl;
+    unsigned int cap = 65536;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY ? FD_CAP_MAX : rl.rlim_max;
+        if (want > cap) cap = want > FD_CAP_MAX ? FD_CAP_MAX : (unsigned int)want;
+    }
+    cl_slots = map_noreserve((size_t)cap * sizeof(struct fd_slot));
+    cl_recs = map_noreserve((size_t)cap * sizeof(struct sock_rec));
+    if (!cl_slots || !cl_recs) return -1;
+    cl_nslots = cap;
+    return 0;
+}
+
+static struct sock_rec *rec_alloc(void)
+{
+    uint64_t head = atomic_load(&free_head);
+    while ((uint32_t)head) {
+        struct sock_rec *r = &cl_recs[(uint32_t)head - 1];
+        uint64_t next = ((head >> 32) + 1) << 32 | r->next_free;
+        if (atomic_compare_exchange_weak(&free_head, &head, next)) return r;
+    }
+    uint32_t i = atomic_fetch_add(&pool_used, 1);
+    if (i >= cl_nslots) {
+        atomic_fetch_sub(&pool_used, 1);
+        return NULL;
+    }
+    return &cl_recs[i];
+}
+
+static void rec_free(struct sock_rec *r)
+{
+    uint32_t idx = (uint32_t)(r - cl_recs) + 1;
+    uint64_t head = atomic_load(&free_head);
+    do {
+        r->next_free = (uint32_t)head;
+    } while (!atomic_compare_exchange_weak(&free_head, &head, ((head >> 32) + 1) << 32 | idx));
+}
+
+static uint32_t rec_index(const struct sock_rec *r)
+{
+    return (uint32_t)(r - cl_recs) + 1;
+}
+
+static void fd_high_bump(int fd)
+{
+    unsigned int want = (unsigned int)fd + 1, cur = atomic_load(&cl_fd_high);
+    while (cur < want && !atomic_compare_exchange_weak(&cl_fd_high, &cur, want)) {
+    }
+}
+
+/* Puts rec into slot fd; whatever was there was closed behind our back. */
+static void slot_install(int fd, struct sock_rec *r, const char *how_old)
+{
+    struct fd_slot *s = &cl_slots[fd];
+    uint32_t old = atomic_exchange(&s->rec, rec_index(r));
+    s->closed = 0;
+    s->prev_sid = 0;
+    fd_high_bump(fd);
+    if (old) {
+        struct sock_rec *o = &cl_recs[old - 1];
+        bool last = atomic_fetch_sub(&o->refs, 1) == 1;
+        ev_close(o, fd, how_old, last);
+        if (last) {
+            atomic_fetch_add(&cl_stats.closed, 1);
+            rec_free(o);
+        }
+    }
+}
+
+struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
+                            const struct cl_addr *peer, uint64_t lsid)
+{
+    if ((unsigned int)fd >= cl_nslots) {
+        atomic_fetch_add(&cl_stats.lost, 1);
+        return NULL;
+    }
+    struct sock_rec *r = rec_alloc();
+    if (!r) {
+        atomic_fetch_add(&cl_stats.lost, 1);
+        return NULL;
+    }
+    struct stat st;
+    memset(r, 0, sizeof(*r));
+    r->sid = atomic_fetch_add(&next_sid, 1);
+    r->ino = fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+    r->opened = clock_since_start();
+    r->stk = stk;
+    r->refs = 1;
+    r->family = (uint16_t)fam;
+    r->type = (uint16_t)(type & 0xf);
+    r->role = r->open_role = (uint8_t)role;
+    if (peer) r->peer = *peer;
+    atomic_fetch_add(&cl_stats.opened, 1);
+    ev_open(r, fd, lsid, false);
+    slot_install(fd, r, "implicit");
+    return r;
+}
+
+bool track_close(int fd, const char *how)
+{
+    if ((unsigned int)fd >= cl_nslots) return false;
+    struct fd_slot *s = &cl_slots[fd];
+    uint32_t cur = atomic_load(&s->rec);
+    if (!cur) return false;
+    /* A fork child that only drops what it inherited (and then execs) should
+     * leave no trace file behind: such closes are not recorded. */
+    bool quiet = !trace_is_open() && (cl_recs[cur - 1].flags & REC_INHERITED);
+    if (!quiet) trace_ensure_open(); /* its inherited sockets come first */
+    uint32_t old = atomic_exchange(&s->rec, 0);
+    if (!old) return false;
+    struct sock_rec *r = &cl_recs[old - 1];
+    s->prev_sid = r->sid;
+    s->prev_stk = r->stk;
+    s->prev_close_stk = cl_cfg.close_stacks && !quiet ? stack_capture() : 0;
+    bool last = atomic_fetch_sub(&r->refs, 1) == 1;
+    if (!quiet) ev_close(r, fd, how, last);
+    if (last) {
+        atomic_fetch_add(&cl_stats.closed, 1);
+        rec_free(r);
+    }
+    return true;
+}
+
+void track_closed_ok(int fd, bool was_tracked)
+{
+    if ((unsigned int)fd >= cl_nslots) return;
+    struct fd_slot *s = &cl_slots[fd];
+    s->closed = was_tracked ? 1 : 0;
+    if (!was_tracked) s->prev_sid = 0;
+}
+
+void track_dup(int oldfd, int newfd, const char *how)
+{
+    if ((unsigned int)newfd >= cl_nslots) return;
+    struct sock_rec *r = fdtable_get(oldfd);
+    bool explicit_target = how[0] == 'd' && how[3] != 0; /* dup2, dup3 */
+    if (!r) { /* newfd now holds a non-socket: what the table had there is gone */
+        if (track_close(newfd, explicit_target ? "dup2" : "implicit")) cl_slots[newfd].closed = 0;
+        return;
+    }
+    if (fdtable_get(newfd) == r) return;
+    atomic_fetch_add(&r->refs, 1);
+    ev_dup(r, oldfd, newfd, how);
+    slot_install(newfd, r, explicit_target ? "dup2" : "implicit");
+}
+
+void track_badclose(int fd)
+{
+    uint64_t n = atomic_fetch_add(&cl_stats.badclose, 1);
+    if (n >= 1000) {
+        if (atomic_fetch_add(&cl_stats.badclose_dropped, 1) == 0)
+            ev_note("badclose-capped", "more than 1000 closes of bad fds: only counted from now on");
+        return;
+    }
+    struct fd_slot none = {0};
+    const struct fd_slot *s = (unsigned int)fd < cl_nslots ? &cl_slots[fd] : &none;
+    bool dbl = s->closed && s->prev_sid;
+    ev_badclose(fd, dbl ? "double" : "foreign", stack_capture(), dbl ? s : NULL);
+}
+
+/* In a fork child: everything in the table came from the parent. */
+void track_mark_all_inherited(void)
+{
+    unsigned int hi = atomic_load(&cl_fd_high);
+    uint64_t n = 0;
+    for (unsigned int fd = 0; fd < hi; fd++) {
+        struct sock_rec *r = fdtable_get((int)fd);
+        if (r && !(r->flags & REC_INHERITED)) {
+            r->flags |= REC_INHERITED;
+            r->dump_mark = 0;
+        }
+        cl_slots[fd].closed = 0;
+    }
+    for (unsigned int fd = 0; fd < hi; fd++) {
+        struct sock_rec *r = fdtable_get((int)fd);
+        if (r && r->dump_mark == 0) {
+            r->dump_mark = 1;
+            n++;
+        }
+    }
+    atomic_store(&cl_stats.opened, n);
+    atomic_store(&cl_stats.closed, 0);
+    atomic_store(&cl_stats.lost, 0);
+    atomic_store(&cl_stats.badclose, 0);
+    atomic_store(&cl_stats.badclose_dropped, 0);
+}
+
+static void emit_inherited_one(struct sock_rec *r, const int *fds, int nfds, void *arg)
+{
+    (void)arg;
+    ev_open(r, fds[0], 0, true);
+    for (int i = 1; i < nfds; i++) ev_dup(r, fds[0], fds[i], "dup");
+}
+
+/* First lines of a fork child's trace: the sockets it started with. */
+void fdtable_emit_inherited(void)
+{
+    fdtable_each_live(emit_inherited_one, NULL);
+}
+
+void fdtable_each_live(void (*fn)(struct sock_rec *, const int *, int, void *), void *arg)
+{
+    static uint32_t mark = 1;
+    unsigned int hi = atomic_load(&cl_fd_high);
+    mark++;
+    for (unsigned int fd = 0; fd < hi; fd++) {
+        struct sock_rec *r = fdtable_get((int)fd);
+        if (!r || r->dump_mark == mark) continue;
+        r->dump_mark = mark;
+        int fds[16], n = 0;
+        fds[n++] = (int)fd;
+        for (unsigned int j = fd + 1; j < hi && n < 16 && atomic_load(&r->refs) > (uint32_t)n; j++)
+            if (fdtable_get((int)j) == r) fds[n++] = (int)j;
+        fn(r, fds, n, arg);
+    }
+}
+
+/* At exit: an fd the table still lists may have been closed by a path we
+ * cannot see (syscall(SYS_close), a libc-internal close) and its number
+ * reused for a file. Such entries are closed "unseen" rather than reported. */
+void fdtable_verify_live(void)
+{
+    unsigned int hi = atomic_load(&cl_fd_high);
+    for (unsigned int fd = 0; fd < hi; fd++) {
+        struct sock_rec *r = fdtable_get((int)fd);
+        struct stat st;
+        if (!r) continue;
+        if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode) || (r->ino && st.st_ino != r->ino))
+            track_close((int)fd, "unseen");
+    }
+}

@@ -1,0 +1,113 @@
+/* hooks_close.c - where socket fds go away: close, close_range, closefrom,
+ * fclose (an fdopen()ed socket closed through stdio).
+ *
+ * The fd is forgotten *before* the real close: once the kernel frees the
+ * number another thread may get it at once, and its new socket must not be
+ * mistaken for this one. A close that fails with EBADF is a double close
+ * (we saw this number closed and nothing reopened it) or a foreign one. */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <linux/close_range.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static bool may_record(void)
+{
+    if (!hook_enter()) return false;
+    if (hook_in_vfork_child()) {
+        hook_leave();
+        return false;
+    }
+    return true;
+}
+
+CL_EXPORT int close(int fd)
+{
+    if (!may_record()) return REAL(close)(fd);
+    if (stacks_fd_reserved(fd)) { /* libunwind's: the program never had it */
+        hook_leave();
+        errno = EBADF;
+        return -1;
+    }
+    if (trace_fd_is(fd)) trace_fd_moving((unsigned int)fd, (unsigned int)fd);
+    bool tracked = track_close(fd, "close");
+    int ret = REAL(close)(fd);
+    int saved = errno;
+    if (ret == 0 || saved != EBADF)
+        track_closed_ok(fd, tracked); /* Linux frees the fd even on EINTR/EIO */
+    else if (!tracked)
+        track_badclose(fd);
+    hook_leave();
+    errno = saved;
+    return ret;
+}
+
+/* Forgets every tracked fd in [first, last] that the program is closing. */
+static void range_forget(unsigned int first, unsigned int last, const char *how)
+{
+    unsigned int hi = atomic_load(&cl_fd_high);
+    trace_fd_moving(first, last);
+    for (unsigned int fd = first; fd < hi && fd <= last; fd++)
+        if (track_close((int)fd, how)) track_closed_ok((int)fd, true);
+}
+
+static int close_range_real(unsigned int first, unsigned int last, int flags)
+{
+    return REAL(close_range) ? REAL(close_range)(first, last, flags)
+                             : (int)syscall(SYS_close_range, first, last, flags);
+}
+
+/* close_range over [first, last] that leaves libunwind's pipe fds open. */
+static int close_range_sparing(unsigned int first, unsigned int last, int flags)
+{
+    int a = cl_unwind_fds[0], b = cl_unwind_fds[1], ret = 0;
+    unsigned int keep[2] = {(unsigned int)(a < b ? a : b), (unsigned int)(a < b ? b : a)};
+    if (a < 0 || b < 0) return close_range_real(first, last, flags);
+    for (int i = 0; i < 2 && first <= last; i++) {
+        if (keep[i] < first || keep[i] > last) continue;
+        if (keep[i] > first && close_range_real(first, keep[i] - 1, flags) != 0) ret = -1;
+        first = keep[i] + 1;
+        if (first == 0) return ret; /* wrapped past ~0u */
+    }
+    if (first <= last && close_range_real(first, last, flags) != 0) ret = -1;
+    return ret;
+}
+
+CL_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+    bool rec = may_record();
+    if (rec && !(flags & CLOSE_RANGE_CLOEXEC)) range_forget(first, last, "close_range");
+    int ret = rec ? close_range_sparing(first, last, flags) : close_range_real(first, last, flags);
+    int saved = errno;
+    if (rec) hook_leave();
+    errno = saved;
+    return ret;
+}
+
+CL_EXPORT void closefrom(int lowfd)
+{
+    bool rec = may_record();
+    if (rec && lowfd >= 0) {
+        range_forget((unsigned int)lowfd, ~0u, "closefrom");
+        close_range_sparing((unsigned int)lowfd, ~0u, 0);
+    } else if (REAL(closefrom)) {
+        REAL(closefrom)(lowfd);
+    } else {
+        syscall(SYS_close_range, (unsigned int)lowfd, ~0u, 0);
+    }
+    if (rec) hook_leave();
+}
+
+CL_EXPORT int fclose(FILE *fp)
+{
+    if (!fp || !may_record()) return REAL(fclose)(fp);
+    int fd = fileno_unlocked(fp);
+    bool tracked = fd >= 0 && track_close(fd, "fclose");
+    int ret = REAL(fclose)(fp);
+    int saved = errno;
+    if (tracked) track_closed_ok(fd, true);
+    hook_leave();
+    errno = saved;
+    return ret;
+}

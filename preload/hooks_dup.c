@@ -1,0 +1,93 @@
+/* hooks_dup.c - another fd for the same socket: dup, dup2, dup3 and
+ * fcntl(F_DUPFD / F_DUPFD_CLOEXEC). A socket shared by several fds is closed
+ * only when the last of them goes. dup2/dup3 onto a tracked number closes
+ * what was there; onto connleak's trace fd, the trace moves away first. */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+
+static bool may_record(void)
+{
+    if (!hook_enter()) return false;
+    if (hook_in_vfork_child()) {
+        hook_leave();
+        return false;
+    }
+    return true;
+}
+
+static int dup_done(int ret, int oldfd, const char *how)
+{
+    int saved = errno;
+    if (ret >= 0) track_dup(oldfd, ret, how);
+    hook_leave();
+    errno = saved;
+    return ret;
+}
+
+CL_EXPORT int dup(int oldfd)
+{
+    if (!may_record()) return REAL(dup)(oldfd);
+    return dup_done(REAL(dup)(oldfd), oldfd, "dup");
+}
+
+CL_EXPORT int dup2(int oldfd, int newfd)
+{
+    if (oldfd == newfd || !may_record()) return REAL(dup2)(oldfd, newfd);
+    if (trace_fd_is(newfd)) trace_fd_moving((unsigned int)newfd, (unsigned int)newfd);
+    stacks_fd_taken(newfd);
+    return dup_done(REAL(dup2)(oldfd, newfd), oldfd, "dup2");
+}
+
+CL_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+    if (!may_record()) return REAL(dup3)(oldfd, newfd, flags);
+    if (trace_fd_is(newfd) && oldfd != newfd)
+        trace_fd_moving((unsigned int)newfd, (unsigned int)newfd);
+    stacks_fd_taken(newfd);
+    return dup_done(REAL(dup3)(oldfd, newfd, flags), oldfd, "dup3");
+}
+
+/* fcntl's third argument is an int or a pointer; passing it on as a pointer
+ * is what every interposer does on x86_64 (same register). */
+static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
+{
+    if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !may_record()) return real(fd, cmd, arg);
+    return dup_done(real(fd, cmd, arg), fd, "fcntl");
+}
+
+CL_EXPORT int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return fcntl_common(REAL(fcntl), fd, cmd, arg);
+}
+
+CL_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return fcntl_common(REAL(fcntl64), fd, cmd, arg);
+}
+
+/* pipe2 is hooked for one caller only: libunwind, creating its memory
+ * validation pipe while connleak unwinds. Its fds are moved up next to the
+ * trace fd so that the program's own fd numbers stay what they would be
+ * without connleak. Every other pipe2 passes straight through. */
+CL_EXPORT int pipe2(int fds[2], int flags)
+{
+    int ret = REAL(pipe2)(fds, flags);
+    if (ret != 0 || !cl_in_unwind) return ret;
+    for (int i = 0; i < 2; i++) {
+        int high = trace_fd_place_high(fds[i]);
+        cl_unwind_fds[i] = high;
+        fds[i] = high;
+    }
+    return ret;
+}

@@ -1,0 +1,160 @@
+/* hooks_io.c - the read/write family: counters only.
+ *
+ * This is the hot path of every program: a read on a file that is not a
+ * tracked socket costs one bounds check and one load. For a tracked socket
+ * it adds the bytes and stamps the time of last I/O with relaxed atomics; no
+ * lock, no guard, no errno change (only done when the call succeeded). The
+ * HTTP tracker will hang off io_count. recvmsg also adopts fds received over
+ * SCM_RIGHTS. */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <sys/socket.h>
+
+void io_count(int fd, ssize_t n, bool in)
+{
+    struct sock_rec *r = fdtable_get(fd);
+    if (!r) return;
+    atomic_fetch_add_explicit(in ? &r->bytes_in : &r->bytes_out, (uint64_t)n, memory_order_relaxed);
+    atomic_store_explicit(&r->last_io, clock_since_start(), memory_order_relaxed);
+}
+
+#define COUNT(ret, fd, in)                                                                         \
+    do {                                                                                           \
+        if ((ret) > 0) io_count((fd), (ret), (in));                                                \
+    } while (0)
+
+CL_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+    ssize_t r = REAL(read)(fd, buf, n);
+    COUNT(r, fd, true);
+    return r;
+}
+
+CL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+    ssize_t r = REAL(read_chk)(fd, buf, n, buflen);
+    COUNT(r, fd, true);
+    return r;
+}
+
+CL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+    ssize_t r = REAL(write)(fd, buf, n);
+    COUNT(r, fd, false);
+    return r;
+}
+
+CL_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+    ssize_t r = REAL(recv)(fd, buf, n, flags);
+    if (!(flags & MSG_PEEK)) COUNT(r, fd, true);
+    return r;
+}
+
+CL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+    ssize_t r = REAL(recv_chk)(fd, buf, n, buflen, flags);
+    if (!(flags & MSG_PEEK)) COUNT(r, fd, true);
+    return r;
+}
+
+CL_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+    ssize_t r = REAL(send)(fd, buf, n, flags);
+    COUNT(r, fd, false);
+    return r;
+}
+
+CL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+                           socklen_t *len)
+{
+    ssize_t r = REAL(recvfrom)(fd, buf, n, flags, addr, len);
+    if (!(flags & MSG_PEEK)) COUNT(r, fd, true);
+    return r;
+}
+
+CL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                                 struct sockaddr *addr, socklen_t *len)
+{
+    ssize_t r = REAL(recvfrom_chk)(fd, buf, n, buflen, flags, addr, len);
+    if (!(flags & MSG_PEEK)) COUNT(r, fd, true);
+    return r;
+}
+
+CL_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+                         const struct sockaddr *addr, socklen_t len)
+{
+    ssize_t r = REAL(sendto)(fd, buf, n, flags, addr, len);
+    COUNT(r, fd, false);
+    return r;
+}
+
+/* fds that arrived over SCM_RIGHTS become tracked sockets of their own. */
+static void rights_adopt(struct msghdr *msg)
+{
+    if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr) || !hook_enter()) return;
+    int saved = errno;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int *fds = (int *)CMSG_DATA(c);
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int dom = 0, type = 0;
+            socklen_t l1 = sizeof(dom), l2 = sizeof(type);
+            if (getsockopt(fds[i], SOL_SOCKET, SO_DOMAIN, &dom, &l1) != 0) continue;
+            getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &l2);
+            track_open(fds[i], dom, type, ROLE_RECEIVED, stack_capture(), NULL, 0);
+        }
+    }
+    hook_leave();
+    errno = saved;
+}
+
+CL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    ssize_t r = REAL(recvmsg)(fd, msg, flags);
+    if (r >= 0 && !(flags & MSG_PEEK)) {
+        COUNT(r, fd, true);
+        if (msg->msg_controllen) rights_adopt(msg);
+    }
+    return r;
+}
+
+CL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    ssize_t r = REAL(sendmsg)(fd, msg, flags);
+    COUNT(r, fd, false);
+    return r;
+}
+
+CL_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *t)
+{
+    int r = REAL(recvmmsg)(fd, v, n, flags, t);
+    for (int i = 0; i < r && !(flags & MSG_PEEK); i++) {
+        COUNT((ssize_t)v[i].msg_len, fd, true);
+        if (v[i].msg_hdr.msg_controllen) rights_adopt(&v[i].msg_hdr);
+    }
+    return r;
+}
+
+CL_EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+    int r = REAL(sendmmsg)(fd, v, n, flags);
+    for (int i = 0; i < r; i++) COUNT((ssize_t)v[i].msg_len, fd, false);
+    return r;
+}
+
+CL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
+{
+    ssize_t r = REAL(readv)(fd, iov, n);
+    COUNT(r, fd, true);
+    return r;
+}
+
+CL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+    ssize_t r = REAL(writev)(fd, iov, n);
+    COUNT(r, fd, false);
+    return r;
+}

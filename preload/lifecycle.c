@@ -1,0 +1,122 @@
+/* lifecycle.c - periodic flush, fork, and the exit record.
+ *
+ * A helper thread with every signal blocked flushes the trace every
+ * CONNLEAK_FLUSH_MS, so that a SIGKILLed program still leaves a readable
+ * trace. fork() takes the locks around the real call and gives the child a
+ * fresh start. At exit (destructor, or _exit) the live set and the end record
+ * are written, once. (init.c is where it all starts.) */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+_Atomic int cl_state;
+pid_t cl_pid;
+__thread int cl_in_hook __attribute__((tls_model("initial-exec")));
+uint64_t cl_start_ns;
+static _Atomic int finished;
+
+uint64_t clock_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t clock_since_start(void)
+{
+    return clock_now_ns() - cl_start_ns;
+}
+
+void lock_take(cl_lock_t *l)
+{
+    for (unsigned spins = 0; atomic_flag_test_and_set_explicit(&l->f, memory_order_acquire);) {
+        if (++spins < 64)
+            __builtin_ia32_pause();
+        else
+            sched_yield(); /* the holder may be preempted */
+    }
+}
+
+bool hook_in_vfork_child(void)
+{
+    return (pid_t)syscall(SYS_getpid) != cl_pid;
+}
+
+static void *flusher_main(void *arg)
+{
+    (void)arg;
+    cl_in_hook = 1; /* this thread is connleak's: nothing it does is recorded */
+    struct timespec ts = {cl_cfg.flush_ms / 1000, (long)(cl_cfg.flush_ms % 1000) * 1000000L};
+    while (!atomic_load(&finished)) {
+        nanosleep(&ts, NULL);
+        trace_flush();
+    }
+    return NULL;
+}
+
+void flusher_start(void)
+{
+    sigset_t all, old;
+    pthread_attr_t attr;
+    pthread_t tid;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits "all blocked" */
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_create(&tid, &attr, flusher_main, NULL);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void live_emit(struct sock_rec *r, const int *fds, int nfds, void *arg)
+{
+    (void)arg;
+    ev_live(r, fds, nfds);
+}
+
+/* Writes the live set and the end record, once per process. */
+void lifecycle_finish(const char *why)
+{
+    if (atomic_load(&cl_state) != CL_ON || !trace_is_open()) return;
+    if (atomic_exchange(&finished, 1)) return;
+    int saved = errno;
+    fdtable_verify_live();
+    fdtable_each_live(live_emit, NULL);
+    ev_end(why);
+    trace_flush();
+    atomic_store(&cl_state, CL_OFF); /* nothing may follow the end record */
+    errno = saved;
+}
+
+void lifecycle_fork_prepare(void)
+{
+    lock_take(&cl_stack_lock);
+    lock_take(&cl_trace_lock);
+    trace_flush_locked(); /* the child must not write the parent's lines */
+}
+
+void lifecycle_fork_parent(void)
+{
+    lock_give(&cl_trace_lock);
+    lock_give(&cl_stack_lock);
+}
+
+void lifecycle_fork_child(void)
+{
+    cl_pid = (pid_t)syscall(SYS_getpid);
+    cl_start_ns = clock_now_ns();
+    atomic_store(&finished, 0);
+    trace_after_fork_child(); /* releases the trace lock, forgets the parent's file */
+    stacks_after_fork_child(); /* releases the stack lock, stacks re-emitted on use */
+    track_mark_all_inherited();
+}
+

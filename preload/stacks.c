@@ -1,0 +1,192 @@
+/* stacks.c - the call stack that opened each socket, captured cheaply and
+ * written once.
+ *
+ * libunwind is dlopen()ed RTLD_LOCAL rather than linked: libunwind.so.8
+ * exports _Unwind_* and a weak backtrace(), which would otherwise replace
+ * the program's own (C++ exceptions would start going through it). Stacks
+ * are deduplicated in an insert-only open-addressing table: lookups are
+ * lock-free, inserts take a spinlock. A stack is emitted into the trace, under
+ * the trace lock, the first time it is used in the current trace file, so
+ * every `stk` line precedes the first event naming it. */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <dlfcn.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define STK_CAP   (1u << 16) /* distinct stacks */
+#define ARENA_CAP (1u << 22) /* program counters, all stacks together */
+#define SKIP_MAX  8          /* our own frames at the top, at most */
+
+struct stk_entry {
+    _Atomic uint64_t hash; /* 0 = empty; published last */
+    uint32_t off;          /* into the arena */
+    uint16_t depth;
+    _Atomic uint32_t emitted_gen;
+};
+
+static int (*unw_bt)(void **, int);
+static struct stk_entry *table;
+static uintptr_t *arena;
+static _Atomic uint32_t arena_used;
+static _Atomic uint32_t nstacks;
+static _Atomic int full_noted;
+cl_lock_t cl_stack_lock = CL_LOCK_INIT;
+__thread int cl_in_unwind __attribute__((tls_model("initial-exec")));
+int cl_unwind_fds[2] = {-1, -1};
+
+static int unwind(void **pcs, int n)
+{
+    cl_in_unwind = 1;
+    n = unw_bt(pcs, n);
+    cl_in_unwind = 0;
+    return n;
+}
+
+bool stacks_fd_reserved(int fd)
+{
+    return fd >= 0 && (fd == cl_unwind_fds[0] || fd == cl_unwind_fds[1]);
+}
+
+void stacks_fd_taken(int fd)
+{
+    if (!stacks_fd_reserved(fd)) return;
+    unw_bt = NULL; /* libunwind would read and write the program's fd now */
+    cl_unwind_fds[0] = cl_unwind_fds[1] = -1;
+    ev_note("no-stacks", "the program replaced libunwind's pipe fd: stacks are off from now on");
+}
+_Atomic uint32_t cl_trace_gen = 1;
+
+int stacks_init(void)
+{
+    if (cl_cfg.depth == 0) return 0;
+    void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (!h) return -1;
+    unw_bt = (int (*)(void **, int))dlsym(h, "unw_backtrace");
+    int (*policy)(void *, int) = (int (*)(void *, int))dlsym(h, "_ULx86_64_set_caching_policy");
+    void **as = (void **)dlsym(h, "_ULx86_64_local_addr_space");
+    cl_in_unwind = 1; /* libunwind creates its pipe during its first call */
+    if (policy && as) policy(*as, 2 /* UNW_CACHE_PER_THREAD: no global lock */);
+    cl_in_unwind = 0;
+    size_t tbytes = STK_CAP * sizeof(struct stk_entry), abytes = ARENA_CAP * sizeof(uintptr_t);
+    table = mmap(NULL, tbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+    arena = mmap(NULL, abytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+    if (!unw_bt || table == MAP_FAILED || arena == MAP_FAILED) {
+        unw_bt = NULL;
+        return -1;
+    }
+    void *warm[4];
+    unwind(warm, 4); /* libunwind initialises lazily: do it here, not in a hook */
+    return 0;
+}
+
+static uint64_t pcs_hash(uintptr_t *pcs, int n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < n; i++) {
+        h ^= pcs[i];
+        h *= 1099511628211ull;
+        h ^= h >> 29;
+    }
+    return h | 1;
+}
+
+static bool entry_matches(struct stk_entry *e, uint64_t h, uintptr_t *pcs, int n)
+{
+    return atomic_load_explicit(&e->hash, memory_order_acquire) == h && e->depth == n &&
+           memcmp(arena + e->off, pcs, (size_t)n * sizeof(uintptr_t)) == 0;
+}
+
+static void stack_emit_locked(uint32_t id, uintptr_t *pcs, int n)
+{
+    char mem[CL_MAX_DEPTH * 22 + 64];
+    struct jb b;
+    modules_refresh_locked(); /* a new stack may run through a new dlopen'ed module */
+    jb_init(&b, mem, sizeof(mem) - 1);
+    jb_raw(&b, "{\"t\":\"stk\"");
+    jb_kv_u64(&b, "id", id);
+    jb_raw(&b, ",\"pc\":[");
+    for (int i = 0; i < n; i++) {
+        if (i) jb_rawn(&b, ",", 1);
+        jb_hex(&b, pcs[i]);
+    }
+    jb_raw(&b, "]}\n");
+    trace_append_locked(b.p, b.len);
+}
+
+/* Inserts under the lock; re-probes first since another thread may have won. */
+static struct stk_entry *stack_insert(uint64_t h, uintptr_t *pcs, int n)
+{
+    lock_take(&cl_stack_lock);
+    struct stk_entry *e = NULL;
+    for (uint32_t i = (uint32_t)h & (STK_CAP - 1);; i = (i + 1) & (STK_CAP - 1)) {
+        e = &table[i];
+        if (entry_matches(e, h, pcs, n)) break;
+        if (atomic_load(&e->hash) != 0) continue;
+        uint32_t off = atomic_load(&arena_used);
+        if (atomic_load(&nstacks) >= STK_CAP * 3 / 4 || off + (uint32_t)n > ARENA_CAP) {
+            e = NULL;
+            break;
+        }
+        memcpy(arena + off, pcs, (size_t)n * sizeof(uintptr_t));
+        atomic_store(&arena_used, off + (uint32_t)n);
+        e->off = off;
+        e->depth = (uint16_t)n;
+        atomic_store(&e->emitted_gen, 0);
+        atomic_fetch_add(&nstacks, 1);
+        atomic_store_explicit(&e->hash, h, memory_order_release);
+        break;
+    }
+    lock_give(&cl_stack_lock);
+    if (!e && !atomic_exchange(&full_noted, 1))
+        ev_note("stack-table-full", "too many distinct stacks: new ones are recorded as stack 0");
+    return e;
+}
+
+static struct stk_entry *stack_find(uintptr_t *pcs, int n)
+{
+    uint64_t h = pcs_hash(pcs, n);
+    for (uint32_t i = (uint32_t)h & (STK_CAP - 1);; i = (i + 1) & (STK_CAP - 1)) {
+        struct stk_entry *e = &table[i];
+        uint64_t eh = atomic_load_explicit(&e->hash, memory_order_acquire);
+        if (eh == 0) return stack_insert(h, pcs, n);
+        if (entry_matches(e, h, pcs, n)) return e;
+    }
+}
+
+uint32_t stack_capture(void)
+{
+    if (!unw_bt) return 0;
+    void *raw[CL_MAX_DEPTH + SKIP_MAX];
+    int n = unwind(raw, cl_cfg.depth + SKIP_MAX);
+    int skip = 0;
+    while (skip < n && skip < SKIP_MAX && modules_self_contains((uintptr_t)raw[skip])) skip++;
+    n -= skip;
+    if (n > cl_cfg.depth) n = cl_cfg.depth;
+    if (n <= 0) return 0;
+    uintptr_t *pcs = (uintptr_t *)(raw + skip);
+    struct stk_entry *e = stack_find(pcs, n);
+    if (!e) return 0;
+    uint32_t id = (uint32_t)(e - table) + 1;
+    uint32_t gen = atomic_load(&cl_trace_gen);
+    if (atomic_load(&e->emitted_gen) != gen && trace_ensure_open()) {
+        lock_take(&cl_trace_lock);
+        if (atomic_load(&e->emitted_gen) != gen && trace_is_open()) {
+            stack_emit_locked(id, arena + e->off, e->depth);
+            atomic_store(&e->emitted_gen, gen);
+        }
+        lock_give(&cl_trace_lock);
+    }
+    return id;
+}
+
+/* The child of a fork starts a new trace file: every stack must be written
+ * again before use there. */
+void stacks_after_fork_child(void)
+{
+    atomic_fetch_add(&cl_trace_gen, 1);
+    atomic_flag_clear(&cl_stack_lock.f);
+}

@@ -1,0 +1,238 @@
+/* trace.c - the trace file: created safely, written through our own buffer,
+ * flushed periodically, and recovered if the program takes its fd.
+ *
+ * All appends go through one spinlock so that lines never interleave and
+ * appear in the order things happened. The fd lives high (just under
+ * min(RLIMIT_NOFILE, 1024)) and close-on-exec, out of the program's way. If
+ * the program closes it (a daemon's close-all loop, close_range, dup2 over
+ * it), the next flush reopens the file by path, in append mode, refusing
+ * symlinks. Before every write the fd is checked to still be our file (same
+ * device and inode): we never write into a file of the program's. */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define BUF_SIZE   (1u << 20)
+#define BUF_FLUSH  (BUF_SIZE / 2)
+
+cl_lock_t cl_trace_lock = CL_LOCK_INIT;
+int cl_trace_fd = -1;
+
+static char buf[BUF_SIZE];
+static size_t buf_len;
+static char path[4096 + 64];
+static dev_t file_dev;
+static ino_t file_ino;
+static bool lost;    /* the program closed our fd: reopen before writing */
+static bool created; /* this process has a trace file */
+
+/* Moves fd to a high number, close-on-exec. Returns the fd to use. */
+int trace_fd_place_high(int fd)
+{
+    struct rlimit rl;
+    long top = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)top) top = (long)rl.rlim_cur;
+    if (top <= 32 || fd >= top - 32) return fd;
+    int nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, top - 32);
+    if (nfd < 0) return fd;
+    syscall(SYS_close, fd);
+    return nfd;
+}
+
+static void path_build(void)
+{
+    struct jb b;
+    jb_init(&b, path, sizeof(path) - 1);
+    jb_raw(&b, cl_cfg.dir);
+    jb_raw(&b, "/connleak-");
+    jb_u64(&b, (uint64_t)cl_pid);
+    path[b.len] = 0;
+}
+
+static int file_create(void)
+{
+    char try[sizeof(path)];
+    path_build();
+    for (int n = 0; n < 100; n++) {
+        struct jb b;
+        jb_init(&b, try, sizeof(try) - 1);
+        jb_raw(&b, path);
+        if (n) {
+            jb_raw(&b, ".");
+            jb_u64(&b, (uint64_t)n);
+        }
+        jb_raw(&b, ".jsonl");
+        try[b.len] = 0;
+        int fd = (int)syscall(SYS_openat, AT_FDCWD, try,
+                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600);
+        if (fd >= 0) {
+            memcpy(path, try, b.len + 1);
+            return fd;
+        }
+        if (errno != EEXIST) return -1;
+    }
+    return -1;
+}
+
+/* Creates this process's trace and writes header + module map. */
+int trace_create(bool forked)
+{
+    int fd = file_create();
+    if (fd < 0) return -1;
+    struct stat st;
+    fd = trace_fd_place_high(fd);
+    if (fstat(fd, &st) != 0) {
+        syscall(SYS_close, fd);
+        return -1;
+    }
+    file_dev = st.st_dev;
+    file_ino = st.st_ino;
+    cl_trace_fd = fd;
+    lost = false;
+    created = true;
+    char mem[8192];
+    struct jb b;
+    jb_init(&b, mem, sizeof(mem) - 1);
+    ev_header(&b, forked);
+    lock_take(&cl_trace_lock);
+    trace_append_locked(b.p, b.len);
+    modules_emit_all_locked();
+    trace_flush_locked();
+    lock_give(&cl_trace_lock);
+    return 0;
+}
+
+bool trace_is_open(void)
+{
+    return created;
+}
+
+static bool fd_still_ours(void)
+{
+    struct stat st;
+    if (cl_trace_fd < 0 || fstat(cl_trace_fd, &st) != 0) return false;
+    return st.st_dev == file_dev && st.st_ino == file_ino;
+}
+
+static void file_reopen(void)
+{
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) return;
+    if (fstat(fd, &st) != 0 || st.st_dev != file_dev || st.st_ino != file_ino) {
+        syscall(SYS_close, fd); /* someone replaced the file: do not write there */
+        return;
+    }
+    cl_trace_fd = trace_fd_place_high(fd);
+    lost = false;
+    static const char note[] = "{\"t\":\"note\",\"what\":\"trace-reopened\",\"detail\":\"the "
+                               "program closed connleak's trace fd; reopened\"}\n";
+    syscall(SYS_write, cl_trace_fd, note, sizeof(note) - 1);
+}
+
+void trace_flush_locked(void)
+{
+    if (!buf_len || !created) return;
+    if (lost || !fd_still_ours()) {
+        cl_trace_fd = -1; /* if the number was reused, it is the program's now */
+        file_reopen();
+        if (cl_trace_fd < 0) return; /* keep buffering; try again next time */
+    }
+    size_t off = 0;
+    while (off < buf_len) {
+        ssize_t w = syscall(SYS_write, cl_trace_fd, buf + off, buf_len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    buf_len = 0;
+}
+
+void trace_flush(void)
+{
+    int saved = errno;
+    lock_take(&cl_trace_lock);
+    trace_flush_locked();
+    lock_give(&cl_trace_lock);
+    errno = saved;
+}
+
+void trace_append_locked(const char *s, size_t n)
+{
+    if (buf_len + n > BUF_SIZE) trace_flush_locked();
+    if (n > BUF_SIZE - buf_len) return;
+    memcpy(buf + buf_len, s, n);
+    buf_len += n;
+    if (buf_len >= BUF_FLUSH) trace_flush_locked();
+}
+
+void trace_line(struct jb *b)
+{
+    if (b->overflow || !trace_ensure_open()) return;
+    b->p[b->len++] = '\n'; /* callers leave one byte spare */
+    lock_take(&cl_trace_lock);
+    trace_append_locked(b->p, b->len);
+    lock_give(&cl_trace_lock);
+}
+
+bool trace_fd_is(int fd)
+{
+    return fd >= 0 && fd == cl_trace_fd;
+}
+
+/* The program is about to close [first, last] (close_range, closefrom, or
+ * dup2 onto our number): move out of the way if we can, else reopen later. */
+void trace_fd_moving(unsigned int first, unsigned int last)
+{
+    lock_take(&cl_trace_lock);
+    int fd = cl_trace_fd;
+    if (fd >= 0 && (unsigned int)fd >= first && (unsigned int)fd <= last) {
+        trace_flush_locked();
+        int nfd = -1;
+        if (last < 1u << 20) nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, last + 1);
+        if (nfd >= 0) {
+            cl_trace_fd = nfd; /* the old number is closed by the program's own call */
+        } else {
+            cl_trace_fd = -1;
+            lost = true;
+        }
+    }
+    lock_give(&cl_trace_lock);
+}
+
+void trace_after_fork_child(void)
+{
+    atomic_flag_clear(&cl_trace_lock.f);
+    buf_len = 0; /* the parent writes what it had buffered */
+    if (cl_trace_fd >= 0) syscall(SYS_close, cl_trace_fd);
+    cl_trace_fd = -1;
+    created = false;
+    lost = false;
+}
+
+/* A forked child opens its trace at its first event, so that children which
+ * only exec never leave an empty file behind. */
+bool trace_ensure_open(void)
+{
+    static cl_lock_t open_lock = CL_LOCK_INIT;
+    static bool failed;
+    if (likely(created)) return true;
+    if (failed || atomic_load(&cl_state) != CL_ON) return false;
+    lock_take(&open_lock);
+    if (!created && !failed) {
+        if (trace_create(true) == 0) {
+            fdtable_emit_inherited();
+            flusher_start();
+        } else {
+            failed = true;
+        }
+    }
+    lock_give(&open_lock);
+    return created;
+}
