@@ -89,14 +89,15 @@ struct cl_real {
     ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 };
 extern struct cl_real cl_real;
+extern void *cl_real_vfork; /* used by the vfork trampoline (hooks_process.c) */
 extern _Atomic int cl_real_ready;
 void real_resolve(void);
 #define REAL(fn) (likely(cl_real_ready) ? (void)0 : real_resolve(), cl_real.fn)
 
 /* ---- state and the per-thread guard ---- */
 enum { CL_OFF = 0, CL_ON = 1 };
-extern _Atomic int cl_state;     /* CL_ON once the constructor has run */
-extern pid_t cl_pid;             /* pid of the process the tables belong to */
+extern _Atomic int cl_state; /* CL_ON once the constructor has run */
+extern pid_t cl_pid;         /* pid of the process the tables belong to */
 extern __thread int cl_in_hook __attribute__((tls_model("initial-exec")));
 
 /* Enter a hook that records: false means "pass through untouched" (not
@@ -115,8 +116,9 @@ static inline void hook_leave(void)
 /* True in a vfork()ed child, which shares our memory with its parent: such a
  * child must never touch the tables. */
 bool hook_in_vfork_child(void);
+extern __thread int cl_vfork_flag __attribute__((tls_model("initial-exec")));
 
-uint64_t clock_now_ns(void);   /* CLOCK_MONOTONIC */
+uint64_t clock_now_ns(void);      /* CLOCK_MONOTONIC */
 uint64_t clock_since_start(void); /* ns since this process's trace start */
 extern uint64_t cl_start_ns;
 
@@ -124,7 +126,10 @@ extern uint64_t cl_start_ns;
 typedef struct {
     atomic_flag f;
 } cl_lock_t;
-#define CL_LOCK_INIT {ATOMIC_FLAG_INIT}
+#define CL_LOCK_INIT                                                                               \
+    {                                                                                              \
+        ATOMIC_FLAG_INIT                                                                           \
+    }
 void lock_take(cl_lock_t *l);
 static inline void lock_give(cl_lock_t *l)
 {
@@ -142,7 +147,7 @@ void jb_raw(struct jb *b, const char *s);
 void jb_rawn(struct jb *b, const char *s, size_t n);
 void jb_u64(struct jb *b, uint64_t v);
 void jb_i64(struct jb *b, int64_t v);
-void jb_hex(struct jb *b, uint64_t v); /* "0x..." with quotes */
+void jb_hex(struct jb *b, uint64_t v);                /* "0x..." with quotes */
 void jb_str(struct jb *b, const char *s, size_t max); /* quoted, JSON-escaped */
 /* ,"key": prefix helpers */
 void jb_key(struct jb *b, const char *key);
@@ -179,10 +184,10 @@ struct sock_rec {
     _Atomic uint64_t last_io;  /* ts of last successful I/O, 0 if none */
     _Atomic uint64_t bytes_in; /* bytes the program read */
     _Atomic uint64_t bytes_out;
-    uint32_t stk;            /* opening stack id */
-    _Atomic uint32_t refs;   /* fds that refer to this socket */
-    uint32_t next_free;      /* free list link (index + 1) */
-    uint32_t dump_mark;      /* dump generation, to list each socket once */
+    uint32_t stk;          /* opening stack id */
+    _Atomic uint32_t refs; /* fds that refer to this socket */
+    uint32_t next_free;    /* free list link (index + 1) */
+    uint32_t dump_mark;    /* dump generation, to list each socket once */
     uint16_t family, type;
     uint8_t role, flags, open_role, pad;
     struct cl_addr peer, local;
@@ -242,7 +247,7 @@ uint32_t stack_capture(void); /* id of the caller's stack, emitted once; 0 if no
 extern __thread int cl_in_unwind __attribute__((tls_model("initial-exec")));
 extern int cl_unwind_fds[2];
 bool stacks_fd_reserved(int fd);
-void stacks_fd_taken(int fd); /* the program dup2'ed over one: stop unwinding */
+void stacks_fd_taken(int fd);         /* the program dup2'ed over one: stop unwinding */
 extern _Atomic uint32_t cl_trace_gen; /* bumped per trace file (fork child) */
 void stacks_after_fork_child(void);
 extern cl_lock_t cl_stack_lock;
@@ -252,6 +257,7 @@ void modules_init(void);
 void modules_emit_all_locked(void);
 void modules_refresh_locked(void); /* emit modules loaded since (dlopen) */
 bool modules_self_contains(uintptr_t pc);
+void modules_self_set(uintptr_t lo, uintptr_t hi);
 
 /* ---- trace.c ---- */
 extern cl_lock_t cl_trace_lock;

@@ -99,7 +99,7 @@ void ev_open(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited)
     jb_kv_str(&b, "type", socktype_name(r->type, t2));
     jb_kv_str(&b, "role", role_name(inherited ? r->role : r->open_role));
     jb_kv_u64(&b, "stk", r->stk);
-    jb_kv_u64(&b, "ino", r->ino);
+    if (r->ino) jb_kv_u64(&b, "ino", r->ino);
     kv_addr(&b, "peer", &r->peer);
     kv_addr(&b, "local", &r->local);
     if (lsid) jb_kv_u64(&b, "lsid", lsid);

@@ -115,10 +115,8 @@ struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
         atomic_fetch_add(&cl_stats.lost, 1);
         return NULL;
     }
-    struct stat st;
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, sizeof(*r)); /* ino stays 0: an fstat per socket costs too much here */
     r->sid = atomic_fetch_add(&next_sid, 1);
-    r->ino = fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
     r->opened = clock_since_start();
     r->stk = stk;
     r->refs = 1;
@@ -185,7 +183,8 @@ void track_badclose(int fd)
     uint64_t n = atomic_fetch_add(&cl_stats.badclose, 1);
     if (n >= 1000) {
         if (atomic_fetch_add(&cl_stats.badclose_dropped, 1) == 0)
-            ev_note("badclose-capped", "more than 1000 closes of bad fds: only counted from now on");
+            ev_note("badclose-capped",
+                    "more than 1000 closes of bad fds: only counted from now on");
         return;
     }
     struct fd_slot none = {0};

@@ -214,11 +214,16 @@ void jb_addr(struct jb *b, const struct cl_addr *a)
 const char *family_name(int fam, char *tmp)
 {
     switch (fam) {
-    case AF_INET: return "inet";
-    case AF_INET6: return "inet6";
-    case AF_UNIX: return "unix";
-    case AF_NETLINK: return "netlink";
-    case AF_PACKET: return "packet";
+    case AF_INET:
+        return "inet";
+    case AF_INET6:
+        return "inet6";
+    case AF_UNIX:
+        return "unix";
+    case AF_NETLINK:
+        return "netlink";
+    case AF_PACKET:
+        return "packet";
     }
     struct jb b;
     jb_init(&b, tmp, 15);
@@ -231,10 +236,14 @@ const char *family_name(int fam, char *tmp)
 const char *socktype_name(int type, char *tmp)
 {
     switch (type) {
-    case SOCK_STREAM: return "stream";
-    case SOCK_DGRAM: return "dgram";
-    case SOCK_SEQPACKET: return "seqpacket";
-    case SOCK_RAW: return "raw";
+    case SOCK_STREAM:
+        return "stream";
+    case SOCK_DGRAM:
+        return "dgram";
+    case SOCK_SEQPACKET:
+        return "seqpacket";
+    case SOCK_RAW:
+        return "raw";
     }
     struct jb b;
     jb_init(&b, tmp, 15);

@@ -82,8 +82,8 @@ CL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int
     return r;
 }
 
-CL_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
-                         const struct sockaddr *addr, socklen_t len)
+CL_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+                         socklen_t len)
 {
     ssize_t r = REAL(sendto)(fd, buf, n, flags, addr, len);
     COUNT(r, fd, false);

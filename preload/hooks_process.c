@@ -12,6 +12,39 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* vfork cannot be wrapped by a C function: the child would return through
+ * a frame the parent still needs. This trampoline only marks the calling
+ * thread (the child shares its TLS) and jumps to the real vfork; while the
+ * mark is set, hooks ask the kernel for the pid to tell child from parent
+ * (hook_in_vfork_child), and the parent clears the mark when it resumes. */
+__thread int cl_vfork_flag __attribute__((tls_model("initial-exec")));
+void *cl_real_vfork;
+
+__asm__(".text\n"
+        ".globl vfork\n"
+        ".type vfork, @function\n"
+        "vfork:\n"
+        "  movq cl_vfork_flag@gottpoff(%rip), %rax\n"
+        "  movl $1, %fs:(%rax)\n"
+        "  movq cl_real_vfork(%rip), %rax\n"
+        "  testq %rax, %rax\n"
+        "  jnz 1f\n"
+        "  subq $8, %rsp\n"
+        "  call real_resolve\n"
+        "  addq $8, %rsp\n"
+        "  movq cl_real_vfork(%rip), %rax\n"
+        "1:\n"
+        "  jmp *%rax\n"
+        ".size vfork, .-vfork\n");
+
+bool hook_in_vfork_child(void)
+{
+    if (likely(!cl_vfork_flag)) return false;
+    if ((pid_t)syscall(SYS_getpid) != cl_pid) return true;
+    cl_vfork_flag = 0; /* the parent, resumed */
+    return false;
+}
+
 CL_EXPORT pid_t fork(void)
 {
     if (!hook_enter()) return REAL(fork)();

@@ -45,11 +45,6 @@ void lock_take(cl_lock_t *l)
     }
 }
 
-bool hook_in_vfork_child(void)
-{
-    return (pid_t)syscall(SYS_getpid) != cl_pid;
-}
-
 static void *flusher_main(void *arg)
 {
     (void)arg;
@@ -115,8 +110,7 @@ void lifecycle_fork_child(void)
     cl_pid = (pid_t)syscall(SYS_getpid);
     cl_start_ns = clock_now_ns();
     atomic_store(&finished, 0);
-    trace_after_fork_child(); /* releases the trace lock, forgets the parent's file */
+    trace_after_fork_child();  /* releases the trace lock, forgets the parent's file */
     stacks_after_fork_child(); /* releases the stack lock, stacks re-emitted on use */
     track_mark_all_inherited();
 }
-

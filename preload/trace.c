@@ -18,8 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define BUF_SIZE   (1u << 20)
-#define BUF_FLUSH  (BUF_SIZE / 2)
+#define BUF_SIZE  (1u << 20)
+#define BUF_FLUSH (BUF_SIZE / 2)
 
 cl_lock_t cl_trace_lock = CL_LOCK_INIT;
 int cl_trace_fd = -1;
@@ -69,8 +69,9 @@ static int file_create(void)
         }
         jb_raw(&b, ".jsonl");
         try[b.len] = 0;
-        int fd = (int)syscall(SYS_openat, AT_FDCWD, try,
-                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600);
+        int fd =
+            (int)syscall(SYS_openat, AT_FDCWD, try,
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600);
         if (fd >= 0) {
             memcpy(path, try, b.len + 1);
             return fd;

@@ -1,0 +1,89 @@
+/* preload_harness.h - sets up the preload's core inside a unit test, the
+ * way the constructor would, with the trace in a fresh temp directory, and
+ * reads the trace back as parsed JSON lines. */
+#ifndef PRELOAD_HARNESS_H
+#define PRELOAD_HARNESS_H
+
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char harness_dir[256];
+
+/* Returns 0 when the core is ready and a trace file exists. */
+static inline int harness_start(void)
+{
+    strcpy(harness_dir, "/tmp/connleak-unit-XXXXXX");
+    if (!mkdtemp(harness_dir)) return -1;
+    setenv("CONNLEAK_DIR", harness_dir, 1);
+    config_load();
+    cl_pid = getpid();
+    cl_start_ns = clock_now_ns();
+    modules_init();
+    modules_self_set(0, 0);
+    if (fdtable_init() != 0 || stacks_init() != 0 || trace_create(false) != 0) return -1;
+    atomic_store(&cl_state, CL_ON);
+    return 0;
+}
+
+static inline char *harness_trace_path(void)
+{
+    static char path[512];
+    snprintf(path, sizeof(path), "%s/connleak-%d.jsonl", harness_dir, (int)getpid());
+    return path;
+}
+
+/* Flushes and parses every line of the trace; caller frees with
+ * harness_lines_free. Returns the number of lines (-1 on a bad line). */
+static inline int harness_lines(cJSON ***out)
+{
+    trace_flush();
+    FILE *f = fopen(harness_trace_path(), "r");
+    if (!f) return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+    cJSON **v = NULL;
+    *out = NULL;
+    while (getline(&line, &cap, f) > 0) {
+        v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+        v[n] = cJSON_Parse(line);
+        if (!v[n]) {
+            n = -1;
+            break;
+        }
+        n++;
+    }
+    free(line);
+    fclose(f);
+    *out = v;
+    return n;
+}
+
+static inline void harness_lines_free(cJSON **v, int n)
+{
+    for (int i = 0; i < n; i++) cJSON_Delete(v[i]);
+    free(v);
+}
+
+/* Number of records of type t (and, if sid != 0, about that socket). */
+static inline int harness_count(const char *t, uint64_t sid)
+{
+    cJSON **v = NULL;
+    int n = harness_lines(&v), c = 0;
+    for (int i = 0; i < n; i++) {
+        const cJSON *tt = cJSON_GetObjectItem(v[i], "t");
+        const cJSON *s = cJSON_GetObjectItem(v[i], "sid");
+        if (cJSON_IsString(tt) && strcmp(tt->valuestring, t) == 0 &&
+            (!sid || (s && (uint64_t)s->valuedouble == sid)))
+            c++;
+    }
+    harness_lines_free(v, n);
+    return c;
+}
+
+#endif
