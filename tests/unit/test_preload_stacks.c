@@ -98,7 +98,7 @@ static void new_trace_generation_writes_stacks_again(void **state)
     uint32_t ids[2];
     int lines[2];
 #pragma GCC unroll 1
-    for (int i = 0; i < 2; i++) {
+    for (volatile int i = 0; i < 2; i++) {         /* volatile: no peeling into two sites */
         if (i) atomic_fetch_add(&cl_trace_gen, 1); /* as after fork (same file here) */
         ids[i] = site_a();
         lines[i] = stk_lines_with_id(ids[i]);
