@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# run-churn.sh - connleak's overhead on connection churn, side by side.
+#
+# Starts samples/http_server on loopback, then runs bench/churn_client bare
+# and with libconnleak.so preloaded, alternating, for R rounds, and prints the
+# median elapsed time of each and the ratio preloaded / bare. With --compare,
+# also one run under `strace -f -o /dev/null` and one under
+# `valgrind --track-fds=yes`, as ratios to the bare median.
+#
+#   bench/run-churn.sh [--build DIR] [-n CYCLES] [-r ROUNDS] [--reqs K]
+#                      [--body BYTES] [--compare]
+#
+# Defaults: --build <repo>/build, -n 2000 cycles per run, -r 11 rounds,
+# --reqs 1 request per connection (K > 1 measures keep-alive traffic).
+# Everything stays on 127.0.0.1; every run is bounded by `timeout`; the server
+# and the temporary trace directory are removed on exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build="$here/../build"
+cycles=2000
+rounds=11
+reqs=1
+body=64
+compare=0
+run_timeout=300
+
+usage() {
+    sed -n '10,11p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+    exit 2
+}
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --build) build=$2; shift 2 ;;
+    -n) cycles=$2; shift 2 ;;
+    -r) rounds=$2; shift 2 ;;
+    --reqs) reqs=$2; shift 2 ;;
+    --body) body=$2; shift 2 ;;
+    --compare) compare=1; shift ;;
+    -h | --help) usage ;;
+    *) echo "run-churn: unknown option $1" >&2; usage ;;
+    esac
+done
+build=$(cd "$build" && pwd)
+server="$build/samples/http_server"
+client="$build/bench/churn_client"
+lib="$build/libconnleak.so"
+for f in "$server" "$client" "$lib"; do
+    [[ -x "$f" || -f "$f" ]] || { echo "run-churn: $f not found: build first" >&2; exit 1; }
+done
+if [[ $compare -eq 1 ]]; then
+    for tool in strace valgrind; do
+        command -v "$tool" > /dev/null || {
+            echo "run-churn: --compare needs $tool (scripts/install-deps.sh --bench)" >&2
+            exit 1
+        }
+    done
+fi
+
+tmp=$(mktemp -d -t connleak-bench.XXXXXX)
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]]; then
+        kill -TERM "$server_pid" 2> /dev/null || true
+        wait "$server_pid" 2> /dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$server" --body "$body" > "$tmp/port" &
+server_pid=$!
+for _ in $(seq 50); do
+    [[ -s "$tmp/port" ]] && break
+    sleep 0.1
+done
+port=$(head -n1 "$tmp/port")
+[[ "$port" =~ ^[0-9]+$ ]] || { echo "run-churn: http_server did not start" >&2; exit 1; }
+
+mkdir "$tmp/traces"
+bare() { timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs"; }
+preloaded() {
+    rm -f "$tmp"/traces/*
+    timeout "$run_timeout" env LD_PRELOAD="$lib" CONNLEAK_DIR="$tmp/traces" \
+        "$client" "$port" "$cycles" "$reqs"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+echo "churn: $cycles connections x $reqs request(s), body $body bytes, $rounds rounds, port $port"
+bare > /dev/null # warm-up: page cache, TIME_WAIT reuse, CPU frequency
+preloaded > /dev/null
+: > "$tmp/bare.ms"
+: > "$tmp/pre.ms"
+for ((i = 1; i <= rounds; i++)); do
+    bare >> "$tmp/bare.ms"
+    preloaded >> "$tmp/pre.ms"
+done
+[[ -n "$(ls -A "$tmp/traces")" ]] || echo "run-churn: warning: the preloaded run wrote no trace" >&2
+
+bare_ms=$(median < "$tmp/bare.ms")
+pre_ms=$(median < "$tmp/pre.ms")
+printf '%-22s %10s ms\n' "bare (median)" "$bare_ms"
+printf '%-22s %10s ms   ratio %s\n' "connleak (median)" "$pre_ms" "$(ratio "$pre_ms" "$bare_ms")"
+
+if [[ $compare -eq 1 ]]; then
+    strace_ms=$(timeout "$run_timeout" strace -f -o /dev/null "$client" "$port" "$cycles" "$reqs")
+    printf '%-22s %10s ms   ratio %s\n' "strace -f (1 run)" "$strace_ms" "$(ratio "$strace_ms" "$bare_ms")"
+    valgrind_ms=$(timeout "$run_timeout" valgrind -q --track-fds=yes --log-file=/dev/null \
+        "$client" "$port" "$cycles" "$reqs")
+    printf '%-22s %10s ms   ratio %s\n' "valgrind --track-fds" "$valgrind_ms" \
+        "$(ratio "$valgrind_ms" "$bare_ms")"
+fi

@@ -1,0 +1,21 @@
+# End-to-end tests: bash + jq scripts that run the samples under the real
+# `connleak run` and check the JSON report (docs/report-json.md). Each script
+# is one ctest test; they need build/connleak, build/libconnleak.so and the
+# samples, and only use 127.0.0.1.
+find_program(JQ_EXECUTABLE jq)
+find_program(CURL_EXECUTABLE curl)
+if(NOT JQ_EXECUTABLE OR NOT CURL_EXECUTABLE)
+  message(FATAL_ERROR "tests/e2e needs jq and curl: run scripts/install-deps.sh")
+endif()
+
+set(E2E_TESTS
+    samples_bare leaky_client clean_client mt_churn forker fd_games daemon_closeall killed
+    not_observable http_server_curl cli_errors exit_codes report_truncated text_report
+    same_behaviour)
+foreach(t ${E2E_TESTS})
+  add_test(NAME e2e_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${t}.sh)
+  set_tests_properties(e2e_${t} PROPERTIES
+    ENVIRONMENT "CONNLEAK=${CMAKE_BINARY_DIR}/connleak;SAMPLES=${CMAKE_BINARY_DIR}/samples;SRC=${CMAKE_SOURCE_DIR}"
+    TIMEOUT 60
+    LABELS e2e)
+endforeach()

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# not_observable: a fully static binary and a Go binary (dynamically linked,
+# but its sockets bypass libc) are reported as "not-observable", never as
+# "clean"; they still run and their exit code comes through.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+for prog in static_hello go_hello; do
+    [[ -x "$SAMPLES/$prog" ]] || fail "$SAMPLES/$prog is not built"
+    run_json -- "$SAMPLES/$prog"
+    expect_rc 0
+    grep -qx "$prog: hello" "$tmp/stdout" || fail "$prog did not run: $(head -c 300 "$tmp/stdout")"
+    expect_json '.status' '"not-observable"'
+    expect_json '.findings' '[]'
+done
+pass
