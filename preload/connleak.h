@@ -118,8 +118,9 @@ static inline void hook_leave(void)
 bool hook_in_vfork_child(void);
 extern __thread int cl_vfork_flag __attribute__((tls_model("initial-exec")));
 
-uint64_t clock_now_ns(void);      /* CLOCK_MONOTONIC */
-uint64_t clock_since_start(void); /* ns since this process's trace start */
+uint64_t clock_now_ns(void);             /* CLOCK_MONOTONIC */
+uint64_t clock_since_start(void);        /* ns since this process's trace start */
+uint64_t clock_coarse_since_start(void); /* the same, coarse and cheaper */
 extern uint64_t cl_start_ns;
 
 /* ---- a small spinlock usable where a mutex would not be ---- */
@@ -144,7 +145,21 @@ struct jb {
 };
 void jb_init(struct jb *b, char *mem, size_t cap);
 void jb_raw(struct jb *b, const char *s);
-void jb_rawn(struct jb *b, const char *s, size_t n);
+static inline void jb_rawn(struct jb *b, const char *s, size_t n)
+{
+    if (unlikely(b->len + n > b->cap)) {
+        b->overflow = true;
+        return;
+    }
+    __builtin_memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+/* Literal text, keys and values whose length the compiler knows. */
+#define JB_LIT(b, s)       jb_rawn((b), "" s, sizeof(s) - 1)
+#define JB_KEY(b, k)       jb_rawn((b), ",\"" k "\":", sizeof(k) + 3)
+#define JB_KV_U64(b, k, v) (JB_KEY(b, k), jb_u64((b), (v)))
+#define JB_KV_LIT(b, k, s) (JB_KEY(b, k), jb_lit_str((b), (s)))
+void jb_lit_str(struct jb *b, const char *s); /* quoted, no escaping: for our own constants */
 void jb_u64(struct jb *b, uint64_t v);
 void jb_i64(struct jb *b, int64_t v);
 void jb_hex(struct jb *b, uint64_t v);                /* "0x..." with quotes */
@@ -250,6 +265,7 @@ bool stacks_fd_reserved(int fd);
 void stacks_fd_taken(int fd);         /* the program dup2'ed over one: stop unwinding */
 extern _Atomic uint32_t cl_trace_gen; /* bumped per trace file (fork child) */
 void stacks_after_fork_child(void);
+void stack_emit_id(uint32_t id);
 extern cl_lock_t cl_stack_lock;
 
 /* ---- modules.c ---- */

@@ -22,15 +22,15 @@ static const char *role_name(int role)
 static void ev_begin(struct jb *b, char *mem, const char *type)
 {
     jb_init(b, mem, LINE_MAX_BYTES - 1);
-    jb_raw(b, "{\"t\":\"");
+    JB_LIT(b, "{\"t\":\"");
     jb_raw(b, type);
-    jb_raw(b, "\"");
-    jb_kv_u64(b, "ts", clock_since_start());
+    JB_LIT(b, "\"");
+    JB_KV_U64(b, "ts", clock_since_start());
 }
 
 static void ev_finish(struct jb *b)
 {
-    jb_raw(b, "}");
+    JB_LIT(b, "}");
     trace_line(b);
 }
 
@@ -43,8 +43,8 @@ static void kv_addr(struct jb *b, const char *key, const struct cl_addr *a)
 
 static void kv_sock(struct jb *b, const struct sock_rec *r, int fd)
 {
-    jb_kv_u64(b, "sid", r->sid);
-    jb_kv_u64(b, "fd", (uint64_t)fd);
+    JB_KV_U64(b, "sid", r->sid);
+    JB_KV_U64(b, "fd", (uint64_t)fd); /* tracked fds are never negative */
 }
 
 /* argv from /proc/self/cmdline, read with plain system calls. */
@@ -57,14 +57,14 @@ static void kv_argv(struct jb *b)
         n = syscall(SYS_read, fd, cmd, sizeof(cmd) - 1);
         syscall(SYS_close, fd);
     }
-    jb_raw(b, ",\"argv\":[");
+    JB_LIT(b, ",\"argv\":[");
     for (ssize_t i = 0; i < n;) {
         size_t len = strnlen(cmd + i, (size_t)(n - i));
-        if (i) jb_raw(b, ",");
+        if (i) JB_LIT(b, ",");
         jb_str(b, cmd + i, len);
         i += (ssize_t)len + 1;
     }
-    jb_raw(b, "]");
+    JB_LIT(b, "]");
 }
 
 void ev_header(struct jb *b, bool forked)
@@ -74,18 +74,18 @@ void ev_header(struct jb *b, bool forked)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     exe[n > 0 ? n : 0] = 0;
     clock_gettime(CLOCK_REALTIME, &rt);
-    jb_raw(b, "{\"t\":\"hdr\",\"format\":\"connleak-trace\"");
-    jb_kv_u64(b, "version", CL_TRACE_VERSION);
+    JB_LIT(b, "{\"t\":\"hdr\",\"format\":\"connleak-trace\"");
+    JB_KV_U64(b, "version", CL_TRACE_VERSION);
     jb_kv_str(b, "tool", "connleak " CONNLEAK_VERSION);
-    jb_kv_u64(b, "pid", (uint64_t)cl_pid);
-    jb_kv_u64(b, "ppid", (uint64_t)getppid());
+    JB_KV_U64(b, "pid", (uint64_t)cl_pid);
+    JB_KV_U64(b, "ppid", (uint64_t)getppid());
     jb_kv_str(b, "exe", exe);
     kv_argv(b);
-    jb_kv_u64(b, "start_mono_ns", cl_start_ns);
-    jb_kv_u64(b, "start_unix_ns", (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec);
-    jb_kv_str(b, "clock", "monotonic");
-    jb_kv_u64(b, "depth", (uint64_t)cl_cfg.depth);
-    jb_kv_u64(b, "flush_ms", (uint64_t)cl_cfg.flush_ms);
+    JB_KV_U64(b, "start_mono_ns", cl_start_ns);
+    JB_KV_U64(b, "start_unix_ns", (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec);
+    JB_KV_LIT(b, "clock", "monotonic");
+    JB_KV_U64(b, "depth", (uint64_t)cl_cfg.depth);
+    JB_KV_U64(b, "flush_ms", (uint64_t)cl_cfg.flush_ms);
     jb_raw(b, forked ? ",\"forked\":true}\n" : ",\"forked\":false}\n");
 }
 
@@ -95,15 +95,15 @@ void ev_open(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited)
     struct jb b;
     ev_begin(&b, mem, "open");
     kv_sock(&b, r, fd);
-    jb_kv_str(&b, "fam", family_name(r->family, t1));
-    jb_kv_str(&b, "type", socktype_name(r->type, t2));
-    jb_kv_str(&b, "role", role_name(inherited ? r->role : r->open_role));
-    jb_kv_u64(&b, "stk", r->stk);
-    if (r->ino) jb_kv_u64(&b, "ino", r->ino);
+    JB_KV_LIT(&b, "fam", family_name(r->family, t1));
+    JB_KV_LIT(&b, "type", socktype_name(r->type, t2));
+    JB_KV_LIT(&b, "role", role_name(inherited ? r->role : r->open_role));
+    JB_KV_U64(&b, "stk", r->stk);
+    if (r->ino) JB_KV_U64(&b, "ino", r->ino);
     kv_addr(&b, "peer", &r->peer);
     kv_addr(&b, "local", &r->local);
-    if (lsid) jb_kv_u64(&b, "lsid", lsid);
-    if (inherited) jb_raw(&b, ",\"inherited\":true");
+    if (lsid) JB_KV_U64(&b, "lsid", lsid);
+    if (inherited) JB_LIT(&b, ",\"inherited\":true");
     ev_finish(&b);
 }
 
@@ -118,7 +118,7 @@ void ev_conn(const struct sock_rec *r, int fd, int err, const struct sockaddr *s
     kv_addr(&b, "peer", &peer);
     kv_addr(&b, "local", &r->local);
     if (err == EINPROGRESS) {
-        jb_raw(&b, ",\"inprogress\":true");
+        JB_LIT(&b, ",\"inprogress\":true");
     } else if (err) {
         const char *name = strerrorname_np(err);
         jb_kv_str(&b, "err", name ? name : "error");
@@ -142,8 +142,8 @@ void ev_dup(const struct sock_rec *r, int fd, int nfd, const char *how)
     struct jb b;
     ev_begin(&b, mem, "dup");
     kv_sock(&b, r, fd);
-    jb_kv_u64(&b, "nfd", (uint64_t)nfd);
-    jb_kv_str(&b, "how", how);
+    JB_KV_U64(&b, "nfd", (uint64_t)nfd);
+    JB_KV_LIT(&b, "how", how);
     ev_finish(&b);
 }
 
@@ -154,7 +154,7 @@ void ev_shut(const struct sock_rec *r, int fd, int how)
     struct jb b;
     ev_begin(&b, mem, "shut");
     kv_sock(&b, r, fd);
-    jb_kv_str(&b, "how", how >= 0 && how <= 2 ? names[how] : "other");
+    JB_KV_LIT(&b, "how", how >= 0 && how <= 2 ? names[how] : "other");
     ev_finish(&b);
 }
 
@@ -164,13 +164,13 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
     struct jb b;
     ev_begin(&b, mem, "close");
     kv_sock(&b, r, fd);
-    jb_kv_str(&b, "how", how);
+    JB_KV_LIT(&b, "how", how);
     if (last) {
-        jb_raw(&b, ",\"last\":true");
-        jb_kv_u64(&b, "in", atomic_load_explicit(&r->bytes_in, memory_order_relaxed));
-        jb_kv_u64(&b, "out", atomic_load_explicit(&r->bytes_out, memory_order_relaxed));
+        JB_LIT(&b, ",\"last\":true");
+        JB_KV_U64(&b, "in", atomic_load_explicit(&r->bytes_in, memory_order_relaxed));
+        JB_KV_U64(&b, "out", atomic_load_explicit(&r->bytes_out, memory_order_relaxed));
     } else {
-        jb_raw(&b, ",\"last\":false");
+        JB_LIT(&b, ",\"last\":false");
     }
     ev_finish(&b);
 }
@@ -180,13 +180,14 @@ void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *p
     char mem[LINE_MAX_BYTES];
     struct jb b;
     ev_begin(&b, mem, "badclose");
-    jb_kv_u64(&b, "fd", (uint64_t)fd);
-    jb_kv_str(&b, "kind", kind);
-    jb_kv_u64(&b, "stk", stk);
+    JB_KEY(&b, "fd");
+    jb_i64(&b, fd); /* close(-1) is a foreign close too */
+    JB_KV_LIT(&b, "kind", kind);
+    JB_KV_U64(&b, "stk", stk);
     if (prev) {
-        jb_kv_u64(&b, "prev_sid", prev->prev_sid);
-        jb_kv_u64(&b, "prev_stk", prev->prev_stk);
-        if (prev->prev_close_stk) jb_kv_u64(&b, "prev_close_stk", prev->prev_close_stk);
+        JB_KV_U64(&b, "prev_sid", prev->prev_sid);
+        JB_KV_U64(&b, "prev_stk", prev->prev_stk);
+        if (prev->prev_close_stk) JB_KV_U64(&b, "prev_close_stk", prev->prev_close_stk);
     }
     ev_finish(&b);
 }
@@ -196,23 +197,24 @@ void ev_live(const struct sock_rec *r, const int *fds, int nfds)
     char mem[LINE_MAX_BYTES], t1[16], t2[16];
     struct jb b;
     ev_begin(&b, mem, "live");
-    jb_kv_u64(&b, "sid", r->sid);
-    jb_raw(&b, ",\"fds\":[");
+    JB_KV_U64(&b, "sid", r->sid);
+    JB_LIT(&b, ",\"fds\":[");
     for (int i = 0; i < nfds; i++) {
-        if (i) jb_raw(&b, ",");
+        if (i) JB_LIT(&b, ",");
         jb_u64(&b, (uint64_t)fds[i]);
     }
-    jb_raw(&b, "]");
-    jb_kv_str(&b, "fam", family_name(r->family, t1));
-    jb_kv_str(&b, "type", socktype_name(r->type, t2));
-    jb_kv_str(&b, "role", role_name(r->role));
+    JB_LIT(&b, "]");
+    JB_KV_LIT(&b, "fam", family_name(r->family, t1));
+    JB_KV_LIT(&b, "type", socktype_name(r->type, t2));
+    JB_KV_LIT(&b, "role", role_name(r->role));
     kv_addr(&b, "peer", &r->peer);
     kv_addr(&b, "local", &r->local);
-    jb_kv_u64(&b, "stk", r->stk);
-    jb_kv_u64(&b, "opened", r->opened);
-    jb_kv_u64(&b, "last_io", atomic_load(&r->last_io));
-    jb_kv_u64(&b, "in", atomic_load(&r->bytes_in));
-    jb_kv_u64(&b, "out", atomic_load(&r->bytes_out));
+    JB_KV_U64(&b, "stk", r->stk);
+    if (r->ino) JB_KV_U64(&b, "ino", r->ino);
+    JB_KV_U64(&b, "opened", r->opened);
+    JB_KV_U64(&b, "last_io", atomic_load(&r->last_io));
+    JB_KV_U64(&b, "in", atomic_load(&r->bytes_in));
+    JB_KV_U64(&b, "out", atomic_load(&r->bytes_out));
     jb_raw(&b, r->flags & REC_INHERITED ? ",\"inherited\":true" : ",\"inherited\":false");
     ev_finish(&b);
 }
@@ -223,12 +225,12 @@ void ev_end(const char *why)
     struct jb b;
     uint64_t opened = atomic_load(&cl_stats.opened), closed = atomic_load(&cl_stats.closed);
     ev_begin(&b, mem, "end");
-    jb_kv_str(&b, "why", why);
-    jb_kv_u64(&b, "opened", opened);
-    jb_kv_u64(&b, "closed", closed);
-    jb_kv_u64(&b, "live", opened - closed);
-    jb_kv_u64(&b, "badclose_dropped", atomic_load(&cl_stats.badclose_dropped));
-    jb_kv_u64(&b, "lost", atomic_load(&cl_stats.lost));
+    JB_KV_LIT(&b, "why", why);
+    JB_KV_U64(&b, "opened", opened);
+    JB_KV_U64(&b, "closed", closed);
+    JB_KV_U64(&b, "live", opened - closed);
+    JB_KV_U64(&b, "badclose_dropped", atomic_load(&cl_stats.badclose_dropped));
+    JB_KV_U64(&b, "lost", atomic_load(&cl_stats.lost));
     ev_finish(&b);
 }
 
@@ -237,7 +239,7 @@ void ev_note(const char *what, const char *detail)
     char mem[LINE_MAX_BYTES];
     struct jb b;
     ev_begin(&b, mem, "note");
-    jb_kv_str(&b, "what", what);
+    JB_KV_LIT(&b, "what", what);
     jb_kv_str(&b, "detail", detail);
     ev_finish(&b);
 }

@@ -223,6 +223,7 @@ void track_mark_all_inherited(void)
 static void emit_inherited_one(struct sock_rec *r, const int *fds, int nfds, void *arg)
 {
     (void)arg;
+    stack_emit_id(r->stk);
     ev_open(r, fds[0], 0, true);
     for (int i = 1; i < nfds; i++) ev_dup(r, fds[0], fds[i], "dup");
 }
@@ -260,7 +261,16 @@ void fdtable_verify_live(void)
         struct sock_rec *r = fdtable_get((int)fd);
         struct stat st;
         if (!r) continue;
-        if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode) || (r->ino && st.st_ino != r->ino))
+        if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode) || (r->ino && st.st_ino != r->ino)) {
             track_close((int)fd, "unseen");
+            continue;
+        }
+        r->ino = (uint64_t)st.st_ino;
+        if (!r->local.family) { /* learnt here rather than at every connect */
+            struct sockaddr_storage ss;
+            socklen_t len = sizeof(ss);
+            if (getsockname((int)fd, (struct sockaddr *)&ss, &len) == 0)
+                addr_from_sockaddr(&r->local, (struct sockaddr *)&ss, len);
+        }
     }
 }

@@ -19,30 +19,44 @@ void jb_init(struct jb *b, char *mem, size_t cap)
     b->overflow = false;
 }
 
-void jb_rawn(struct jb *b, const char *s, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->overflow = true;
-        return;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
 void jb_raw(struct jb *b, const char *s)
 {
     jb_rawn(b, s, strlen(s));
 }
 
+/* Two digits at a time: integers are most of every trace line. */
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                              "34353637383940414243444546474849505152535455565758596061626364656667"
+                              "6869707172737475767778798081828384858687888990919293949596979899";
+
+static int u64_digits(uint64_t v)
+{
+    int n = 1;
+    for (; v >= 10000; v /= 10000) n += 4;
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
 void jb_u64(struct jb *b, uint64_t v)
 {
-    char tmp[24];
-    int i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    jb_rawn(b, tmp + i, sizeof(tmp) - (size_t)i);
+    size_t n = (size_t)u64_digits(v);
+    if (b->len + n > b->cap) {
+        b->overflow = true;
+        return;
+    }
+    char *end = b->p + b->len + n;
+    b->len += n;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--end = digits2[d + 1];
+        *--end = digits2[d];
+    }
+    if (v >= 10) {
+        *--end = digits2[v * 2 + 1];
+        *--end = digits2[v * 2];
+    } else {
+        *--end = (char)('0' + v);
+    }
 }
 
 void jb_i64(struct jb *b, int64_t v)
@@ -109,6 +123,19 @@ void jb_kv_str(struct jb *b, const char *key, const char *s)
 {
     jb_key(b, key);
     jb_str(b, s, 4096);
+}
+
+void jb_lit_str(struct jb *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->len + n + 2 > b->cap) {
+        b->overflow = true;
+        return;
+    }
+    b->p[b->len] = '"';
+    memcpy(b->p + b->len + 1, s, n);
+    b->p[b->len + n + 1] = '"';
+    b->len += n + 2;
 }
 
 void addr_from_sockaddr(struct cl_addr *dst, const struct sockaddr *sa, socklen_t len)

@@ -47,7 +47,6 @@ CL_EXPORT int close(int fd)
 static void range_forget(unsigned int first, unsigned int last, const char *how)
 {
     unsigned int hi = atomic_load(&cl_fd_high);
-    trace_fd_moving(first, last);
     for (unsigned int fd = first; fd < hi && fd <= last; fd++)
         if (track_close((int)fd, how)) track_closed_ok((int)fd, true);
 }
@@ -58,19 +57,28 @@ static int close_range_real(unsigned int first, unsigned int last, int flags)
                              : (int)syscall(SYS_close_range, first, last, flags);
 }
 
-/* close_range over [first, last] that leaves libunwind's pipe fds open. */
+/* close_range over [first, last] that leaves connleak's own fds open (the
+ * trace and libunwind's pipe): the program never had them. */
 static int close_range_sparing(unsigned int first, unsigned int last, int flags)
 {
-    int a = cl_unwind_fds[0], b = cl_unwind_fds[1], ret = 0;
-    unsigned int keep[2] = {(unsigned int)(a < b ? a : b), (unsigned int)(a < b ? b : a)};
-    if (a < 0 || b < 0) return close_range_real(first, last, flags);
-    for (int i = 0; i < 2 && first <= last; i++) {
-        if (keep[i] < first || keep[i] > last) continue;
+    unsigned int keep[3];
+    int n = 0, ret = 0;
+    int own[3] = {cl_trace_fd, cl_unwind_fds[0], cl_unwind_fds[1]};
+    if (first > last) return close_range_real(first, last, flags); /* EINVAL, as without us */
+    for (int i = 0; i < 3; i++)
+        if (own[i] >= 0 && (unsigned int)own[i] >= first && (unsigned int)own[i] <= last)
+            keep[n++] = (unsigned int)own[i];
+    for (int i = 1; i < n; i++) /* sort, at most three */
+        for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            unsigned int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    for (int i = 0; i < n; i++) {
         if (keep[i] > first && close_range_real(first, keep[i] - 1, flags) != 0) ret = -1;
         first = keep[i] + 1;
-        if (first == 0) return ret; /* wrapped past ~0u */
     }
-    if (first <= last && close_range_real(first, last, flags) != 0) ret = -1;
+    if (first != 0 && first <= last && close_range_real(first, last, flags) != 0) ret = -1;
     return ret;
 }
 

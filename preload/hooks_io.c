@@ -16,7 +16,7 @@ void io_count(int fd, ssize_t n, bool in)
     struct sock_rec *r = fdtable_get(fd);
     if (!r) return;
     atomic_fetch_add_explicit(in ? &r->bytes_in : &r->bytes_out, (uint64_t)n, memory_order_relaxed);
-    atomic_store_explicit(&r->last_io, clock_since_start(), memory_order_relaxed);
+    atomic_store_explicit(&r->last_io, clock_coarse_since_start(), memory_order_relaxed);
 }
 
 #define COUNT(ret, fd, in)                                                                         \

@@ -109,7 +109,8 @@ CL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         if (err == 0 || err == EINPROGRESS) {
             r->role = ROLE_CLIENT;
             addr_from_sockaddr(&r->peer, addr, len);
-            addr_of(fd, &r->local, false);
+            /* the local address is learnt at exit for live sockets: a
+             * getsockname per connect costs more than the rest of the hook */
         }
         ev_conn(r, fd, err, addr, len);
     }

@@ -183,6 +183,22 @@ uint32_t stack_capture(void)
     return id;
 }
 
+/* Writes stack `id` into the current trace if it is not there yet: for the
+ * records a fork child writes about sockets it inherited. */
+void stack_emit_id(uint32_t id)
+{
+    if (!table || id == 0 || id > STK_CAP) return;
+    struct stk_entry *e = &table[id - 1];
+    uint32_t gen = atomic_load(&cl_trace_gen);
+    if (atomic_load_explicit(&e->hash, memory_order_acquire) == 0) return;
+    lock_take(&cl_trace_lock);
+    if (atomic_load(&e->emitted_gen) != gen) {
+        stack_emit_locked(id, arena + e->off, e->depth);
+        atomic_store(&e->emitted_gen, gen);
+    }
+    lock_give(&cl_trace_lock);
+}
+
 /* The child of a fork starts a new trace file: every stack must be written
  * again before use there. */
 void stacks_after_fork_child(void)
