@@ -212,7 +212,9 @@ void ev_live(const struct sock_rec *r, const int *fds, int nfds)
     JB_KV_U64(&b, "stk", r->stk);
     if (r->ino) JB_KV_U64(&b, "ino", r->ino);
     JB_KV_U64(&b, "opened", r->opened);
-    JB_KV_U64(&b, "last_io", atomic_load(&r->last_io));
+    uint64_t last_io = atomic_load(&r->last_io);
+    if (last_io && last_io < r->opened) last_io = r->opened; /* coarse clock lags */
+    JB_KV_U64(&b, "last_io", last_io);
     JB_KV_U64(&b, "in", atomic_load(&r->bytes_in));
     JB_KV_U64(&b, "out", atomic_load(&r->bytes_out));
     jb_raw(&b, r->flags & REC_INHERITED ? ",\"inherited\":true" : ",\"inherited\":false");

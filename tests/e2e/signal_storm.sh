@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# signal_storm: hooks re-entered from a signal handler, on two threads, for a
+# second: the program finishes (no deadlock), keeps its errno, and since it
+# closes everything the report is clean and the trace adds up.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+run_json --keep-traces --trace-dir "$tmp/traces" -- "$SAMPLES/signal_storm" 1000
+expect_rc 0
+grep -q "signals handled, errno preserved" "$tmp/stdout" ||
+    fail "signal_storm said: $(cat "$tmp/stdout")"
+expect_json '.status' '"clean"'
+expect_json '.processes[0].complete' true
+trace=$(ls "$tmp"/traces/connleak-*.jsonl)
+end=$(jq -c 'select(.t == "end")' "$trace")
+[[ -n "$end" ]] || fail "no end record"
+opened=$(jq .opened <<< "$end")
+closed=$(jq .closed <<< "$end")
+[[ $opened -gt 1000 ]] || fail "only $opened sockets recorded: the storm did not run"
+[[ $opened -eq $closed ]] || fail "opened $opened but closed $closed"
+opens=$(jq -c 'select(.t == "open")' "$trace" | wc -l)
+[[ $opens -eq $opened ]] || fail "$opens open records for $opened sockets"
+pass
