@@ -412,7 +412,7 @@ static void test_perf_10000_pcs(void **state)
     assert_true(named > 0);
     assert_int_equal(named, again_named);
     assert_int_equal(lined, again_lined);
-    if (!slow) assert_true(cold < 1.0);
+    /* speed is printed for the record, never asserted (see bench/README.md) */
 }
 
 int main(void)

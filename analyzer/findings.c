@@ -1,0 +1,245 @@
+/* findings.c - grouping, merging, fingerprinting and ordering of findings.
+ *
+ * The lists inside a finding (pids, fds, peers) are small per finding, so
+ * they are plain sorted arrays. */
+#include "findings.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[KIND_COUNT] = {
+    [KIND_ORPHAN] = "orphaned-socket",
+    [KIND_DOUBLE_CLOSE] = "double-close",
+    [KIND_FOREIGN_CLOSE] = "foreign-close",
+};
+
+const char *kind_name(enum finding_kind kind)
+{
+    return kind < KIND_COUNT ? kind_names[kind] : "?";
+}
+
+int kind_parse(const char *s)
+{
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (strcmp(s, kind_names[k]) == 0) return k;
+    return -1;
+}
+
+const char *kind_severity(enum finding_kind kind)
+{
+    return kind == KIND_FOREIGN_CLOSE ? "warning" : "error";
+}
+
+struct finding *findings_add(struct findings *fs, enum finding_kind kind)
+{
+    ALLOC_GROW(fs->v, fs->n + 1, fs->cap);
+    struct finding *f = &fs->v[fs->n++];
+    memset(f, 0, sizeof(*f));
+    f->kind = kind;
+    f->age_min = f->idle_min = UINT64_MAX;
+    f->stack.top = f->open_stack.top = -1;
+    return f;
+}
+
+void finding_add_pid(struct finding *f, long pid)
+{
+    size_t i = 0;
+    while (i < f->npids && f->pids[i] < pid) i++;
+    if (i < f->npids && f->pids[i] == pid) return;
+    ALLOC_GROW(f->pids, f->npids + 1, f->cappids);
+    memmove(f->pids + i + 1, f->pids + i, (f->npids - i) * sizeof(*f->pids));
+    f->pids[i] = pid;
+    f->npids++;
+}
+
+void finding_add_fd(struct finding *f, int fd)
+{
+    size_t lo = 0, hi = f->nfds;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (f->fds[mid] < fd)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < f->nfds && f->fds[lo] == fd) return;
+    ALLOC_GROW(f->fds, f->nfds + 1, f->capfds);
+    memmove(f->fds + lo + 1, f->fds + lo, (f->nfds - lo) * sizeof(*f->fds));
+    f->fds[lo] = fd;
+    f->nfds++;
+}
+
+void finding_push_peer(struct finding *f, const char *peer, uint64_t count)
+{
+    ALLOC_GROW(f->peers, f->npeers + 1, f->cappeers);
+    f->peers[f->npeers++] = (struct peer_count){xstrdup(peer), count};
+}
+
+static int cmp_peer_name(const void *a, const void *b)
+{
+    return strcmp(((const struct peer_count *)a)->peer, ((const struct peer_count *)b)->peer);
+}
+
+/* dst->peers += src->peers, adding the counts of equal peers: both sorted
+ * by name, then joined, so merging big groups stays O(n log n). */
+static void peers_merge(struct finding *dst, const struct finding *src)
+{
+    if (src->npeers == 0) return;
+    qsort(dst->peers, dst->npeers, sizeof(*dst->peers), cmp_peer_name);
+    struct peer_count *sp = xcalloc(src->npeers, sizeof(*sp));
+    memcpy(sp, src->peers, src->npeers * sizeof(*sp));
+    qsort(sp, src->npeers, sizeof(*sp), cmp_peer_name);
+    struct peer_count *out = xcalloc(dst->npeers + src->npeers, sizeof(*out));
+    size_t i = 0, j = 0, n = 0;
+    while (i < dst->npeers || j < src->npeers) {
+        int c = i == dst->npeers   ? 1
+                : j == src->npeers ? -1
+                                   : strcmp(dst->peers[i].peer, sp[j].peer);
+        if (c <= 0)
+            out[n] = dst->peers[i++];
+        else
+            out[n] = (struct peer_count){xstrdup(sp[j].peer), 0};
+        if (c >= 0) out[n].count += sp[j++].count;
+        n++;
+    }
+    free(sp);
+    free(dst->peers);
+    dst->peers = out;
+    dst->npeers = dst->cappeers = n;
+}
+
+enum sock_role finding_role(const struct finding *f)
+{
+    int best = 0;
+    for (int r = 1; r < ROLE_COUNT; r++)
+        if (f->roles[r] > f->roles[best]) best = r;
+    return (enum sock_role)best;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Adds src's numbers and lists to dst (same kind, same stack). */
+static void finding_absorb(struct finding *dst, const struct finding *src)
+{
+    dst->count += src->count;
+    dst->partial |= src->partial;
+    for (size_t i = 0; i < src->npids; i++) finding_add_pid(dst, src->pids[i]);
+    for (size_t i = 0; i < src->nfds; i++) finding_add_fd(dst, src->fds[i]);
+    peers_merge(dst, src);
+    for (int r = 0; r < ROLE_COUNT; r++) dst->roles[r] += src->roles[r];
+    dst->age_min = min_u64(dst->age_min, src->age_min);
+    dst->age_max = max_u64(dst->age_max, src->age_max);
+    dst->idle_min = min_u64(dst->idle_min, src->idle_min);
+    dst->idle_max = max_u64(dst->idle_max, src->idle_max);
+    dst->bytes_in += src->bytes_in;
+    dst->bytes_out += src->bytes_out;
+}
+
+void findings_merge(struct findings *fs, struct finding *src)
+{
+    for (size_t i = 0; i < fs->n; i++) {
+        struct finding *dst = &fs->v[i];
+        if (dst->kind != src->kind || dst->fingerprint != src->fingerprint ||
+            dst->sweep != src->sweep)
+            continue;
+        finding_absorb(dst, src);
+        if (dst->open_stack.n == 0 && src->open_stack.n > 0) {
+            frames_free(&dst->open_stack);
+            dst->open_stack = src->open_stack;
+            src->open_stack = (struct frames){.top = -1};
+        }
+        finding_free(src);
+        return;
+    }
+    ALLOC_GROW(fs->v, fs->n + 1, fs->cap);
+    fs->v[fs->n++] = *src;
+    memset(src, 0, sizeof(*src));
+}
+
+static int cmp_peer(const void *a, const void *b)
+{
+    const struct peer_count *x = a, *y = b;
+    if (x->count != y->count) return x->count > y->count ? -1 : 1;
+    return strcmp(x->peer, y->peer);
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const struct finding *x = a, *y = b;
+    if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+    if (x->count != y->count) return x->count > y->count ? -1 : 1;
+    if (x->fingerprint != y->fingerprint) return x->fingerprint < y->fingerprint ? -1 : 1;
+    return 0;
+}
+
+void findings_sort(struct findings *fs)
+{
+    for (size_t i = 0; i < fs->n; i++)
+        if (fs->v[i].npeers > 1)
+            qsort(fs->v[i].peers, fs->v[i].npeers, sizeof(struct peer_count), cmp_peer);
+    if (fs->n > 1) qsort(fs->v, fs->n, sizeof(*fs->v), cmp_finding);
+}
+
+uint64_t findings_total(const struct findings *fs, enum finding_kind kind)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < fs->n; i++)
+        if (fs->v[i].kind == kind) total += fs->v[i].count;
+    return total;
+}
+
+uint64_t frames_fingerprint(const struct frames *s)
+{
+    uint64_t h = FNV1A64_INIT;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct frame *f = &s->v[i];
+        const char *mod = f->module ? path_basename(f->module) : "?";
+        char rel[24];
+        snprintf(rel, sizeof(rel), "+0x%" PRIx64, f->rel);
+        const char *fn = f->function ? f->function : rel;
+        h = fnv1a64(h, mod, strlen(mod));
+        h = fnv1a64(h, "!", 1);
+        h = fnv1a64(h, fn, strlen(fn));
+        h = fnv1a64(h, "\n", 1);
+    }
+    return h;
+}
+
+void frames_free(struct frames *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i].module);
+        free(s->v[i].function);
+        free(s->v[i].file);
+    }
+    free(s->v);
+    *s = (struct frames){.top = -1};
+}
+
+void finding_free(struct finding *f)
+{
+    free(f->pids);
+    frames_free(&f->stack);
+    frames_free(&f->open_stack);
+    for (size_t i = 0; i < f->npeers; i++) free(f->peers[i].peer);
+    free(f->peers);
+    free(f->fds);
+    memset(f, 0, sizeof(*f));
+}
+
+void findings_free(struct findings *fs)
+{
+    for (size_t i = 0; i < fs->n; i++) finding_free(&fs->v[i]);
+    free(fs->v);
+    memset(fs, 0, sizeof(*fs));
+}

@@ -1,0 +1,97 @@
+/* main.c - the connleak command: dispatches to `run` and `report`.
+ *
+ * Everything else lives in the connleak_analyzer library so that unit tests
+ * link the same code: this file only picks the subcommand and knows the
+ * --help text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "util.h"
+
+static const char usage_text[] =
+    "Usage: connleak run [OPTIONS] [--] PROG [ARGS...]\n"
+    "       connleak report [OPTIONS] TRACE|DIR...\n"
+    "       connleak --help | --version\n"
+    "\n"
+    "Finds the network connections a program forgot to close.\n"
+    "\n"
+    "  run     runs PROG with libconnleak.so preloaded (LD_PRELOAD), waits for it,\n"
+    "          then reports the sockets it left open, its double closes and its\n"
+    "          closes of never-opened fds. Every process it forks is included.\n"
+    "  report  the same report from traces written earlier (connleak-*.jsonl files,\n"
+    "          or the directories holding them).\n"
+    "\n"
+    "Report options (run and report):\n"
+    "  --format text|json     text for people (default), json for scripts\n"
+    "                         (schema: docs/report-json.md)\n"
+    "  -o, --output FILE      write the report to FILE ('-' = stdout); default:\n"
+    "                         stderr for run, stdout for report\n"
+    "  --color auto|always|never\n"
+    "                         colour the text report; auto = only on a terminal\n"
+    "                         and when NO_COLOR is not set\n"
+    "  --include-listeners    also report listening sockets still open at exit\n"
+    "  --include-inherited    also report sockets a forked child inherited\n"
+    "  --fail-on KINDS        exit with --error-exitcode when findings of these\n"
+    "                         kinds exist: a comma list of orphaned-socket,\n"
+    "                         double-close, foreign-close, or 'leak'\n"
+    "                         (= orphaned-socket) or 'any'\n"
+    "  --error-exitcode N     the exit code for --fail-on (1..255, default 99)\n"
+    "\n"
+    "Run options:\n"
+    "  --trace-dir DIR        write the traces to DIR (created, mode 0700) and\n"
+    "                         keep them; default: a temporary directory, removed\n"
+    "                         after a good report\n"
+    "  --keep-traces          keep the temporary trace directory\n"
+    "  --depth N              frames per stack, 1..256\n"
+    "  --flush-ms N           flush the trace every N ms (what survives SIGKILL)\n"
+    "  --follow-exec          keep tracing across exec\n"
+    "  --close-stacks         record the stack of every close (shows the first\n"
+    "                         close of a double close)\n"
+    "\n"
+    "  -h, --help             this text\n"
+    "  --version              connleak's version\n"
+    "\n"
+    "PROG is looked up in PATH. Go and fully static programs cannot be observed\n"
+    "with LD_PRELOAD: connleak says so and still runs them. libconnleak.so is\n"
+    "taken from $CONNLEAK_LIB, else found next to connleak, in ../lib/connleak/,\n"
+    "or at " CONNLEAK_INSTALL_LIB ".\n"
+    "\n"
+    "Exit status:\n"
+    "  run     PROG's exit status, or 128+N when a signal N killed it; with\n"
+    "          --fail-on, the --error-exitcode when PROG exited 0 and findings\n"
+    "          of those kinds exist\n"
+    "  report  0, or the --error-exitcode with --fail-on and such findings\n"
+    "  125     connleak itself failed: bad usage, no usable trace, unwritable\n"
+    "          trace directory or output, libconnleak.so not found\n"
+    "  126     PROG could not be executed\n"
+    "  127     PROG was not found\n";
+
+void usage_print(void)
+{
+    fputs(usage_text, stdout);
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    if (!cmd) {
+        fputs("connleak: missing command: run or report (see connleak --help)\n", stderr);
+        return EXIT_TOOL;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage_print();
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        puts("connleak " CONNLEAK_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
+    if (cmd[0] == '-')
+        fprintf(stderr, "connleak: unknown option '%s' (see connleak --help)\n", cmd);
+    else
+        fprintf(stderr, "connleak: unknown command '%s' (see connleak --help)\n", cmd);
+    return EXIT_TOOL;
+}

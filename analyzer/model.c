@@ -1,0 +1,62 @@
+/* model.c - small accessors of the per-process model (see model.h). */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const role_names[ROLE_COUNT] = {
+    [ROLE_SOCKET] = "socket",     [ROLE_CLIENT] = "client", [ROLE_LISTENER] = "listener",
+    [ROLE_ACCEPTED] = "accepted", [ROLE_PAIR] = "pair",     [ROLE_RECEIVED] = "received",
+    [ROLE_OTHER] = "other",
+};
+
+const char *role_name(enum sock_role role)
+{
+    return role < ROLE_COUNT ? role_names[role] : "other";
+}
+
+enum sock_role role_parse(const char *s)
+{
+    if (!s) return ROLE_OTHER;
+    for (int r = 0; r < ROLE_OTHER; r++)
+        if (strcmp(s, role_names[r]) == 0) return (enum sock_role)r;
+    return ROLE_OTHER;
+}
+
+const struct stack *process_stack(const struct process *p, uint32_t id)
+{
+    return id > 0 && id < p->nstacks ? &p->stacks[id] : NULL;
+}
+
+const struct module *process_module_at(const struct process *p, uint64_t pc)
+{
+    for (size_t i = 0; i < p->nmods; i++)
+        if (p->mods[i].lo <= pc && pc < p->mods[i].hi) return &p->mods[i];
+    return NULL;
+}
+
+const char *process_name(const struct process *p)
+{
+    if (p->exe && *p->exe) return path_basename(p->exe);
+    if (p->argv.n > 0 && *p->argv.v[0]) return path_basename(p->argv.v[0]);
+    return "?";
+}
+
+void process_free(struct process *p)
+{
+    free(p->trace);
+    free(p->exe);
+    strlist_free(&p->argv);
+    for (size_t i = 0; i < p->nmods; i++) {
+        free(p->mods[i].path);
+        free(p->mods[i].bid);
+    }
+    free(p->mods);
+    for (size_t i = 0; i < p->nstacks; i++) free(p->stacks[i].pc);
+    free(p->stacks);
+    free(p->socks);
+    free(p->live);
+    free(p->bad);
+    strtab_free(&p->peers);
+    memset(p, 0, sizeof(*p));
+}

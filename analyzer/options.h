@@ -1,0 +1,45 @@
+/* options.h - the command-line flags of `connleak run` and `connleak report`.
+ *
+ * One parser for both commands, so a flag means the same everywhere. Any
+ * bad flag or value is one line on stderr and exit 125. */
+#ifndef CONNLEAK_OPTIONS_H
+#define CONNLEAK_OPTIONS_H
+
+#include <stdbool.h>
+
+enum cmd { CMD_RUN, CMD_REPORT };
+enum out_format { FORMAT_TEXT, FORMAT_JSON };
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+#define DEFAULT_ERROR_EXITCODE 99
+
+struct options {
+    enum cmd cmd;
+    enum out_format format;
+    const char *output; /* NULL: the command's default; "-": stdout */
+    enum color_mode color;
+    bool include_listeners, include_inherited;
+    unsigned fail_on; /* bitmask of 1u << enum finding_kind */
+    int error_exitcode;
+    bool help, version;
+    /* run only */
+    const char *trace_dir;
+    bool keep_traces;
+    int depth;    /* 0: the preload's default */
+    int flush_ms; /* 0: the preload's default */
+    bool follow_exec, close_stacks;
+    /* run: PROG ARGS...; report: TRACE|DIR... */
+    char **args;
+    int nargs;
+};
+
+/* Parses the arguments after the command name. Returns 0, or -1 after
+ * printing one line to stderr. */
+int options_parse(struct options *o, enum cmd cmd, int argc, char **argv);
+void options_free(struct options *o);
+
+/* Parses a --fail-on list ("leak", "any", or kinds) into a bitmask; -1 when
+ * a name is unknown. */
+int fail_on_parse(const char *list, unsigned *mask);
+
+#endif

@@ -1,0 +1,20 @@
+/* render.h - the printers of a report: text for a person, JSON for scripts
+ * (docs/report-json.md). They only format: every number and every order is
+ * decided by report_analyze. */
+#ifndef CONNLEAK_RENDER_H
+#define CONNLEAK_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "report.h"
+
+struct cJSON;
+
+void render_text(FILE *out, const struct report *r, bool color);
+
+/* The report as a cJSON tree (the caller deletes it). */
+struct cJSON *report_to_json(const struct report *r);
+void render_json(FILE *out, const struct report *r);
+
+#endif

@@ -1,0 +1,189 @@
+/* render_json.c - the report as one JSON document, docs/report-json.md.
+ *
+ * The schema doc is the contract: field names and nulls follow it exactly,
+ * and fields are only ever added. */
+#include "render.h"
+
+#include <cJSON.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+#define REPORT_VERSION 1
+#define MAX_PEERS      5
+
+static void add_str_or_null(cJSON *o, const char *key, const char *s)
+{
+    if (s)
+        cJSON_AddStringToObject(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static void add_u64(cJSON *o, const char *key, uint64_t v)
+{
+    cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+static cJSON *frame_json(const struct frame *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    char pc[32];
+    snprintf(pc, sizeof(pc), "0x%" PRIx64, f->pc);
+    cJSON_AddStringToObject(o, "pc", pc);
+    add_str_or_null(o, "module", f->module);
+    add_str_or_null(o, "function", f->function);
+    add_u64(o, "offset", f->offset);
+    add_str_or_null(o, "file", f->file);
+    if (f->file)
+        cJSON_AddNumberToObject(o, "line", f->line);
+    else
+        cJSON_AddNullToObject(o, "line");
+    cJSON_AddBoolToObject(o, "inlined", f->inlined);
+    cJSON_AddBoolToObject(o, "user", f->user);
+    return o;
+}
+
+static cJSON *frames_json(const struct frames *s)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < s->n; i++) cJSON_AddItemToArray(a, frame_json(&s->v[i]));
+    return a;
+}
+
+static cJSON *top_frame_json(const struct frames *s)
+{
+    if (s->top < 0) return cJSON_CreateNull();
+    const struct frame *f = &s->v[s->top];
+    cJSON *o = cJSON_CreateObject();
+    add_str_or_null(o, "function", f->function);
+    add_str_or_null(o, "file", f->file);
+    if (f->file)
+        cJSON_AddNumberToObject(o, "line", f->line);
+    else
+        cJSON_AddNullToObject(o, "line");
+    return o;
+}
+
+static cJSON *range_json(uint64_t min_ns, uint64_t max_ns)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "min", min_ns == UINT64_MAX ? 0 : min_ns / 1000000);
+    add_u64(o, "max", max_ns / 1000000);
+    return o;
+}
+
+static void orphan_json(cJSON *o, const struct finding *f)
+{
+    cJSON_AddStringToObject(o, "role", role_name(finding_role(f)));
+    cJSON *peers = cJSON_AddArrayToObject(o, "peers");
+    for (size_t i = 0; i < f->npeers && i < MAX_PEERS; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "peer", f->peers[i].peer);
+        add_u64(p, "count", f->peers[i].count);
+        cJSON_AddItemToArray(peers, p);
+    }
+    cJSON_AddItemToObject(o, "age_ms", range_json(f->age_min, f->age_max));
+    cJSON_AddItemToObject(o, "idle_ms", range_json(f->idle_min, f->idle_max));
+    add_u64(o, "bytes_in", f->bytes_in);
+    add_u64(o, "bytes_out", f->bytes_out);
+}
+
+static cJSON *finding_json(const struct finding *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", kind_name(f->kind));
+    cJSON_AddStringToObject(o, "severity", kind_severity(f->kind));
+    add_u64(o, "count", f->count);
+    cJSON *pids = cJSON_AddArrayToObject(o, "pids");
+    for (size_t i = 0; i < f->npids; i++)
+        cJSON_AddItemToArray(pids, cJSON_CreateNumber((double)f->pids[i]));
+    if (f->kind == KIND_ORPHAN) orphan_json(o, f);
+    if (f->kind != KIND_ORPHAN) {
+        cJSON *fds = cJSON_AddArrayToObject(o, "fds");
+        for (size_t i = 0; i < f->nfds; i++)
+            cJSON_AddItemToArray(fds, cJSON_CreateNumber(f->fds[i]));
+    }
+    if (f->kind == KIND_DOUBLE_CLOSE)
+        cJSON_AddItemToObject(o, "open_stack", frames_json(&f->open_stack));
+    cJSON_AddItemToObject(o, "top_frame", top_frame_json(&f->stack));
+    cJSON_AddItemToObject(o, "stack", frames_json(&f->stack));
+    char fp[17];
+    snprintf(fp, sizeof(fp), "%016" PRIx64, f->fingerprint);
+    cJSON_AddStringToObject(o, "fingerprint", fp);
+    return o;
+}
+
+static cJSON *process_json(const struct process *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "pid", (double)p->pid);
+    cJSON_AddNumberToObject(o, "ppid", (double)p->ppid);
+    add_str_or_null(o, "exe", p->exe);
+    add_str_or_null(o, "trace", p->trace);
+    cJSON_AddBoolToObject(o, "forked", p->forked);
+    cJSON_AddBoolToObject(o, "complete", p->complete);
+    add_u64(o, "opened", p->totals.opened);
+    add_u64(o, "closed", p->totals.closed);
+    add_u64(o, "live", p->totals.live);
+    return o;
+}
+
+static cJSON *program_json(const struct report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *argv = cJSON_AddArrayToObject(o, "argv");
+    for (size_t i = 0; i < r->argv.n; i++)
+        cJSON_AddItemToArray(argv, cJSON_CreateString(r->argv.v[i]));
+    if (r->signal)
+        cJSON_AddNullToObject(o, "exit_code");
+    else
+        cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+    if (r->signal)
+        cJSON_AddNumberToObject(o, "signal", r->signal);
+    else
+        cJSON_AddNullToObject(o, "signal");
+    return o;
+}
+
+static cJSON *summary_json(const struct report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "findings", r->findings.n);
+    for (int k = 0; k < KIND_COUNT; k++)
+        add_u64(o, kind_name((enum finding_kind)k),
+                findings_total(&r->findings, (enum finding_kind)k));
+    return o;
+}
+
+cJSON *report_to_json(const struct report *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "tool", "connleak " CONNLEAK_VERSION);
+    cJSON_AddNumberToObject(o, "report_version", REPORT_VERSION);
+    cJSON_AddStringToObject(o, "status", status_name(r->status));
+    if (r->has_program) cJSON_AddItemToObject(o, "program", program_json(r));
+    cJSON *procs = cJSON_AddArrayToObject(o, "processes");
+    for (size_t i = 0; i < r->nprocs; i++) cJSON_AddItemToArray(procs, process_json(&r->procs[i]));
+    cJSON_AddItemToObject(o, "summary", summary_json(r));
+    cJSON *findings = cJSON_AddArrayToObject(o, "findings");
+    for (size_t i = 0; i < r->findings.n; i++)
+        cJSON_AddItemToArray(findings, finding_json(&r->findings.v[i]));
+    cJSON *notes = cJSON_AddArrayToObject(o, "notes");
+    for (size_t i = 0; i < r->notes.n; i++)
+        cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes.v[i]));
+    return o;
+}
+
+void render_json(FILE *out, const struct report *r)
+{
+    cJSON *o = report_to_json(r);
+    char *s = cJSON_Print(o);
+    if (s) {
+        fputs(s, out);
+        fputc('\n', out);
+    }
+    free(s);
+    cJSON_Delete(o);
+}

@@ -1,0 +1,331 @@
+/* render_text.c - the report for a person reading a terminal.
+ *
+ * The most important finding first, one block per call site: a headline
+ * that says what and where, one line of numbers, then the stack with the
+ * program's own frames in bold and library frames dimmed. A clean run is a
+ * single line. Colour only when asked (render_text's caller decides). */
+#include "render.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stackfmt.h"
+#include "util.h"
+
+#define MAX_PEERS    5
+#define MAX_FDS      8
+#define MAX_PIDS     6
+#define MAX_FUNC_COL 48
+
+#define STYLE_KIND  "\033[1;31m"
+#define STYLE_USER  "\033[1m"
+#define STYLE_LIB   "\033[2m"
+#define STYLE_RESET "\033[0m"
+
+struct text {
+    FILE *out;
+    bool color;
+};
+
+static void styled(struct text *t, const char *style, const char *s)
+{
+    if (t->color)
+        fprintf(t->out, "%s%s%s", style, s, STYLE_RESET);
+    else
+        fputs(s, t->out);
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* ---- numbers -------------------------------------------------------- */
+
+static void bytes_fmt(uint64_t b, char *buf, size_t n)
+{
+    if (b < 1024)
+        snprintf(buf, n, "%" PRIu64 " B", b);
+    else if (b < 1024 * 1024)
+        snprintf(buf, n, "%.1f KiB", b / 1024.0);
+    else if (b < 1024ULL * 1024 * 1024)
+        snprintf(buf, n, "%.1f MiB", b / (1024.0 * 1024));
+    else
+        snprintf(buf, n, "%.1f GiB", b / (1024.0 * 1024 * 1024));
+}
+
+static void ms_fmt(uint64_t ms, char *buf, size_t n)
+{
+    if (ms < 1000)
+        snprintf(buf, n, "%" PRIu64 " ms", ms);
+    else if (ms < 60 * 1000)
+        snprintf(buf, n, "%.1f s", ms / 1000.0);
+    else if (ms < 3600 * 1000)
+        snprintf(buf, n, "%.1f min", ms / 60000.0);
+    else
+        snprintf(buf, n, "%.1f h", ms / 3600000.0);
+}
+
+/* "2–40 ms", "3 ms–4.1 s", "41 ms" */
+static void range_fmt(uint64_t min_ns, uint64_t max_ns, char *buf, size_t n)
+{
+    uint64_t lo = min_ns == UINT64_MAX ? 0 : min_ns / 1000000, hi = max_ns / 1000000;
+    char a[24], b[24];
+    ms_fmt(lo, a, sizeof(a));
+    ms_fmt(hi, b, sizeof(b));
+    if (lo == hi)
+        snprintf(buf, n, "%s", a);
+    else if (hi < 1000)
+        snprintf(buf, n, "%" PRIu64 "–%" PRIu64 " ms", lo, hi);
+    else
+        snprintf(buf, n, "%s–%s", a, b);
+}
+
+/* ---- processes ------------------------------------------------------ */
+
+/* "leaky (pid 42)", "worker (pids 4, 5)", "server (pid 3) and 2 other processes" */
+static char *procs_describe(const struct report *r, const long *pids, size_t n)
+{
+    const struct process *first = report_process(r, pids[0]);
+    const char *name = first ? process_name(first) : "?";
+    bool same = true;
+    for (size_t i = 1; i < n; i++) {
+        const struct process *p = report_process(r, pids[i]);
+        same &= p && strcmp(process_name(p), name) == 0;
+    }
+    struct strbuf sb = {0};
+    if (n == 1 || !same) {
+        strbuf_addf(&sb, "%s (pid %ld)", name, pids[0]);
+        if (n > 1) strbuf_addf(&sb, " and %zu other process%s", n - 1, n == 2 ? "" : "es");
+        return strbuf_steal(&sb);
+    }
+    strbuf_addf(&sb, "%s (pids ", name);
+    for (size_t i = 0; i < n && i < MAX_PIDS; i++)
+        strbuf_addf(&sb, "%s%ld", i ? ", " : "", pids[i]);
+    strbuf_add(&sb, n > MAX_PIDS ? ", …)" : ")");
+    return strbuf_steal(&sb);
+}
+
+/* The distinct pids of all findings, sorted (or of all processes). */
+static size_t pids_collect(const struct report *r, bool from_findings, long **out)
+{
+    struct finding all = {0};
+    for (size_t i = 0; from_findings && i < r->findings.n; i++)
+        for (size_t j = 0; j < r->findings.v[i].npids; j++)
+            finding_add_pid(&all, r->findings.v[i].pids[j]);
+    for (size_t i = 0; !from_findings && i < r->nprocs; i++) finding_add_pid(&all, r->procs[i].pid);
+    *out = all.pids;
+    return all.npids;
+}
+
+/* ---- headline ------------------------------------------------------- */
+
+static void text_clean(struct text *t, const struct report *r)
+{
+    uint64_t opened = 0, listeners = 0, inherited = 0;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const struct process *p = &r->procs[i];
+        opened += p->totals.opened;
+        for (size_t j = 0; j < p->nlive; j++) {
+            if (p->live[j].role == ROLE_LISTENER)
+                listeners++;
+            else if (p->live[j].inherited)
+                inherited++;
+        }
+    }
+    long *pids;
+    size_t n = pids_collect(r, false, &pids);
+    char *who = procs_describe(r, pids, n);
+    if (opened == 0)
+        fprintf(t->out, "connleak: no leaks: %s opened no sockets", who);
+    else
+        fprintf(t->out, "connleak: no leaks: %s opened %" PRIu64 " socket%s", who, opened,
+                plural(opened, "", "s"));
+    if (opened > 0 && !listeners && !inherited) fputs(" and closed them all", t->out);
+    if (listeners || inherited) fputs(" and closed all but", t->out);
+    if (listeners)
+        fprintf(t->out, " %" PRIu64 " listener%s", listeners, plural(listeners, "", "s"));
+    if (listeners && inherited) fputs(" and", t->out);
+    if (inherited)
+        fprintf(t->out, " %" PRIu64 " inherited socket%s", inherited, plural(inherited, "", "s"));
+    if (listeners || inherited) fputs(" (not counted as leaks)", t->out);
+    fputs(".\n", t->out);
+    free(who);
+    free(pids);
+}
+
+static void text_headline(struct text *t, const struct report *r)
+{
+    static const char *const what[KIND_COUNT][2] = {
+        [KIND_ORPHAN] = {"socket leaked", "sockets leaked"},
+        [KIND_DOUBLE_CLOSE] = {"double close", "double closes"},
+        [KIND_FOREIGN_CLOSE] = {"close of a never-opened fd", "closes of never-opened fds"},
+    };
+    int kinds[KIND_COUNT], nkinds = 0;
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (findings_total(&r->findings, (enum finding_kind)k)) kinds[nkinds++] = k;
+    fputs("connleak: ", t->out);
+    for (int i = 0; i < nkinds; i++) {
+        uint64_t n = findings_total(&r->findings, (enum finding_kind)kinds[i]);
+        const char *sep = i == 0 ? "" : i == nkinds - 1 ? " and " : ", ";
+        fprintf(t->out, "%s%" PRIu64 " %s", sep, n, what[kinds[i]][n != 1]);
+    }
+    long *pids;
+    size_t n = pids_collect(r, true, &pids);
+    char *who = procs_describe(r, pids, n);
+    fprintf(t->out, " by %s from %zu call site%s\n", who, r->findings.n,
+            plural(r->findings.n, "", "s"));
+    free(who);
+    free(pids);
+}
+
+/* ---- one finding ---------------------------------------------------- */
+
+/* The function column of a frame: "open_connection", "func+0x2d", "0x55d0..." */
+static void frame_func(const struct frame *f, char *buf, size_t n)
+{
+    if (!f->function)
+        snprintf(buf, n, "0x%" PRIx64, f->pc);
+    else if (!f->file && f->offset)
+        snprintf(buf, n, "%s+0x%" PRIx64, f->function, f->offset);
+    else
+        snprintf(buf, n, "%s", f->function);
+}
+
+static void frame_where(const struct frame *f, char *buf, size_t n)
+{
+    if (f->file)
+        snprintf(buf, n, "%s:%d", path_display(f->file), f->line);
+    else
+        snprintf(buf, n, "%s", f->module ? path_basename(f->module) : "??");
+}
+
+static void text_stack(struct text *t, const struct frames *s)
+{
+    if (s->n == 0) {
+        styled(t, STYLE_LIB, "    (no stack recorded)");
+        fputc('\n', t->out);
+        return;
+    }
+    int width = 0;
+    char func[512], where[1024], line[1700];
+    for (size_t i = 0; i < s->n; i++) {
+        frame_func(&s->v[i], func, sizeof(func));
+        int len = (int)strlen(func);
+        if (len > width) width = len < MAX_FUNC_COL ? len : MAX_FUNC_COL;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        const struct frame *f = &s->v[i];
+        frame_func(f, func, sizeof(func));
+        frame_where(f, where, sizeof(where));
+        snprintf(line, sizeof(line), "#%zu %-*s  %s%s", i, width, func, where,
+                 f->inlined ? " (inlined)" : "");
+        fputs("    ", t->out);
+        styled(t, f->user ? STYLE_USER : STYLE_LIB, line);
+        fputc('\n', t->out);
+    }
+}
+
+static void text_peers(struct text *t, const struct finding *f)
+{
+    enum sock_role role = finding_role(f);
+    fprintf(t->out, "  %s", role == ROLE_SOCKET ? "unconnected socket" : role_name(role));
+    if (f->npeers)
+        fputs(role == ROLE_CLIENT ? " to " : role == ROLE_ACCEPTED ? " from " : ", peer ", t->out);
+    for (size_t i = 0; i < f->npeers && i < MAX_PEERS; i++)
+        fprintf(t->out, "%s%s (%" PRIu64 ")", i ? ", " : "", f->peers[i].peer, f->peers[i].count);
+    if (f->npeers > MAX_PEERS) fprintf(t->out, ", +%zu more", f->npeers - MAX_PEERS);
+}
+
+static void text_orphan_numbers(struct text *t, const struct finding *f)
+{
+    char age[80], idle[80], in[32], out[32];
+    range_fmt(f->age_min, f->age_max, age, sizeof(age));
+    range_fmt(f->idle_min, f->idle_max, idle, sizeof(idle));
+    text_peers(t, f);
+    fprintf(t->out, " · age %s · idle %s", age, idle);
+    if (f->bytes_in || f->bytes_out) {
+        bytes_fmt(f->bytes_in, in, sizeof(in));
+        bytes_fmt(f->bytes_out, out, sizeof(out));
+        fprintf(t->out, " · %s in, %s out", in, out);
+    }
+}
+
+static void text_pids(struct text *t, const struct finding *f)
+{
+    if (f->npids < 2) return;
+    fputs(" · pids ", t->out);
+    for (size_t i = 0; i < f->npids && i < MAX_PIDS; i++)
+        fprintf(t->out, "%s%ld", i ? ", " : "", f->pids[i]);
+    if (f->npids > MAX_PIDS) fputs(", …", t->out);
+}
+
+static void text_fds(struct text *t, const struct finding *f)
+{
+    fprintf(t->out, " (fd%s ", plural(f->nfds, "", "s"));
+    for (size_t i = 0; i < f->nfds && i < MAX_FDS; i++)
+        fprintf(t->out, "%s%d", i ? ", " : "", f->fds[i]);
+    fputs(f->nfds > MAX_FDS ? ", …)" : ")", t->out);
+}
+
+static void text_finding(struct text *t, const struct finding *f)
+{
+    static const char *const title[KIND_COUNT] = {
+        [KIND_ORPHAN] = "ORPHANED SOCKETS",
+        [KIND_DOUBLE_CLOSE] = "DOUBLE CLOSE",
+        [KIND_FOREIGN_CLOSE] = "FOREIGN CLOSE",
+    };
+    char *where = frames_where(&f->stack);
+    styled(t, STYLE_KIND, title[f->kind]);
+    if (f->kind == KIND_ORPHAN) {
+        fprintf(t->out, "  %" PRIu64 " still open at %s, opened in %s\n", f->count,
+                f->partial ? "the last flush" : "exit", where);
+        text_orphan_numbers(t, f);
+    } else {
+        bool dbl = f->kind == KIND_DOUBLE_CLOSE;
+        fprintf(t->out, "  %" PRIu64 " close%s of %s", f->count, plural(f->count, "", "s"),
+                dbl ? plural(f->count, "an already-closed fd", "already-closed fds")
+                    : plural(f->count, "a never-opened fd", "never-opened fds"));
+        text_fds(t, f);
+        fprintf(t->out, " in %s", where);
+    }
+    text_pids(t, f);
+    fputc('\n', t->out);
+    text_stack(t, &f->stack);
+    if (f->kind == KIND_DOUBLE_CLOSE && f->open_stack.n) {
+        fputs("  the socket on that fd was opened at:\n", t->out);
+        text_stack(t, &f->open_stack);
+    }
+    free(where);
+}
+
+/* ---- the whole report ----------------------------------------------- */
+
+static void text_no_trace(struct text *t, const struct report *r)
+{
+    const char *prog = r->argv.n ? r->argv.v[0] : "the program";
+    fprintf(t->out,
+            "connleak: no trace: %s left no trace, so there is nothing to report "
+            "(a setuid program, or one that drops LD_PRELOAD?)\n",
+            prog);
+}
+
+void render_text(FILE *out, const struct report *r, bool color)
+{
+    struct text t = {out, color};
+    if (r->status == STATUS_NOT_OBSERVABLE)
+        fprintf(out, "%s\n", r->observe_line);
+    else if (r->status == STATUS_NO_TRACE)
+        text_no_trace(&t, r);
+    else if (r->findings.n == 0)
+        text_clean(&t, r);
+    else
+        text_headline(&t, r);
+    for (size_t i = 0; i < r->findings.n; i++) {
+        fputc('\n', out);
+        text_finding(&t, &r->findings.v[i]);
+    }
+    if (r->notes.n && r->findings.n) fputc('\n', out);
+    for (size_t i = 0; i < r->notes.n; i++) fprintf(out, "note: %s\n", r->notes.v[i]);
+}

@@ -1,0 +1,709 @@
+/* trace_read.c - parses a JSON-Lines trace into a struct process.
+ *
+ * One cJSON parse per line, the fields we need copied out, the tree freed at
+ * once: memory stays proportional to the sockets and stacks, not to the file.
+ * Socket ids are dense serials, so sockets live in an array indexed by sid;
+ * sids far beyond what the trace has opened so far are refused, which keeps
+ * a hostile trace from making us allocate gigabytes. Stack ids are whatever
+ * the preload chose: a hash map renumbers them densely. */
+#include "trace_read.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STACK_DEPTH 1024 /* frames kept per stk record */
+#define ID_SLACK        65536
+
+struct reader {
+    struct process *p;
+    struct strlist *notes;
+    const char *name;
+    size_t lineno;
+    size_t bad_lines, first_bad;
+    uint64_t nopen;       /* open records read: bounds the sids we accept */
+    struct idmap stk_ids; /* trace stack id -> index in p->stacks */
+    bool in_live_batch;   /* the previous socket record was a live record */
+};
+
+/* ---- a per-line arena for cJSON ----------------------------------------
+ *
+ * Parsing a line allocates a dozen small cJSON nodes that die with the
+ * line. While a trace is read, cJSON allocates from a bump arena that is
+ * reset after every line, which halves the cost of reading a big trace. */
+
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, size;
+    max_align_t data[];
+};
+
+static struct arena_chunk *arena_head;
+
+static void *arena_alloc(size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    struct arena_chunk *c = arena_head;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > (1 << 18) ? n : (1 << 18);
+        c = xmalloc(sizeof(*c) + size);
+        *c = (struct arena_chunk){.next = arena_head, .size = size};
+        arena_head = c;
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static void arena_free(void *p)
+{
+    (void)p; /* all freed at once by arena_reset */
+}
+
+/* Keeps the first (oldest) chunk for the next line, frees the others. */
+static void arena_reset(bool release)
+{
+    while (arena_head && (arena_head->next || release)) {
+        struct arena_chunk *next = arena_head->next;
+        free(arena_head);
+        arena_head = next;
+    }
+    if (arena_head) arena_head->used = 0;
+}
+
+static void arena_begin(void)
+{
+    cJSON_Hooks hooks = {arena_alloc, arena_free};
+    cJSON_InitHooks(&hooks);
+}
+
+static void arena_end(void)
+{
+    cJSON_InitHooks(NULL);
+    arena_reset(true);
+}
+
+/* ---- field access ----------------------------------------------------
+ *
+ * A record's members are indexed in one pass (struct rec) instead of one
+ * linear cJSON_GetObjectItem walk per field: on a big trace the lookups
+ * cost more than the parse. */
+
+enum field {
+    F_T,
+    F_TS,
+    F_SID,
+    F_FD,
+    F_STK,
+    F_PEER,
+    F_ROLE,
+    F_INHERITED,
+    F_ERR,
+    F_LAST,
+    F_KIND,
+    F_PREV_STK,
+    F_OPENED,
+    F_LAST_IO,
+    F_IN,
+    F_OUT,
+    F_ID,
+    F_PC,
+    F_PATH,
+    F_BASE,
+    F_LO,
+    F_HI,
+    F_BID,
+    F_WHAT,
+    F_DETAIL,
+    F_LIVE,
+    F_CLOSED,
+    F_BADCLOSE_DROPPED,
+    F_LOST,
+    F_COUNT
+};
+
+static const char *const field_names[F_COUNT] = {
+    [F_T] = "t",           [F_TS] = "ts",
+    [F_SID] = "sid",       [F_FD] = "fd",
+    [F_STK] = "stk",       [F_PEER] = "peer",
+    [F_ROLE] = "role",     [F_INHERITED] = "inherited",
+    [F_ERR] = "err",       [F_LAST] = "last",
+    [F_KIND] = "kind",     [F_PREV_STK] = "prev_stk",
+    [F_OPENED] = "opened", [F_LAST_IO] = "last_io",
+    [F_IN] = "in",         [F_OUT] = "out",
+    [F_ID] = "id",         [F_PC] = "pc",
+    [F_PATH] = "path",     [F_BASE] = "base",
+    [F_LO] = "lo",         [F_HI] = "hi",
+    [F_BID] = "bid",       [F_WHAT] = "what",
+    [F_DETAIL] = "detail", [F_LIVE] = "live",
+    [F_CLOSED] = "closed", [F_BADCLOSE_DROPPED] = "badclose_dropped",
+    [F_LOST] = "lost"};
+
+struct rec {
+    const cJSON *f[F_COUNT]; /* first member with that name, or NULL */
+};
+
+#define FIELD_SLOTS 128 /* a power of two, well above F_COUNT */
+static signed char field_slots[FIELD_SLOTS];
+static bool field_slots_ready;
+
+static size_t field_hash(const char *key)
+{
+    return (size_t)fnv1a64(FNV1A64_INIT, key, strlen(key)) & (FIELD_SLOTS - 1);
+}
+
+static void field_slots_init(void)
+{
+    memset(field_slots, -1, sizeof(field_slots));
+    for (int f = 0; f < F_COUNT; f++) {
+        size_t j = field_hash(field_names[f]);
+        while (field_slots[j] >= 0) j = (j + 1) & (FIELD_SLOTS - 1);
+        field_slots[j] = (signed char)f;
+    }
+    field_slots_ready = true;
+}
+
+static int field_lookup(const char *key)
+{
+    for (size_t j = field_hash(key); field_slots[j] >= 0; j = (j + 1) & (FIELD_SLOTS - 1))
+        if (strcmp(field_names[field_slots[j]], key) == 0) return field_slots[j];
+    return -1;
+}
+
+static void rec_index(struct rec *rec, const cJSON *o)
+{
+    memset(rec, 0, sizeof(*rec));
+    if (!field_slots_ready) field_slots_init();
+    for (const cJSON *c = cJSON_IsObject(o) ? o->child : NULL; c; c = c->next) {
+        int f = c->string ? field_lookup(c->string) : -1;
+        if (f >= 0 && !rec->f[f]) rec->f[f] = c;
+    }
+}
+
+static bool value_u64(const cJSON *v, uint64_t *out)
+{
+    if (!cJSON_IsNumber(v)) return false;
+    double d = v->valuedouble;
+    if (!(d >= 0 && d < 18446744073709551615.0) || (double)(uint64_t)d != d) return false;
+    *out = (uint64_t)d;
+    return true;
+}
+
+static const char *value_str(const cJSON *v)
+{
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool value_bool_or(const cJSON *v, bool dflt)
+{
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
+}
+
+static bool parse_hex(const char *s, uint64_t *out)
+{
+    if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2]) return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s + 2, &end, 16);
+    if (errno || *end || s[2] == '-' || s[2] == '+' || s[2] == ' ') return false;
+    *out = v;
+    return true;
+}
+
+static bool rec_u64(const struct rec *o, enum field f, uint64_t *out)
+{
+    return value_u64(o->f[f], out);
+}
+
+static uint64_t rec_u64_or(const struct rec *o, enum field f, uint64_t dflt)
+{
+    uint64_t v;
+    return value_u64(o->f[f], &v) ? v : dflt;
+}
+
+static uint32_t rec_id(const struct rec *o, enum field f)
+{
+    uint64_t v = rec_u64_or(o, f, 0);
+    return v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+static const char *rec_str(const struct rec *o, enum field f)
+{
+    return value_str(o->f[f]);
+}
+
+static bool rec_bool_or(const struct rec *o, enum field f, bool dflt)
+{
+    return value_bool_or(o->f[f], dflt);
+}
+
+static bool rec_hex(const struct rec *o, enum field f, uint64_t *out)
+{
+    return parse_hex(rec_str(o, f), out);
+}
+
+/* The header is read once: plain lookups. */
+static bool json_u64(const cJSON *o, const char *key, uint64_t *out)
+{
+    return value_u64(cJSON_GetObjectItemCaseSensitive(o, key), out);
+}
+
+static uint64_t json_u64_or(const cJSON *o, const char *key, uint64_t dflt)
+{
+    uint64_t v;
+    return json_u64(o, key, &v) ? v : dflt;
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+    return value_str(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+/* ---- sockets and stacks by id ------------------------------------------ */
+
+static struct sock *sock_get(struct reader *r, uint64_t sid, bool create)
+{
+    struct process *p = r->p;
+    if (sid == 0 || sid > 2 * r->nopen + ID_SLACK) return NULL;
+    if (sid >= p->nsocks) {
+        if (!create) return NULL;
+        size_t n = p->nsocks ? p->nsocks : 1024;
+        while (n <= sid) n *= 2;
+        p->socks = xreallocarray(p->socks, n, sizeof(*p->socks));
+        memset(p->socks + p->nsocks, 0, (n - p->nsocks) * sizeof(*p->socks));
+        p->nsocks = n;
+    }
+    struct sock *s = &p->socks[sid];
+    return create || s->state != SOCK_UNSEEN ? s : NULL;
+}
+
+/* The dense index of the stack a record names; 0 when no stk record
+ * defined that id. */
+static uint32_t stack_ref(struct reader *r, const struct rec *o, enum field f)
+{
+    uint32_t id = rec_id(o, f);
+    return id ? idmap_get(&r->stk_ids, id) : 0;
+}
+
+static void ts_seen(struct reader *r, const struct rec *o)
+{
+    uint64_t ts;
+    if (rec_u64(o, F_TS, &ts) && ts > r->p->last_ts) r->p->last_ts = ts;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+/* Each handler returns false when the record lacks what it needs. */
+
+static bool read_mod(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    const char *path = rec_str(o, F_PATH);
+    struct module m = {0};
+    if (!path || !rec_hex(o, F_BASE, &m.base) || !rec_hex(o, F_LO, &m.lo) ||
+        !rec_hex(o, F_HI, &m.hi) || m.lo >= m.hi)
+        return false;
+    for (size_t i = 0; i < p->nmods; i++)
+        if (p->mods[i].lo == m.lo && strcmp(p->mods[i].path, path) == 0)
+            return true; /* written again: keep one */
+    const char *bid = rec_str(o, F_BID);
+    m.path = xstrdup(path);
+    m.bid = xstrdup(bid ? bid : "");
+    ALLOC_GROW(p->mods, p->nmods + 1, p->capmods);
+    p->mods[p->nmods++] = m;
+    return true;
+}
+
+static bool read_stk(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    uint32_t id = rec_id(o, F_ID);
+    const cJSON *pcs = o->f[F_PC];
+    if (!id || !cJSON_IsArray(pcs)) return false;
+    if (idmap_get(&r->stk_ids, id)) return true; /* ids are written once; keep the first */
+    int n = cJSON_GetArraySize(pcs);
+    if (n > MAX_STACK_DEPTH) n = MAX_STACK_DEPTH;
+    uint64_t *pc = xcalloc((size_t)n, sizeof(*pc));
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, pcs)
+    {
+        if (i == n) break;
+        if (!cJSON_IsString(e) || !parse_hex(e->valuestring, &pc[i++])) {
+            free(pc);
+            return false;
+        }
+    }
+    if (p->nstacks == 0) {
+        ALLOC_GROW(p->stacks, 1, p->capstacks);
+        p->stacks[p->nstacks++] = (struct stack){0}; /* [0] is "no stack" */
+    }
+    ALLOC_GROW(p->stacks, p->nstacks + 1, p->capstacks);
+    p->stacks[p->nstacks] = (struct stack){.pc = pc, .n = (uint32_t)n, .id = id};
+    idmap_put(&r->stk_ids, id, (uint32_t)p->nstacks++);
+    return true;
+}
+
+static bool read_open(struct reader *r, const struct rec *o)
+{
+    uint64_t sid;
+    if (!rec_u64(o, F_SID, &sid)) return false;
+    r->nopen++;
+    struct sock *s = sock_get(r, sid, true);
+    if (!s) return false;
+    *s = (struct sock){
+        .opened = rec_u64_or(o, F_TS, 0),
+        .stk = stack_ref(r, o, F_STK),
+        .peer = strtab_intern(&r->p->peers, rec_str(o, F_PEER)),
+        .nfds = 1,
+        .state = SOCK_OPEN,
+        .role = (uint8_t)role_parse(rec_str(o, F_ROLE)),
+        .inherited = rec_bool_or(o, F_INHERITED, false),
+    };
+    r->p->opened++;
+    return true;
+}
+
+/* The socket an event names; NULL (and the record is ignored) when the
+ * trace never opened it. */
+static struct sock *event_sock(struct reader *r, const struct rec *o, bool *ok)
+{
+    uint64_t sid;
+    *ok = rec_u64(o, F_SID, &sid);
+    struct sock *s = *ok ? sock_get(r, sid, false) : NULL;
+    return s && s->state == SOCK_OPEN ? s : NULL;
+}
+
+static bool read_conn(struct reader *r, const struct rec *o)
+{
+    bool ok;
+    struct sock *s = event_sock(r, o, &ok);
+    if (s && !rec_str(o, F_ERR)) {
+        s->role = ROLE_CLIENT;
+        const char *peer = rec_str(o, F_PEER);
+        if (peer) s->peer = strtab_intern(&r->p->peers, peer);
+    }
+    return ok;
+}
+
+static bool read_listen(struct reader *r, const struct rec *o)
+{
+    bool ok;
+    struct sock *s = event_sock(r, o, &ok);
+    if (s) s->role = ROLE_LISTENER;
+    return ok;
+}
+
+static bool read_dup(struct reader *r, const struct rec *o)
+{
+    bool ok;
+    struct sock *s = event_sock(r, o, &ok);
+    if (s && s->nfds < UINT16_MAX) s->nfds++;
+    return ok;
+}
+
+/* The socket is closed when the record says this was its last fd; a record
+ * without `last` closes it when no fd we know of is left. */
+static bool read_close(struct reader *r, const struct rec *o)
+{
+    bool ok;
+    struct sock *s = event_sock(r, o, &ok);
+    if (!s) return ok;
+    if (s->nfds > 0 && s->nfds < UINT16_MAX) s->nfds--;
+    bool last = rec_bool_or(o, F_LAST, s->nfds == 0);
+    if (last) {
+        s->state = SOCK_CLOSED;
+        r->p->closed++;
+    }
+    return true;
+}
+
+static bool read_badclose(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    const char *kind = rec_str(o, F_KIND);
+    uint64_t fd;
+    if (!kind || !rec_u64(o, F_FD, &fd) || fd > INT32_MAX) return false;
+    struct badclose b = {
+        .ts = rec_u64_or(o, F_TS, 0),
+        .fd = (int)fd,
+        .stk = stack_ref(r, o, F_STK),
+        .prev_stk = stack_ref(r, o, F_PREV_STK),
+    };
+    if (strcmp(kind, "double") == 0)
+        b.kind = BADCLOSE_DOUBLE;
+    else if (strcmp(kind, "foreign") == 0)
+        b.kind = BADCLOSE_FOREIGN;
+    else
+        return true; /* a kind we do not know: skip it */
+    ALLOC_GROW(p->bad, p->nbad + 1, p->capbad);
+    p->bad[p->nbad++] = b;
+    return true;
+}
+
+/* The interned peer of a live record: usually the one its conn record had,
+ * which saves a hash lookup per live socket. */
+static uint32_t live_peer(struct reader *r, uint64_t sid, const char *peer)
+{
+    const struct sock *s = peer ? sock_get(r, sid, false) : NULL;
+    if (s && s->peer && strcmp(strtab_get(&r->p->peers, s->peer), peer) == 0) return s->peer;
+    return strtab_intern(&r->p->peers, peer);
+}
+
+/* Live records come as one batch at exit (or at a dump). A batch that
+ * socket events follow is stale: the next batch replaces it. */
+static bool read_live(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    uint64_t sid;
+    if (!rec_u64(o, F_SID, &sid)) return false;
+    if (!r->in_live_batch) p->nlive = 0;
+    r->in_live_batch = true;
+    ALLOC_GROW(p->live, p->nlive + 1, p->caplive);
+    p->live[p->nlive++] = (struct live_sock){
+        .sid = sid,
+        .opened = rec_u64_or(o, F_OPENED, 0),
+        .at = rec_u64_or(o, F_TS, p->last_ts),
+        .last_io = rec_u64_or(o, F_LAST_IO, 0),
+        .in = rec_u64_or(o, F_IN, 0),
+        .out = rec_u64_or(o, F_OUT, 0),
+        .stk = stack_ref(r, o, F_STK),
+        .peer = live_peer(r, sid, rec_str(o, F_PEER)),
+        .role = (uint8_t)role_parse(rec_str(o, F_ROLE)),
+        .inherited = rec_bool_or(o, F_INHERITED, false),
+    };
+    return true;
+}
+
+static bool read_end(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    p->complete = true;
+    p->totals.opened = rec_u64_or(o, F_OPENED, p->opened);
+    p->totals.closed = rec_u64_or(o, F_CLOSED, p->closed);
+    p->totals.live = rec_u64_or(o, F_LIVE, p->nlive);
+    p->totals.badclose_dropped = rec_u64_or(o, F_BADCLOSE_DROPPED, 0);
+    p->totals.lost = rec_u64_or(o, F_LOST, 0);
+    return true;
+}
+
+static bool read_note(struct reader *r, const struct rec *o)
+{
+    const char *what = rec_str(o, F_WHAT), *detail = rec_str(o, F_DETAIL);
+    if (!what && !detail) return false;
+    if (detail && what)
+        notes_addf(r->notes, "pid %ld: %s (%s)", r->p->pid, detail, what);
+    else
+        notes_addf(r->notes, "pid %ld: %s", r->p->pid, detail ? detail : what);
+    return true;
+}
+
+static bool read_ignored(struct reader *r, const struct rec *o)
+{
+    (void)r;
+    (void)o;
+    return true;
+}
+
+struct record_type {
+    const char *name;
+    bool (*read)(struct reader *r, const struct rec *o);
+    bool socket_event; /* ends a batch of live records */
+};
+
+static const struct record_type record_types[] = {
+    {"close", read_close, true},       {"open", read_open, true},    {"conn", read_conn, true},
+    {"dup", read_dup, true},           {"shut", read_ignored, true}, {"listen", read_listen, true},
+    {"badclose", read_badclose, true}, {"live", read_live, false},   {"stk", read_stk, false},
+    {"mod", read_mod, false},          {"end", read_end, false},     {"note", read_note, false},
+};
+
+/* Returns false for a line that is not a usable record. */
+static bool read_record(struct reader *r, const char *line, size_t len)
+{
+    cJSON *json = cJSON_ParseWithLength(line, len);
+    struct rec rec;
+    rec_index(&rec, json);
+    const char *t = rec_str(&rec, F_T);
+    bool ok = t != NULL;
+    for (size_t i = 0; ok && i < sizeof(record_types) / sizeof(record_types[0]); i++) {
+        const struct record_type *rt = &record_types[i];
+        if (strcmp(t, rt->name) != 0) continue;
+        if (rt->socket_event) r->in_live_batch = false;
+        ts_seen(r, &rec);
+        ok = rt->read(r, &rec);
+        break;
+    }
+    cJSON_Delete(json);
+    arena_reset(false);
+    return ok; /* unknown record types are fine */
+}
+
+/* ---- header, file, end of trace --------------------------------------- */
+
+static void header_argv(struct process *p, const cJSON *o)
+{
+    const cJSON *e, *argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
+    if (!cJSON_IsArray(argv)) return;
+    cJSON_ArrayForEach(e, argv)
+    {
+        if (cJSON_IsString(e)) strlist_push(&p->argv, xstrdup(e->valuestring));
+    }
+}
+
+static int read_header(struct reader *r, const char *line, size_t len, char **why)
+{
+    struct process *p = r->p;
+    cJSON *o = cJSON_ParseWithLength(line, len);
+    const char *t = json_str(o, "t"), *format = json_str(o, "format");
+    uint64_t version = 0;
+    int rc = -1;
+    if (!t || strcmp(t, "hdr") != 0 || !format || strcmp(format, "connleak-trace") != 0 ||
+        !json_u64(o, "version", &version) || version == 0) {
+        *why = xasprintf("%s: not a connleak trace", r->name);
+    } else if (version > TRACE_VERSION) {
+        *why = xasprintf("%s: trace format version %" PRIu64
+                         " is newer than this connleak reads (%d): skipped",
+                         r->name, version, TRACE_VERSION);
+    } else {
+        p->pid = (long)json_u64_or(o, "pid", 0);
+        p->ppid = (long)json_u64_or(o, "ppid", 0);
+        p->forked = value_bool_or(cJSON_GetObjectItemCaseSensitive(o, "forked"), false);
+        p->exe = xstrdup(json_str(o, "exe"));
+        p->start_unix_ns = json_u64_or(o, "start_unix_ns", 0);
+        header_argv(p, o);
+        rc = 0;
+    }
+    cJSON_Delete(o);
+    return rc;
+}
+
+static bool line_is_blank(const char *line, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') return false;
+    return true;
+}
+
+static void line_bad(struct reader *r)
+{
+    if (r->bad_lines++ == 0) r->first_bad = r->lineno;
+}
+
+static int read_lines(struct reader *r, FILE *f, char **why)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        r->lineno++;
+        bool whole = line[len - 1] == '\n';
+        size_t n = (size_t)len - whole;
+        if (r->lineno == 1) {
+            if (!whole)
+                *why =
+                    xasprintf("%s: cut short inside its header line: not a usable trace", r->name);
+            if (!whole || (rc = read_header(r, line, n, why)) < 0) {
+                rc = -1;
+                break;
+            }
+        } else if (!whole) {
+            notes_addf(r->notes, "%s: ignored an incomplete last line (the trace was cut short)",
+                       r->name);
+            r->p->cut_short = true;
+        } else if (!line_is_blank(line, n) && !read_record(r, line, n)) {
+            line_bad(r);
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        *why = xasprintf("%s: read error: %s", r->name, strerror(errno));
+        rc = -1;
+    } else if (rc == 0 && r->lineno == 0) {
+        *why = xasprintf("%s: empty file: not a connleak trace", r->name);
+        rc = -1;
+    }
+    free(line);
+    return rc;
+}
+
+/* The sockets whose last close the trace never recorded. */
+static void live_rebuild(struct process *p)
+{
+    p->nlive = 0;
+    for (size_t sid = 1; sid < p->nsocks; sid++) {
+        const struct sock *s = &p->socks[sid];
+        if (s->state != SOCK_OPEN) continue;
+        ALLOC_GROW(p->live, p->nlive + 1, p->caplive);
+        p->live[p->nlive++] = (struct live_sock){
+            .sid = sid,
+            .opened = s->opened,
+            .at = p->last_ts,
+            .stk = s->stk,
+            .peer = s->peer,
+            .role = s->role,
+            .inherited = s->inherited,
+        };
+    }
+}
+
+static void trace_finish(struct reader *r)
+{
+    struct process *p = r->p;
+    if (r->bad_lines) {
+        notes_addf(r->notes, "%s: skipped %zu malformed line%s (first at line %zu)", r->name,
+                   r->bad_lines, r->bad_lines == 1 ? "" : "s", r->first_bad);
+        p->issues += (unsigned)r->bad_lines;
+    }
+    if (!p->complete) {
+        live_rebuild(p);
+        p->totals.opened = p->opened;
+        p->totals.closed = p->closed;
+        p->totals.live = p->nlive;
+        notes_addf(r->notes,
+                   "trace of pid %ld ends without an exit record (killed, crashed or exec'd): "
+                   "report is as of its last flush",
+                   p->pid);
+    } else if (p->totals.live != p->nlive) {
+        notes_addf(r->notes,
+                   "%s: the end record counts %" PRIu64 " live sockets, the trace lists %zu",
+                   r->name, p->totals.live, p->nlive);
+    }
+    if (p->totals.lost)
+        notes_addf(r->notes,
+                   "pid %ld: %" PRIu64 " sockets were not tracked (fd beyond connleak's table)",
+                   p->pid, p->totals.lost);
+    if (p->totals.badclose_dropped)
+        notes_addf(r->notes, "pid %ld: %" PRIu64 " more bad closes were not recorded (capped)",
+                   p->pid, p->totals.badclose_dropped);
+}
+
+int trace_read_file(const char *path, struct process *p, struct strlist *notes, char **why)
+{
+    memset(p, 0, sizeof(*p));
+    *why = NULL;
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        *why = xasprintf("cannot read '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    static char buf[1 << 16];
+    setvbuf(f, buf, _IOFBF, sizeof(buf));
+    struct reader r = {.p = p, .notes = notes, .name = path};
+    arena_begin();
+    int rc = read_lines(&r, f, why);
+    arena_end();
+    fclose(f);
+    idmap_free(&r.stk_ids);
+    if (rc < 0) {
+        process_free(p);
+        return -1;
+    }
+    p->trace = xstrdup(path);
+    trace_finish(&r);
+    return 0;
+}

@@ -1,0 +1,168 @@
+/* test_analyzer_options.c - the flags of `connleak run` and `connleak
+ * report`: both value syntaxes, where the program's own arguments start,
+ * and that every bad flag or value is refused with one line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "findings.h"
+#include "options.h"
+#include "util.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Parses argv with stderr captured into *err (caller frees). */
+static int parse(struct options *o, enum cmd cmd, int argc, char **argv, char **err)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *tmp = tmpfile();
+    dup2(fileno(tmp), 2);
+    int rc = options_parse(o, cmd, argc, argv);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    off_t len = lseek(fileno(tmp), 0, SEEK_END);
+    *err = calloc(1, (size_t)len + 1);
+    lseek(fileno(tmp), 0, SEEK_SET);
+    if (len > 0 && read(fileno(tmp), *err, (size_t)len) != len)
+        fail_msg("cannot read captured stderr");
+    fclose(tmp);
+    return rc;
+}
+
+static void run_options_stop_at_the_program(void **state)
+{
+    (void)state;
+    char *argv[] = {"--format", "json",          "-o",     "r.json",   "--depth=8", "--flush-ms",
+                    "50",       "--follow-exec", "./prog", "--format", "yaml",      "-o"};
+    struct options o;
+    char *err;
+    assert_int_equal(parse(&o, CMD_RUN, ARGC(argv), argv, &err), 0);
+    assert_string_equal(err, "");
+    assert_int_equal(o.format, FORMAT_JSON);
+    assert_string_equal(o.output, "r.json");
+    assert_int_equal(o.depth, 8);
+    assert_int_equal(o.flush_ms, 50);
+    assert_true(o.follow_exec);
+    assert_false(o.close_stacks);
+    assert_int_equal(o.nargs, 4); /* the program's flags are its own */
+    assert_string_equal(o.args[0], "./prog");
+    assert_string_equal(o.args[1], "--format");
+    free(err);
+    options_free(&o);
+}
+
+static void double_dash_ends_the_options(void **state)
+{
+    (void)state;
+    char *argv[] = {"--keep-traces", "--", "-weird-name", "--x"};
+    struct options o;
+    char *err;
+    assert_int_equal(parse(&o, CMD_RUN, ARGC(argv), argv, &err), 0);
+    assert_true(o.keep_traces);
+    assert_int_equal(o.nargs, 2);
+    assert_string_equal(o.args[0], "-weird-name");
+    free(err);
+    options_free(&o);
+}
+
+static void report_takes_flags_between_paths(void **state)
+{
+    (void)state;
+    char *argv[] = {"a.jsonl", "--include-listeners", "-ob.txt", "dir", "--color=never"};
+    struct options o;
+    char *err;
+    assert_int_equal(parse(&o, CMD_REPORT, ARGC(argv), argv, &err), 0);
+    assert_int_equal(o.nargs, 2);
+    assert_string_equal(o.args[0], "a.jsonl");
+    assert_string_equal(o.args[1], "dir");
+    assert_string_equal(o.output, "b.txt");
+    assert_true(o.include_listeners);
+    assert_false(o.include_inherited);
+    assert_int_equal(o.color, COLOR_NEVER);
+    assert_int_equal(o.error_exitcode, DEFAULT_ERROR_EXITCODE);
+    free(err);
+    options_free(&o);
+}
+
+static void expect_refused(enum cmd cmd, char **argv, int argc, const char *message)
+{
+    struct options o;
+    char *err;
+    assert_int_equal(parse(&o, cmd, argc, argv, &err), -1);
+    size_t lines = 0;
+    for (const char *c = err; *c; c++) lines += *c == '\n';
+    if (lines != 1 || !strstr(err, message))
+        fail_msg("for %s: expected one line with \"%s\", got \"%s\"", argv[0], message, err);
+    assert_true(str_has_prefix(err, "connleak: "));
+    free(err);
+    options_free(&o);
+}
+
+static void bad_flags_and_values_are_one_line_errors(void **state)
+{
+    (void)state;
+    char *frob[] = {"--frob"}, *frob_eq[] = {"--frob=1"}, *fmt[] = {"--format", "yaml"};
+    char *depth0[] = {"--depth", "0"}, *depth257[] = {"--depth=257"}, *deptha[] = {"--depth=8x"};
+    char *kind[] = {"--fail-on=leak,nope"}, *code[] = {"--error-exitcode", "0"};
+    char *novalue[] = {"--depth"}, *flagvalue[] = {"--keep-traces=yes"}, *color[] = {"--color=red"};
+    char *shortbad[] = {"-x"};
+    expect_refused(CMD_RUN, frob, 1, "unknown option '--frob' (see connleak --help)");
+    expect_refused(CMD_RUN, frob_eq, 1, "unknown option '--frob'");
+    expect_refused(CMD_RUN, fmt, 2, "bad value 'yaml' for --format");
+    expect_refused(CMD_RUN, depth0, 2, "for --depth");
+    expect_refused(CMD_RUN, depth257, 1, "for --depth");
+    expect_refused(CMD_RUN, deptha, 1, "for --depth");
+    expect_refused(CMD_RUN, kind, 1, "for --fail-on");
+    expect_refused(CMD_RUN, code, 2, "for --error-exitcode");
+    expect_refused(CMD_RUN, novalue, 1, "'--depth' needs a value");
+    expect_refused(CMD_RUN, flagvalue, 1, "unknown option '--keep-traces'");
+    expect_refused(CMD_REPORT, color, 1, "bad value 'red' for --color");
+    expect_refused(CMD_REPORT, shortbad, 1, "unknown option '-x'");
+}
+
+static void run_only_flags_are_unknown_to_report(void **state)
+{
+    (void)state;
+    char *depth[] = {"--depth", "8", "t.jsonl"}, *dir[] = {"--trace-dir=x"};
+    expect_refused(CMD_REPORT, depth, 3, "unknown option '--depth'");
+    expect_refused(CMD_REPORT, dir, 1, "unknown option '--trace-dir'");
+}
+
+static void fail_on_names_kinds_leak_or_any(void **state)
+{
+    (void)state;
+    unsigned mask;
+    assert_int_equal(fail_on_parse("leak", &mask), 0);
+    assert_int_equal(mask, 1u << KIND_ORPHAN);
+    assert_int_equal(fail_on_parse("any", &mask), 0);
+    assert_int_equal(mask,
+                     (1u << KIND_ORPHAN) | (1u << KIND_DOUBLE_CLOSE) | (1u << KIND_FOREIGN_CLOSE));
+    assert_int_equal(fail_on_parse("double-close,foreign-close", &mask), 0);
+    assert_int_equal(mask, (1u << KIND_DOUBLE_CLOSE) | (1u << KIND_FOREIGN_CLOSE));
+    assert_int_equal(fail_on_parse("orphaned-socket", &mask), 0);
+    assert_int_equal(mask, 1u << KIND_ORPHAN);
+    assert_int_equal(fail_on_parse("", &mask), -1);
+    assert_int_equal(fail_on_parse("leaks", &mask), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(run_options_stop_at_the_program),
+        cmocka_unit_test(double_dash_ends_the_options),
+        cmocka_unit_test(report_takes_flags_between_paths),
+        cmocka_unit_test(bad_flags_and_values_are_one_line_errors),
+        cmocka_unit_test(run_only_flags_are_unknown_to_report),
+        cmocka_unit_test(fail_on_names_kinds_leak_or_any),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

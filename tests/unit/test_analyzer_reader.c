@@ -1,0 +1,268 @@
+/* test_analyzer_reader.c - the trace reader (analyzer/trace_read.c) on the
+ * hand-written traces of tests/data: what it keeps from a good trace, how it
+ * survives a bad one, and how it rebuilds the live set of a cut-short one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model.h"
+#include "trace_read.h"
+#include "util.h"
+
+struct loaded {
+    struct process p;
+    struct strlist notes;
+    char *why;
+    int rc;
+};
+
+static struct loaded *load(const char *name)
+{
+    struct loaded *l = calloc(1, sizeof(*l));
+    char *path = xasprintf("%s/%s", TEST_DATA, name);
+    l->rc = trace_read_file(path, &l->p, &l->notes, &l->why);
+    free(path);
+    return l;
+}
+
+static void unload(struct loaded *l)
+{
+    process_free(&l->p);
+    strlist_free(&l->notes);
+    free(l->why);
+    free(l);
+}
+
+/* The one note containing `needle`, or NULL. */
+static const char *note_with(const struct loaded *l, const char *needle)
+{
+    for (size_t i = 0; i < l->notes.n; i++)
+        if (strstr(l->notes.v[i], needle)) return l->notes.v[i];
+    return NULL;
+}
+
+static const struct live_sock *live_by_sid(const struct process *p, uint64_t sid)
+{
+    for (size_t i = 0; i < p->nlive; i++)
+        if (p->live[i].sid == sid) return &p->live[i];
+    return NULL;
+}
+
+static void complete_trace_gives_header_modules_stacks_and_live_set(void **state)
+{
+    (void)state;
+    struct loaded *l = load("complete.jsonl");
+    const struct process *p = &l->p;
+    assert_int_equal(l->rc, 0);
+    assert_int_equal(p->pid, 4242);
+    assert_int_equal(p->ppid, 4241);
+    assert_string_equal(p->exe, "/src/build/leaky");
+    assert_int_equal(p->argv.n, 2);
+    assert_string_equal(p->argv.v[1], "3");
+    assert_false(p->forked);
+    assert_true(p->complete);
+    assert_int_equal(p->issues, 0);
+    assert_false(p->cut_short);
+    assert_int_equal(p->nmods, 1);
+    assert_string_equal(p->mods[0].path, "/nonexistent/leaky");
+    assert_int_equal(p->mods[0].lo, 0x400000);
+    /* three stacks, renumbered 1..3; [0] is "no stack" */
+    assert_int_equal(p->nstacks, 4);
+    assert_int_equal(p->stacks[1].id, 900);
+    assert_int_equal(p->stacks[1].n, 2);
+    assert_int_equal(p->stacks[1].pc[1], 0x7f0000002222);
+    assert_int_equal(p->totals.opened, 6);
+    assert_int_equal(p->totals.closed, 1);
+    assert_int_equal(p->totals.live, 5);
+    assert_int_equal(p->nlive, 5);
+    /* unknown record types and fields are skipped without a word */
+    assert_int_equal(l->notes.n, 0);
+    unload(l);
+}
+
+static void live_records_carry_role_peer_bytes_and_times(void **state)
+{
+    (void)state;
+    struct loaded *l = load("complete.jsonl");
+    const struct process *p = &l->p;
+    const struct live_sock *s2 = live_by_sid(p, 2), *s1 = live_by_sid(p, 1);
+    assert_non_null(s2);
+    assert_non_null(s1);
+    assert_int_equal(s2->role, ROLE_CLIENT);
+    assert_string_equal(strtab_get(&p->peers, s2->peer), "10.0.0.1:80");
+    assert_int_equal(p->stacks[s2->stk].id, 900);
+    assert_int_equal(s2->opened, 2000000);
+    assert_int_equal(s2->at, 50000000);
+    assert_int_equal(s2->last_io, 10000000);
+    assert_int_equal(s2->in, 1000);
+    assert_int_equal(s2->out, 100);
+    assert_int_equal(s1->role, ROLE_LISTENER);
+    assert_int_equal(s1->peer, 0);
+    unload(l);
+}
+
+static void incomplete_last_line_is_ignored_with_a_note(void **state)
+{
+    (void)state;
+    struct loaded *l = load("truncated_last_line.jsonl");
+    assert_int_equal(l->rc, 0);
+    assert_true(l->p.complete); /* the end record came before the cut */
+    assert_int_equal(l->p.nlive, 5);
+    assert_non_null(note_with(l, "ignored an incomplete last line"));
+    assert_true(l->p.cut_short);
+    assert_int_equal(l->p.issues, 0);
+    unload(l);
+}
+
+static void malformed_middle_lines_are_skipped_and_counted(void **state)
+{
+    (void)state;
+    struct loaded *l = load("garbage_middle.jsonl");
+    assert_int_equal(l->rc, 0);
+    /* not JSON, an open without sid, an array, a stk with a bad pc, a sid
+     * far beyond anything opened */
+    assert_non_null(note_with(l, "skipped 5 malformed lines (first at line 9)"));
+    assert_int_equal(l->p.issues, 5);
+    assert_true(l->p.complete);
+    assert_int_equal(l->p.nlive, 5);
+    assert_int_equal(l->p.nstacks, 4);
+    /* the absurd sid did not make the socket table huge */
+    assert_true(l->p.nsocks < 100000);
+    unload(l);
+}
+
+static void file_without_header_is_not_a_trace(void **state)
+{
+    (void)state;
+    struct loaded *l = load("no_header.jsonl");
+    assert_int_equal(l->rc, -1);
+    assert_non_null(l->why);
+    assert_non_null(strstr(l->why, "not a connleak trace"));
+    assert_int_equal(l->p.nlive, 0);
+    assert_null(l->p.trace);
+    unload(l);
+}
+
+static void newer_format_version_is_refused(void **state)
+{
+    (void)state;
+    struct loaded *l = load("newer_version.jsonl");
+    assert_int_equal(l->rc, -1);
+    assert_non_null(strstr(l->why, "version 2 is newer"));
+    unload(l);
+}
+
+static void empty_and_missing_files_are_refused(void **state)
+{
+    (void)state;
+    struct loaded *l = load("empty.jsonl");
+    assert_int_equal(l->rc, -1);
+    assert_non_null(strstr(l->why, "empty file"));
+    unload(l);
+    l = load("no-such-file.jsonl");
+    assert_int_equal(l->rc, -1);
+    assert_non_null(strstr(l->why, "cannot read"));
+    unload(l);
+}
+
+static void trace_without_end_rebuilds_the_live_set(void **state)
+{
+    (void)state;
+    struct loaded *l = load("no_end.jsonl");
+    const struct process *p = &l->p;
+    assert_int_equal(l->rc, 0);
+    assert_false(p->complete);
+    assert_int_equal(p->issues, 0);
+    assert_non_null(note_with(l, "trace of pid 77 ends without an exit record"));
+    /* sid 4 was closed; the rest is live, as of the last ts seen (9 ms) */
+    assert_int_equal(p->nlive, 4);
+    assert_null(live_by_sid(p, 4));
+    const struct live_sock *s1 = live_by_sid(p, 1), *s2 = live_by_sid(p, 2);
+    const struct live_sock *s3 = live_by_sid(p, 3), *s5 = live_by_sid(p, 5);
+    assert_non_null(s1);
+    assert_non_null(s2);
+    assert_non_null(s3);
+    assert_non_null(s5);
+    assert_int_equal(s1->role, ROLE_CLIENT);
+    assert_string_equal(strtab_get(&p->peers, s1->peer), "1.2.3.4:80");
+    assert_int_equal(s1->at - s1->opened, 8000000);
+    assert_int_equal(s2->role, ROLE_SOCKET); /* its connect failed */
+    assert_int_equal(s3->role, ROLE_LISTENER);
+    assert_int_equal(s5->role, ROLE_ACCEPTED);
+    assert_string_equal(strtab_get(&p->peers, s5->peer), "5.6.7.8:999");
+    assert_int_equal(p->totals.opened, 5);
+    assert_int_equal(p->totals.closed, 1);
+    assert_int_equal(p->totals.live, 4);
+    unload(l);
+}
+
+static void socket_stays_open_until_its_last_fd_closes(void **state)
+{
+    (void)state;
+    struct loaded *l = load("dup_close.jsonl");
+    const struct process *p = &l->p;
+    assert_int_equal(l->rc, 0);
+    /* 1: dup'd, one fd closed (last:false) -> open
+     * 2: dup'd, both closed (last:true) -> closed
+     * 3: dup'd, one closed, no `last` field -> open (one fd left)
+     * 4: dup'd, both closed, no `last` field -> closed
+     * 5: closed by dup2 over it -> closed */
+    assert_int_equal(p->nlive, 2);
+    assert_non_null(live_by_sid(p, 1));
+    assert_non_null(live_by_sid(p, 3));
+    assert_int_equal(p->closed, 3);
+    /* a close naming a sid never opened is ignored, not malformed */
+    assert_null(note_with(l, "malformed"));
+    unload(l);
+}
+
+static void a_later_live_batch_replaces_a_dump(void **state)
+{
+    (void)state;
+    struct loaded *l = load("dump_then_exit.jsonl");
+    assert_int_equal(l->rc, 0);
+    assert_int_equal(l->p.nlive, 1);
+    assert_int_equal(l->p.live[0].sid, 2);
+    assert_int_equal(l->p.live[0].at, 500);
+    assert_non_null(note_with(l, "pid 61: the program closed connleak's trace fd"));
+    unload(l);
+}
+
+static void bad_closes_are_kept_with_their_stacks(void **state)
+{
+    (void)state;
+    struct loaded *l = load("badclose.jsonl");
+    const struct process *p = &l->p;
+    assert_int_equal(l->rc, 0);
+    assert_int_equal(p->nbad, 10); /* the unknown kind is skipped */
+    assert_int_equal(p->bad[0].kind, BADCLOSE_DOUBLE);
+    assert_int_equal(p->bad[0].fd, 5);
+    assert_int_equal(p->stacks[p->bad[0].stk].id, 1);
+    assert_int_equal(p->stacks[p->bad[0].prev_stk].id, 4);
+    assert_int_equal(p->bad[2].prev_stk, 0);
+    assert_int_equal(p->bad[3].kind, BADCLOSE_FOREIGN);
+    unload(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(complete_trace_gives_header_modules_stacks_and_live_set),
+        cmocka_unit_test(live_records_carry_role_peer_bytes_and_times),
+        cmocka_unit_test(incomplete_last_line_is_ignored_with_a_note),
+        cmocka_unit_test(malformed_middle_lines_are_skipped_and_counted),
+        cmocka_unit_test(file_without_header_is_not_a_trace),
+        cmocka_unit_test(newer_format_version_is_refused),
+        cmocka_unit_test(empty_and_missing_files_are_refused),
+        cmocka_unit_test(trace_without_end_rebuilds_the_live_set),
+        cmocka_unit_test(socket_stays_open_until_its_last_fd_closes),
+        cmocka_unit_test(a_later_live_batch_replaces_a_dump),
+        cmocka_unit_test(bad_closes_are_kept_with_their_stacks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

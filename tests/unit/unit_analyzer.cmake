@@ -1,0 +1,39 @@
+# unit_analyzer.cmake - unit tests of the analyzer (analyzer/, the connleak
+# command): the trace reader on the hand-written traces of tests/data, the
+# rules, the renderers, the option parser, and the command line as a whole.
+# Each test links connleak_analyzer, the library behind the connleak binary.
+set(ANALYZER_TESTS reader rules render options scale cli)
+foreach(t ${ANALYZER_TESTS})
+  add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
+  target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
+  target_compile_definitions(test_analyzer_${t} PRIVATE
+    _GNU_SOURCE TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data")
+  set_target_properties(test_analyzer_${t} PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  add_test(NAME analyzer_${t} COMMAND test_analyzer_${t})
+endforeach()
+set_tests_properties(analyzer_reader analyzer_rules analyzer_render analyzer_options
+                     analyzer_scale analyzer_cli PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
+
+# The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
+target_compile_definitions(test_analyzer_cli PRIVATE
+  CONNLEAK_BIN="$<TARGET_FILE:connleak_cli>" CONNLEAK_PRELOAD="$<TARGET_FILE:connleak>")
+add_dependencies(test_analyzer_cli connleak_cli connleak)
+
+# The report path must not leak: connleak report under valgrind, on every
+# usable fixture, in both formats.
+find_program(ANALYZER_VALGRIND valgrind)
+if(ANALYZER_VALGRIND)
+  set(_data ${PROJECT_SOURCE_DIR}/tests/data)
+  set(_traces ${_data}/complete.jsonl ${_data}/truncated_last_line.jsonl
+      ${_data}/garbage_middle.jsonl ${_data}/no_end.jsonl ${_data}/dup_close.jsonl
+      ${_data}/badclose.jsonl ${_data}/fork ${_data}/no_header.jsonl)
+  foreach(fmt text json)
+    add_test(NAME analyzer_report_valgrind_${fmt}
+      COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+              --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+              $<TARGET_FILE:connleak_cli> report --format ${fmt} --include-listeners ${_traces})
+    set_tests_properties(analyzer_report_valgrind_${fmt} PROPERTIES
+      ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
+  endforeach()
+endif()
