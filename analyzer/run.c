@@ -185,6 +185,7 @@ static void child_env(const char *lib, const char *dir, const struct options *o)
     setenv("LD_PRELOAD", preload, 1);
     free(preload);
     setenv("CONNLEAK_DIR", dir, 1);
+    child_setenv_int("CONNLEAK_ROOT_PID", (int)getpid()); /* this process, once exec'd */
     if (o->depth) child_setenv_int("CONNLEAK_DEPTH", o->depth);
     if (o->flush_ms) child_setenv_int("CONNLEAK_FLUSH_MS", o->flush_ms);
     if (o->follow_exec) setenv("CONNLEAK_FOLLOW_EXEC", "1", 1);

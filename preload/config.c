@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct cl_config cl_cfg = {.dir = ".", .depth = 32, .flush_ms = 200};
 
@@ -35,6 +36,28 @@ void config_load(void)
     cl_cfg.close_stacks = env_flag("CONNLEAK_CLOSE_STACKS");
     cl_cfg.follow_exec = env_flag("CONNLEAK_FOLLOW_EXEC");
     cl_cfg.disabled = env_flag("CONNLEAK_DISABLE");
+    cl_cfg.root_pid = (pid_t)env_long("CONNLEAK_ROOT_PID", 0, 0, 1L << 30);
+}
+
+/* Programs whose whole job is to exec another: `connleak run -- sh -c ...`,
+ * `#!/usr/bin/env python3` scripts, `timeout 10 prog`. Through them the
+ * preload carries on into what they start, whatever CONNLEAK_FOLLOW_EXEC
+ * says: stopping at the launcher would report a clean run of env. */
+bool config_exe_is_launcher(void)
+{
+    static const char *const names[] = {
+        "env",  "sh",    "dash",    "bash",    "zsh",     "ksh",    "mksh",   "busybox", "timeout",
+        "nice", "nohup", "stdbuf",  "setsid",  "taskset", "ionice", "chrt",   "time",    "xargs",
+        "sudo", "su",    "runuser", "unshare", "nsenter", "flock",  "chroot", NULL};
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) return false;
+    exe[n] = 0;
+    const char *base = strrchr(exe, '/');
+    base = base ? base + 1 : exe;
+    for (int i = 0; names[i]; i++)
+        if (strcmp(base, names[i]) == 0) return true;
+    return false;
 }
 
 /* Removes libconnleak from LD_PRELOAD so that programs this process execs are

@@ -43,10 +43,12 @@ struct cl_config {
     bool close_stacks; /* CONNLEAK_CLOSE_STACKS=1: remember the stack of each close */
     bool follow_exec;  /* CONNLEAK_FOLLOW_EXEC=1: keep LD_PRELOAD for exec'd programs */
     bool disabled;     /* CONNLEAK_DISABLE=1: load but record nothing */
+    pid_t root_pid;    /* CONNLEAK_ROOT_PID: the process `connleak run` started */
 };
 extern struct cl_config cl_cfg;
 void config_load(void);
 void config_strip_preload(void);
+bool config_exe_is_launcher(void);
 
 /* ---- real.c ---- */
 struct msghdr;
@@ -288,7 +290,9 @@ int trace_fd_place_high(int fd); /* dup to a number near the top, close-on-exec 
 void trace_fd_moving(unsigned int first, unsigned int last); /* before a close_range/dup2 over it */
 void trace_after_fork_child(void);
 bool trace_is_open(void);
-bool trace_ensure_open(void); /* lazy open in a fork child */
+bool trace_ensure_open(void);    /* lazy open: fork children, launchers */
+void trace_report_failure(void); /* one line on stderr: no trace for this process */
+extern bool cl_forked;           /* this process is a fork child */
 
 /* ---- events.c ---- */
 void ev_header(struct jb *b, bool forked);

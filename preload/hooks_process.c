@@ -18,7 +18,6 @@
  * mark is set, hooks ask the kernel for the pid to tell child from parent
  * (hook_in_vfork_child), and the parent clears the mark when it resumes. */
 __thread int cl_vfork_flag __attribute__((tls_model("initial-exec")));
-void *cl_real_vfork;
 
 __asm__(".text\n"
         ".globl vfork\n"

@@ -67,8 +67,12 @@ static void *flusher_main(void *arg)
     return NULL;
 }
 
+bool cl_forked;
+static _Atomic int flusher_running;
+
 void flusher_start(void)
 {
+    if (atomic_exchange(&flusher_running, 1)) return;
     sigset_t all, old;
     pthread_attr_t attr;
     pthread_t tid;
@@ -91,7 +95,11 @@ static void live_emit(struct sock_rec *r, const int *fds, int nfds, void *arg)
 /* Writes the live set and the end record, once per process. */
 void lifecycle_finish(const char *why)
 {
-    if (atomic_load(&cl_state) != CL_ON || !trace_is_open()) return;
+    if (atomic_load(&cl_state) != CL_ON) return;
+    /* The process connleak run started always leaves a trace, even a
+     * launcher (sh -c 'exit 3') that never touched a socket. */
+    bool root = cl_cfg.root_pid == cl_pid && !cl_forked;
+    if (!trace_is_open() && !(root && trace_ensure_open())) return;
     if (atomic_exchange(&finished, 1)) return;
     int saved = errno;
     fdtable_verify_live();
@@ -119,6 +127,8 @@ void lifecycle_fork_child(void)
 {
     cl_pid = (pid_t)syscall(SYS_getpid);
     cl_start_ns = clock_now_ns();
+    cl_forked = true;
+    atomic_store(&flusher_running, 0); /* threads do not survive fork */
     atomic_store(&finished, 0);
     trace_after_fork_child();  /* releases the trace lock, forgets the parent's file */
     stacks_after_fork_child(); /* releases the stack lock, stacks re-emitted on use */

@@ -10,6 +10,7 @@
 
 struct cl_real cl_real;
 _Atomic int cl_real_ready;
+void *cl_real_vfork; /* jumped to by the vfork trampoline (hooks_process.c) */
 
 #define RESOLVE(field, name) cl_real.field = (__typeof__(cl_real.field))dlsym(RTLD_NEXT, name)
 

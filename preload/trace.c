@@ -217,8 +217,26 @@ void trace_after_fork_child(void)
     lost = false;
 }
 
-/* A forked child opens its trace at its first event, so that children which
- * only exec never leave an empty file behind. */
+void trace_report_failure(void)
+{
+    char msg[4096 + 256];
+    struct jb b;
+    int err = errno;
+    const char *why = strerrordesc_np(err);
+    jb_init(&b, msg, sizeof(msg));
+    jb_raw(&b, "connleak: cannot create a trace file in ");
+    jb_raw(&b, cl_cfg.dir);
+    jb_raw(&b, ": ");
+    jb_raw(&b, why ? why : "error");
+    jb_raw(&b, "; this process is not traced\n");
+    if (REAL(write)(2, b.p, b.len) < 0) { /* nothing more we can do */
+    }
+    errno = err;
+}
+
+/* A forked child, a launcher, or a program a launcher exec'd opens its trace
+ * at its first socket event, so that processes which never touch a socket
+ * (most children of a fork+exec) leave no empty file behind. */
 bool trace_ensure_open(void)
 {
     static cl_lock_t open_lock = CL_LOCK_INIT;
@@ -227,11 +245,12 @@ bool trace_ensure_open(void)
     if (failed || atomic_load(&cl_state) != CL_ON) return false;
     lock_take(&open_lock);
     if (!created && !failed) {
-        if (trace_create(true) == 0) {
-            fdtable_emit_inherited();
-            flusher_start();
+        if (trace_create(cl_forked) == 0) {
+            if (cl_forked) fdtable_emit_inherited();
+            flusher_start(); /* no-op where it already runs */
         } else {
             failed = true;
+            trace_report_failure();
         }
     }
     lock_give(&open_lock);
