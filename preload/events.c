@@ -19,14 +19,14 @@ static const char *role_name(int role)
     return role >= 0 && role <= ROLE_RECEIVED ? names[role] : "socket";
 }
 
-static void ev_begin(struct jb *b, char *mem, const char *type)
+static void ev_begin_n(struct jb *b, char *mem, const char *head, size_t n)
 {
     jb_init(b, mem, LINE_MAX_BYTES - 1);
-    JB_LIT(b, "{\"t\":\"");
-    jb_raw(b, type);
-    JB_LIT(b, "\"");
+    jb_rawn(b, head, n);
     JB_KV_U64(b, "ts", clock_since_start());
 }
+/* {"t":"TYPE" with its length known to the compiler */
+#define ev_begin(b, mem, type) ev_begin_n((b), (mem), "{\"t\":\"" type "\"", sizeof(type) + 6)
 
 static void ev_finish(struct jb *b)
 {

@@ -172,10 +172,16 @@ void addr_from_sockaddr(struct cl_addr *dst, const struct sockaddr *sa, socklen_
 
 static void jb_ipv4(struct jb *b, const uint8_t *a)
 {
+    char tmp[16];
+    size_t n = 0;
     for (int i = 0; i < 4; i++) {
-        if (i) jb_rawn(b, ".", 1);
-        jb_u64(b, a[i]);
+        unsigned v = a[i];
+        if (i) tmp[n++] = '.';
+        if (v >= 100) tmp[n++] = (char)('0' + v / 100);
+        if (v >= 10) tmp[n++] = (char)('0' + v / 10 % 10);
+        tmp[n++] = (char)('0' + v % 10);
     }
+    jb_rawn(b, tmp, n);
 }
 
 /* RFC 5952: lowercase hex, longest run (>= 2) of zero groups as "::". */
