@@ -275,7 +275,9 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     }
     if (exec_err) return exec_failed(o, td, exec_err);
     int code = program_outcome(r, o, status);
-    traces_read(r, td);
+    /* a Go or static program's traces, if any, say nothing (a Go program
+     * even exits past libc, leaving them "cut short"): not read */
+    if (!r->observe_line) traces_read(r, td);
     struct rule_opts ro = {o->include_listeners, o->include_inherited};
     report_analyze(r, &ro);
     bool keep = td->temp && (o->keep_traces || report_has_problems(r));
