@@ -10,10 +10,10 @@ packages=(
   build-essential cmake pkg-config
   libunwind-dev libcjson-dev libdw-dev libelf-dev
   libcmocka-dev libcurl4-openssl-dev libssl-dev
-  jq python3 curl golang-go
+  jq python3 curl golang-go valgrind
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(strace valgrind hyperfine)
+  packages+=(strace hyperfine)
 fi
 
 sudo=""

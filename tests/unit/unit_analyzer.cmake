@@ -22,7 +22,7 @@ add_dependencies(test_analyzer_cli connleak_cli connleak)
 
 # The report path must not leak: connleak report under valgrind, on every
 # usable fixture, in both formats.
-find_program(ANALYZER_VALGRIND valgrind)
+find_program(ANALYZER_VALGRIND valgrind REQUIRED) # installed by scripts/install-deps.sh
 if(ANALYZER_VALGRIND)
   set(_data ${PROJECT_SOURCE_DIR}/tests/data)
   set(_traces ${_data}/complete.jsonl ${_data}/truncated_last_line.jsonl

@@ -112,7 +112,7 @@ add_test(NAME unit_symbols COMMAND test_symbols)
 add_test(NAME unit_binkind COMMAND test_binkind)
 set_tests_properties(unit_symbols unit_binkind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 
-find_program(SYMT_VALGRIND valgrind)
+find_program(SYMT_VALGRIND valgrind REQUIRED) # installed by scripts/install-deps.sh
 if(SYMT_VALGRIND)
   add_test(NAME unit_symbols_valgrind
     COMMAND ${SYMT_VALGRIND} --error-exitcode=1 --leak-check=full
