@@ -11,6 +11,7 @@ packages=(
   libunwind-dev libcjson-dev libdw-dev libelf-dev
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 curl golang-go valgrind
+  libc6-dbg  # file:line for libc frames in reports
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(strace hyperfine)
@@ -26,6 +27,10 @@ done
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#packages[@]} packages already installed"
   exit 0
+fi
+if [[ -n "$sudo" ]] && ! command -v sudo > /dev/null; then
+  echo "install-deps: missing ${missing[*]}; not root and sudo is not installed: run this script as root" >&2
+  exit 1
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
