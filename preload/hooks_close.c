@@ -9,6 +9,7 @@
 #include "connleak.h"
 
 #include <linux/close_range.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,24 +23,32 @@ static bool may_record(void)
     return true;
 }
 
+/* libunwind's pipe is connleak's: the program never had those numbers, so
+ * closing them fails as for any fd it never opened, recording or not. Only
+ * libunwind itself (re-creating its pipe) may close them. */
+static bool refuse_own_fd(int fd)
+{
+    return stacks_fd_reserved(fd) && !cl_in_unwind;
+}
+
 CL_EXPORT int close(int fd)
 {
-    if (!may_record()) return REAL(close)(fd);
-    if (stacks_fd_reserved(fd)) { /* libunwind's: the program never had it */
-        hook_leave();
+    int entry_errno = errno;
+    if (refuse_own_fd(fd)) {
         errno = EBADF;
         return -1;
     }
+    if (!may_record()) return REAL(close)(fd);
     if (trace_fd_is(fd)) trace_fd_moving((unsigned int)fd, (unsigned int)fd);
     bool tracked = track_close(fd, "close");
     int ret = REAL(close)(fd);
-    int saved = errno;
-    if (ret == 0 || saved != EBADF)
+    int err = ret == 0 ? entry_errno : errno;
+    if (ret == 0 || err != EBADF)
         track_closed_ok(fd, tracked); /* Linux frees the fd even on EINTR/EIO */
     else if (!tracked)
         track_badclose(fd);
     hook_leave();
-    errno = saved;
+    errno = err;
     return ret;
 }
 
@@ -57,6 +66,25 @@ static int close_range_real(unsigned int first, unsigned int last, int flags)
                              : (int)syscall(SYS_close_range, first, last, flags);
 }
 
+/* Closes [a, b] one by one: where close_range is refused (seccomp, old
+ * kernels), as glibc's closefrom falls back to. */
+static int close_each(unsigned int a, unsigned int b)
+{
+    struct rlimit rl;
+    unsigned int hi = 1u << 20;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < hi) hi = (unsigned int)rl.rlim_cur;
+    for (unsigned int fd = a; fd <= b && fd < hi; fd++) REAL(close)((int)fd);
+    return 0;
+}
+
+static int close_segment(unsigned int a, unsigned int b, int flags)
+{
+    int ret = close_range_real(a, b, flags);
+    if (ret != 0 && (errno == ENOSYS || errno == EPERM) && !(flags & CLOSE_RANGE_CLOEXEC))
+        ret = close_each(a, b);
+    return ret;
+}
+
 /* close_range over [first, last] that leaves connleak's own fds open (the
  * trace and libunwind's pipe): the program never had them. */
 static int close_range_sparing(unsigned int first, unsigned int last, int flags)
@@ -68,52 +96,55 @@ static int close_range_sparing(unsigned int first, unsigned int last, int flags)
     for (int i = 0; i < 3; i++)
         if (own[i] >= 0 && (unsigned int)own[i] >= first && (unsigned int)own[i] <= last)
             keep[n++] = (unsigned int)own[i];
+    if (n == 0) return close_segment(first, last, flags);
     for (int i = 1; i < n; i++) /* sort, at most three */
         for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
             unsigned int t = keep[j];
             keep[j] = keep[j - 1];
             keep[j - 1] = t;
         }
+    bool done = false; /* the last kept fd was ~0u: nothing above it */
     for (int i = 0; i < n; i++) {
-        if (keep[i] > first && close_range_real(first, keep[i] - 1, flags) != 0) ret = -1;
+        if (keep[i] > first && close_segment(first, keep[i] - 1, flags) != 0) ret = -1;
+        if (keep[i] == ~0u) done = true;
         first = keep[i] + 1;
     }
-    if (first != 0 && first <= last && close_range_real(first, last, flags) != 0) ret = -1;
+    if (!done && first <= last && close_segment(first, last, flags) != 0) ret = -1;
     return ret;
 }
 
 CL_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
+    int entry_errno = errno;
     bool rec = may_record();
-    if (rec && !(flags & CLOSE_RANGE_CLOEXEC)) range_forget(first, last, "close_range");
-    int ret = rec ? close_range_sparing(first, last, flags) : close_range_real(first, last, flags);
-    int saved = errno;
+    if (rec && !(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
+        range_forget(first, last, "close_range");
+    int ret = close_range_sparing(first, last, flags); /* spare ours even unrecorded */
+    int err = ret == 0 ? entry_errno : errno;
     if (rec) hook_leave();
-    errno = saved;
+    errno = err;
     return ret;
 }
 
 CL_EXPORT void closefrom(int lowfd)
 {
+    int entry_errno = errno;
+    unsigned int low = lowfd < 0 ? 0 : (unsigned int)lowfd; /* as glibc clamps it */
     bool rec = may_record();
-    if (rec && lowfd >= 0) {
-        range_forget((unsigned int)lowfd, ~0u, "closefrom");
-        close_range_sparing((unsigned int)lowfd, ~0u, 0);
-    } else if (REAL(closefrom)) {
-        REAL(closefrom)(lowfd);
-    } else {
-        syscall(SYS_close_range, (unsigned int)lowfd, ~0u, 0);
-    }
+    if (rec) range_forget(low, ~0u, "closefrom");
+    close_range_sparing(low, ~0u, 0);
     if (rec) hook_leave();
+    errno = entry_errno;
 }
 
 CL_EXPORT int fclose(FILE *fp)
 {
+    int entry_errno = errno;
     if (!fp || !may_record()) return REAL(fclose)(fp);
     int fd = fileno_unlocked(fp);
     bool tracked = fd >= 0 && track_close(fd, "fclose");
     int ret = REAL(fclose)(fp);
-    int saved = errno;
+    int saved = ret == 0 ? entry_errno : errno;
     if (tracked) track_closed_ok(fd, true);
     hook_leave();
     errno = saved;

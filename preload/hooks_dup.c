@@ -7,6 +7,8 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static bool may_record(void)
 {
@@ -18,44 +20,65 @@ static bool may_record(void)
     return true;
 }
 
-static int dup_done(int ret, int oldfd, const char *how)
+/* After the real call: on success errno is what the program had on entry
+ * (connleak's own calls before the real one must not show through). */
+static int dup_done(int ret, int entry_errno, int oldfd, const char *how)
 {
-    int saved = errno;
+    int err = ret >= 0 ? entry_errno : errno;
     if (ret >= 0) track_dup(oldfd, ret, how);
     hook_leave();
-    errno = saved;
+    errno = err;
+    return ret;
+}
+
+/* dup2/dup3 onto connleak's trace fd: the trace moves away first; if the
+ * call then fails, the number must not keep a copy of the trace. */
+static int dup_onto(int ret, int newfd, bool moved)
+{
+    if (ret < 0 && moved) {
+        int err = errno;
+        syscall(SYS_close, newfd);
+        errno = err;
+    }
     return ret;
 }
 
 CL_EXPORT int dup(int oldfd)
 {
+    int entry_errno = errno;
     if (!may_record()) return REAL(dup)(oldfd);
-    return dup_done(REAL(dup)(oldfd), oldfd, "dup");
+    return dup_done(REAL(dup)(oldfd), entry_errno, oldfd, "dup");
 }
 
 CL_EXPORT int dup2(int oldfd, int newfd)
 {
+    int entry_errno = errno;
     if (oldfd == newfd || !may_record()) return REAL(dup2)(oldfd, newfd);
-    if (trace_fd_is(newfd)) trace_fd_moving((unsigned int)newfd, (unsigned int)newfd);
+    bool moved = trace_fd_is(newfd);
+    if (moved) trace_fd_moving((unsigned int)newfd, (unsigned int)newfd);
     stacks_fd_taken(newfd);
-    return dup_done(REAL(dup2)(oldfd, newfd), oldfd, "dup2");
+    int ret = dup_onto(REAL(dup2)(oldfd, newfd), newfd, moved);
+    return dup_done(ret, entry_errno, oldfd, "dup2");
 }
 
 CL_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
+    int entry_errno = errno;
     if (!may_record()) return REAL(dup3)(oldfd, newfd, flags);
-    if (trace_fd_is(newfd) && oldfd != newfd)
-        trace_fd_moving((unsigned int)newfd, (unsigned int)newfd);
+    bool moved = trace_fd_is(newfd) && oldfd != newfd;
+    if (moved) trace_fd_moving((unsigned int)newfd, (unsigned int)newfd);
     stacks_fd_taken(newfd);
-    return dup_done(REAL(dup3)(oldfd, newfd, flags), oldfd, "dup3");
+    int ret = dup_onto(REAL(dup3)(oldfd, newfd, flags), newfd, moved);
+    return dup_done(ret, entry_errno, oldfd, "dup3");
 }
 
 /* fcntl's third argument is an int or a pointer; passing it on as a pointer
  * is what every interposer does on x86_64 (same register). */
 static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
+    int entry_errno = errno;
     if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !may_record()) return real(fd, cmd, arg);
-    return dup_done(real(fd, cmd, arg), fd, "fcntl");
+    return dup_done(real(fd, cmd, arg), entry_errno, fd, "fcntl");
 }
 
 CL_EXPORT int fcntl(int fd, int cmd, ...)

@@ -50,14 +50,14 @@ CL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
     RECORD_END
 }
 
-static int accepted(int lfd, int fd, struct sockaddr *addr, socklen_t *len, int type)
+/* The peer is asked of the kernel rather than read from the caller's
+ * buffer: after accept, *len is the full address length, which may exceed
+ * the buffer the caller passed (and the pointers may be NULL or bad). */
+static int accepted(int lfd, int fd, int type)
 {
     struct cl_addr peer = {0};
     struct sock_rec *l = fdtable_get(lfd);
-    if (addr && len)
-        addr_from_sockaddr(&peer, addr, *len);
-    else
-        addr_of(fd, &peer, true);
+    addr_of(fd, &peer, true);
     int fam = l ? l->family : peer.family;
     int stype = l ? l->type : (type & 0xf);
     struct sock_rec *r = track_open(fd, fam, stype ? stype : SOCK_STREAM, ROLE_ACCEPTED,
@@ -71,7 +71,7 @@ CL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
     int ret = REAL(accept)(fd, addr, len);
     if (ret < 0) return ret;
     RECORD_BEGIN
-    accepted(fd, ret, addr, len, 0);
+    accepted(fd, ret, 0);
     RECORD_END
 }
 
@@ -80,7 +80,7 @@ CL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
     int ret = REAL(accept4)(fd, addr, len, flags);
     if (ret < 0) return ret;
     RECORD_BEGIN
-    accepted(fd, ret, addr, len, 0);
+    accepted(fd, ret, 0);
     RECORD_END
 }
 
@@ -105,6 +105,8 @@ CL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
     int err = ret == 0 ? 0 : errno;
     RECORD_BEGIN
     struct sock_rec *r = adopt(fd);
+    if (len > sizeof(struct sockaddr_storage)) len = sizeof(struct sockaddr_storage);
+    if (err == EFAULT) addr = NULL, len = 0; /* the kernel could not read it: neither can we */
     if (r) {
         if (err == 0 || err == EINPROGRESS) {
             r->role = ROLE_CLIENT;
