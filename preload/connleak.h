@@ -71,7 +71,10 @@ struct cl_real {
     int (*fcntl64)(int, int, ...);
     int (*fclose)(FILE *);
     pid_t (*fork)(void);
+    pid_t (*_Fork)(void);
     int (*pipe2)(int[2], int);
+    int (*unshare)(int);
+    int (*setns)(int, int);
     void (*_exit)(int) __attribute__((noreturn));
     void (*_Exit)(int) __attribute__((noreturn));
     ssize_t (*read)(int, void *, size_t);
@@ -249,7 +252,7 @@ void track_closed_ok(int fd, bool was_tracked);
 void track_dup(int oldfd, int newfd, const char *how);
 /* close() failed with EBADF. */
 void track_badclose(int fd);
-void track_mark_all_inherited(void);
+void track_mark_all_inherited(uint64_t shift);
 void fdtable_emit_inherited(void);
 /* Calls fn once per live socket with the fds that refer to it. */
 void fdtable_each_live(void (*fn)(struct sock_rec *, const int *fds, int nfds, void *), void *arg);
@@ -264,6 +267,8 @@ uint32_t stack_capture(void); /* id of the caller's stack, emitted once; 0 if no
 extern __thread int cl_in_unwind __attribute__((tls_model("initial-exec")));
 extern int cl_unwind_fds[2];
 bool stacks_fd_reserved(int fd);
+void stacks_fds_created(void);
+void stacks_check_fds(void);
 void stacks_fd_taken(int fd);         /* the program dup2'ed over one: stop unwinding */
 extern _Atomic uint32_t cl_trace_gen; /* bumped per trace file (fork child) */
 void stacks_after_fork_child(void);
@@ -290,6 +295,9 @@ int trace_fd_place_high(int fd); /* dup to a number near the top, close-on-exec 
 void trace_fd_moving(unsigned int first, unsigned int last); /* before a close_range/dup2 over it */
 void trace_after_fork_child(void);
 bool trace_is_open(void);
+void trace_publish(void);
+void trace_open_lock_take(void);
+void trace_open_lock_give(void);
 bool trace_ensure_open(void);    /* lazy open: fork children, launchers */
 void trace_report_failure(void); /* one line on stderr: no trace for this process */
 extern bool cl_forked;           /* this process is a fork child */
@@ -313,6 +321,7 @@ void lifecycle_fork_prepare(void);
 void lifecycle_fork_parent(void);
 void lifecycle_fork_child(void);
 void flusher_start(void);
+bool flusher_pause(void);
 
 /* ---- hooks_io.c ---- */
 void io_count(int fd, ssize_t n, bool in);

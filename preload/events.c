@@ -60,6 +60,11 @@ static void kv_argv(struct jb *b)
     JB_LIT(b, ",\"argv\":[");
     for (ssize_t i = 0; i < n;) {
         size_t len = strnlen(cmd + i, (size_t)(n - i));
+        if (b->len + len * 6 + 1024 > b->cap) { /* room for the rest of the header */
+            if (i) JB_LIT(b, ",");
+            JB_LIT(b, "\"...\"");
+            break;
+        }
         if (i) JB_LIT(b, ",");
         jb_str(b, cmd + i, len);
         i += (ssize_t)len + 1;

@@ -103,6 +103,24 @@ static void slot_install(int fd, struct sock_rec *r, const char *how_old)
     }
 }
 
+/* Takes one more reference on r for a new fd, unless a racing close on
+ * another thread has already dropped its last one: then the record may be
+ * free (or someone else's) and must not be installed anywhere. */
+static bool rec_ref(int oldfd, struct sock_rec *r)
+{
+    uint32_t n = atomic_load(&r->refs);
+    do {
+        if (n == 0) return false;
+    } while (!atomic_compare_exchange_weak(&r->refs, &n, n + 1));
+    if (fdtable_get(oldfd) == r) return true;
+    if (atomic_fetch_sub(&r->refs, 1) == 1) { /* we held the last one: the close is ours */
+        ev_close(r, oldfd, "close", true);
+        atomic_fetch_add(&cl_stats.closed, 1);
+        rec_free(r);
+    }
+    return false;
+}
+
 struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
                             const struct cl_addr *peer, uint64_t lsid)
 {
@@ -173,7 +191,7 @@ void track_dup(int oldfd, int newfd, const char *how)
         return;
     }
     if (fdtable_get(newfd) == r) return;
-    atomic_fetch_add(&r->refs, 1);
+    if (!rec_ref(oldfd, r)) return; /* closed under our feet by another thread */
     ev_dup(r, oldfd, newfd, how);
     slot_install(newfd, r, explicit_target ? "dup2" : "implicit");
 }
@@ -194,7 +212,12 @@ void track_badclose(int fd)
 }
 
 /* In a fork child: everything in the table came from the parent. */
-void track_mark_all_inherited(void)
+static uint64_t minus_or_zero(uint64_t t, uint64_t d)
+{
+    return t > d ? t - d : 0;
+}
+
+void track_mark_all_inherited(uint64_t shift)
 {
     unsigned int hi = atomic_load(&cl_fd_high);
     uint64_t n = 0;
@@ -203,6 +226,10 @@ void track_mark_all_inherited(void)
         if (r && !(r->flags & REC_INHERITED)) {
             r->flags |= REC_INHERITED;
             r->dump_mark = 0;
+            r->opened = minus_or_zero(r->opened, shift);
+            uint64_t io = atomic_load(&r->last_io);
+            if (io)
+                atomic_store(&r->last_io, minus_or_zero(io, shift) ? minus_or_zero(io, shift) : 1);
         }
         cl_slots[fd].closed = 0;
     }

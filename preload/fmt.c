@@ -86,8 +86,9 @@ void jb_hex(struct jb *b, uint64_t v)
     jb_rawn(b, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
-/* Quoted JSON string of at most max input bytes; control and non-ASCII
- * bytes are escaped as \u00XX so the line is always valid JSON. */
+/* Quoted JSON string of at most max input bytes. Control bytes are
+ * escaped; bytes >= 0x80 pass through, so UTF-8 paths (/home/u/café) stay
+ * what they are. */
 void jb_str(struct jb *b, const char *s, size_t max)
 {
     jb_rawn(b, "\"", 1);
@@ -96,7 +97,7 @@ void jb_str(struct jb *b, const char *s, size_t max)
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             jb_rawn(b, e, 2);
-        } else if (c < 0x20 || c >= 0x7f) {
+        } else if (c < 0x20 || c == 0x7f) {
             char e[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
             jb_rawn(b, e, 6);
         } else {

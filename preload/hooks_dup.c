@@ -112,5 +112,6 @@ CL_EXPORT int pipe2(int fds[2], int flags)
         cl_unwind_fds[i] = high;
         fds[i] = high;
     }
+    stacks_fds_created();
     return ret;
 }

@@ -1,9 +1,8 @@
 /* hooks_process.c - fork and the exits that skip destructors.
  *
- * fork: the locks are taken around the real fork so the child never
- * inherits one held by a thread that does not exist there; the child then
- * gets a trace file of its own (opened at its first socket event), with what
- * it inherited marked as inherited. _exit/_Exit skip atexit and destructors:
+ * fork: see lifecycle.c (pthread_atfork handlers); the child gets a trace
+ * file of its own (opened at its first socket event), with what it
+ * inherited marked as inherited. _exit/_Exit skip atexit and destructors:
  * they write the exit record first. vfork children share our memory and are
  * left alone (see hook_in_vfork_child). */
 #define _GNU_SOURCE
@@ -44,18 +43,15 @@ bool hook_in_vfork_child(void)
     return false;
 }
 
-CL_EXPORT pid_t fork(void)
+/* fork itself is not hooked: pthread_atfork handlers (registered in
+ * init.c, so they run after the program's own prepare handlers and before
+ * its child handlers) take and reset connleak's locks. _Fork skips those
+ * handlers: its child has the parent's tables and trace, so it records
+ * nothing rather than something wrong. */
+CL_EXPORT pid_t _Fork(void)
 {
-    if (!hook_enter()) return REAL(fork)();
-    lifecycle_fork_prepare();
-    pid_t pid = REAL(fork)();
-    int saved = errno;
-    if (pid == 0)
-        lifecycle_fork_child();
-    else
-        lifecycle_fork_parent();
-    hook_leave();
-    errno = saved;
+    pid_t pid = REAL(_Fork)();
+    if (pid == 0) atomic_store(&cl_state, CL_OFF);
     return pid;
 }
 
@@ -80,4 +76,28 @@ CL_EXPORT void _Exit(int status)
     if (REAL(_Exit)) REAL(_Exit)(status);
     syscall(SYS_exit_group, status);
     __builtin_unreachable();
+}
+
+/* unshare(CLONE_NEWUSER) and setns() refuse a multi-threaded process (EINVAL):
+ * connleak's flusher thread steps aside for the call and comes back after. */
+CL_EXPORT int unshare(int flags)
+{
+    int entry_errno = errno;
+    bool paused = flusher_pause();
+    int ret = REAL(unshare)(flags);
+    int err = ret == 0 ? entry_errno : errno;
+    if (paused) flusher_start();
+    errno = err;
+    return ret;
+}
+
+CL_EXPORT int setns(int fd, int nstype)
+{
+    int entry_errno = errno;
+    bool paused = flusher_pause();
+    int ret = REAL(setns)(fd, nstype);
+    int err = ret == 0 ? entry_errno : errno;
+    if (paused) flusher_start();
+    errno = err;
+    return ret;
 }

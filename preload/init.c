@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "connleak.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 __attribute__((constructor)) static void connleak_init(void)
@@ -27,10 +28,14 @@ __attribute__((constructor)) static void connleak_init(void)
      * Launchers (env, a shell, ...) and the programs they exec get one only
      * once they touch a socket: most of them never do. */
     bool lazy = launcher || (cl_cfg.root_pid && cl_cfg.root_pid != cl_pid);
-    if (!lazy && trace_create(false) != 0) {
-        trace_report_failure();
-        return;
+    if (!lazy) {
+        if (trace_create(false) != 0) {
+            trace_report_failure();
+            return;
+        }
+        trace_publish();
     }
+    pthread_atfork(lifecycle_fork_prepare, lifecycle_fork_parent, lifecycle_fork_child);
     atomic_store_explicit(&cl_state, CL_ON, memory_order_release);
     if (!stacks_ok)
         ev_note("no-stacks", "libunwind.so.8 could not be loaded: sockets are recorded without "
@@ -40,6 +45,7 @@ __attribute__((constructor)) static void connleak_init(void)
 
 __attribute__((destructor)) static void connleak_fini(void)
 {
-    cl_in_hook = 1; /* whatever runs from here on is connleak's own */
-    if (!hook_in_vfork_child()) lifecycle_finish("exit");
+    if (hook_in_vfork_child()) return; /* its TLS is the parent's: touch nothing */
+    cl_in_hook = 1;                    /* whatever runs from here on is connleak's own */
+    lifecycle_finish("exit");
 }

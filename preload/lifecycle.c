@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "connleak.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -55,13 +56,19 @@ void lock_take(cl_lock_t *l)
     }
 }
 
+static _Atomic int flusher_stop;
+static pthread_t flusher_tid;
+
 static void *flusher_main(void *arg)
 {
     (void)arg;
     cl_in_hook = 1; /* this thread is connleak's: nothing it does is recorded */
     struct timespec ts = {cl_cfg.flush_ms / 1000, (long)(cl_cfg.flush_ms % 1000) * 1000000L};
-    while (!atomic_load(&finished)) {
-        nanosleep(&ts, NULL);
+    while (!atomic_load(&finished) && !atomic_load(&flusher_stop)) {
+        /* sleeps flush_ms, or until flusher_pause() wakes it */
+        syscall(SYS_futex, (int *)&flusher_stop, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+        if (atomic_load(&flusher_stop)) break;
+        stacks_check_fds();
         trace_flush();
     }
     return NULL;
@@ -75,15 +82,31 @@ void flusher_start(void)
     if (atomic_exchange(&flusher_running, 1)) return;
     sigset_t all, old;
     pthread_attr_t attr;
-    pthread_t tid;
+    int saved = errno;
+    atomic_store(&flusher_stop, 0);
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits "all blocked" */
     pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 * 1024);
-    pthread_create(&tid, &attr, flusher_main, NULL);
+    if (pthread_create(&flusher_tid, &attr, flusher_main, NULL) != 0)
+        atomic_store(&flusher_running, 0);
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+}
+
+/* Some calls need the process to be single-threaded (unshare of a user
+ * namespace, setns): the flusher steps aside for them. Returns true if it
+ * was running (then flusher_start() brings it back). */
+bool flusher_pause(void)
+{
+    if (!atomic_load(&flusher_running)) return false;
+    atomic_store(&flusher_stop, 1);
+    syscall(SYS_futex, (int *)&flusher_stop, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    pthread_join(flusher_tid, NULL);
+    atomic_store(&flusher_running, 0);
+    trace_flush();
+    return true;
 }
 
 static void live_emit(struct sock_rec *r, const int *fds, int nfds, void *arg)
@@ -110,8 +133,17 @@ void lifecycle_finish(const char *why)
     errno = saved;
 }
 
+/* pthread_atfork handlers. A fork from a signal handler that interrupted a
+ * connleak hook on this thread must not wait for locks this thread holds:
+ * then they are not taken, and the child resets them all the same. */
+static __thread int fork_locked __attribute__((tls_model("initial-exec")));
+
 void lifecycle_fork_prepare(void)
 {
+    if (cl_in_hook || atomic_load(&cl_state) != CL_ON) return;
+    cl_in_hook = 1;
+    fork_locked = 1;
+    trace_open_lock_take();
     lock_take(&cl_stack_lock);
     lock_take(&cl_trace_lock);
     trace_flush_locked(); /* the child must not write the parent's lines */
@@ -119,12 +151,22 @@ void lifecycle_fork_prepare(void)
 
 void lifecycle_fork_parent(void)
 {
+    if (!fork_locked) return;
+    fork_locked = 0;
     lock_give(&cl_trace_lock);
     lock_give(&cl_stack_lock);
+    trace_open_lock_give();
+    cl_in_hook = 0;
 }
 
 void lifecycle_fork_child(void)
 {
+    if (atomic_load(&cl_state) != CL_ON) return;
+    if (fork_locked) {
+        fork_locked = 0;
+        cl_in_hook = 0;
+    }
+    uint64_t parent_start = cl_start_ns;
     cl_pid = (pid_t)syscall(SYS_getpid);
     cl_start_ns = clock_now_ns();
     cl_forked = true;
@@ -132,5 +174,5 @@ void lifecycle_fork_child(void)
     atomic_store(&finished, 0);
     trace_after_fork_child();  /* releases the trace lock, forgets the parent's file */
     stacks_after_fork_child(); /* releases the stack lock, stacks re-emitted on use */
-    track_mark_all_inherited();
+    track_mark_all_inherited(cl_start_ns - parent_start); /* times: from the child's start */
 }

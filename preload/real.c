@@ -33,7 +33,10 @@ void real_resolve(void)
     RESOLVE(fcntl64, "fcntl64");
     RESOLVE(fclose, "fclose");
     RESOLVE(fork, "fork");
+    RESOLVE(_Fork, "_Fork");
     RESOLVE(pipe2, "pipe2");
+    RESOLVE(unshare, "unshare");
+    RESOLVE(setns, "setns");
     RESOLVE(_exit, "_exit");
     RESOLVE(_Exit, "_Exit");
     RESOLVE(read, "read");

@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #define STK_CAP   (1u << 16) /* distinct stacks */
 #define ARENA_CAP (1u << 22) /* program counters, all stacks together */
@@ -38,10 +39,47 @@ int cl_unwind_fds[2] = {-1, -1};
 
 static int unwind(void **pcs, int n)
 {
+    int (*bt)(void **, int) = __atomic_load_n(&unw_bt, __ATOMIC_ACQUIRE); /* may go NULL */
+    if (!bt) return 0;
     cl_in_unwind = 1;
-    n = unw_bt(pcs, n);
+    n = bt(pcs, n);
     cl_in_unwind = 0;
     return n;
+}
+
+static dev_t pipe_dev[2];
+static ino_t pipe_ino[2];
+
+/* Remembers what libunwind's pipe fds are (pipe2 hook, after moving them). */
+void stacks_fds_created(void)
+{
+    struct stat st;
+    for (int i = 0; i < 2; i++)
+        if (cl_unwind_fds[i] >= 0 && fstat(cl_unwind_fds[i], &st) == 0) {
+            pipe_dev[i] = st.st_dev;
+            pipe_ino[i] = st.st_ino;
+        }
+}
+
+/* A close connleak cannot see (raw syscall(SYS_close_range)) may have taken
+ * libunwind's pipe and given its numbers to the program: then libunwind
+ * would read and write the program's fds. Checked by the flusher; on a
+ * mismatch, stacks stop. */
+void stacks_check_fds(void)
+{
+    struct stat st;
+    if (!unw_bt) return;
+    for (int i = 0; i < 2; i++) {
+        int fd = cl_unwind_fds[i];
+        if (fd < 0) continue;
+        if (fstat(fd, &st) != 0 || st.st_dev != pipe_dev[i] || st.st_ino != pipe_ino[i]) {
+            unw_bt = NULL;
+            cl_unwind_fds[0] = cl_unwind_fds[1] = -1;
+            ev_note("no-stacks", "libunwind's pipe fd was closed behind connleak's back: stacks "
+                                 "are off from now on");
+            return;
+        }
+    }
 }
 
 bool stacks_fd_reserved(int fd)

@@ -12,6 +12,9 @@
 #include "connleak.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -22,6 +25,7 @@
 #define BUF_FLUSH (BUF_SIZE / 2)
 
 cl_lock_t cl_trace_lock = CL_LOCK_INIT;
+static cl_lock_t open_lock = CL_LOCK_INIT; /* serialises the lazy creation of the file */
 int cl_trace_fd = -1;
 
 static char buf[BUF_SIZE];
@@ -29,8 +33,11 @@ static size_t buf_len;
 static char path[4096 + 64];
 static dev_t file_dev;
 static ino_t file_ino;
-static bool lost;    /* the program closed our fd: reopen before writing */
-static bool created; /* this process has a trace file */
+static bool lost;            /* the program closed our fd: reopen before writing */
+static bool have_file;       /* this process has a trace file (header written or being) */
+static _Atomic bool created; /* ...and it is published: header, modules, inherited sockets */
+static __thread int tl_opening
+    __attribute__((tls_model("initial-exec"))); /* this thread opens it */
 
 /* Moves fd to a high number, close-on-exec. Returns the fd to use. */
 int trace_fd_place_high(int fd)
@@ -96,7 +103,7 @@ int trace_create(bool forked)
     file_ino = st.st_ino;
     cl_trace_fd = fd;
     lost = false;
-    created = true;
+    have_file = true;
     char mem[8192];
     struct jb b;
     jb_init(&b, mem, sizeof(mem) - 1);
@@ -111,7 +118,13 @@ int trace_create(bool forked)
 
 bool trace_is_open(void)
 {
-    return created;
+    return atomic_load_explicit(&created, memory_order_acquire) || tl_opening;
+}
+
+/* From now on every thread may append: the first lines are in. */
+void trace_publish(void)
+{
+    atomic_store_explicit(&created, true, memory_order_release);
 }
 
 static bool fd_still_ours(void)
@@ -139,12 +152,18 @@ static void file_reopen(void)
 
 void trace_flush_locked(void)
 {
-    if (!buf_len || !created) return;
+    if (!buf_len || !have_file) return;
     if (lost || !fd_still_ours()) {
         cl_trace_fd = -1; /* if the number was reused, it is the program's now */
         file_reopen();
         if (cl_trace_fd < 0) return; /* keep buffering; try again next time */
     }
+    /* A file size limit must not kill the program with SIGXFSZ because of
+     * our trace: the signal is held back and the write just fails. */
+    sigset_t xfsz, old;
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    pthread_sigmask(SIG_BLOCK, &xfsz, &old);
     size_t off = 0;
     while (off < buf_len) {
         ssize_t w = syscall(SYS_write, cl_trace_fd, buf + off, buf_len - off);
@@ -152,6 +171,11 @@ void trace_flush_locked(void)
         if (w <= 0) break;
         off += (size_t)w;
     }
+    if (off < buf_len && errno == EFBIG && !sigismember(&old, SIGXFSZ)) { /* ours: discard it */
+        struct timespec zero = {0, 0};
+        sigtimedwait(&xfsz, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     buf_len = 0;
 }
 
@@ -210,10 +234,12 @@ void trace_fd_moving(unsigned int first, unsigned int last)
 void trace_after_fork_child(void)
 {
     atomic_flag_clear(&cl_trace_lock.f);
+    atomic_flag_clear(&open_lock.f);
     buf_len = 0; /* the parent writes what it had buffered */
     if (cl_trace_fd >= 0) syscall(SYS_close, cl_trace_fd);
     cl_trace_fd = -1;
-    created = false;
+    have_file = false;
+    atomic_store(&created, false);
     lost = false;
 }
 
@@ -237,22 +263,34 @@ void trace_report_failure(void)
 /* A forked child, a launcher, or a program a launcher exec'd opens its trace
  * at its first socket event, so that processes which never touch a socket
  * (most children of a fork+exec) leave no empty file behind. */
+void trace_open_lock_take(void)
+{
+    lock_take(&open_lock);
+}
+
+void trace_open_lock_give(void)
+{
+    lock_give(&open_lock);
+}
+
 bool trace_ensure_open(void)
 {
-    static cl_lock_t open_lock = CL_LOCK_INIT;
     static bool failed;
-    if (likely(created)) return true;
+    if (likely(atomic_load_explicit(&created, memory_order_acquire)) || tl_opening) return true;
     if (failed || atomic_load(&cl_state) != CL_ON) return false;
     lock_take(&open_lock);
-    if (!created && !failed) {
+    if (!atomic_load(&created) && !failed) {
+        tl_opening = 1; /* our own first lines go in; other threads wait for them */
         if (trace_create(cl_forked) == 0) {
             if (cl_forked) fdtable_emit_inherited();
-            flusher_start(); /* no-op where it already runs */
+            trace_publish();
         } else {
             failed = true;
             trace_report_failure();
         }
+        tl_opening = 0;
     }
     lock_give(&open_lock);
-    return created;
+    if (atomic_load(&created)) flusher_start(); /* no-op where it already runs */
+    return atomic_load(&created);
 }

@@ -26,6 +26,7 @@ static inline int harness_start(void)
     modules_init();
     modules_self_set(0, 0);
     if (fdtable_init() != 0 || stacks_init() != 0 || trace_create(false) != 0) return -1;
+    trace_publish();
     atomic_store(&cl_state, CL_ON);
     return 0;
 }
