@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <pthread.h>
 
 #define CL_EXPORT   __attribute__((visibility("default")))
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -73,6 +74,7 @@ struct cl_real {
     pid_t (*fork)(void);
     pid_t (*_Fork)(void);
     int (*pipe2)(int[2], int);
+    int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
     int (*unshare)(int);
     int (*setns)(int, int);
     void (*_exit)(int) __attribute__((noreturn));
@@ -273,6 +275,7 @@ void stacks_fd_taken(int fd);         /* the program dup2'ed over one: stop unwi
 extern _Atomic uint32_t cl_trace_gen; /* bumped per trace file (fork child) */
 void stacks_after_fork_child(void);
 void stack_emit_id(uint32_t id);
+void stacks_warm_thread(void);
 extern cl_lock_t cl_stack_lock;
 
 /* ---- modules.c ---- */

@@ -88,7 +88,7 @@ void flusher_start(void)
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits "all blocked" */
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64 * 1024);
-    if (pthread_create(&flusher_tid, &attr, flusher_main, NULL) != 0)
+    if (REAL(pthread_create)(&flusher_tid, &attr, flusher_main, NULL) != 0)
         atomic_store(&flusher_running, 0);
     pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);

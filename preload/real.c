@@ -35,6 +35,7 @@ void real_resolve(void)
     RESOLVE(fork, "fork");
     RESOLVE(_Fork, "_Fork");
     RESOLVE(pipe2, "pipe2");
+    RESOLVE(pthread_create, "pthread_create");
     RESOLVE(unshare, "unshare");
     RESOLVE(setns, "setns");
     RESOLVE(_exit, "_exit");

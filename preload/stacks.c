@@ -37,6 +37,8 @@ cl_lock_t cl_stack_lock = CL_LOCK_INIT;
 __thread int cl_in_unwind __attribute__((tls_model("initial-exec")));
 int cl_unwind_fds[2] = {-1, -1};
 
+static __thread int tl_warm __attribute__((tls_model("initial-exec")));
+
 static int unwind(void **pcs, int n)
 {
     int (*bt)(void **, int) = __atomic_load_n(&unw_bt, __ATOMIC_ACQUIRE); /* may go NULL */
@@ -44,7 +46,21 @@ static int unwind(void **pcs, int n)
     cl_in_unwind = 1;
     n = bt(pcs, n);
     cl_in_unwind = 0;
+    tl_warm = 1;
     return n;
+}
+
+/* A new thread's first unwind allocates libunwind's thread-local data: done
+ * at the thread's start (hooks_thread.c), never first inside a hook. */
+void stacks_warm_thread(void)
+{
+    void *pcs[4];
+    if (tl_warm) return;
+    int saved = errno, guard = cl_in_hook;
+    cl_in_hook = 1;
+    unwind(pcs, 4);
+    cl_in_hook = guard;
+    errno = saved;
 }
 
 static dev_t pipe_dev[2];
