@@ -39,7 +39,7 @@ struct finding *findings_add(struct findings *fs, enum finding_kind kind)
     memset(f, 0, sizeof(*f));
     f->kind = kind;
     f->age_min = f->idle_min = UINT64_MAX;
-    f->stack.top = f->open_stack.top = -1;
+    f->stack.top = f->open_stack.top = f->first_close_stack.top = -1;
     return f;
 }
 
@@ -158,6 +158,11 @@ void findings_merge(struct findings *fs, struct finding *src)
             dst->open_stack = src->open_stack;
             src->open_stack = (struct frames){.top = -1};
         }
+        if (dst->first_close_stack.n == 0 && src->first_close_stack.n > 0) {
+            frames_free(&dst->first_close_stack);
+            dst->first_close_stack = src->first_close_stack;
+            src->first_close_stack = (struct frames){.top = -1};
+        }
         finding_free(src);
         return;
     }
@@ -231,6 +236,7 @@ void finding_free(struct finding *f)
     free(f->pids);
     frames_free(&f->stack);
     frames_free(&f->open_stack);
+    frames_free(&f->first_close_stack);
     for (size_t i = 0; i < f->npeers; i++) free(f->peers[i].peer);
     free(f->peers);
     free(f->fds);

@@ -46,8 +46,8 @@ struct finding {
     uint64_t count; /* sockets (orphaned) or close calls (bad closes) */
     long *pids;     /* sorted, distinct */
     size_t npids, cappids;
-    uint32_t stk, open_stk; /* per-process stack ids, before resolving */
-    struct frames stack, open_stack;
+    uint32_t stk, open_stk, first_close_stk; /* per-process stack ids, before resolving */
+    struct frames stack, open_stack, first_close_stack;
     uint64_t fingerprint;
     bool partial; /* some of it comes from a trace cut short */
     bool sweep;   /* foreign closes of a close-all loop: a note, not a finding */

@@ -72,8 +72,8 @@ enum badclose_kind { BADCLOSE_DOUBLE, BADCLOSE_FOREIGN };
 struct badclose {
     uint64_t ts;
     int fd;
-    uint8_t kind; /* enum badclose_kind */
-    uint32_t stk, prev_stk;
+    uint8_t kind;                           /* enum badclose_kind */
+    uint32_t stk, prev_stk, prev_close_stk; /* the last: with CONNLEAK_CLOSE_STACKS=1 */
 };
 
 struct process {

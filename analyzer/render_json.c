@@ -105,8 +105,10 @@ static cJSON *finding_json(const struct finding *f)
         for (size_t i = 0; i < f->nfds; i++)
             cJSON_AddItemToArray(fds, cJSON_CreateNumber(f->fds[i]));
     }
-    if (f->kind == KIND_DOUBLE_CLOSE)
+    if (f->kind == KIND_DOUBLE_CLOSE) {
         cJSON_AddItemToObject(o, "open_stack", frames_json(&f->open_stack));
+        cJSON_AddItemToObject(o, "first_close_stack", frames_json(&f->first_close_stack));
+    }
     cJSON_AddItemToObject(o, "top_frame", top_frame_json(&f->stack));
     cJSON_AddItemToObject(o, "stack", frames_json(&f->stack));
     char fp[17];

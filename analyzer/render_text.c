@@ -293,6 +293,10 @@ static void text_finding(struct text *t, const struct finding *f)
     text_pids(t, f);
     fputc('\n', t->out);
     text_stack(t, &f->stack);
+    if (f->kind == KIND_DOUBLE_CLOSE && f->first_close_stack.n) {
+        fputs("  it was first closed at:\n", t->out);
+        text_stack(t, &f->first_close_stack);
+    }
     if (f->kind == KIND_DOUBLE_CLOSE && f->open_stack.n) {
         fputs("  the socket on that fd was opened at:\n", t->out);
         text_stack(t, &f->open_stack);

@@ -109,6 +109,7 @@ static void analyze_process(struct report *r, const struct process *p, const str
         struct finding *f = &local.v[i];
         stackfmt_resolve(sym, p, f->stk, &f->stack);
         stackfmt_resolve(sym, p, f->open_stk, &f->open_stack);
+        stackfmt_resolve(sym, p, f->first_close_stk, &f->first_close_stack);
         f->fingerprint = frames_fingerprint(&f->stack);
         findings_merge(f->sweep ? sweeps : &r->findings, f);
     }

@@ -30,6 +30,8 @@ void rules_close(const struct process *p, struct findings *out)
         f->count++;
         finding_add_fd(f, b->fd);
         if (f->kind == KIND_DOUBLE_CLOSE && !f->open_stk) f->open_stk = b->prev_stk;
+        if (f->kind == KIND_DOUBLE_CLOSE && !f->first_close_stk)
+            f->first_close_stk = b->prev_close_stk;
     }
     for (size_t i = first; i < out->n; i++)
         if (out->v[i].kind == KIND_FOREIGN_CLOSE && out->v[i].nfds >= SWEEP_MIN_FDS)

@@ -18,9 +18,10 @@ struct symbolizer *stackfmt_symbolizer(const struct process *p, const struct fin
 {
     bool *used = xcalloc(p->nmods ? p->nmods : 1, sizeof(*used));
     for (size_t i = from; i < fs->n; i++) {
-        const struct stack *s[2] = {process_stack(p, fs->v[i].stk),
-                                    process_stack(p, fs->v[i].open_stk)};
-        for (int k = 0; k < 2; k++)
+        const struct stack *s[3] = {process_stack(p, fs->v[i].stk),
+                                    process_stack(p, fs->v[i].open_stk),
+                                    process_stack(p, fs->v[i].first_close_stk)};
+        for (int k = 0; k < 3; k++)
             for (uint32_t j = 0; s[k] && j < s[k]->n; j++) {
                 const struct module *m = process_module_at(p, s[k]->pc[j]);
                 if (m) used[m - p->mods] = true;

@@ -106,6 +106,7 @@ enum field {
     F_LAST,
     F_KIND,
     F_PREV_STK,
+    F_PREV_CLOSE_STK,
     F_OPENED,
     F_LAST_IO,
     F_IN,
@@ -126,22 +127,36 @@ enum field {
     F_COUNT
 };
 
-static const char *const field_names[F_COUNT] = {
-    [F_T] = "t",           [F_TS] = "ts",
-    [F_SID] = "sid",       [F_FD] = "fd",
-    [F_STK] = "stk",       [F_PEER] = "peer",
-    [F_ROLE] = "role",     [F_INHERITED] = "inherited",
-    [F_ERR] = "err",       [F_LAST] = "last",
-    [F_KIND] = "kind",     [F_PREV_STK] = "prev_stk",
-    [F_OPENED] = "opened", [F_LAST_IO] = "last_io",
-    [F_IN] = "in",         [F_OUT] = "out",
-    [F_ID] = "id",         [F_PC] = "pc",
-    [F_PATH] = "path",     [F_BASE] = "base",
-    [F_LO] = "lo",         [F_HI] = "hi",
-    [F_BID] = "bid",       [F_WHAT] = "what",
-    [F_DETAIL] = "detail", [F_LIVE] = "live",
-    [F_CLOSED] = "closed", [F_BADCLOSE_DROPPED] = "badclose_dropped",
-    [F_LOST] = "lost"};
+static const char *const field_names[F_COUNT] = {[F_T] = "t",
+                                                 [F_TS] = "ts",
+                                                 [F_SID] = "sid",
+                                                 [F_FD] = "fd",
+                                                 [F_STK] = "stk",
+                                                 [F_PEER] = "peer",
+                                                 [F_ROLE] = "role",
+                                                 [F_INHERITED] = "inherited",
+                                                 [F_ERR] = "err",
+                                                 [F_LAST] = "last",
+                                                 [F_KIND] = "kind",
+                                                 [F_PREV_STK] = "prev_stk",
+                                                 [F_PREV_CLOSE_STK] = "prev_close_stk",
+                                                 [F_OPENED] = "opened",
+                                                 [F_LAST_IO] = "last_io",
+                                                 [F_IN] = "in",
+                                                 [F_OUT] = "out",
+                                                 [F_ID] = "id",
+                                                 [F_PC] = "pc",
+                                                 [F_PATH] = "path",
+                                                 [F_BASE] = "base",
+                                                 [F_LO] = "lo",
+                                                 [F_HI] = "hi",
+                                                 [F_BID] = "bid",
+                                                 [F_WHAT] = "what",
+                                                 [F_DETAIL] = "detail",
+                                                 [F_LIVE] = "live",
+                                                 [F_CLOSED] = "closed",
+                                                 [F_BADCLOSE_DROPPED] = "badclose_dropped",
+                                                 [F_LOST] = "lost"};
 
 struct rec {
     const cJSON *f[F_COUNT]; /* first member with that name, or NULL */
@@ -433,6 +448,7 @@ static bool read_badclose(struct reader *r, const struct rec *o)
         .fd = (int)fd,
         .stk = stack_ref(r, o, F_STK),
         .prev_stk = stack_ref(r, o, F_PREV_STK),
+        .prev_close_stk = stack_ref(r, o, F_PREV_CLOSE_STK),
     };
     if (strcmp(kind, "double") == 0)
         b.kind = BADCLOSE_DOUBLE;

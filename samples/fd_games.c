@@ -92,8 +92,8 @@ static void step_closefrom(void)
 static void step_double_close(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0); /* connleak-test: double-open-site */
-    if (fd < 0 || close(fd) != 0) failures++;
-    int rc = close(fd); /* connleak-test: double-close-site */
+    if (fd < 0 || close(fd) != 0) failures++; /* connleak-test: first-close-site */
+    int rc = close(fd);                       /* connleak-test: double-close-site */
     int err = errno;
     if (rc != -1 || err != EBADF) {
         fprintf(stderr, "fd_games: second close returned %d, errno %d\n", rc, err);

@@ -23,4 +23,11 @@ jq -e --argjson l "$open_line" '.open_stack | map(select(.line == $l and .functi
 expect_json '.processes[0].complete' true
 # 1 + 2 + 3 + 1 + 2 + 1 sockets, all closed.
 expect_json '[.processes[0] | .opened, .closed, .live]' '[10,10,0]'
+# With --close-stacks the first close of the double close is shown too.
+run_json --close-stacks -- "$SAMPLES/fd_games"
+expect_rc 0
+first_line=$(marker_line "$SRC/samples/fd_games.c" first-close-site)
+jq -e --argjson l "$first_line" '.findings[] | select(.kind == "double-close")
+      | .first_close_stack[0] | select(.function == "step_double_close" and .line == $l)' \
+    "$REPORT" > /dev/null || fail "first_close_stack does not start at fd_games.c:$first_line"
 pass
