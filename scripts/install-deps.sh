@@ -12,6 +12,7 @@ packages=(
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 curl golang-go valgrind
   libc6-dbg  # file:line for libc frames in reports
+  clang libclang-rt-14-dev  # libFuzzer for the HTTP/1 tracker
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(strace hyperfine)
