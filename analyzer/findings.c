@@ -145,13 +145,31 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->bytes_out += src->bytes_out;
 }
 
+static uint32_t finding_key(const struct finding *f)
+{
+    uint64_t h = f->site ^ ((uint64_t)f->kind << 1 | f->sweep) * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)(h ^ h >> 32);
+}
+
+/* The finding of fs with src's kind, site and sweep flag, or NULL. */
+static struct finding *findings_find(struct findings *fs, const struct finding *src)
+{
+    for (; fs->nindexed < fs->n; fs->nindexed++)
+        hindex_add(&fs->index, finding_key(&fs->v[fs->nindexed]), fs->nindexed);
+    size_t cur = 0, i;
+    uint32_t key = finding_key(src);
+    while ((i = hindex_next(&fs->index, key, &cur)) != SIZE_MAX) {
+        struct finding *dst = &fs->v[i];
+        if (dst->kind == src->kind && dst->site == src->site && dst->sweep == src->sweep)
+            return dst;
+    }
+    return NULL;
+}
+
 void findings_merge(struct findings *fs, struct finding *src)
 {
-    for (size_t i = 0; i < fs->n; i++) {
-        struct finding *dst = &fs->v[i];
-        if (dst->kind != src->kind || dst->fingerprint != src->fingerprint ||
-            dst->sweep != src->sweep)
-            continue;
+    struct finding *dst = findings_find(fs, src);
+    if (dst) {
         finding_absorb(dst, src);
         if (dst->open_stack.n == 0 && src->open_stack.n > 0) {
             frames_free(&dst->open_stack);
@@ -184,6 +202,7 @@ static int cmp_finding(const void *a, const void *b)
     if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
     if (x->count != y->count) return x->count > y->count ? -1 : 1;
     if (x->fingerprint != y->fingerprint) return x->fingerprint < y->fingerprint ? -1 : 1;
+    if (x->site != y->site) return x->site < y->site ? -1 : 1;
     return 0;
 }
 
@@ -193,6 +212,8 @@ void findings_sort(struct findings *fs)
         if (fs->v[i].npeers > 1)
             qsort(fs->v[i].peers, fs->v[i].npeers, sizeof(struct peer_count), cmp_peer);
     if (fs->n > 1) qsort(fs->v, fs->n, sizeof(*fs->v), cmp_finding);
+    hindex_free(&fs->index); /* the findings moved */
+    fs->nindexed = 0;
 }
 
 uint64_t findings_total(const struct findings *fs, enum finding_kind kind)
@@ -203,19 +224,42 @@ uint64_t findings_total(const struct findings *fs, enum finding_kind kind)
     return total;
 }
 
+/* "module!function" (or "module!+0xREL") of one frame into h. */
+static uint64_t frame_hash_name(uint64_t h, const struct frame *f)
+{
+    const char *mod = f->module ? path_basename(f->module) : "?";
+    char rel[24];
+    snprintf(rel, sizeof(rel), "+0x%" PRIx64, f->rel);
+    const char *fn = f->function ? f->function : rel;
+    h = fnv1a64(h, mod, strlen(mod));
+    h = fnv1a64(h, "!", 1);
+    return fnv1a64(h, fn, strlen(fn));
+}
+
 uint64_t frames_fingerprint(const struct frames *s)
 {
     uint64_t h = FNV1A64_INIT;
     for (size_t i = 0; i < s->n; i++) {
-        const struct frame *f = &s->v[i];
-        const char *mod = f->module ? path_basename(f->module) : "?";
-        char rel[24];
-        snprintf(rel, sizeof(rel), "+0x%" PRIx64, f->rel);
-        const char *fn = f->function ? f->function : rel;
-        h = fnv1a64(h, mod, strlen(mod));
-        h = fnv1a64(h, "!", 1);
-        h = fnv1a64(h, fn, strlen(fn));
+        h = frame_hash_name(h, &s->v[i]);
         h = fnv1a64(h, "\n", 1);
+    }
+    return h;
+}
+
+uint64_t frames_site(const struct frames *s)
+{
+    uint64_t h = FNV1A64_INIT;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct frame *f = &s->v[i];
+        char where[40];
+        h = fnv1a64(frame_hash_name(h, f), "@", 1);
+        if (f->file) {
+            h = fnv1a64(h, f->file, strlen(f->file));
+            snprintf(where, sizeof(where), ":%d\n", f->line);
+        } else {
+            snprintf(where, sizeof(where), "+0x%" PRIx64 "\n", f->rel);
+        }
+        h = fnv1a64(h, where, strlen(where));
     }
     return h;
 }
@@ -247,5 +291,6 @@ void findings_free(struct findings *fs)
 {
     for (size_t i = 0; i < fs->n; i++) finding_free(&fs->v[i]);
     free(fs->v);
+    hindex_free(&fs->index);
     memset(fs, 0, sizeof(*fs));
 }

@@ -1,10 +1,12 @@
 /* findings.h - the finding model shared by the rules and the renderers.
  *
  * A rule turns one process into per-process groups (one per stack id); once
- * their stacks are symbolised, groups with the same kind and fingerprint are
- * merged across processes, so a leak in every forked worker is one finding
- * with several pids. Findings are then sorted: kinds in a fixed order of
- * importance, larger counts first. */
+ * their stacks are symbolised, groups with the same kind and call site (the
+ * site key: every frame's function and file:line) are merged across
+ * processes, so a leak in every forked worker is one finding with several
+ * pids, while two socket() calls in one function stay two findings. Findings
+ * are then sorted: kinds in a fixed order of importance, larger counts
+ * first. */
 #ifndef CONNLEAK_FINDINGS_H
 #define CONNLEAK_FINDINGS_H
 
@@ -48,9 +50,10 @@ struct finding {
     size_t npids, cappids;
     uint32_t stk, open_stk, first_close_stk; /* per-process stack ids, before resolving */
     struct frames stack, open_stack, first_close_stack;
-    uint64_t fingerprint;
-    bool partial; /* some of it comes from a trace cut short */
-    bool sweep;   /* foreign closes of a close-all loop: a note, not a finding */
+    uint64_t fingerprint; /* functions only: the stable id in the JSON report */
+    uint64_t site;        /* functions and lines: what findings are merged on */
+    bool partial;         /* some of it comes from a trace cut short */
+    bool sweep;           /* foreign closes of a close-all loop: a note, not a finding */
 
     /* orphaned-socket */
     uint64_t roles[ROLE_COUNT];
@@ -67,6 +70,8 @@ struct finding {
 struct findings {
     struct finding *v;
     size_t n, cap;
+    struct hindex index; /* of v[0 .. nindexed) by kind and site, for findings_merge */
+    size_t nindexed;
 };
 
 struct finding *findings_add(struct findings *fs, enum finding_kind kind);
@@ -76,9 +81,9 @@ void finding_add_fd(struct finding *f, int fd); /* keeps fds sorted, distinct */
 void finding_push_peer(struct finding *f, const char *peer, uint64_t count);
 enum sock_role finding_role(const struct finding *f); /* the most common role */
 
-/* Moves src into fs: merged into the finding of the same kind and
- * fingerprint (and sweep flag) if there is one, appended otherwise. src is
- * left empty. */
+/* Moves src into fs: merged into the finding of the same kind and site
+ * (and sweep flag) if there is one, appended otherwise. src is left empty.
+ * A hash index keeps this O(1) per call (findings_sort drops the index). */
 void findings_merge(struct findings *fs, struct finding *src);
 void findings_sort(struct findings *fs);
 uint64_t findings_total(const struct findings *fs, enum finding_kind kind);
@@ -88,6 +93,10 @@ uint64_t findings_total(const struct findings *fs, enum finding_kind kind);
  * address instead ("module!+0x1a2b"), so unsymbolised stacks do not all
  * collide. */
 uint64_t frames_fingerprint(const struct frames *s);
+/* FNV-1a 64 over the fingerprint's text plus, per frame, "@file:line", or
+ * "@+0xREL" (the module-relative pc) when the frame has no line: tells apart
+ * call sites in the same function, still stable across runs and ASLR. */
+uint64_t frames_site(const struct frames *s);
 void frames_free(struct frames *s);
 void finding_free(struct finding *f);
 void findings_free(struct findings *fs);

@@ -54,7 +54,6 @@ void process_free(struct process *p)
     free(p->mods);
     for (size_t i = 0; i < p->nstacks; i++) free(p->stacks[i].pc);
     free(p->stacks);
-    free(p->socks);
     free(p->live);
     free(p->bad);
     strtab_free(&p->peers);

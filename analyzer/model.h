@@ -2,8 +2,9 @@
  *
  * The reader (trace_read.c) fills a struct process line by line and keeps
  * only what the rules and the report need: the module map, the stack table,
- * one small record per socket (indexed by sid, which the preload hands out as
- * dense serials), the sockets still open at the end, and the bad closes.
+ * the sockets still open at the end, and the bad closes. (The per-socket
+ * records that rebuild a cut-short trace's live set live in the reader and
+ * die with it.)
  * Stack ids in the trace are arbitrary numbers; the reader renumbers them
  * densely (1, 2, ...; 0 = no stack), so every `stk` field here indexes
  * process.stacks directly. Peer addresses repeat a lot, so they are
@@ -42,20 +43,6 @@ struct stack {
     uint32_t id; /* the id in the trace */
 };
 
-enum sock_state { SOCK_UNSEEN, SOCK_OPEN, SOCK_CLOSED };
-
-/* One socket as the events describe it (the live set of a cut-short trace is
- * rebuilt from these). */
-struct sock {
-    uint64_t opened; /* ts of its open record */
-    uint32_t stk;
-    uint32_t peer; /* index into process.peers; 0 = unknown */
-    uint16_t nfds; /* fds currently referring to it (saturates) */
-    uint8_t state; /* enum sock_state */
-    uint8_t role;  /* enum sock_role */
-    bool inherited;
-};
-
 /* A socket still open at the end of the trace. */
 struct live_sock {
     uint64_t sid;
@@ -86,14 +73,14 @@ struct process {
     char *exe;
     struct strlist argv;
     uint64_t start_unix_ns;
-    uint64_t last_ts; /* largest ts seen */
+    uint64_t last_ts;  /* largest ts seen */
+    unsigned flush_ms; /* from the header; 0 if not given */
+    uint64_t dev, ino; /* the trace file's identity */
 
     struct module *mods;
     size_t nmods, capmods;
     struct stack *stacks; /* indexed by dense stack index; [0] is "no stack" */
     size_t nstacks, capstacks;
-    struct sock *socks; /* indexed by sid */
-    size_t nsocks;
     struct live_sock *live;
     size_t nlive, caplive;
     struct badclose *bad;

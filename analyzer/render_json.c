@@ -114,6 +114,8 @@ static cJSON *finding_json(const struct finding *f)
     char fp[17];
     snprintf(fp, sizeof(fp), "%016" PRIx64, f->fingerprint);
     cJSON_AddStringToObject(o, "fingerprint", fp);
+    snprintf(fp, sizeof(fp), "%016" PRIx64, f->site);
+    cJSON_AddStringToObject(o, "site", fp);
     return o;
 }
 

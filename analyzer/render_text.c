@@ -3,10 +3,14 @@
  * The most important finding first, one block per call site: a headline
  * that says what and where, one line of numbers, then the stack with the
  * program's own frames in bold and library frames dimmed. A clean run is a
- * single line. Colour only when asked (render_text's caller decides). */
+ * single line. Colour only when asked (render_text's caller decides).
+ * Every string that comes from a trace (names, paths, peers, notes) goes
+ * through esc(): a trace must not be able to drive the terminal. */
+#define _GNU_SOURCE
 #include "render.h"
 
 #include <inttypes.h>
+#include <string.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,11 +26,23 @@
 #define STYLE_USER  "\033[1m"
 #define STYLE_LIB   "\033[2m"
 #define STYLE_RESET "\033[0m"
+#define ESC_RING    8 /* escaped strings alive at once (a few per printf) */
 
 struct text {
     FILE *out;
     bool color;
+    char *ring[ESC_RING];
+    unsigned next;
 };
+
+/* s with its control characters escaped; valid until ESC_RING more calls. */
+static const char *esc(struct text *t, const char *s)
+{
+    unsigned i = t->next++ % ESC_RING;
+    free(t->ring[i]);
+    t->ring[i] = str_escape_controls(s ? s : "");
+    return t->ring[i];
+}
 
 static void styled(struct text *t, const char *style, const char *s)
 {
@@ -121,12 +137,33 @@ static size_t pids_collect(const struct report *r, bool from_findings, long **ou
 
 /* ---- headline ------------------------------------------------------- */
 
+/* " and closed them all", " and closed all but 1 listener (not counted ...)" */
+static void clean_tail(struct text *t, uint64_t opened, uint64_t listeners, uint64_t inherited)
+{
+    uint64_t kept = listeners + inherited;
+    if (opened == 0) return;
+    if (!kept) {
+        fputs(opened == 1 ? " and closed it" : " and closed them all", t->out);
+        return;
+    }
+    fputs(kept >= opened ? " and kept" : " and closed all but", t->out);
+    if (listeners)
+        fprintf(t->out, " %" PRIu64 " listener%s", listeners, plural(listeners, "", "s"));
+    if (listeners && inherited) fputs(" and", t->out);
+    if (inherited)
+        fprintf(t->out, " %" PRIu64 " inherited socket%s", inherited, plural(inherited, "", "s"));
+    fputs(kept >= opened ? " open" : "", t->out);
+    fputs(" (not counted as leaks)", t->out);
+}
+
 static void text_clean(struct text *t, const struct report *r)
 {
     uint64_t opened = 0, listeners = 0, inherited = 0;
+    bool partial = false;
     for (size_t i = 0; i < r->nprocs; i++) {
         const struct process *p = &r->procs[i];
         opened += p->totals.opened;
+        partial |= !p->complete;
         for (size_t j = 0; j < p->nlive; j++) {
             if (p->live[j].role == ROLE_LISTENER)
                 listeners++;
@@ -137,19 +174,14 @@ static void text_clean(struct text *t, const struct report *r)
     long *pids;
     size_t n = pids_collect(r, false, &pids);
     char *who = procs_describe(r, pids, n);
+    /* a trace cut short says nothing about what came after its last flush */
+    fprintf(t->out, "connleak: %s: %s opened ",
+            partial ? "no leaks seen up to the last flush" : "no leaks", esc(t, who));
     if (opened == 0)
-        fprintf(t->out, "connleak: no leaks: %s opened no sockets", who);
+        fputs("no sockets", t->out);
     else
-        fprintf(t->out, "connleak: no leaks: %s opened %" PRIu64 " socket%s", who, opened,
-                plural(opened, "", "s"));
-    if (opened > 0 && !listeners && !inherited) fputs(" and closed them all", t->out);
-    if (listeners || inherited) fputs(" and closed all but", t->out);
-    if (listeners)
-        fprintf(t->out, " %" PRIu64 " listener%s", listeners, plural(listeners, "", "s"));
-    if (listeners && inherited) fputs(" and", t->out);
-    if (inherited)
-        fprintf(t->out, " %" PRIu64 " inherited socket%s", inherited, plural(inherited, "", "s"));
-    if (listeners || inherited) fputs(" (not counted as leaks)", t->out);
+        fprintf(t->out, "%" PRIu64 " socket%s", opened, plural(opened, "", "s"));
+    clean_tail(t, opened, listeners, inherited);
     fputs(".\n", t->out);
     free(who);
     free(pids);
@@ -174,7 +206,7 @@ static void text_headline(struct text *t, const struct report *r)
     long *pids;
     size_t n = pids_collect(r, true, &pids);
     char *who = procs_describe(r, pids, n);
-    fprintf(t->out, " by %s from %zu call site%s\n", who, r->findings.n,
+    fprintf(t->out, " by %s from %zu call site%s\n", esc(t, who), r->findings.n,
             plural(r->findings.n, "", "s"));
     free(who);
     free(pids);
@@ -222,7 +254,7 @@ static void text_stack(struct text *t, const struct frames *s)
         snprintf(line, sizeof(line), "#%zu %-*s  %s%s", i, width, func, where,
                  f->inlined ? " (inlined)" : "");
         fputs("    ", t->out);
-        styled(t, f->user ? STYLE_USER : STYLE_LIB, line);
+        styled(t, f->user ? STYLE_USER : STYLE_LIB, esc(t, line));
         fputc('\n', t->out);
     }
 }
@@ -234,7 +266,8 @@ static void text_peers(struct text *t, const struct finding *f)
     if (f->npeers)
         fputs(role == ROLE_CLIENT ? " to " : role == ROLE_ACCEPTED ? " from " : ", peer ", t->out);
     for (size_t i = 0; i < f->npeers && i < MAX_PEERS; i++)
-        fprintf(t->out, "%s%s (%" PRIu64 ")", i ? ", " : "", f->peers[i].peer, f->peers[i].count);
+        fprintf(t->out, "%s%s (%" PRIu64 ")", i ? ", " : "", esc(t, f->peers[i].peer),
+                f->peers[i].count);
     if (f->npeers > MAX_PEERS) fprintf(t->out, ", +%zu more", f->npeers - MAX_PEERS);
 }
 
@@ -280,7 +313,7 @@ static void text_finding(struct text *t, const struct finding *f)
     styled(t, STYLE_KIND, title[f->kind]);
     if (f->kind == KIND_ORPHAN) {
         fprintf(t->out, "  %" PRIu64 " still open at %s, opened in %s\n", f->count,
-                f->partial ? "the last flush" : "exit", where);
+                f->partial ? "the last flush" : "exit", esc(t, where));
         text_orphan_numbers(t, f);
     } else {
         bool dbl = f->kind == KIND_DOUBLE_CLOSE;
@@ -288,7 +321,7 @@ static void text_finding(struct text *t, const struct finding *f)
                 dbl ? plural(f->count, "an already-closed fd", "already-closed fds")
                     : plural(f->count, "a never-opened fd", "never-opened fds"));
         text_fds(t, f);
-        fprintf(t->out, " in %s", where);
+        fprintf(t->out, " in %s", esc(t, where));
     }
     text_pids(t, f);
     fputc('\n', t->out);
@@ -306,30 +339,58 @@ static void text_finding(struct text *t, const struct finding *f)
 
 /* ---- the whole report ----------------------------------------------- */
 
+static const char *sig_name(int sig)
+{
+    const char *abbrev = sigabbrev_np(sig);
+    return abbrev ? abbrev : "?";
+}
+
 static void text_no_trace(struct text *t, const struct report *r)
 {
-    const char *prog = r->argv.n ? r->argv.v[0] : "the program";
+    const char *prog = esc(t, r->argv.n ? r->argv.v[0] : "the program");
+    if (r->signal)
+        fprintf(t->out,
+                "connleak: no trace: %s was killed by signal %d (SIG%s) before connleak's "
+                "first flush, so there is nothing to report\n",
+                prog, r->signal, sig_name(r->signal));
+    else
+        fprintf(t->out,
+                "connleak: no trace: %s left no trace, so there is nothing to report "
+                "(a setuid program, or one that drops LD_PRELOAD?)\n",
+                prog);
+}
+
+/* One line when the program connleak ran was killed by a signal. */
+static void text_killed(struct text *t, const struct report *r)
+{
+    const struct process *p = r->pid > 0 ? report_process(r, r->pid) : NULL;
+    const char *name = p ? process_name(p) : path_basename(r->argv.n ? r->argv.v[0] : NULL);
+    unsigned flush = p && p->flush_ms ? p->flush_ms : 200;
     fprintf(t->out,
-            "connleak: no trace: %s left no trace, so there is nothing to report "
-            "(a setuid program, or one that drops LD_PRELOAD?)\n",
-            prog);
+            "connleak: %s (pid %ld) was killed by signal %d (SIG%s): the report is as of its "
+            "last flush (%u ms)\n",
+            esc(t, *name ? name : "the program"), r->pid, r->signal, sig_name(r->signal), flush);
 }
 
 void render_text(FILE *out, const struct report *r, bool color)
 {
-    struct text t = {out, color};
-    if (r->status == STATUS_NOT_OBSERVABLE)
-        fprintf(out, "%s\n", r->observe_line);
+    struct text t = {.out = out, .color = color};
+    if (r->status == STATUS_NOT_OBSERVABLE && !r->observe_shown)
+        fprintf(out, "%s\n", esc(&t, r->observe_line));
     else if (r->status == STATUS_NO_TRACE)
         text_no_trace(&t, r);
-    else if (r->findings.n == 0)
+    if (r->has_program && r->signal && r->status != STATUS_NO_TRACE &&
+        r->status != STATUS_NOT_OBSERVABLE)
+        text_killed(&t, r);
+    if (r->status == STATUS_CLEAN)
         text_clean(&t, r);
-    else
+    else if (r->status == STATUS_LEAKS)
         text_headline(&t, r);
     for (size_t i = 0; i < r->findings.n; i++) {
         fputc('\n', out);
         text_finding(&t, &r->findings.v[i]);
     }
     if (r->notes.n && r->findings.n) fputc('\n', out);
-    for (size_t i = 0; i < r->notes.n; i++) fprintf(out, "note: %s\n", r->notes.v[i]);
+    for (size_t i = 0; i < r->notes.n; i++) fprintf(out, "note: %s\n", esc(&t, r->notes.v[i]));
+    for (unsigned i = 0; i < ESC_RING; i++) free(t.ring[i]);
 }

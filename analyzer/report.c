@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "stackfmt.h"
 #include "symbols.h"
@@ -47,13 +48,37 @@ void report_free(struct report *r)
     strlist_free(&r->argv);
     free(r->first_error);
     free(r->observe_line);
+    hindex_free(&r->traces);
     memset(r, 0, sizeof(*r));
+}
+
+static uint32_t file_hash(uint64_t dev, uint64_t ino)
+{
+    uint64_t h = (dev * 0x9e3779b97f4a7c15ULL) ^ ino;
+    return (uint32_t)(h ^ h >> 32);
+}
+
+/* The process already read from this file, or NULL. */
+static const struct process *trace_seen(const struct report *r, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return NULL;
+    uint64_t dev = (uint64_t)st.st_dev, ino = (uint64_t)st.st_ino;
+    size_t cur = 0, i;
+    while ((i = hindex_next(&r->traces, file_hash(dev, ino), &cur)) != SIZE_MAX)
+        if (i < r->nprocs && r->procs[i].dev == dev && r->procs[i].ino == ino) return &r->procs[i];
+    return NULL;
 }
 
 int report_add_trace(struct report *r, const char *path)
 {
     struct process p;
     char *why = NULL;
+    const struct process *seen = trace_seen(r, path);
+    if (seen) {
+        notes_addf(&r->notes, "%s: the same file as %s: read once", path, seen->trace);
+        return 0;
+    }
     if (trace_read_file(path, &p, &r->notes, &why) < 0) {
         notes_addf(&r->notes, "%s", why);
         r->skipped++;
@@ -65,6 +90,7 @@ int report_add_trace(struct report *r, const char *path)
     }
     ALLOC_GROW(r->procs, r->nprocs + 1, r->capprocs);
     r->procs[r->nprocs++] = p;
+    hindex_add(&r->traces, file_hash(p.dev, p.ino), r->nprocs - 1);
     return 0;
 }
 
@@ -111,6 +137,7 @@ static void analyze_process(struct report *r, const struct process *p, const str
         stackfmt_resolve(sym, p, f->open_stk, &f->open_stack);
         stackfmt_resolve(sym, p, f->first_close_stk, &f->first_close_stack);
         f->fingerprint = frames_fingerprint(&f->stack);
+        f->site = frames_site(&f->stack);
         findings_merge(f->sweep ? sweeps : &r->findings, f);
     }
     for (size_t i = 0; sym && i < symbolizer_note_count(sym); i++)
@@ -134,6 +161,7 @@ void report_analyze(struct report *r, const struct rule_opts *o)
 {
     struct findings sweeps = {0};
     if (r->nprocs > 1) qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_process);
+    hindex_free(&r->traces); /* the processes moved */
     for (size_t i = 0; i < r->nprocs; i++) analyze_process(r, &r->procs[i], o, &sweeps);
     findings_sort(&r->findings);
     sweeps_note(r, &sweeps);

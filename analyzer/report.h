@@ -21,22 +21,26 @@ struct report {
     struct findings findings;
     struct strlist notes;
     enum report_status status;
-    unsigned skipped;  /* files that were not usable traces */
-    char *first_error; /* why the first of them was skipped */
+    unsigned skipped;     /* files that were not usable traces */
+    char *first_error;    /* why the first of them was skipped */
+    struct hindex traces; /* procs by the device and inode of their trace */
 
     /* connleak run only */
     bool has_program;
     struct strlist argv;
+    long pid;           /* the process connleak started */
     int exit_code;      /* -1 when killed by a signal */
     int signal;         /* 0 when it exited */
     char *observe_line; /* set when LD_PRELOAD cannot observe the program */
+    bool observe_shown; /* observe_line is already on the report's stream */
 };
 
 void report_init(struct report *r);
 void report_free(struct report *r);
 
 /* Reads one trace. A file that is not a usable trace is skipped with a note
- * (counted in r->skipped); returns -1 then, 0 otherwise. */
+ * (counted in r->skipped); returns -1 then, 0 otherwise. A file already read
+ * (same device and inode, under any name) is read once, with a note. */
 int report_add_trace(struct report *r, const char *path);
 
 /* The connleak-*.jsonl files in dir, sorted, as paths. -1 (errno set) when

@@ -195,7 +195,7 @@ static void child_env(const char *lib, const char *dir, const struct options *o)
 /* Runs the program to its end. Returns 0 with its wait status, or the
  * errno of a failed exec in *exec_err; -1 when it could not be started. */
 static int child_run(const struct options *o, const char *lib, const char *dir, int *status,
-                     int *exec_err)
+                     int *exec_err, long *child)
 {
     struct sigsave s;
     int pipefd[2];
@@ -215,6 +215,7 @@ static int child_run(const struct options *o, const char *lib, const char *dir, 
     }
     close(pipefd[1]);
     child_pid = pid > 0 ? pid : 0;
+    *child = pid;
     signals_take(&s);
     ssize_t n = -1;
     while (pid > 0 && (n = read(pipefd[0], exec_err, sizeof(*exec_err))) < 0 && errno == EINTR)
@@ -248,13 +249,21 @@ static int program_outcome(struct report *r, const struct options *o, int status
     return r->exit_code;
 }
 
-/* The traces this run produced (files already in a --trace-dir are not). */
+static int cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The traces this run produced (files already in a --trace-dir are not;
+ * both lists are sorted). */
 static void traces_read(struct report *r, const struct tracedir *td)
 {
     struct strlist files = {0};
     trace_dir_list(td->path, &files);
     for (size_t i = 0; i < files.n; i++)
-        if (!strlist_contains(&td->before, files.v[i])) report_add_trace(r, files.v[i]);
+        if (!td->before.n ||
+            !bsearch(&files.v[i], td->before.v, td->before.n, sizeof(*td->before.v), cmp_str_ptr))
+            report_add_trace(r, files.v[i]);
     strlist_free(&files);
 }
 
@@ -269,7 +278,7 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
                           struct output *out, struct report *r)
 {
     int status = 0, exec_err = 0;
-    if (child_run(o, lib, td->path, &status, &exec_err) < 0) {
+    if (child_run(o, lib, td->path, &status, &exec_err, &r->pid) < 0) {
         fprintf(stderr, "connleak: cannot start '%s': %s\n", o->args[0], strerror(errno));
         return EXIT_TOOL;
     }
@@ -288,7 +297,9 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
         return EXIT_TOOL;
     }
     if (td->temp && !keep) tracedir_remove(td);
-    if (o->fail_on && code == 0 && report_has_kinds(r, o->fail_on)) code = o->error_exitcode;
+    /* a CI gate must not pass when nothing could be observed */
+    bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE;
+    if (o->fail_on && code == 0 && gate) code = o->error_exitcode;
     return code;
 }
 
@@ -309,6 +320,8 @@ static int run_program(const struct options *o)
         if (output_open(&out, o) == 0) {
             r.observe_line = observe_check(o->args[0]);
             if (r.observe_line) fprintf(stderr, "%s\n", r.observe_line);
+            /* a text report on stderr need not say it again */
+            r.observe_shown = out.f == stderr && o->format == FORMAT_TEXT;
             rc = run_and_report(o, lib, &td, &out, &r);
         } else if (td.temp) {
             rmdir(td.path);

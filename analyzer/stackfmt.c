@@ -80,11 +80,8 @@ static size_t stack_symbolise(struct symbolizer *sym, const struct process *p,
     return n;
 }
 
-/* The first user frame with a function, in the main executable if any. */
-static int frames_top(const struct frames *s, const char *exe)
+int frames_top(const struct frames *s)
 {
-    for (size_t i = 0; exe && i < s->n; i++)
-        if (s->v[i].function && s->v[i].module && strcmp(s->v[i].module, exe) == 0) return (int)i;
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].function && s->v[i].user) return (int)i;
     return -1;
@@ -116,7 +113,7 @@ void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t 
         };
     }
     free(raw);
-    out->top = frames_top(out, p->exe);
+    out->top = frames_top(out);
 }
 
 const char *path_display(const char *path)

@@ -21,6 +21,11 @@ struct symbolizer *stackfmt_symbolizer(const struct process *p, const struct fin
 void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t stk,
                       struct frames *out);
 
+/* The index of the top frame: the first (innermost) frame that is the
+ * program's own (user) and has a function, or -1. A frame in the program's
+ * own shared library counts as much as one in its executable. */
+int frames_top(const struct frames *s);
+
 /* True for a module of connleak, libc or the dynamic loader. */
 bool module_is_runtime(const char *module);
 /* True for the program's own modules: not under /lib, /usr/lib (or lib64). */

@@ -238,10 +238,18 @@ static void module_check_build_id(struct symbolizer *sym, Elf *elf, const char *
  * module map costs no file descriptors for modules no stack touches. */
 static int module_probe(struct symbolizer *sym, const char *path, const char *build_id_hex)
 {
-    struct stat st;
+    struct stat st, fst;
     if (path_is_virtual(path)) return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* a trace can name any path: never open a device, a FIFO or a socket
+     * (opening one can block or have side effects); stat first */
+    bool found = stat(path, &st) == 0;
+    if (!found || !S_ISREG(st.st_mode)) {
+        note_add(sym, "cannot read %s: %s: its frames show the module only", path,
+                 found ? "not a regular file" : strerror(errno));
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode)) {
         note_add(sym, "cannot read %s: %s: its frames show the module only", path,
                  fd < 0 ? strerror(errno) : "not a regular file");
         if (fd >= 0) close(fd);

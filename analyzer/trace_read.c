@@ -2,22 +2,60 @@
  *
  * One cJSON parse per line, the fields we need copied out, the tree freed at
  * once: memory stays proportional to the sockets and stacks, not to the file.
- * Socket ids are dense serials, so sockets live in an array indexed by sid;
- * sids far beyond what the trace has opened so far are refused, which keeps
- * a hostile trace from making us allocate gigabytes. Stack ids are whatever
- * the preload chose: a hash map renumbers them densely. */
+ * Socket ids are serials per process, but a forked child continues its
+ * parent's counter, so they are looked up in a hash map (sid -> index in a
+ * dense array): memory follows the number of open records, never the value
+ * of a sid, which keeps a hostile trace from making us allocate gigabytes.
+ * The socket table only lives while its trace is read. Stack ids are
+ * whatever the preload chose: a hash map renumbers them densely. Lines are
+ * read with plain read(2) and capped at MAX_LINE; only regular files are
+ * read at all (a FIFO or a device named like a trace is skipped). */
 #include "trace_read.h"
 
 #include <cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#define MAX_STACK_DEPTH 1024 /* frames kept per stk record */
-#define ID_SLACK        65536
+#define MAX_STACK_DEPTH 1024      /* frames kept per stk record */
+#define MAX_LINE        (1 << 20) /* longer lines are skipped */
+#define READ_CHUNK      (1 << 16)
+#define DENSE_SLACK     65536
+
+enum sock_state { SOCK_OPEN = 1, SOCK_CLOSED };
+
+/* One socket as the events describe it (the live set of a cut-short trace is
+ * rebuilt from these). */
+struct sock {
+    uint64_t sid;
+    uint64_t opened; /* ts of its open record */
+    uint32_t stk;
+    uint32_t peer; /* index into process.peers; 0 = unknown */
+    uint16_t nfds; /* fds currently referring to it (saturates) */
+    uint8_t state; /* enum sock_state */
+    uint8_t role;  /* enum sock_role */
+    bool inherited;
+};
+
+/* sid -> index in reader.socks + 1. The sids of one process are mostly
+ * consecutive from the first one it saw: those index a dense window
+ * (dense[sid - base]), which stays within twice the sockets opened plus
+ * DENSE_SLACK; other sids go to a hash table (open addressing, sid 0 =
+ * empty). Either way memory follows the records, not the sids' values. */
+struct sidmap {
+    uint64_t base;
+    uint32_t *dense;
+    size_t ndense;
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t n, nslots;
+};
 
 struct reader {
     struct process *p;
@@ -25,9 +63,15 @@ struct reader {
     const char *name;
     size_t lineno;
     size_t bad_lines, first_bad;
-    uint64_t nopen;       /* open records read: bounds the sids we accept */
-    struct idmap stk_ids; /* trace stack id -> index in p->stacks */
-    bool in_live_batch;   /* the previous socket record was a live record */
+    size_t long_lines, first_long;
+    size_t after_end, first_after_end; /* records after the end record */
+    bool stop;                         /* a second header: the rest is not this trace */
+    struct sock *socks;                /* in the order of their first open record */
+    size_t nsocks, capsocks;
+    struct sidmap sids;
+    struct hindex mod_index; /* modules by path and lo */
+    struct idmap stk_ids;    /* trace stack id -> index in p->stacks */
+    bool in_live_batch;      /* no socket event since the last live record */
 };
 
 /* ---- a per-line arena for cJSON ----------------------------------------
@@ -65,9 +109,9 @@ static void arena_free(void *p)
 }
 
 /* Keeps the first (oldest) chunk for the next line, frees the others. */
-static void arena_reset(bool release)
+static void arena_reset(void)
 {
-    while (arena_head && (arena_head->next || release)) {
+    while (arena_head && arena_head->next) {
         struct arena_chunk *next = arena_head->next;
         free(arena_head);
         arena_head = next;
@@ -81,10 +125,12 @@ static void arena_begin(void)
     cJSON_InitHooks(&hooks);
 }
 
+/* Keeps one chunk for the next trace: a report of 10,000 small traces must
+ * not map and unmap a chunk per trace. */
 static void arena_end(void)
 {
     cJSON_InitHooks(NULL);
-    arena_reset(true);
+    arena_reset();
 }
 
 /* ---- field access ----------------------------------------------------
@@ -280,20 +326,84 @@ static const char *json_str(const cJSON *o, const char *key)
 
 /* ---- sockets and stacks by id ------------------------------------------ */
 
+static size_t sid_slot(uint64_t sid, size_t nslots)
+{
+    return (size_t)((sid * 0x9e3779b97f4a7c15ULL) >> 20) & (nslots - 1);
+}
+
+static void sidmap_insert(struct sidmap *m, uint64_t sid, uint32_t val)
+{
+    size_t j = sid_slot(sid, m->nslots);
+    while (m->keys[j]) j = (j + 1) & (m->nslots - 1);
+    m->keys[j] = sid;
+    m->vals[j] = val;
+}
+
+static void sidmap_grow(struct sidmap *m)
+{
+    struct sidmap old = *m;
+    m->nslots = old.nslots ? old.nslots * 2 : 1024;
+    m->keys = xcalloc(m->nslots, sizeof(*m->keys));
+    m->vals = xcalloc(m->nslots, sizeof(*m->vals));
+    for (size_t i = 0; i < old.nslots; i++)
+        if (old.keys[i]) sidmap_insert(m, old.keys[i], old.vals[i]);
+    free(old.keys);
+    free(old.vals);
+}
+
+static uint32_t sidmap_get(const struct sidmap *m, uint64_t sid)
+{
+    uint64_t off = sid - m->base; /* wraps for sid < base: out of the window */
+    if (off < m->ndense && m->dense[off]) return m->dense[off];
+    if (!m->nslots) return 0;
+    for (size_t j = sid_slot(sid, m->nslots); m->keys[j]; j = (j + 1) & (m->nslots - 1))
+        if (m->keys[j] == sid) return m->vals[j];
+    return 0;
+}
+
+/* Maps sid to val; nsocks (the sockets so far) bounds the dense window. */
+static void sidmap_put(struct sidmap *m, uint64_t sid, uint32_t val, size_t nsocks)
+{
+    if (!m->dense && !m->nslots) m->base = sid;
+    uint64_t off = sid - m->base, limit = 2 * (uint64_t)nsocks + DENSE_SLACK;
+    if (off < limit) {
+        if (off >= m->ndense) {
+            size_t n = m->ndense ? m->ndense * 2 : 1024;
+            while (n <= off) n *= 2;
+            if (n > limit) n = (size_t)limit;
+            m->dense = xreallocarray(m->dense, n, sizeof(*m->dense));
+            memset(m->dense + m->ndense, 0, (n - m->ndense) * sizeof(*m->dense));
+            m->ndense = n;
+        }
+        m->dense[off] = val;
+        return;
+    }
+    if (2 * (m->n + 1) > m->nslots) sidmap_grow(m);
+    sidmap_insert(m, sid, val);
+    m->n++;
+}
+
+static void sidmap_free(struct sidmap *m)
+{
+    free(m->dense);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof(*m));
+}
+
+/* The socket with this sid; a new one (zeroed) when `create` and the trace
+ * has not opened it yet. Only open records create: the table grows with
+ * the records, whatever the sids. */
 static struct sock *sock_get(struct reader *r, uint64_t sid, bool create)
 {
-    struct process *p = r->p;
-    if (sid == 0 || sid > 2 * r->nopen + ID_SLACK) return NULL;
-    if (sid >= p->nsocks) {
-        if (!create) return NULL;
-        size_t n = p->nsocks ? p->nsocks : 1024;
-        while (n <= sid) n *= 2;
-        p->socks = xreallocarray(p->socks, n, sizeof(*p->socks));
-        memset(p->socks + p->nsocks, 0, (n - p->nsocks) * sizeof(*p->socks));
-        p->nsocks = n;
-    }
-    struct sock *s = &p->socks[sid];
-    return create || s->state != SOCK_UNSEEN ? s : NULL;
+    if (sid == 0) return NULL;
+    uint32_t i = sidmap_get(&r->sids, sid);
+    if (i) return &r->socks[i - 1];
+    if (!create || r->nsocks >= UINT32_MAX - 1) return NULL;
+    ALLOC_GROW(r->socks, r->nsocks + 1, r->capsocks);
+    r->socks[r->nsocks++] = (struct sock){.sid = sid};
+    sidmap_put(&r->sids, sid, (uint32_t)r->nsocks, r->nsocks);
+    return &r->socks[r->nsocks - 1];
 }
 
 /* The dense index of the stack a record names; 0 when no stk record
@@ -322,7 +432,10 @@ static bool read_mod(struct reader *r, const struct rec *o)
     if (!path || !rec_hex(o, F_BASE, &m.base) || !rec_hex(o, F_LO, &m.lo) ||
         !rec_hex(o, F_HI, &m.hi) || m.lo >= m.hi)
         return false;
-    for (size_t i = 0; i < p->nmods; i++)
+    uint64_t h64 = fnv1a64(FNV1A64_INIT ^ m.lo, path, strlen(path));
+    uint32_t h = (uint32_t)(h64 ^ h64 >> 32);
+    size_t cur = 0, i;
+    while ((i = hindex_next(&r->mod_index, h, &cur)) != SIZE_MAX)
         if (p->mods[i].lo == m.lo && strcmp(p->mods[i].path, path) == 0)
             return true; /* written again: keep one */
     const char *bid = rec_str(o, F_BID);
@@ -330,6 +443,7 @@ static bool read_mod(struct reader *r, const struct rec *o)
     m.bid = xstrdup(bid ? bid : "");
     ALLOC_GROW(p->mods, p->nmods + 1, p->capmods);
     p->mods[p->nmods++] = m;
+    hindex_add(&r->mod_index, h, p->nmods - 1);
     return true;
 }
 
@@ -367,10 +481,10 @@ static bool read_open(struct reader *r, const struct rec *o)
 {
     uint64_t sid;
     if (!rec_u64(o, F_SID, &sid)) return false;
-    r->nopen++;
     struct sock *s = sock_get(r, sid, true);
     if (!s) return false;
     *s = (struct sock){
+        .sid = sid,
         .opened = rec_u64_or(o, F_TS, 0),
         .stk = stack_ref(r, o, F_STK),
         .peer = strtab_intern(&r->p->peers, rec_str(o, F_PEER)),
@@ -495,9 +609,13 @@ static bool read_live(struct reader *r, const struct rec *o)
     return true;
 }
 
+/* The live set is the batch of live records written just before the end
+ * record: an earlier batch (a dump) that socket events followed is stale,
+ * and no batch at all means nothing was live. */
 static bool read_end(struct reader *r, const struct rec *o)
 {
     struct process *p = r->p;
+    if (!r->in_live_batch) p->nlive = 0;
     p->complete = true;
     p->totals.opened = rec_u64_or(o, F_OPENED, p->opened);
     p->totals.closed = rec_u64_or(o, F_CLOSED, p->closed);
@@ -538,6 +656,18 @@ static const struct record_type record_types[] = {
     {"mod", read_mod, false},          {"end", read_end, false},     {"note", read_note, false},
 };
 
+/* A header in the middle of a file: another trace was appended to this
+ * one. It is not this process: stop reading here. */
+static void second_header(struct reader *r)
+{
+    r->stop = true;
+    r->p->issues++;
+    notes_addf(r->notes,
+               "%s: a second header at line %zu (two traces in one file?): the rest of the "
+               "file is ignored",
+               r->name, r->lineno);
+}
+
 /* Returns false for a line that is not a usable record. */
 static bool read_record(struct reader *r, const char *line, size_t len)
 {
@@ -546,7 +676,14 @@ static bool read_record(struct reader *r, const char *line, size_t len)
     rec_index(&rec, json);
     const char *t = rec_str(&rec, F_T);
     bool ok = t != NULL;
-    for (size_t i = 0; ok && i < sizeof(record_types) / sizeof(record_types[0]); i++) {
+    if (ok && strcmp(t, "hdr") == 0) {
+        second_header(r);
+        ok = false, t = NULL;
+    } else if (ok && r->p->complete) { /* nothing follows the end record */
+        if (r->after_end++ == 0) r->first_after_end = r->lineno;
+        t = NULL;
+    }
+    for (size_t i = 0; t && i < sizeof(record_types) / sizeof(record_types[0]); i++) {
         const struct record_type *rt = &record_types[i];
         if (strcmp(t, rt->name) != 0) continue;
         if (rt->socket_event) r->in_live_batch = false;
@@ -555,8 +692,8 @@ static bool read_record(struct reader *r, const char *line, size_t len)
         break;
     }
     cJSON_Delete(json);
-    arena_reset(false);
-    return ok; /* unknown record types are fine */
+    arena_reset();
+    return ok || r->stop; /* unknown record types are fine */
 }
 
 /* ---- header, file, end of trace --------------------------------------- */
@@ -591,6 +728,8 @@ static int read_header(struct reader *r, const char *line, size_t len, char **wh
         p->forked = value_bool_or(cJSON_GetObjectItemCaseSensitive(o, "forked"), false);
         p->exe = xstrdup(json_str(o, "exe"));
         p->start_unix_ns = json_u64_or(o, "start_unix_ns", 0);
+        uint64_t flush = json_u64_or(o, "flush_ms", 0);
+        p->flush_ms = flush <= 3600000 ? (unsigned)flush : 0;
         header_argv(p, o);
         rc = 0;
     }
@@ -610,53 +749,140 @@ static void line_bad(struct reader *r)
     if (r->bad_lines++ == 0) r->first_bad = r->lineno;
 }
 
-static int read_lines(struct reader *r, FILE *f, char **why)
+/* ---- lines ---------------------------------------------------------------
+ *
+ * A buffered reader over read(2) that hands out lines in place, at most
+ * MAX_LINE bytes each: a longer line is reported once and skipped up to its
+ * newline, so one hostile line costs a bounded buffer. */
+
+enum line_status { LINE_OK, LINE_PARTIAL, LINE_LONG, LINE_EOF, LINE_ERROR };
+
+struct lines {
+    int fd, err;
+    char *buf;
+    size_t start, scan, end, cap; /* the current line starts at start; no \n before scan */
+    bool skipping;                /* inside a line that was too long */
+};
+
+/* Reads more; 1 when something came, 0 at end of file, -1 on an error. */
+static int lines_fill(struct lines *l)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int rc = 0;
-    while ((len = getline(&line, &cap, f)) > 0) {
-        r->lineno++;
-        bool whole = line[len - 1] == '\n';
-        size_t n = (size_t)len - whole;
-        if (r->lineno == 1) {
-            if (!whole)
-                *why =
-                    xasprintf("%s: cut short inside its header line: not a usable trace", r->name);
-            if (!whole || (rc = read_header(r, line, n, why)) < 0) {
-                rc = -1;
-                break;
+    if (l->start > 0 && l->cap - l->end < READ_CHUNK) {
+        memmove(l->buf, l->buf + l->start, l->end - l->start);
+        l->end -= l->start;
+        l->scan -= l->start;
+        l->start = 0;
+    }
+    if (l->cap - l->end < READ_CHUNK) {
+        l->cap = l->end + 2 * READ_CHUNK;
+        l->buf = xreallocarray(l->buf, l->cap, 1);
+    }
+    ssize_t n;
+    while ((n = read(l->fd, l->buf + l->end, l->cap - l->end)) < 0 && errno == EINTR)
+        ;
+    if (n < 0) l->err = errno;
+    if (n <= 0) return n < 0 ? -1 : 0;
+    l->end += (size_t)n;
+    return 1;
+}
+
+/* The next line, without its \n. LINE_PARTIAL: the last line, cut short
+ * (no \n); LINE_LONG: a line longer than MAX_LINE (no text). */
+static enum line_status lines_next(struct lines *l, char **line, size_t *len)
+{
+    for (;;) {
+        char *nl = memchr(l->buf + l->scan, '\n', l->end - l->scan);
+        if (nl) {
+            size_t at = l->start;
+            l->start = l->scan = (size_t)(nl - l->buf) + 1;
+            if (l->skipping) {
+                l->skipping = false;
+                continue;
             }
-        } else if (!whole) {
+            *line = l->buf + at;
+            *len = (size_t)(nl - l->buf) - at;
+            return LINE_OK;
+        }
+        l->scan = l->end;
+        if (l->skipping || l->end - l->start > MAX_LINE) {
+            bool first = !l->skipping;
+            l->skipping = true;
+            l->start = l->scan = l->end = 0; /* drop what we have of it */
+            if (first) return LINE_LONG;
+        }
+        int rc = lines_fill(l);
+        if (rc < 0) return LINE_ERROR;
+        if (rc > 0) continue;
+        if (l->start == l->end) return LINE_EOF;
+        *line = l->buf + l->start;
+        *len = l->end - l->start;
+        l->start = l->scan = l->end;
+        return LINE_PARTIAL;
+    }
+}
+
+/* Line 1. */
+static int first_line(struct reader *r, enum line_status st, char *line, size_t n, char **why)
+{
+    if (st == LINE_OK) return read_header(r, line, n, why);
+    if (st == LINE_LONG)
+        *why = xasprintf("%s: header line longer than %d bytes: not a connleak trace", r->name,
+                         MAX_LINE);
+    else
+        *why = xasprintf("%s: cut short inside its header line: not a usable trace", r->name);
+    return -1;
+}
+
+static void line_long(struct reader *r)
+{
+    if (r->long_lines++ == 0) r->first_long = r->lineno;
+}
+
+static int read_lines(struct reader *r, struct lines *in, char **why)
+{
+    enum line_status st = LINE_OK;
+    char *line = NULL;
+    size_t n = 0;
+    int rc = 0;
+    while (!r->stop && (st = lines_next(in, &line, &n)) != LINE_EOF && st != LINE_ERROR) {
+        r->lineno++;
+        if (r->lineno == 1) {
+            if ((rc = first_line(r, st, line, n, why)) < 0) break;
+        } else if (st == LINE_PARTIAL) {
             notes_addf(r->notes, "%s: ignored an incomplete last line (the trace was cut short)",
                        r->name);
             r->p->cut_short = true;
+        } else if (st == LINE_LONG) {
+            line_long(r);
         } else if (!line_is_blank(line, n) && !read_record(r, line, n)) {
             line_bad(r);
         }
     }
-    if (rc == 0 && ferror(f)) {
-        *why = xasprintf("%s: read error: %s", r->name, strerror(errno));
+    if (rc == 0 && st == LINE_ERROR && r->lineno == 0) {
+        *why = xasprintf("%s: read error: %s", r->name, strerror(in->err));
         rc = -1;
+    } else if (rc == 0 && st == LINE_ERROR) {
+        notes_addf(r->notes, "%s: read error after line %zu: %s: the rest is ignored", r->name,
+                   r->lineno, strerror(in->err));
+        r->p->issues++;
     } else if (rc == 0 && r->lineno == 0) {
         *why = xasprintf("%s: empty file: not a connleak trace", r->name);
         rc = -1;
     }
-    free(line);
     return rc;
 }
 
 /* The sockets whose last close the trace never recorded. */
-static void live_rebuild(struct process *p)
+static void live_rebuild(struct reader *r)
 {
+    struct process *p = r->p;
     p->nlive = 0;
-    for (size_t sid = 1; sid < p->nsocks; sid++) {
-        const struct sock *s = &p->socks[sid];
+    for (size_t i = 0; i < r->nsocks; i++) {
+        const struct sock *s = &r->socks[i];
         if (s->state != SOCK_OPEN) continue;
         ALLOC_GROW(p->live, p->nlive + 1, p->caplive);
         p->live[p->nlive++] = (struct live_sock){
-            .sid = sid,
+            .sid = s->sid,
             .opened = s->opened,
             .at = p->last_ts,
             .stk = s->stk,
@@ -675,8 +901,18 @@ static void trace_finish(struct reader *r)
                    r->bad_lines, r->bad_lines == 1 ? "" : "s", r->first_bad);
         p->issues += (unsigned)r->bad_lines;
     }
+    if (r->long_lines) {
+        notes_addf(r->notes, "%s: skipped %zu line%s longer than 1 MiB (first at line %zu)",
+                   r->name, r->long_lines, r->long_lines == 1 ? "" : "s", r->first_long);
+        p->issues += (unsigned)r->long_lines;
+    }
+    if (r->after_end) {
+        notes_addf(r->notes, "%s: ignored %zu record%s after the end record (first at line %zu)",
+                   r->name, r->after_end, r->after_end == 1 ? "" : "s", r->first_after_end);
+        p->issues += (unsigned)r->after_end;
+    }
     if (!p->complete) {
-        live_rebuild(p);
+        live_rebuild(r);
         p->totals.opened = p->opened;
         p->totals.closed = p->closed;
         p->totals.live = p->nlive;
@@ -698,28 +934,57 @@ static void trace_finish(struct reader *r)
                    p->pid, p->totals.badclose_dropped);
 }
 
+static void reader_free(struct reader *r)
+{
+    idmap_free(&r->stk_ids);
+    sidmap_free(&r->sids);
+    hindex_free(&r->mod_index);
+    free(r->socks);
+}
+
+/* Opens a trace without blocking and without taking a terminal; only a
+ * regular file is a trace (a FIFO would hang us, /dev/zero never ends). */
+static int trace_open(const char *path, struct stat *st, char **why)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        *why = xasprintf("cannot read '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        *why = xasprintf("%s: not a regular file: skipped", path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int trace_read_file(const char *path, struct process *p, struct strlist *notes, char **why)
 {
     memset(p, 0, sizeof(*p));
     *why = NULL;
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        *why = xasprintf("cannot read '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    static char buf[1 << 16];
-    setvbuf(f, buf, _IOFBF, sizeof(buf));
+    struct stat st;
+    int fd = trace_open(path, &st, why);
+    if (fd < 0) return -1;
+    /* the read buffer, too, is kept from one trace to the next */
+    static char *buf;
+    static size_t cap;
+    struct lines in = {.fd = fd, .buf = buf, .cap = cap};
     struct reader r = {.p = p, .notes = notes, .name = path};
     arena_begin();
-    int rc = read_lines(&r, f, why);
+    int rc = read_lines(&r, &in, why);
     arena_end();
-    fclose(f);
-    idmap_free(&r.stk_ids);
-    if (rc < 0) {
+    close(fd);
+    buf = in.buf;
+    cap = in.cap;
+    if (rc == 0) {
+        p->trace = xstrdup(path);
+        p->dev = (uint64_t)st.st_dev;
+        p->ino = (uint64_t)st.st_ino;
+        trace_finish(&r);
+    } else {
         process_free(p);
-        return -1;
     }
-    p->trace = xstrdup(path);
-    trace_finish(&r);
-    return 0;
+    reader_free(&r);
+    return rc;
 }

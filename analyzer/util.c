@@ -107,16 +107,30 @@ bool strlist_contains(const struct strlist *l, const char *s)
     return false;
 }
 
+static uint32_t str_hash(const char *s)
+{
+    return (uint32_t)fnv1a64(FNV1A64_INIT, s, strlen(s));
+}
+
 void notes_addf(struct strlist *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *s = xvasprintf(fmt, ap);
     va_end(ap);
-    if (strlist_contains(l, s))
-        free(s);
-    else
-        strlist_push(l, s);
+    for (; l->nindexed < l->n; l->nindexed++)
+        hindex_add(&l->index, str_hash(l->v[l->nindexed]), l->nindexed);
+    uint32_t h = str_hash(s);
+    size_t cur = 0, i;
+    while ((i = hindex_next(&l->index, h, &cur)) != SIZE_MAX) {
+        if (strcmp(l->v[i], s) == 0) {
+            free(s);
+            return;
+        }
+    }
+    strlist_push(l, s);
+    hindex_add(&l->index, h, l->n - 1);
+    l->nindexed = l->n;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -127,14 +141,16 @@ static int cmp_str(const void *a, const void *b)
 void strlist_sort(struct strlist *l)
 {
     if (l->n > 1) qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+    hindex_free(&l->index); /* the indexes moved: rebuilt on demand */
+    l->nindexed = 0;
 }
 
 void strlist_free(struct strlist *l)
 {
     for (size_t i = 0; i < l->n; i++) free(l->v[i]);
     free(l->v);
-    l->v = NULL;
-    l->n = l->cap = 0;
+    hindex_free(&l->index);
+    memset(l, 0, sizeof(*l));
 }
 
 uint64_t fnv1a64(uint64_t h, const void *data, size_t len)
@@ -240,6 +256,98 @@ void idmap_free(struct idmap *m)
 {
     free(m->slots);
     memset(m, 0, sizeof(*m));
+}
+
+static size_t hindex_slot(uint32_t hash, size_t nslots)
+{
+    return (size_t)((hash * 0x9e3779b97f4a7c15ULL) >> 24) & (nslots - 1);
+}
+
+static void hindex_insert(uint64_t *slots, size_t nslots, uint64_t entry)
+{
+    size_t j = hindex_slot((uint32_t)(entry >> 32), nslots);
+    while (slots[j]) j = (j + 1) & (nslots - 1);
+    slots[j] = entry;
+}
+
+void hindex_add(struct hindex *h, uint32_t hash, size_t index)
+{
+    if (index >= UINT32_MAX) die_oom(); /* more entries than any trace can hold */
+    if (2 * (h->n + 1) > h->nslots) {
+        size_t nslots = h->nslots ? h->nslots * 2 : 64;
+        uint64_t *slots = xcalloc(nslots, sizeof(*slots));
+        for (size_t i = 0; i < h->nslots; i++)
+            if (h->slots[i]) hindex_insert(slots, nslots, h->slots[i]);
+        free(h->slots);
+        h->slots = slots;
+        h->nslots = nslots;
+    }
+    hindex_insert(h->slots, h->nslots, (uint64_t)hash << 32 | (index + 1));
+    h->n++;
+}
+
+size_t hindex_next(const struct hindex *h, uint32_t hash, size_t *cursor)
+{
+    if (!h->nslots) return SIZE_MAX;
+    size_t mask = h->nslots - 1;
+    size_t j = *cursor ? *cursor & mask : hindex_slot(hash, h->nslots);
+    for (; h->slots[j]; j = (j + 1) & mask) {
+        if ((uint32_t)(h->slots[j] >> 32) != hash) continue;
+        *cursor = j + 1;
+        return (size_t)(uint32_t)h->slots[j] - 1;
+    }
+    return SIZE_MAX;
+}
+
+void hindex_free(struct hindex *h)
+{
+    free(h->slots);
+    memset(h, 0, sizeof(*h));
+}
+
+/* The length of the valid UTF-8 sequence of 2..4 bytes at s, 0 if none. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+    size_t n;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf) return 0;
+    return n;
+}
+
+char *str_escape_controls(const char *s)
+{
+    if (!s) return NULL;
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    char *out = xmalloc(4 * strlen(s) + 1), *o = out;
+    while (*p) {
+        size_t n = *p < 0x80 ? 1 : utf8_seq(p);
+        bool c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+        if (n == 1 && *p >= 0x20 && *p != 0x7f) {
+            *o++ = (char)*p++;
+        } else if (n >= 2 && !c1) {
+            memcpy(o, p, n);
+            o += n;
+            p += n;
+        } else { /* a control, or a byte that is not UTF-8: one byte at a time */
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p++ & 15];
+        }
+    }
+    *o = '\0';
+    return out;
 }
 
 const char *path_basename(const char *path)

@@ -43,10 +43,26 @@ void strbuf_add(struct strbuf *sb, const char *s);
 char *strbuf_steal(struct strbuf *sb); /* "" when empty; sb is reset */
 void strbuf_free(struct strbuf *sb);
 
-/* A list of owned strings. */
+/* An index of the elements of some array by a 32-bit hash of their content
+ * (open addressing, load <= 1/2). The caller hashes and compares: a lookup
+ * hands out the candidate indexes whose hash matches, one at a time. */
+struct hindex {
+    uint64_t *slots; /* hash << 32 | (index + 1); 0 = empty */
+    size_t n, nslots;
+};
+void hindex_add(struct hindex *h, uint32_t hash, size_t index);
+/* The next candidate for hash, or SIZE_MAX when there is none. *cursor is 0
+ * for the first call and is advanced by each call. */
+size_t hindex_next(const struct hindex *h, uint32_t hash, size_t *cursor);
+void hindex_free(struct hindex *h);
+
+/* A list of owned strings. notes_addf keeps a hash index of it (rebuilt
+ * after strlist_sort) so that deduplicating many notes stays linear. */
 struct strlist {
     char **v;
     size_t n, cap;
+    struct hindex index;
+    size_t nindexed; /* v[0 .. nindexed) are in index */
 };
 void strlist_push(struct strlist *l, char *owned);
 bool strlist_contains(const struct strlist *l, const char *s);
@@ -77,6 +93,11 @@ void idmap_free(struct idmap *m);
 
 #define FNV1A64_INIT 0xcbf29ce484222325ULL
 uint64_t fnv1a64(uint64_t h, const void *data, size_t len);
+
+/* A copy of s that is safe to print on a terminal: bytes below 0x20, DEL,
+ * C1 controls (U+0080..U+009F) and bytes that are not valid UTF-8 become
+ * \xNN; valid UTF-8 is kept. NULL stays NULL. */
+char *str_escape_controls(const char *s);
 
 const char *path_basename(const char *path); /* "" for NULL */
 bool str_has_prefix(const char *s, const char *prefix);

@@ -284,6 +284,145 @@ static void double_close_text_shows_where_the_socket_was_opened(void **state)
     report_free(&r);
 }
 
+/* True when s has a byte that drives a terminal: C0 (but \n), DEL, or a C1
+ * control in its UTF-8 form. */
+static bool has_controls(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7f ||
+            (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0))
+            return true;
+    return false;
+}
+
+static void text_escapes_control_characters_from_the_trace(void **state)
+{
+    (void)state;
+    struct report r;
+    analyze(&r, "escape.jsonl", false);
+    char *text = text_of(&r, false);
+    assert_false(has_controls(text));
+    /* exe, peer and note keep their text, controls as \xNN */
+    assert_non_null(strstr(text, "leaked by \\x1b[2J\\x1b]0;owned\\x07x (pid 42)"));
+    assert_non_null(strstr(text, "1.2.3.4:5\\x1b[31mRED\\x0anote: fake line (1)"));
+    assert_null(strstr(text, "\nnote: fake line")); /* no forged line */
+    assert_non_null(strstr(text, "note: pid 42: \\x1b]52;c;cm0gLXJmIH4K\\x07clipboard "
+                                 "\\xc2\\x9b31m café\\x7f (x)\n"));
+    free(text);
+    text = text_of(&r, true); /* colour adds our escapes, never the trace's */
+    assert_null(strstr(text, "\033[2J"));
+    assert_null(strstr(text, "\033]"));
+    free(text);
+    report_free(&r);
+}
+
+static void escaping_keeps_utf8_and_escapes_invalid_bytes(void **state)
+{
+    (void)state;
+    char *e = str_escape_controls("a\tb é € 😀 \xff\xc3 \xe2\x82 \xc2\x85 \x7f");
+    assert_string_equal(e, "a\\x09b é € 😀 \\xff\\xc3 \\xe2\\x82 \\xc2\\x85 \\x7f");
+    free(e);
+    assert_null(str_escape_controls(NULL));
+}
+
+/* A trace cut short says nothing about what happened after its last flush. */
+static void partial_clean_report_is_not_a_confident_no_leaks(void **state)
+{
+    (void)state;
+    struct report r;
+    analyze(&r, "partial_clean.jsonl", false);
+    assert_int_equal(r.status, STATUS_CLEAN);
+    char *text = text_of(&r, false);
+    assert_true(str_has_prefix(text, "connleak: no leaks seen up to the last flush: worker "
+                                     "(pid 90) opened 1 socket and closed it.\n"));
+    assert_null(strstr(text, "no leaks:"));
+    free(text);
+    report_free(&r);
+}
+
+static void one_socket_closed_reads_well(void **state)
+{
+    (void)state;
+    struct report r;
+    analyze(&r, "one_socket.jsonl", false);
+    char *text = text_of(&r, false);
+    assert_string_equal(text, "connleak: no leaks: once (pid 91) opened 1 socket and closed it.\n");
+    free(text);
+    report_free(&r);
+}
+
+static void killed_program_is_said_in_one_line(void **state)
+{
+    (void)state;
+    struct report r;
+    analyze(&r, "partial_clean.jsonl", false);
+    r.has_program = true;
+    strlist_push(&r.argv, xstrdup("./worker"));
+    r.pid = 90;
+    r.exit_code = -1;
+    r.signal = 9;
+    char *text = text_of(&r, false);
+    /* the flush interval is the one in the trace's header */
+    assert_true(str_has_prefix(text, "connleak: worker (pid 90) was killed by signal 9 (SIGKILL): "
+                                     "the report is as of its last flush (500 ms)\n"
+                                     "connleak: no leaks seen up to the last flush: "));
+    free(text);
+    report_free(&r);
+}
+
+static void no_trace_after_a_signal_blames_the_signal(void **state)
+{
+    (void)state;
+    struct report r;
+    report_init(&r);
+    r.has_program = true;
+    strlist_push(&r.argv, xstrdup("sh"));
+    r.exit_code = -1;
+    r.signal = 15;
+    struct rule_opts o = {0};
+    report_analyze(&r, &o);
+    assert_int_equal(r.status, STATUS_NO_TRACE);
+    char *text = text_of(&r, false);
+    assert_string_equal(text, "connleak: no trace: sh was killed by signal 15 (SIGTERM) before "
+                              "connleak's first flush, so there is nothing to report\n");
+    free(text);
+    r.signal = 0;
+    r.exit_code = 0;
+    text = text_of(&r, false);
+    assert_non_null(strstr(text, "setuid")); /* exited normally without a trace */
+    free(text);
+    report_free(&r);
+}
+
+static void observe_line_already_shown_is_not_repeated(void **state)
+{
+    (void)state;
+    struct report r;
+    report_init(&r);
+    r.has_program = true;
+    r.observe_line = xstrdup("connleak: ./hello is a Go binary: ...");
+    r.observe_shown = true;
+    struct rule_opts o = {0};
+    report_analyze(&r, &o);
+    char *text = text_of(&r, false);
+    assert_string_equal(text, "");
+    free(text);
+    report_free(&r);
+}
+
+static void json_finding_has_a_fingerprint_and_a_site(void **state)
+{
+    (void)state;
+    struct report r;
+    analyze(&r, "complete.jsonl", false);
+    cJSON *doc = json_of(&r);
+    const cJSON *f = cJSON_GetArrayItem(get(doc, "findings"), 0);
+    assert_int_equal(strlen(str(f, "fingerprint")), 16);
+    assert_int_equal(strlen(str(f, "site")), 16);
+    cJSON_Delete(doc);
+    report_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +435,14 @@ int main(void)
         cmocka_unit_test(text_notes_come_last_one_per_line),
         cmocka_unit_test(not_observable_report_never_says_no_leaks),
         cmocka_unit_test(double_close_text_shows_where_the_socket_was_opened),
+        cmocka_unit_test(text_escapes_control_characters_from_the_trace),
+        cmocka_unit_test(escaping_keeps_utf8_and_escapes_invalid_bytes),
+        cmocka_unit_test(partial_clean_report_is_not_a_confident_no_leaks),
+        cmocka_unit_test(one_socket_closed_reads_well),
+        cmocka_unit_test(killed_program_is_said_in_one_line),
+        cmocka_unit_test(no_trace_after_a_signal_blames_the_signal),
+        cmocka_unit_test(observe_line_already_shown_is_not_repeated),
+        cmocka_unit_test(json_finding_has_a_fingerprint_and_a_site),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +272,88 @@ static void fingerprint_hashes_module_names_and_functions(void **state)
     assert_true(frames_fingerprint(&u) != frames_fingerprint(&v));
 }
 
+/* The top frame is the program's own first frame with a function, in its
+ * executable or in one of its own libraries (docs/report-json.md). */
+static void top_frame_is_the_first_user_frame_with_a_function(void **state)
+{
+    (void)state;
+    struct frame v[] = {
+        {.module = "/lib/x86_64-linux-gnu/libcurl.so.4", .function = "curl_easy_perform"},
+        {.module = "/opt/app/libfoo.so", .user = true},
+        {.module = "/opt/app/libfoo.so", .function = "foo_connect", .user = true},
+        {.module = "/opt/app/usefoo", .function = "main", .user = true},
+    };
+    struct frames s = {v, 4, -1};
+    assert_int_equal(frames_top(&s), 2); /* the library's frame, not main */
+    v[2].user = false;
+    assert_int_equal(frames_top(&s), 3);
+    v[3].function = NULL;
+    assert_int_equal(frames_top(&s), -1);
+}
+
+/* A finding whose stack is one frame in function `fn` at `line`. */
+static void finding_at(struct finding *f, long pid, const char *fn, int line)
+{
+    memset(f, 0, sizeof(*f));
+    f->kind = KIND_ORPHAN;
+    f->count = 1;
+    finding_add_pid(f, pid);
+    f->stack.v = calloc(1, sizeof(*f->stack.v));
+    f->stack.v[0] = (struct frame){.module = xstrdup("/x/two"),
+                                   .function = xstrdup(fn),
+                                   .file = xstrdup("/x/two.c"),
+                                   .line = line,
+                                   .user = true};
+    f->stack.n = 1;
+    f->fingerprint = frames_fingerprint(&f->stack);
+    f->site = frames_site(&f->stack);
+}
+
+static void two_call_sites_in_one_function_stay_two_findings(void **state)
+{
+    (void)state;
+    struct findings fs = {0};
+    struct finding f;
+    finding_at(&f, 10, "mk", 7);
+    findings_merge(&fs, &f);
+    finding_at(&f, 10, "mk", 9); /* same function, another line */
+    findings_merge(&fs, &f);
+    finding_at(&f, 11, "mk", 7); /* the first site, in another process */
+    findings_merge(&fs, &f);
+    assert_int_equal(fs.n, 2);
+    assert_true(fs.v[0].fingerprint == fs.v[1].fingerprint); /* the same functions */
+    assert_true(fs.v[0].site != fs.v[1].site);
+    assert_int_equal(fs.v[0].count, 2);
+    assert_int_equal(fs.v[0].npids, 2);
+    assert_int_equal(fs.v[1].count, 1);
+    /* without line info, the module-relative pc tells the sites apart */
+    struct frame a[] = {{.module = "/x/two", .function = "mk", .rel = 0x1160}};
+    struct frame b[] = {{.module = "/x/two", .function = "mk", .rel = 0x1180}};
+    struct frames sa = {a, 1, 0}, sb = {b, 1, 0};
+    assert_true(frames_fingerprint(&sa) == frames_fingerprint(&sb));
+    assert_true(frames_site(&sa) != frames_site(&sb));
+    findings_free(&fs);
+}
+
+/* Many distinct sites merge in linear time (a hash index, not a scan). */
+static void merging_many_sites_is_fast(void **state)
+{
+    (void)state;
+    struct findings fs = {0};
+    char fn[32];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 100000; i++) {
+            struct finding f = {.kind = KIND_ORPHAN, .count = 1};
+            snprintf(fn, sizeof(fn), "f%d", i);
+            f.site = fnv1a64(FNV1A64_INIT, fn, strlen(fn));
+            findings_merge(&fs, &f);
+        }
+    }
+    assert_int_equal(fs.n, 100000);
+    assert_int_equal(fs.v[99999].count, 2);
+    findings_free(&fs);
+}
+
 static void analyze(struct report *r, const char *const *names, size_t n, const struct rule_opts *o)
 {
     report_init(r);
@@ -383,6 +466,9 @@ int main(void)
         cmocka_unit_test(runtime_frames_are_trimmed_from_the_top),
         cmocka_unit_test(modules_are_user_unless_under_system_dirs),
         cmocka_unit_test(fingerprint_hashes_module_names_and_functions),
+        cmocka_unit_test(top_frame_is_the_first_user_frame_with_a_function),
+        cmocka_unit_test(two_call_sites_in_one_function_stay_two_findings),
+        cmocka_unit_test(merging_many_sites_is_fast),
         cmocka_unit_test(findings_are_sorted_by_kind_then_count),
         cmocka_unit_test(same_stack_in_two_processes_is_one_finding),
         cmocka_unit_test(listener_left_open_is_a_clean_report),

@@ -2,7 +2,7 @@
 # command): the trace reader on the hand-written traces of tests/data, the
 # rules, the renderers, the option parser, and the command line as a whole.
 # Each test links connleak_analyzer, the library behind the connleak binary.
-set(ANALYZER_TESTS reader rules render options scale cli)
+set(ANALYZER_TESTS reader rules render options scale cli files)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -13,7 +13,7 @@ foreach(t ${ANALYZER_TESTS})
   add_test(NAME analyzer_${t} COMMAND test_analyzer_${t})
 endforeach()
 set_tests_properties(analyzer_reader analyzer_rules analyzer_render analyzer_options
-                     analyzer_scale analyzer_cli PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
+                     analyzer_scale analyzer_cli analyzer_files PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
 target_compile_definitions(test_analyzer_cli PRIVATE
@@ -27,7 +27,9 @@ if(ANALYZER_VALGRIND)
   set(_data ${PROJECT_SOURCE_DIR}/tests/data)
   set(_traces ${_data}/complete.jsonl ${_data}/truncated_last_line.jsonl
       ${_data}/garbage_middle.jsonl ${_data}/no_end.jsonl ${_data}/dup_close.jsonl
-      ${_data}/badclose.jsonl ${_data}/fork ${_data}/no_header.jsonl)
+      ${_data}/badclose.jsonl ${_data}/fork ${_data}/no_header.jsonl ${_data}/escape.jsonl
+      ${_data}/after_end.jsonl ${_data}/two_traces.jsonl ${_data}/child_far_sids.jsonl
+      ${_data}/stale_live.jsonl ${_data}/partial_clean.jsonl)
   foreach(fmt text json)
     add_test(NAME analyzer_report_valgrind_${fmt}
       COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
