@@ -125,6 +125,18 @@ static inline void hook_leave(void)
 bool hook_in_vfork_child(void);
 extern __thread int cl_vfork_flag __attribute__((tls_model("initial-exec")));
 
+/* hook_enter, and not in a vfork child: the guard is held when it returns
+ * true (release with hook_leave). */
+static inline bool hook_enter_recording(void)
+{
+    if (!hook_enter()) return false;
+    if (hook_in_vfork_child()) {
+        hook_leave();
+        return false;
+    }
+    return true;
+}
+
 uint64_t clock_now_ns(void);             /* CLOCK_MONOTONIC */
 uint64_t clock_since_start(void);        /* ns since this process's trace start */
 uint64_t clock_coarse_since_start(void); /* the same, coarse and cheaper */

@@ -13,16 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static bool may_record(void)
-{
-    if (!hook_enter()) return false;
-    if (hook_in_vfork_child()) {
-        hook_leave();
-        return false;
-    }
-    return true;
-}
-
 /* libunwind's pipe is connleak's: the program never had those numbers, so
  * closing them fails as for any fd it never opened, recording or not. Only
  * libunwind itself (re-creating its pipe) may close them. */
@@ -38,7 +28,7 @@ CL_EXPORT int close(int fd)
         errno = EBADF;
         return -1;
     }
-    if (!may_record()) return REAL(close)(fd);
+    if (!hook_enter_recording()) return REAL(close)(fd);
     if (trace_fd_is(fd)) trace_fd_moving((unsigned int)fd, (unsigned int)fd);
     bool tracked = track_close(fd, "close");
     int ret = REAL(close)(fd);
@@ -116,7 +106,7 @@ static int close_range_sparing(unsigned int first, unsigned int last, int flags)
 CL_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
     int entry_errno = errno;
-    bool rec = may_record();
+    bool rec = hook_enter_recording();
     if (rec && !(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
         range_forget(first, last, "close_range");
     int ret = close_range_sparing(first, last, flags); /* spare ours even unrecorded */
@@ -130,7 +120,7 @@ CL_EXPORT void closefrom(int lowfd)
 {
     int entry_errno = errno;
     unsigned int low = lowfd < 0 ? 0 : (unsigned int)lowfd; /* as glibc clamps it */
-    bool rec = may_record();
+    bool rec = hook_enter_recording();
     if (rec) range_forget(low, ~0u, "closefrom");
     close_range_sparing(low, ~0u, 0);
     if (rec) hook_leave();
@@ -140,7 +130,7 @@ CL_EXPORT void closefrom(int lowfd)
 CL_EXPORT int fclose(FILE *fp)
 {
     int entry_errno = errno;
-    if (!fp || !may_record()) return REAL(fclose)(fp);
+    if (!fp || !hook_enter_recording()) return REAL(fclose)(fp);
     int fd = fileno_unlocked(fp);
     bool tracked = fd >= 0 && track_close(fd, "fclose");
     int ret = REAL(fclose)(fp);

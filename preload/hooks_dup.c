@@ -10,16 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static bool may_record(void)
-{
-    if (!hook_enter()) return false;
-    if (hook_in_vfork_child()) {
-        hook_leave();
-        return false;
-    }
-    return true;
-}
-
 /* After the real call: on success errno is what the program had on entry
  * (connleak's own calls before the real one must not show through). */
 static int dup_done(int ret, int entry_errno, int oldfd, const char *how)
@@ -46,14 +36,14 @@ static int dup_onto(int ret, int newfd, bool moved)
 CL_EXPORT int dup(int oldfd)
 {
     int entry_errno = errno;
-    if (!may_record()) return REAL(dup)(oldfd);
+    if (!hook_enter_recording()) return REAL(dup)(oldfd);
     return dup_done(REAL(dup)(oldfd), entry_errno, oldfd, "dup");
 }
 
 CL_EXPORT int dup2(int oldfd, int newfd)
 {
     int entry_errno = errno;
-    if (oldfd == newfd || !may_record()) return REAL(dup2)(oldfd, newfd);
+    if (oldfd == newfd || !hook_enter_recording()) return REAL(dup2)(oldfd, newfd);
     bool moved = trace_fd_is(newfd);
     if (moved) trace_fd_moving((unsigned int)newfd, (unsigned int)newfd);
     stacks_fd_taken(newfd);
@@ -64,7 +54,7 @@ CL_EXPORT int dup2(int oldfd, int newfd)
 CL_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
     int entry_errno = errno;
-    if (!may_record()) return REAL(dup3)(oldfd, newfd, flags);
+    if (!hook_enter_recording()) return REAL(dup3)(oldfd, newfd, flags);
     bool moved = trace_fd_is(newfd) && oldfd != newfd;
     if (moved) trace_fd_moving((unsigned int)newfd, (unsigned int)newfd);
     stacks_fd_taken(newfd);
@@ -77,7 +67,8 @@ CL_EXPORT int dup3(int oldfd, int newfd, int flags)
 static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
     int entry_errno = errno;
-    if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !may_record()) return real(fd, cmd, arg);
+    if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !hook_enter_recording())
+        return real(fd, cmd, arg);
     return dup_done(real(fd, cmd, arg), entry_errno, fd, "fcntl");
 }
 

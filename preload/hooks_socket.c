@@ -11,11 +11,7 @@
 /* Record-keeping around a real call: the guard, errno, and vfork children. */
 #define RECORD_BEGIN                                                                               \
     int saved_errno = errno;                                                                       \
-    if (!hook_enter()) return ret;                                                                 \
-    if (hook_in_vfork_child()) {                                                                   \
-        hook_leave();                                                                              \
-        return ret;                                                                                \
-    }
+    if (!hook_enter_recording()) return ret;
 #define RECORD_END                                                                                 \
     hook_leave();                                                                                  \
     errno = saved_errno;                                                                           \
