@@ -44,6 +44,7 @@ struct cl_config {
     bool close_stacks; /* CONNLEAK_CLOSE_STACKS=1: remember the stack of each close */
     bool follow_exec;  /* CONNLEAK_FOLLOW_EXEC=1: keep LD_PRELOAD for exec'd programs */
     bool disabled;     /* CONNLEAK_DISABLE=1: load but record nothing */
+    bool http;         /* CONNLEAK_HTTP=1: follow HTTP/1 exchanges (issue 3, in progress) */
     pid_t root_pid;    /* CONNLEAK_ROOT_PID: the process `connleak run` started */
 };
 extern struct cl_config cl_cfg;
@@ -210,6 +211,9 @@ enum cl_role {
     ROLE_RECEIVED,
 };
 #define REC_INHERITED 0x1u
+/* sock_rec.http: 0 = no HTTP state (yet), else an index + 1 into the HTTP
+ * pool (httptrack.c); REC_HTTP_NOT set = not followed as HTTP (any more). */
+#define REC_HTTP_NOT 0x80000000u
 
 struct sock_rec {
     uint64_t sid;
@@ -222,6 +226,7 @@ struct sock_rec {
     _Atomic uint32_t refs; /* fds that refer to this socket */
     uint32_t next_free;    /* free list link (index + 1) */
     uint32_t dump_mark;    /* dump generation, to list each socket once */
+    _Atomic uint32_t http; /* REC_HTTP_NOT, or HTTP state index + 1, 0 = none */
     uint16_t family, type;
     uint8_t role, flags, open_role, pad;
     struct cl_addr peer, local;
@@ -238,6 +243,28 @@ struct fd_slot {
 struct fd_stats {
     _Atomic uint64_t opened, closed, lost, badclose, badclose_dropped;
 };
+
+/* A pool of fixed-size elements mapped once, with a lock-free free list
+ * (a tagged stack): used for socket records and HTTP states. Each element
+ * holds its free-list link, a uint32_t at link_off. */
+struct cl_pool {
+    char *base;
+    size_t elem, link_off;
+    uint32_t cap;
+    _Atomic uint64_t free_head; /* tag << 32 | (index + 1) */
+    _Atomic uint32_t used;      /* elements ever handed out (bump) */
+};
+int pool_init(struct cl_pool *p, size_t elem, size_t link_off, uint32_t cap);
+void *pool_alloc(struct cl_pool *p); /* NULL when full; not zeroed */
+void pool_free(struct cl_pool *p, void *e);
+static inline uint32_t pool_index(const struct cl_pool *p, const void *e) /* index + 1 */
+{
+    return (uint32_t)(((const char *)e - p->base) / p->elem) + 1;
+}
+static inline void *pool_at(const struct cl_pool *p, uint32_t idx) /* idx = index + 1 */
+{
+    return p->base + (size_t)(idx - 1) * p->elem;
+}
 
 extern struct fd_slot *cl_slots;
 extern struct sock_rec *cl_recs;
@@ -271,6 +298,20 @@ void fdtable_emit_inherited(void);
 /* Calls fn once per live socket with the fds that refer to it. */
 void fdtable_each_live(void (*fn)(struct sock_rec *, const int *fds, int nfds, void *), void *arg);
 void fdtable_verify_live(void);
+
+/* ---- httptrack.c: HTTP/1.x exchanges of client sockets (http1.h) ---- */
+int httptrack_init(unsigned int cap);
+/* Bytes the program wrote / read on r (n > 0), fd one of its fds. Called
+ * with the hook guard held; errno may change. */
+void http_feed(struct sock_rec *r, int fd, const void *buf, size_t n, bool in);
+void http_feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
+                   bool in);
+void http_eof(struct sock_rec *r, int fd);
+void http_skipped(struct sock_rec *r); /* bytes not fed (no guard): lost sync */
+/* The socket's last fd went: frees its HTTP state (after its close record). */
+void http_release(struct sock_rec *r);
+/* ,"http":{...} for live / last close records, if r has HTTP state. */
+void http_kv_state(struct jb *b, const struct sock_rec *r);
 
 /* ---- stacks.c ---- */
 int stacks_init(void);
@@ -329,6 +370,11 @@ void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *p
 void ev_live(const struct sock_rec *r, const int *fds, int nfds);
 void ev_end(const char *why);
 void ev_note(const char *what, const char *detail);
+struct http1;
+struct http1_events;
+void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h);
+void ev_http_resp(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev);
+void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev);
 
 /* ---- lifecycle.c ---- */
 void lifecycle_finish(const char *why);
@@ -339,6 +385,6 @@ void flusher_start(void);
 bool flusher_pause(void);
 
 /* ---- hooks_io.c ---- */
-void io_count(int fd, ssize_t n, bool in);
+struct sock_rec *io_count(int fd, ssize_t n, bool in);
 
 #endif

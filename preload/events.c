@@ -4,6 +4,7 @@
  * trace writer; nothing here allocates or takes a lock of its own. */
 #define _GNU_SOURCE
 #include "connleak.h"
+#include "http1.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -174,6 +175,7 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
         JB_LIT(&b, ",\"last\":true");
         JB_KV_U64(&b, "in", atomic_load_explicit(&r->bytes_in, memory_order_relaxed));
         JB_KV_U64(&b, "out", atomic_load_explicit(&r->bytes_out, memory_order_relaxed));
+        http_kv_state(&b, r);
     } else {
         JB_LIT(&b, ",\"last\":false");
     }
@@ -223,6 +225,7 @@ void ev_live(const struct sock_rec *r, const int *fds, int nfds)
     JB_KV_U64(&b, "in", atomic_load(&r->bytes_in));
     JB_KV_U64(&b, "out", atomic_load(&r->bytes_out));
     jb_raw(&b, r->flags & REC_INHERITED ? ",\"inherited\":true" : ",\"inherited\":false");
+    http_kv_state(&b, r);
     ev_finish(&b);
 }
 
@@ -248,5 +251,71 @@ void ev_note(const char *what, const char *detail)
     ev_begin(&b, mem, "note");
     JB_KV_LIT(&b, "what", what);
     jb_kv_str(&b, "detail", detail);
+    ev_finish(&b);
+}
+
+/* ---- HTTP exchanges (httptrack.c) ---- */
+
+static const char *framing_name(unsigned int f)
+{
+    static const char *names[] = {"none", "none", "length", "chunked", "eof", "tunnel"};
+    return f <= HTTP1_FRAME_TUNNEL ? names[f] : "none";
+}
+
+static const char *end_name(unsigned int e)
+{
+    static const char *names[] = {"none", "headers",   "length", "chunked",
+                                  "eof",  "truncated", "tunnel"};
+    return e <= HTTP1_END_TUNNEL ? names[e] : "none";
+}
+
+void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "http_req");
+    kv_sock(&b, r, fd);
+    JB_KV_U64(&b, "seq", http1_requests(h));
+    JB_KEY(&b, "method");
+    jb_str(&b, http1_method(h), HTTP1_METHOD_MAX);
+    JB_KEY(&b, "target");
+    jb_str(&b, http1_target(h), HTTP1_TARGET_MAX);
+    JB_KEY(&b, "host");
+    jb_str(&b, http1_host(h), HTTP1_HOST_MAX);
+    ev_finish(&b);
+}
+
+/* The response answers request number responses + 1 until it has ended. */
+static uint64_t resp_seq(const struct http1 *h, const struct http1_events *ev)
+{
+    return http1_responses(h) + ((ev->flags & HTTP1_EV_RESPONSE_DONE) ? 0 : 1);
+}
+
+void ev_http_resp(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "http_resp");
+    JB_KV_U64(&b, "sid", r->sid);
+    JB_KV_U64(&b, "seq", resp_seq(h, ev));
+    JB_KV_U64(&b, "status", ev->status);
+    JB_KEY(&b, "expect");
+    jb_i64(&b, ev->framing == HTTP1_FRAME_LENGTH || ev->framing == HTTP1_FRAME_NOBODY ? ev->expected
+                                                                                      : -1);
+    JB_KV_LIT(&b, "framing", framing_name(ev->framing));
+    jb_raw(&b, ev->keep_alive ? ",\"keepalive\":true" : ",\"keepalive\":false");
+    ev_finish(&b);
+}
+
+void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "http_done");
+    JB_KV_U64(&b, "sid", r->sid);
+    JB_KV_U64(&b, "seq", resp_seq(h, ev));
+    JB_KV_U64(&b, "status", ev->status);
+    JB_KV_U64(&b, "body", ev->body_read);
+    JB_KV_LIT(&b, "end", end_name(ev->end));
     ev_finish(&b);
 }

@@ -22,14 +22,54 @@ _Atomic unsigned int cl_fd_high;
 struct fd_stats cl_stats;
 
 static _Atomic uint64_t next_sid = 1;
-static _Atomic uint64_t free_head; /* tag << 32 | (index + 1) */
-static _Atomic uint32_t pool_used; /* records ever handed out (bump) */
+static struct cl_pool rec_pool;
 
 static void *map_noreserve(size_t bytes)
 {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     return p == MAP_FAILED ? NULL : p;
+}
+
+int pool_init(struct cl_pool *p, size_t elem, size_t link_off, uint32_t cap)
+{
+    p->base = map_noreserve((size_t)cap * elem);
+    p->elem = elem;
+    p->link_off = link_off;
+    p->cap = cap;
+    atomic_store(&p->free_head, 0);
+    atomic_store(&p->used, 0);
+    return p->base ? 0 : -1;
+}
+
+static uint32_t *pool_link(const struct cl_pool *p, uint32_t idx)
+{
+    return (uint32_t *)((char *)pool_at(p, idx) + p->link_off);
+}
+
+void *pool_alloc(struct cl_pool *p)
+{
+    uint64_t head = atomic_load(&p->free_head);
+    while ((uint32_t)head) {
+        uint64_t next = ((head >> 32) + 1) << 32 | *pool_link(p, (uint32_t)head);
+        if (atomic_compare_exchange_weak(&p->free_head, &head, next))
+            return pool_at(p, (uint32_t)head);
+    }
+    uint32_t i = atomic_fetch_add(&p->used, 1);
+    if (i >= p->cap) {
+        atomic_fetch_sub(&p->used, 1);
+        return NULL;
+    }
+    return p->base + (size_t)i * p->elem;
+}
+
+void pool_free(struct cl_pool *p, void *e)
+{
+    uint32_t idx = pool_index(p, e);
+    uint64_t head = atomic_load(&p->free_head);
+    do {
+        *pool_link(p, idx) = (uint32_t)head;
+    } while (!atomic_compare_exchange_weak(&p->free_head, &head, ((head >> 32) + 1) << 32 | idx));
 }
 
 int fdtable_init(void)
@@ -41,35 +81,24 @@ int fdtable_init(void)
         if (want > cap) cap = want > FD_CAP_MAX ? FD_CAP_MAX : (unsigned int)want;
     }
     cl_slots = map_noreserve((size_t)cap * sizeof(struct fd_slot));
-    cl_recs = map_noreserve((size_t)cap * sizeof(struct sock_rec));
-    if (!cl_slots || !cl_recs) return -1;
+    if (!cl_slots || pool_init(&rec_pool, sizeof(struct sock_rec),
+                               offsetof(struct sock_rec, next_free), cap) != 0)
+        return -1;
+    cl_recs = (struct sock_rec *)rec_pool.base;
     cl_nslots = cap;
-    return 0;
+    return httptrack_init(cap);
 }
 
 static struct sock_rec *rec_alloc(void)
 {
-    uint64_t head = atomic_load(&free_head);
-    while ((uint32_t)head) {
-        struct sock_rec *r = &cl_recs[(uint32_t)head - 1];
-        uint64_t next = ((head >> 32) + 1) << 32 | r->next_free;
-        if (atomic_compare_exchange_weak(&free_head, &head, next)) return r;
-    }
-    uint32_t i = atomic_fetch_add(&pool_used, 1);
-    if (i >= cl_nslots) {
-        atomic_fetch_sub(&pool_used, 1);
-        return NULL;
-    }
-    return &cl_recs[i];
+    return pool_alloc(&rec_pool);
 }
 
+/* After the last close record: the record and its HTTP state go. */
 static void rec_free(struct sock_rec *r)
 {
-    uint32_t idx = (uint32_t)(r - cl_recs) + 1;
-    uint64_t head = atomic_load(&free_head);
-    do {
-        r->next_free = (uint32_t)head;
-    } while (!atomic_compare_exchange_weak(&free_head, &head, ((head >> 32) + 1) << 32 | idx));
+    http_release(r);
+    pool_free(&rec_pool, r);
 }
 
 static uint32_t rec_index(const struct sock_rec *r)
@@ -134,6 +163,7 @@ struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
         return NULL;
     }
     memset(r, 0, sizeof(*r)); /* ino stays 0: an fstat per socket costs too much here */
+    if (!cl_cfg.http) r->http = REC_HTTP_NOT; /* HTTP tracking is opt-in for now */
     r->sid = atomic_fetch_add(&next_sid, 1);
     r->opened = clock_since_start();
     r->stk = stk;

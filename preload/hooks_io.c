@@ -1,68 +1,123 @@
-/* hooks_io.c - the read/write family: counters only.
+/* hooks_io.c - the read/write family: counters, and the HTTP tracker.
  *
  * This is the hot path of every program: a read on a file that is not a
  * tracked socket costs one bounds check and one load. For a tracked socket
  * it adds the bytes and stamps the time of last I/O with relaxed atomics; no
- * lock, no guard, no errno change (only done when the call succeeded). The
- * HTTP tracker will hang off io_count. recvmsg also adopts fds received over
- * SCM_RIGHTS. */
+ * lock, no guard, no errno change (only done when the call succeeded); a
+ * socket known not to carry HTTP costs one more branch, others feed
+ * httptrack.c. recvmsg also adopts fds received over SCM_RIGHTS. */
 #define _GNU_SOURCE
 #include "connleak.h"
 
 #include <sys/socket.h>
 
-void io_count(int fd, ssize_t n, bool in)
+struct sock_rec *io_count(int fd, ssize_t n, bool in)
 {
     struct sock_rec *r = fdtable_get(fd);
-    if (!r) return;
+    if (!r) return NULL;
     atomic_fetch_add_explicit(in ? &r->bytes_in : &r->bytes_out, (uint64_t)n, memory_order_relaxed);
     atomic_store_explicit(&r->last_io, clock_coarse_since_start(), memory_order_relaxed);
+    return r;
 }
 
-#define COUNT(ret, fd, in)                                                                         \
+/* Feeds the HTTP tracker under the hook guard (its records take the trace
+ * lock); iov NULL: end of file. */
+static void io_http(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
+                    bool in)
+{
+    if (!hook_enter_recording()) {
+        http_skipped(r);
+        return;
+    }
+    int saved = errno;
+    if (iov)
+        http_feed_iov(r, fd, iov, niov, n, in);
+    else
+        http_eof(r, fd);
+    errno = saved;
+    hook_leave();
+}
+
+/* Counts, then feeds the tracker unless the socket is known not to carry
+ * HTTP: that costs one load and one branch. */
+static void io_data(int fd, const void *buf, ssize_t n, bool in)
+{
+    struct sock_rec *r = io_count(fd, n, in);
+    if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & REC_HTTP_NOT)) {
+        struct iovec one = {.iov_base = (void *)buf, .iov_len = (size_t)n};
+        io_http(r, fd, &one, 1, (size_t)n, in);
+    }
+}
+
+static void io_vec(int fd, const struct iovec *iov, size_t niov, ssize_t n, bool in)
+{
+    struct sock_rec *r = io_count(fd, n, in);
+    if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & REC_HTTP_NOT))
+        io_http(r, fd, iov, niov, (size_t)n, in);
+}
+
+/* A read of want > 0 bytes returned 0: the peer closed. */
+static void io_eof(int fd, size_t want)
+{
+    struct sock_rec *r = want ? fdtable_get(fd) : NULL;
+    if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & REC_HTTP_NOT))
+        io_http(r, fd, NULL, 0, 0, true);
+}
+
+static size_t iov_total(const struct iovec *iov, size_t niov)
+{
+    size_t t = 0;
+    for (size_t i = 0; i < niov; i++) t += iov[i].iov_len;
+    return t;
+}
+
+#define DATA(ret, fd, buf, want, in)                                                               \
     do {                                                                                           \
-        if ((ret) > 0) io_count((fd), (ret), (in));                                                \
+        if ((ret) > 0)                                                                             \
+            io_data((fd), (buf), (ret), (in));                                                     \
+        else if ((ret) == 0 && (in))                                                               \
+            io_eof((fd), (want));                                                                  \
     } while (0)
 
 CL_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
     ssize_t r = REAL(read)(fd, buf, n);
-    COUNT(r, fd, true);
+    DATA(r, fd, buf, n, true);
     return r;
 }
 
 CL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
     ssize_t r = REAL(read_chk)(fd, buf, n, buflen);
-    COUNT(r, fd, true);
+    DATA(r, fd, buf, n, true);
     return r;
 }
 
 CL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
     ssize_t r = REAL(write)(fd, buf, n);
-    COUNT(r, fd, false);
+    DATA(r, fd, buf, n, false);
     return r;
 }
 
 CL_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
     ssize_t r = REAL(recv)(fd, buf, n, flags);
-    if (!(flags & MSG_PEEK)) COUNT(r, fd, true);
+    if (!(flags & MSG_PEEK)) DATA(r, fd, buf, n, true);
     return r;
 }
 
 CL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
     ssize_t r = REAL(recv_chk)(fd, buf, n, buflen, flags);
-    if (!(flags & MSG_PEEK)) COUNT(r, fd, true);
+    if (!(flags & MSG_PEEK)) DATA(r, fd, buf, n, true);
     return r;
 }
 
 CL_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
     ssize_t r = REAL(send)(fd, buf, n, flags);
-    COUNT(r, fd, false);
+    DATA(r, fd, buf, n, false);
     return r;
 }
 
@@ -70,7 +125,7 @@ CL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
                            socklen_t *len)
 {
     ssize_t r = REAL(recvfrom)(fd, buf, n, flags, addr, len);
-    if (!(flags & MSG_PEEK)) COUNT(r, fd, true);
+    if (!(flags & MSG_PEEK)) DATA(r, fd, buf, n, true);
     return r;
 }
 
@@ -78,7 +133,7 @@ CL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int
                                  struct sockaddr *addr, socklen_t *len)
 {
     ssize_t r = REAL(recvfrom_chk)(fd, buf, n, buflen, flags, addr, len);
-    if (!(flags & MSG_PEEK)) COUNT(r, fd, true);
+    if (!(flags & MSG_PEEK)) DATA(r, fd, buf, n, true);
     return r;
 }
 
@@ -86,7 +141,7 @@ CL_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const str
                          socklen_t len)
 {
     ssize_t r = REAL(sendto)(fd, buf, n, flags, addr, len);
-    COUNT(r, fd, false);
+    DATA(r, fd, buf, n, false);
     return r;
 }
 
@@ -115,7 +170,10 @@ CL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     ssize_t r = REAL(recvmsg)(fd, msg, flags);
     if (r >= 0 && !(flags & MSG_PEEK)) {
-        COUNT(r, fd, true);
+        if (r > 0)
+            io_vec(fd, msg->msg_iov, msg->msg_iovlen, r, true);
+        else if (msg->msg_iovlen)
+            io_eof(fd, iov_total(msg->msg_iov, msg->msg_iovlen));
         if (msg->msg_controllen) rights_adopt(msg);
     }
     return r;
@@ -124,7 +182,7 @@ CL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 CL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     ssize_t r = REAL(sendmsg)(fd, msg, flags);
-    COUNT(r, fd, false);
+    if (r > 0) io_vec(fd, msg->msg_iov, msg->msg_iovlen, r, false);
     return r;
 }
 
@@ -132,7 +190,8 @@ CL_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, str
 {
     int r = REAL(recvmmsg)(fd, v, n, flags, t);
     for (int i = 0; i < r && !(flags & MSG_PEEK); i++) {
-        COUNT((ssize_t)v[i].msg_len, fd, true);
+        if (v[i].msg_len)
+            io_vec(fd, v[i].msg_hdr.msg_iov, v[i].msg_hdr.msg_iovlen, v[i].msg_len, true);
         if (v[i].msg_hdr.msg_controllen) rights_adopt(&v[i].msg_hdr);
     }
     return r;
@@ -141,20 +200,25 @@ CL_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, str
 CL_EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
     int r = REAL(sendmmsg)(fd, v, n, flags);
-    for (int i = 0; i < r; i++) COUNT((ssize_t)v[i].msg_len, fd, false);
+    for (int i = 0; i < r; i++)
+        if (v[i].msg_len)
+            io_vec(fd, v[i].msg_hdr.msg_iov, v[i].msg_hdr.msg_iovlen, v[i].msg_len, false);
     return r;
 }
 
 CL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 {
     ssize_t r = REAL(readv)(fd, iov, n);
-    COUNT(r, fd, true);
+    if (r > 0)
+        io_vec(fd, iov, (size_t)n, r, true);
+    else if (r == 0 && n > 0)
+        io_eof(fd, iov_total(iov, (size_t)n));
     return r;
 }
 
 CL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
     ssize_t r = REAL(writev)(fd, iov, n);
-    COUNT(r, fd, false);
+    if (r > 0) io_vec(fd, iov, (size_t)n, r, false);
     return r;
 }

@@ -11,7 +11,8 @@ endif()
 set(E2E_TESTS
     samples_bare leaky_client clean_client mt_churn forker fd_games daemon_closeall killed
     not_observable http_server_curl cli_errors exit_codes report_truncated text_report
-    same_behaviour signal_storm launchers install fd_traps early_ctor two_sites messages)
+    same_behaviour signal_storm launchers install fd_traps early_ctor two_sites messages
+    http_records dlopen)
 foreach(t ${E2E_TESTS})
   add_test(NAME e2e_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${t}.sh)
   set_tests_properties(e2e_${t} PROPERTIES

@@ -1,0 +1,207 @@
+/* httptrack.c - feeds the HTTP/1.x tracker (http1.c) from the read/write
+ * hooks and writes http_req / http_resp / http_done records.
+ *
+ * Only client sockets whose first write could start a request line get a
+ * state, from a pool of its own; every other socket is marked REC_HTTP_NOT
+ * at its first I/O and costs one branch from then on. Calls on one socket
+ * are serialised by a try-lock: a second thread (or a signal handler) that
+ * finds it busy skips its bytes and marks the state lost-sync, never waits.
+ * A state freed while a feeder holds it is freed by that feeder. The
+ * callers (hooks_io.c) hold the hook guard and preserve errno. */
+#define _GNU_SOURCE
+#include "connleak.h"
+#include "http1.h"
+
+#include <string.h>
+
+enum {
+    HL_BUSY = 1u, /* a feeder holds the state */
+    HL_LOST = 2u, /* bytes were skipped: the holder-to-be marks it lost-sync */
+    HL_DEAD = 4u, /* the socket's last fd went: the holder frees it */
+};
+
+struct http_slot {
+    struct http1 h;
+    _Atomic uint32_t lock; /* HL_* */
+    uint32_t next_free;
+};
+
+static struct cl_pool http_pool;
+
+int httptrack_init(unsigned int cap)
+{
+    return pool_init(&http_pool, sizeof(struct http_slot), offsetof(struct http_slot, next_free),
+                     cap);
+}
+
+static struct http_slot *slot_of(uint32_t idx)
+{
+    return pool_at(&http_pool, idx);
+}
+
+static bool slot_lock(struct http_slot *s)
+{
+    uint32_t old = atomic_fetch_or_explicit(&s->lock, HL_BUSY, memory_order_acquire);
+    if (old & HL_BUSY) {
+        atomic_fetch_or_explicit(&s->lock, HL_LOST, memory_order_relaxed);
+        return false;
+    }
+    if (old & HL_DEAD) { /* already freed by its releaser: just undo */
+        atomic_fetch_and_explicit(&s->lock, ~HL_BUSY, memory_order_release);
+        return false;
+    }
+    if (old & HL_LOST) {
+        s->h.state = HTTP1_LOST_SYNC;
+        atomic_fetch_and_explicit(&s->lock, ~HL_LOST, memory_order_relaxed);
+    }
+    return true;
+}
+
+static void slot_unlock(struct http_slot *s)
+{
+    uint32_t old = atomic_fetch_and_explicit(&s->lock, ~HL_BUSY, memory_order_acq_rel);
+    if (old & HL_DEAD) pool_free(&http_pool, s); /* the releaser left it to us */
+}
+
+/* The first write on r: a state if the bytes could start a request line. */
+static uint32_t slot_attach(struct sock_rec *r, const void *buf, bool in)
+{
+    uint8_t c = *(const uint8_t *)buf;
+    struct http_slot *s = NULL;
+    uint32_t want = REC_HTTP_NOT, cur = 0;
+    if (!in && r->role == ROLE_CLIENT && c >= 'A' && c <= 'Z' && (s = pool_alloc(&http_pool))) {
+        memset(&s->h, 0, sizeof(s->h));
+        atomic_store_explicit(&s->lock, 0, memory_order_relaxed);
+        want = pool_index(&http_pool, s);
+    }
+    if (atomic_compare_exchange_strong(&r->http, &cur, want)) return want;
+    if (s) pool_free(&http_pool, s); /* another thread decided first */
+    return cur;
+}
+
+static void emit(struct sock_rec *r, int fd, const struct http1 *h, const struct http1_events *ev)
+{
+    if (ev->flags & HTTP1_EV_REQUEST_SENT) ev_http_req(r, fd, h);
+    if (ev->flags & HTTP1_EV_RESPONSE_HEADERS) ev_http_resp(r, h, ev);
+    if (ev->flags & HTTP1_EV_RESPONSE_DONE) ev_http_done(r, h, ev);
+}
+
+/* Feeds one buffer to a locked state; records what it saw. */
+static void feed_locked(struct sock_rec *r, int fd, struct http1 *h, const uint8_t *p, size_t n,
+                        bool in)
+{
+    struct http1_events ev;
+    while (n > 0 && !http1_is_final(h)) {
+        size_t k = in ? http1_on_read(h, p, n, &ev) : http1_on_write(h, p, n, &ev);
+        if (ev.flags) emit(r, fd, h, &ev);
+        p += k, n -= k;
+    }
+}
+
+/* The state of r locked, or NULL (busy, or freed under our feet). */
+static struct http_slot *state_enter(struct sock_rec *r, uint32_t idx)
+{
+    struct http_slot *s = slot_of(idx);
+    if (!slot_lock(s)) return NULL;
+    if (atomic_load_explicit(&r->http, memory_order_relaxed) == idx) return s;
+    slot_unlock(s); /* the socket was closed and the state reused */
+    return NULL;
+}
+
+void http_skipped(struct sock_rec *r)
+{
+    uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
+    if (idx && !(idx & REC_HTTP_NOT))
+        atomic_fetch_or_explicit(&slot_of(idx)->lock, HL_LOST, memory_order_relaxed);
+}
+
+/* Not HTTP after all: the state goes, later calls cost one check. */
+static void state_leave(struct sock_rec *r, uint32_t idx, struct http_slot *s)
+{
+    bool drop = http1_state(&s->h) == HTTP1_NOT_HTTP;
+    if (drop) {
+        uint32_t cur = idx;
+        drop = atomic_compare_exchange_strong(&r->http, &cur, REC_HTTP_NOT);
+    }
+    if (drop) atomic_fetch_or_explicit(&s->lock, HL_DEAD, memory_order_relaxed);
+    slot_unlock(s);
+}
+
+void http_feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
+                   bool in)
+{
+    uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
+    if (idx & REC_HTTP_NOT) return;
+    size_t i = 0;
+    while (i < niov && !iov[i].iov_len) i++;
+    if (i == niov || n == 0) return;
+    if (!idx) idx = slot_attach(r, iov[i].iov_base, in);
+    struct http_slot *s = idx & REC_HTTP_NOT ? NULL : state_enter(r, idx);
+    if (s) {
+        for (; i < niov && n > 0; i++) {
+            size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+            if (k) feed_locked(r, fd, &s->h, iov[i].iov_base, k, in);
+            n -= k;
+        }
+        state_leave(r, idx, s);
+    }
+}
+
+void http_feed(struct sock_rec *r, int fd, const void *buf, size_t n, bool in)
+{
+    struct iovec one = {.iov_base = (void *)buf, .iov_len = n};
+    http_feed_iov(r, fd, &one, 1, n, in);
+}
+
+void http_eof(struct sock_rec *r, int fd)
+{
+    uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
+    if (!idx || (idx & REC_HTTP_NOT)) return;
+    struct http_slot *s = state_enter(r, idx);
+    if (s) {
+        struct http1_events ev;
+        http1_on_eof(&s->h, &ev);
+        if (ev.flags) emit(r, fd, &s->h, &ev);
+        state_leave(r, idx, s);
+    }
+}
+
+void http_release(struct sock_rec *r)
+{
+    uint32_t idx = atomic_exchange(&r->http, REC_HTTP_NOT);
+    if (!idx || (idx & REC_HTTP_NOT)) return;
+    struct http_slot *s = slot_of(idx);
+    uint32_t old = atomic_fetch_or(&s->lock, HL_DEAD);
+    if (!(old & HL_BUSY)) pool_free(&http_pool, s); /* else its holder frees it */
+}
+
+/* ---- the "http" object of live and close records ---- */
+
+static const char *phase_name(enum http1_phase p)
+{
+    return p == HTTP1_PHASE_HEADERS ? "headers" : p == HTTP1_PHASE_BODY ? "body" : "idle";
+}
+
+void http_kv_state(struct jb *b, const struct sock_rec *r)
+{
+    uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
+    if (!idx || (idx & REC_HTTP_NOT)) return;
+    const struct http1 *h = &slot_of(idx)->h;
+    JB_LIT(b, ",\"http\":{\"reqs\":");
+    jb_u64(b, http1_requests(h));
+    JB_KV_U64(b, "resps", http1_responses(h));
+    JB_KV_LIT(b, "phase", phase_name(http1_phase(h)));
+    JB_KV_U64(b, "status", http1_status(h));
+    JB_KEY(b, "expect");
+    jb_i64(b, http1_body_expected(h));
+    JB_KV_U64(b, "read", http1_body_read(h));
+    JB_KEY(b, "method");
+    jb_str(b, http1_method(h), HTTP1_METHOD_MAX);
+    JB_KEY(b, "target");
+    jb_str(b, http1_target(h), HTTP1_TARGET_MAX);
+    JB_KEY(b, "host");
+    jb_str(b, http1_host(h), HTTP1_HOST_MAX);
+    if (http1_state(h) == HTTP1_LOST_SYNC) JB_LIT(b, ",\"lost\":true");
+    if (http1_state(h) == HTTP1_TUNNEL) JB_LIT(b, ",\"tunnel\":true");
+    JB_LIT(b, "}");
+}
