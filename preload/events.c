@@ -85,7 +85,8 @@ void ev_header(struct jb *b, bool forked)
     jb_kv_str(b, "tool", "connleak " CONNLEAK_VERSION);
     JB_KV_U64(b, "pid", (uint64_t)cl_pid);
     JB_KV_U64(b, "ppid", (uint64_t)getppid());
-    jb_kv_str(b, "exe", exe);
+    JB_KEY(b, "exe");
+    jb_str(b, exe, 1000); /* bounded, so that the header always fits its buffer */
     kv_argv(b);
     JB_KV_U64(b, "start_mono_ns", cl_start_ns);
     JB_KV_U64(b, "start_unix_ns", (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec);
