@@ -292,14 +292,21 @@ static uint64_t resp_seq(const struct http1 *h, const struct http1_events *ev)
     return http1_responses(h) + ((ev->flags & HTTP1_EV_RESPONSE_DONE) ? 0 : 1);
 }
 
+/* What http_resp and http_done share: sid, which response, its status. */
+static void kv_response(struct jb *b, const struct sock_rec *r, const struct http1 *h,
+                        const struct http1_events *ev)
+{
+    JB_KV_U64(b, "sid", r->sid);
+    JB_KV_U64(b, "seq", resp_seq(h, ev));
+    JB_KV_U64(b, "status", ev->status);
+}
+
 void ev_http_resp(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
     ev_begin(&b, mem, "http_resp");
-    JB_KV_U64(&b, "sid", r->sid);
-    JB_KV_U64(&b, "seq", resp_seq(h, ev));
-    JB_KV_U64(&b, "status", ev->status);
+    kv_response(&b, r, h, ev);
     JB_KEY(&b, "expect");
     jb_i64(&b, ev->framing == HTTP1_FRAME_LENGTH || ev->framing == HTTP1_FRAME_NOBODY ? ev->expected
                                                                                       : -1);
@@ -313,9 +320,7 @@ void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct 
     char mem[LINE_MAX_BYTES];
     struct jb b;
     ev_begin(&b, mem, "http_done");
-    JB_KV_U64(&b, "sid", r->sid);
-    JB_KV_U64(&b, "seq", resp_seq(h, ev));
-    JB_KV_U64(&b, "status", ev->status);
+    kv_response(&b, r, h, ev);
     JB_KV_U64(&b, "body", ev->body_read);
     JB_KV_LIT(&b, "end", end_name(ev->end));
     ev_finish(&b);
