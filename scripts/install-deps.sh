@@ -10,7 +10,7 @@ packages=(
   build-essential cmake pkg-config
   libunwind-dev libcjson-dev libdw-dev libelf-dev
   libcmocka-dev libcurl4-openssl-dev libssl-dev
-  jq python3 curl golang-go valgrind
+  jq python3 python3-requests openssl curl golang-go valgrind
   libc6-dbg  # file:line for libc frames in reports
   clang libclang-rt-14-dev  # libFuzzer for the HTTP/1 tracker
 )

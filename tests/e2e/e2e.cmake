@@ -13,10 +13,15 @@ set(E2E_TESTS
     not_observable http_server_curl cli_errors exit_codes report_truncated text_report
     same_behaviour signal_storm launchers install fd_traps early_ctor two_sites messages
     http_records dlopen)
-foreach(t ${E2E_TESTS})
-  add_test(NAME e2e_${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${t}.sh)
-  set_tests_properties(e2e_${t} PROPERTIES
-    ENVIRONMENT "CONNLEAK=${CMAKE_BINARY_DIR}/connleak;SAMPLES=${CMAKE_BINARY_DIR}/samples;SRC=${CMAKE_SOURCE_DIR}"
-    TIMEOUT 60
-    LABELS e2e)
-endforeach()
+# connleak_e2e(NAME...): one ctest test per tests/e2e/NAME.sh. The other
+# e2e_*.cmake fragments (one per area) call it for their own scripts.
+function(connleak_e2e)
+  foreach(t ${ARGN})
+    add_test(NAME e2e_${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/${t}.sh)
+    set_tests_properties(e2e_${t} PROPERTIES
+      ENVIRONMENT "CONNLEAK=${CMAKE_BINARY_DIR}/connleak;SAMPLES=${CMAKE_BINARY_DIR}/samples;SRC=${CMAKE_SOURCE_DIR}"
+      TIMEOUT 60
+      LABELS e2e)
+  endforeach()
+endfunction()
+connleak_e2e(${E2E_TESTS})
