@@ -36,7 +36,7 @@ void config_load(void)
     cl_cfg.close_stacks = env_flag("CONNLEAK_CLOSE_STACKS");
     cl_cfg.follow_exec = env_flag("CONNLEAK_FOLLOW_EXEC");
     cl_cfg.disabled = env_flag("CONNLEAK_DISABLE");
-    cl_cfg.http = env_flag("CONNLEAK_HTTP");
+    cl_cfg.http = (int)env_long("CONNLEAK_HTTP", 1, 0, 2);
     cl_cfg.root_pid = (pid_t)env_long("CONNLEAK_ROOT_PID", 0, 0, 1L << 30);
 }
 

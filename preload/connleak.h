@@ -44,7 +44,7 @@ struct cl_config {
     bool close_stacks; /* CONNLEAK_CLOSE_STACKS=1: remember the stack of each close */
     bool follow_exec;  /* CONNLEAK_FOLLOW_EXEC=1: keep LD_PRELOAD for exec'd programs */
     bool disabled;     /* CONNLEAK_DISABLE=1: load but record nothing */
-    bool http;         /* CONNLEAK_HTTP=1: follow HTTP/1 exchanges (issue 3, in progress) */
+    int http;          /* CONNLEAK_HTTP: 0 off, 1 follow HTTP/1 (default), 2 also log exchanges */
     pid_t root_pid;    /* CONNLEAK_ROOT_PID: the process `connleak run` started */
 };
 extern struct cl_config cl_cfg;
@@ -100,6 +100,8 @@ extern struct cl_real cl_real;
 extern void *cl_real_vfork; /* used by the vfork trampoline (hooks_process.c) */
 extern _Atomic int cl_real_ready;
 void real_resolve(void);
+/* name from the next object, or from a loaded lib_prefix* module (RTLD_LOCAL). */
+void *real_lookup(const char *name, const char *lib_prefix);
 #define REAL(fn) (likely(cl_real_ready) ? (void)0 : real_resolve(), cl_real.fn)
 
 /* ---- state and the per-thread guard ---- */
@@ -214,6 +216,11 @@ enum cl_role {
 /* sock_rec.http: 0 = no HTTP state (yet), else an index + 1 into the HTTP
  * pool (httptrack.c); REC_HTTP_NOT set = not followed as HTTP (any more). */
 #define REC_HTTP_NOT 0x80000000u
+/* Set with an index: the state follows the plaintext of OpenSSL calls on the
+ * socket (hooks_ssl.c), the raw bytes (ciphertext) are never fed. Set with
+ * REC_HTTP_NOT: a TLS socket whose plaintext is not HTTP. */
+#define REC_HTTP_TLS 0x40000000u
+#define REC_HTTP_IDX 0x3fffffffu
 
 struct sock_rec {
     uint64_t sid;
@@ -228,7 +235,8 @@ struct sock_rec {
     uint32_t dump_mark;    /* dump generation, to list each socket once */
     _Atomic uint32_t http; /* REC_HTTP_NOT, or HTTP state index + 1, 0 = none */
     uint16_t family, type;
-    uint8_t role, flags, open_role, pad;
+    uint8_t role, flags, open_role;
+    _Atomic uint8_t eof; /* the program read end-of-file: the peer closed */
     struct cl_addr peer, local;
 };
 
@@ -306,12 +314,31 @@ int httptrack_init(unsigned int cap);
 void http_feed(struct sock_rec *r, int fd, const void *buf, size_t n, bool in);
 void http_feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
                    bool in);
-void http_eof(struct sock_rec *r, int fd);
-void http_skipped(struct sock_rec *r); /* bytes not fed (no guard): lost sync */
+/* Plaintext the program wrote / read through an SSL object on r's socket. */
+void http_feed_tls(struct sock_rec *r, int fd, const void *buf, size_t n, bool in);
+void http_eof(struct sock_rec *r, int fd, bool tls); /* raw EOF, or TLS close_notify */
+void http_skipped(struct sock_rec *r);               /* bytes not fed (no guard): lost sync */
 /* The socket's last fd went: frees its HTTP state (after its close record). */
 void http_release(struct sock_rec *r);
 /* ,"http":{...} for live / last close records, if r has HTTP state. */
 void http_kv_state(struct jb *b, const struct sock_rec *r);
+
+/* ---- handles.c: libcurl handles and SSL objects ---- */
+enum { HANDLE_CURL = 0, HANDLE_CURLM, HANDLE_SSL };
+struct handle {
+    _Atomic uintptr_t key; /* the object's address; 0 free, 1 gone, 2 busy */
+    uint32_t id;           /* serial, the `h` of hnew / huse / hfree */
+    uint8_t kind;          /* HANDLE_* */
+    int32_t fd;            /* SSL: the socket it uses, -1 if not known */
+    uint64_t sid;          /* that socket's sid */
+};
+struct handle *handle_new(const void *p, int kind, uint32_t stk); /* writes hnew */
+struct handle *handle_find(const void *p);
+void handle_free(const void *p); /* writes hfree */
+void handle_set_socket(struct handle *h, int fd);
+int handle_socket(const struct handle *h);
+void url_redact(const char *url, char *out, size_t cap);
+extern _Atomic uint64_t cl_handles_dropped;
 
 /* ---- stacks.c ---- */
 int stacks_init(void);
@@ -369,6 +396,9 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last);
 void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *prev);
 void ev_live(const struct sock_rec *r, const int *fds, int nfds);
 void ev_end(const char *why);
+void ev_hnew(uint32_t id, int kind, uint32_t stk);
+void ev_huse(uint32_t id, uint64_t sid, const char *url); /* sid 0 / url NULL: unknown */
+void ev_hfree(uint32_t id);
 void ev_note(const char *what, const char *detail);
 struct http1;
 struct http1_events;
@@ -386,5 +416,9 @@ bool flusher_pause(void);
 
 /* ---- hooks_io.c ---- */
 struct sock_rec *io_count(int fd, ssize_t n, bool in);
+/* Set to SSL_PROBE_WANT around a real OpenSSL call whose socket is not
+ * known: the first tracked socket the call reads or writes stores its fd. */
+#define SSL_PROBE_WANT (-2)
+extern __thread int cl_ssl_probe_fd __attribute__((tls_model("initial-exec")));
 
 #endif

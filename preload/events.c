@@ -165,6 +165,13 @@ void ev_shut(const struct sock_rec *r, int fd, int how)
     ev_finish(&b);
 }
 
+/* ts of the last successful I/O, 0 if none (the coarse clock may lag). */
+static uint64_t last_io_of(const struct sock_rec *r)
+{
+    uint64_t last_io = atomic_load_explicit(&r->last_io, memory_order_relaxed);
+    return last_io && last_io < r->opened ? r->opened : last_io;
+}
+
 void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
 {
     char mem[LINE_MAX_BYTES];
@@ -176,6 +183,8 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
         JB_LIT(&b, ",\"last\":true");
         JB_KV_U64(&b, "in", atomic_load_explicit(&r->bytes_in, memory_order_relaxed));
         JB_KV_U64(&b, "out", atomic_load_explicit(&r->bytes_out, memory_order_relaxed));
+        JB_KV_U64(&b, "last_io", last_io_of(r));
+        if (atomic_load_explicit(&r->eof, memory_order_relaxed)) JB_LIT(&b, ",\"eof\":true");
         http_kv_state(&b, r);
     } else {
         JB_LIT(&b, ",\"last\":false");
@@ -220,12 +229,11 @@ void ev_live(const struct sock_rec *r, const int *fds, int nfds)
     JB_KV_U64(&b, "stk", r->stk);
     if (r->ino) JB_KV_U64(&b, "ino", r->ino);
     JB_KV_U64(&b, "opened", r->opened);
-    uint64_t last_io = atomic_load(&r->last_io);
-    if (last_io && last_io < r->opened) last_io = r->opened; /* coarse clock lags */
-    JB_KV_U64(&b, "last_io", last_io);
+    JB_KV_U64(&b, "last_io", last_io_of(r));
     JB_KV_U64(&b, "in", atomic_load(&r->bytes_in));
     JB_KV_U64(&b, "out", atomic_load(&r->bytes_out));
     jb_raw(&b, r->flags & REC_INHERITED ? ",\"inherited\":true" : ",\"inherited\":false");
+    if (atomic_load_explicit(&r->eof, memory_order_relaxed)) JB_LIT(&b, ",\"eof\":true");
     http_kv_state(&b, r);
     ev_finish(&b);
 }
@@ -242,6 +250,8 @@ void ev_end(const char *why)
     JB_KV_U64(&b, "live", opened - closed);
     JB_KV_U64(&b, "badclose_dropped", atomic_load(&cl_stats.badclose_dropped));
     JB_KV_U64(&b, "lost", atomic_load(&cl_stats.lost));
+    uint64_t hd = atomic_load(&cl_handles_dropped);
+    if (hd) JB_KV_U64(&b, "handles_dropped", hd);
     ev_finish(&b);
 }
 
@@ -323,5 +333,42 @@ void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct 
     kv_response(&b, r, h, ev);
     JB_KV_U64(&b, "body", ev->body_read);
     JB_KV_LIT(&b, "end", end_name(ev->end));
+    ev_finish(&b);
+}
+
+/* ---- client handles (handles.c) ---- */
+
+void ev_hnew(uint32_t id, int kind, uint32_t stk)
+{
+    static const char *kinds[] = {"curl", "curlm", "ssl"};
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "hnew");
+    JB_KV_U64(&b, "h", id);
+    JB_KV_LIT(&b, "kind", kind >= 0 && kind <= HANDLE_SSL ? kinds[kind] : "other");
+    JB_KV_U64(&b, "stk", stk);
+    ev_finish(&b);
+}
+
+void ev_huse(uint32_t id, uint64_t sid, const char *url)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "huse");
+    JB_KV_U64(&b, "h", id);
+    if (sid) JB_KV_U64(&b, "sid", sid);
+    if (url) {
+        JB_KEY(&b, "url");
+        jb_str(&b, url, 120);
+    }
+    ev_finish(&b);
+}
+
+void ev_hfree(uint32_t id)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "hfree");
+    JB_KV_U64(&b, "h", id);
     ev_finish(&b);
 }

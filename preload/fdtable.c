@@ -163,7 +163,7 @@ struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
         return NULL;
     }
     memset(r, 0, sizeof(*r)); /* ino stays 0: an fstat per socket costs too much here */
-    if (!cl_cfg.http) r->http = REC_HTTP_NOT; /* HTTP tracking is opt-in for now */
+    if (!cl_cfg.http) r->http = REC_HTTP_NOT; /* CONNLEAK_HTTP=0 */
     r->sid = atomic_fetch_add(&next_sid, 1);
     r->opened = clock_since_start();
     r->stk = stk;

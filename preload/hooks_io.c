@@ -5,16 +5,23 @@
  * it adds the bytes and stamps the time of last I/O with relaxed atomics; no
  * lock, no guard, no errno change (only done when the call succeeded); a
  * socket known not to carry HTTP costs one more branch, others feed
- * httptrack.c. recvmsg also adopts fds received over SCM_RIGHTS. */
+ * httptrack.c (a TLS socket's raw bytes are ciphertext: hooks_ssl.c feeds
+ * its plaintext instead). recvmsg also adopts fds received over SCM_RIGHTS. */
 #define _GNU_SOURCE
 #include "connleak.h"
 
 #include <sys/socket.h>
 
+/* Bytes of these sockets are not fed to the tracker from here. */
+#define HTTP_RAW_SKIP (REC_HTTP_NOT | REC_HTTP_TLS)
+
+__thread int cl_ssl_probe_fd __attribute__((tls_model("initial-exec")));
+
 struct sock_rec *io_count(int fd, ssize_t n, bool in)
 {
     struct sock_rec *r = fdtable_get(fd);
     if (!r) return NULL;
+    if (unlikely(cl_ssl_probe_fd == SSL_PROBE_WANT)) cl_ssl_probe_fd = fd;
     atomic_fetch_add_explicit(in ? &r->bytes_in : &r->bytes_out, (uint64_t)n, memory_order_relaxed);
     atomic_store_explicit(&r->last_io, clock_coarse_since_start(), memory_order_relaxed);
     return r;
@@ -33,7 +40,7 @@ static void io_http(struct sock_rec *r, int fd, const struct iovec *iov, size_t 
     if (iov)
         http_feed_iov(r, fd, iov, niov, n, in);
     else
-        http_eof(r, fd);
+        http_eof(r, fd, false);
     errno = saved;
     hook_leave();
 }
@@ -43,7 +50,7 @@ static void io_http(struct sock_rec *r, int fd, const struct iovec *iov, size_t 
 static void io_data(int fd, const void *buf, ssize_t n, bool in)
 {
     struct sock_rec *r = io_count(fd, n, in);
-    if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & REC_HTTP_NOT)) {
+    if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & HTTP_RAW_SKIP)) {
         struct iovec one = {.iov_base = (void *)buf, .iov_len = (size_t)n};
         io_http(r, fd, &one, 1, (size_t)n, in);
     }
@@ -52,15 +59,18 @@ static void io_data(int fd, const void *buf, ssize_t n, bool in)
 static void io_vec(int fd, const struct iovec *iov, size_t niov, ssize_t n, bool in)
 {
     struct sock_rec *r = io_count(fd, n, in);
-    if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & REC_HTTP_NOT))
+    if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & HTTP_RAW_SKIP))
         io_http(r, fd, iov, niov, (size_t)n, in);
 }
 
-/* A read of want > 0 bytes returned 0: the peer closed. */
+/* A read of want > 0 bytes returned 0: the peer closed (on a stream). */
 static void io_eof(int fd, size_t want)
 {
     struct sock_rec *r = want ? fdtable_get(fd) : NULL;
-    if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & REC_HTTP_NOT))
+    if (!r || r->type != SOCK_STREAM) return;
+    if (!atomic_load_explicit(&r->eof, memory_order_relaxed))
+        atomic_store_explicit(&r->eof, 1, memory_order_relaxed);
+    if (!(atomic_load_explicit(&r->http, memory_order_relaxed) & HTTP_RAW_SKIP))
         io_http(r, fd, NULL, 0, 0, true);
 }
 

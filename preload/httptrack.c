@@ -1,5 +1,7 @@
 /* httptrack.c - feeds the HTTP/1.x tracker (http1.c) from the read/write
- * hooks and writes http_req / http_resp / http_done records.
+ * hooks (plaintext sockets) and the OpenSSL hooks (TLS), and writes the
+ * "http" state into close and live records (and, with CONNLEAK_HTTP=2, one
+ * http_req / http_resp / http_done record per exchange).
  *
  * Only client sockets whose first write could start a request line get a
  * state, from a pool of its own; every other socket is marked REC_HTTP_NOT
@@ -36,7 +38,7 @@ int httptrack_init(unsigned int cap)
 
 static struct http_slot *slot_of(uint32_t idx)
 {
-    return pool_at(&http_pool, idx);
+    return pool_at(&http_pool, idx & REC_HTTP_IDX);
 }
 
 static bool slot_lock(struct http_slot *s)
@@ -63,16 +65,18 @@ static void slot_unlock(struct http_slot *s)
     if (old & HL_DEAD) pool_free(&http_pool, s); /* the releaser left it to us */
 }
 
-/* The first write on r: a state if the bytes could start a request line. */
-static uint32_t slot_attach(struct sock_rec *r, const void *buf, bool in)
+/* The first write on r (cur: what r->http held, 0 or, for TLS, a raw
+ * verdict): a state if the bytes could start a request line. tls: the bytes
+ * are the plaintext of an SSL object. */
+static uint32_t slot_attach(struct sock_rec *r, uint32_t cur, const void *buf, bool in, bool tls)
 {
     uint8_t c = *(const uint8_t *)buf;
     struct http_slot *s = NULL;
-    uint32_t want = REC_HTTP_NOT, cur = 0;
+    uint32_t tag = tls ? REC_HTTP_TLS : 0, want = REC_HTTP_NOT | tag;
     if (!in && r->role == ROLE_CLIENT && c >= 'A' && c <= 'Z' && (s = pool_alloc(&http_pool))) {
         memset(&s->h, 0, sizeof(s->h));
         atomic_store_explicit(&s->lock, 0, memory_order_relaxed);
-        want = pool_index(&http_pool, s);
+        want = pool_index(&http_pool, s) | tag;
     }
     if (atomic_compare_exchange_strong(&r->http, &cur, want)) return want;
     if (s) pool_free(&http_pool, s); /* another thread decided first */
@@ -81,6 +85,7 @@ static uint32_t slot_attach(struct sock_rec *r, const void *buf, bool in)
 
 static void emit(struct sock_rec *r, int fd, const struct http1 *h, const struct http1_events *ev)
 {
+    if (cl_cfg.http < 2) return; /* the exchange log is CONNLEAK_HTTP=2 only */
     if (ev->flags & HTTP1_EV_REQUEST_SENT) ev_http_req(r, fd, h);
     if (ev->flags & HTTP1_EV_RESPONSE_HEADERS) ev_http_resp(r, h, ev);
     if (ev->flags & HTTP1_EV_RESPONSE_DONE) ev_http_done(r, h, ev);
@@ -111,7 +116,7 @@ static struct http_slot *state_enter(struct sock_rec *r, uint32_t idx)
 void http_skipped(struct sock_rec *r)
 {
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
-    if (idx && !(idx & REC_HTTP_NOT))
+    if ((idx & REC_HTTP_IDX) && !(idx & REC_HTTP_NOT))
         atomic_fetch_or_explicit(&slot_of(idx)->lock, HL_LOST, memory_order_relaxed);
 }
 
@@ -121,22 +126,34 @@ static void state_leave(struct sock_rec *r, uint32_t idx, struct http_slot *s)
     bool drop = http1_state(&s->h) == HTTP1_NOT_HTTP;
     if (drop) {
         uint32_t cur = idx;
-        drop = atomic_compare_exchange_strong(&r->http, &cur, REC_HTTP_NOT);
+        drop = atomic_compare_exchange_strong(&r->http, &cur, REC_HTTP_NOT | (idx & REC_HTTP_TLS));
     }
     if (drop) atomic_fetch_or_explicit(&s->lock, HL_DEAD, memory_order_relaxed);
     slot_unlock(s);
 }
 
-void http_feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
-                   bool in)
+/* The state to feed for raw (tls false) or TLS plaintext bytes, attached at
+ * the first write; 0 when these bytes are not followed. */
+static uint32_t state_for(struct sock_rec *r, const void *first, bool in, bool tls)
 {
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
-    if (idx & REC_HTTP_NOT) return;
+    if (!tls) {
+        if (!idx) idx = slot_attach(r, 0, first, in, false);
+        return idx & (REC_HTTP_NOT | REC_HTTP_TLS) ? 0 : idx;
+    }
+    /* TLS: the raw side saw ciphertext (not HTTP) or nothing yet */
+    if (idx == 0 || idx == REC_HTTP_NOT) idx = slot_attach(r, idx, first, in, true);
+    return (idx & REC_HTTP_TLS) && !(idx & REC_HTTP_NOT) ? idx : 0;
+}
+
+static void feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
+                     bool in, bool tls)
+{
     size_t i = 0;
     while (i < niov && !iov[i].iov_len) i++;
     if (i == niov || n == 0) return;
-    if (!idx) idx = slot_attach(r, iov[i].iov_base, in);
-    struct http_slot *s = idx & REC_HTTP_NOT ? NULL : state_enter(r, idx);
+    uint32_t idx = state_for(r, iov[i].iov_base, in, tls);
+    struct http_slot *s = idx ? state_enter(r, idx) : NULL;
     if (s) {
         for (; i < niov && n > 0; i++) {
             size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
@@ -147,16 +164,28 @@ void http_feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t n
     }
 }
 
+void http_feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
+                   bool in)
+{
+    feed_iov(r, fd, iov, niov, n, in, false);
+}
+
 void http_feed(struct sock_rec *r, int fd, const void *buf, size_t n, bool in)
 {
     struct iovec one = {.iov_base = (void *)buf, .iov_len = n};
-    http_feed_iov(r, fd, &one, 1, n, in);
+    feed_iov(r, fd, &one, 1, n, in, false);
 }
 
-void http_eof(struct sock_rec *r, int fd)
+void http_feed_tls(struct sock_rec *r, int fd, const void *buf, size_t n, bool in)
+{
+    struct iovec one = {.iov_base = (void *)buf, .iov_len = n};
+    feed_iov(r, fd, &one, 1, n, in, true);
+}
+
+void http_eof(struct sock_rec *r, int fd, bool tls)
 {
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
-    if (!idx || (idx & REC_HTTP_NOT)) return;
+    if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT) || !(idx & REC_HTTP_TLS) != !tls) return;
     struct http_slot *s = state_enter(r, idx);
     if (s) {
         struct http1_events ev;
@@ -169,7 +198,7 @@ void http_eof(struct sock_rec *r, int fd)
 void http_release(struct sock_rec *r)
 {
     uint32_t idx = atomic_exchange(&r->http, REC_HTTP_NOT);
-    if (!idx || (idx & REC_HTTP_NOT)) return;
+    if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return;
     struct http_slot *s = slot_of(idx);
     uint32_t old = atomic_fetch_or(&s->lock, HL_DEAD);
     if (!(old & HL_BUSY)) pool_free(&http_pool, s); /* else its holder frees it */
@@ -185,16 +214,18 @@ static const char *phase_name(enum http1_phase p)
 void http_kv_state(struct jb *b, const struct sock_rec *r)
 {
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
-    if (!idx || (idx & REC_HTTP_NOT)) return;
+    if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return;
     const struct http1 *h = &slot_of(idx)->h;
     JB_LIT(b, ",\"http\":{\"reqs\":");
     jb_u64(b, http1_requests(h));
     JB_KV_U64(b, "resps", http1_responses(h));
+    JB_KV_U64(b, "await", http1_outstanding(h));
     JB_KV_LIT(b, "phase", phase_name(http1_phase(h)));
     JB_KV_U64(b, "status", http1_status(h));
     JB_KEY(b, "expect");
     jb_i64(b, http1_body_expected(h));
     JB_KV_U64(b, "read", http1_body_read(h));
+    jb_raw(b, http1_keep_alive(h) ? ",\"ka\":true" : ",\"ka\":false");
     JB_KEY(b, "method");
     jb_str(b, http1_method(h), HTTP1_METHOD_MAX);
     JB_KEY(b, "target");
@@ -203,5 +234,6 @@ void http_kv_state(struct jb *b, const struct sock_rec *r)
     jb_str(b, http1_host(h), HTTP1_HOST_MAX);
     if (http1_state(h) == HTTP1_LOST_SYNC) JB_LIT(b, ",\"lost\":true");
     if (http1_state(h) == HTTP1_TUNNEL) JB_LIT(b, ",\"tunnel\":true");
+    if (idx & REC_HTTP_TLS) JB_LIT(b, ",\"tls\":true");
     JB_LIT(b, "}");
 }

@@ -7,6 +7,8 @@
 #include "connleak.h"
 
 #include <dlfcn.h>
+#include <link.h>
+#include <string.h>
 
 struct cl_real cl_real;
 _Atomic int cl_real_ready;
@@ -58,4 +60,44 @@ void real_resolve(void)
     cl_real_vfork = dlsym(RTLD_NEXT, "vfork");
     if (!cl_real.fcntl64) cl_real.fcntl64 = cl_real.fcntl;
     atomic_store(&cl_real_ready, 1);
+}
+
+/* ---- functions of libraries the program may load privately ----
+ * A library loaded with dlopen(RTLD_LOCAL) (Python's _ssl module loads
+ * libssl that way) is not in the global scope, so dlsym(RTLD_NEXT) does not
+ * find its functions, yet its callers still bind to our hooks (LD_PRELOAD
+ * comes first for everyone). Such a function is then looked up in every
+ * loaded module whose file name starts with lib_prefix. */
+
+struct lib_scan {
+    const char *prefix;
+    char paths[8][256];
+    int n;
+};
+
+static int lib_scan_one(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct lib_scan *s = arg;
+    const char *path = info->dlpi_name, *base = path ? strrchr(path, '/') : NULL;
+    base = base ? base + 1 : path;
+    if (!base || strncmp(base, s->prefix, strlen(s->prefix)) != 0 || s->n >= 8) return 0;
+    if (strlen(path) < sizeof(s->paths[0])) strcpy(s->paths[s->n++], path);
+    return 0;
+}
+
+void *real_lookup(const char *name, const char *lib_prefix)
+{
+    void *f = dlsym(RTLD_NEXT, name);
+    if (f) return f;
+    struct lib_scan s = {.prefix = lib_prefix};
+    dl_iterate_phdr(lib_scan_one, &s); /* no dlopen inside: it holds the loader's lock */
+    for (int i = 0; i < s.n && !f; i++) {
+        void *h = dlopen(s.paths[i], RTLD_NOLOAD | RTLD_LAZY);
+        if (!h) continue;
+        f = dlsym(h, name);
+        if (f && modules_self_contains((uintptr_t)f)) f = NULL; /* never ourselves */
+        dlclose(h);
+    }
+    return f;
 }

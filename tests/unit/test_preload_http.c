@@ -1,6 +1,8 @@
 /* test_preload_http.c - httptrack.c: HTTP state only for client sockets
  * that write a request line, and the http_req / http_resp / http_done
- * records and the "http" object of the last close record. */
+ * records and the "http" object of the last close record; TLS plaintext
+ * attached to the socket whose raw bytes are ciphertext; handles.c's URL
+ * redaction. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +15,7 @@
 static int setup(void **state)
 {
     (void)state;
-    setenv("CONNLEAK_HTTP", "1", 1); /* opt-in while the HTTP rules are being built */
+    setenv("CONNLEAK_HTTP", "2", 1); /* the exchange records these tests read */
     return harness_start();
 }
 
@@ -98,7 +100,7 @@ static void close_delimited_body_ends_at_eof(void **state)
     uint64_t sid = r->sid;
     feed_str(r, fd, "GET / HTTP/1.0\r\n\r\n", false);
     feed_str(r, fd, "HTTP/1.0 200 OK\r\n\r\nabc", true);
-    http_eof(r, fd);
+    http_eof(r, fd, false);
     close_sock(fd);
     cJSON **v = NULL;
     int n = harness_lines(&v);
@@ -145,6 +147,72 @@ static void states_are_reused_after_close(void **state)
     }
 }
 
+static void tls_plaintext_is_followed_not_the_ciphertext(void **state)
+{
+    (void)state;
+    int fd;
+    struct sock_rec *r = open_sock(&fd, ROLE_CLIENT);
+    uint64_t sid = r->sid;
+    feed_str(r, fd, "\x16\x03\x01 client hello", false); /* raw: not HTTP */
+    assert_int_equal(atomic_load(&r->http), REC_HTTP_NOT);
+    const char *rq = "GET /s?k=v HTTP/1.1\r\nHost: h\r\n\r\n";
+    const char *rs = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+    http_feed_tls(r, fd, rq, strlen(rq), false);
+    uint32_t idx = atomic_load(&r->http);
+    assert_true((idx & REC_HTTP_TLS) && !(idx & REC_HTTP_NOT));
+    feed_str(r, fd, "\x17\x03\x03 GET / HTTP/1.1\r\n", false); /* raw after TLS: ignored */
+    http_feed_tls(r, fd, rs, strlen(rs), true);
+    close_sock(fd);
+    cJSON **v = NULL;
+    int n = harness_lines(&v);
+    cJSON *cl = record(v, n, "close", sid);
+    assert_non_null(cl);
+    cJSON *h = cJSON_GetObjectItem(cl, "http");
+    assert_non_null(h);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(h, "tls")));
+    assert_string_equal(str_of(h, "target"), "/s");
+    assert_string_equal(str_of(h, "phase"), "body");
+    assert_int_equal(num_of(h, "reqs"), 1);
+    assert_int_equal(num_of(h, "read"), 3);
+    assert_int_equal(num_of(h, "expect"), 10);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(h, "ka")));
+    harness_lines_free(v, n);
+}
+
+static void request_without_answer_is_awaited(void **state)
+{
+    (void)state;
+    int fd;
+    struct sock_rec *r = open_sock(&fd, ROLE_CLIENT);
+    uint64_t sid = r->sid;
+    feed_str(r, fd, "GET /hang HTTP/1.1\r\nConnection: close\r\n\r\n", false);
+    close_sock(fd);
+    cJSON **v = NULL;
+    int n = harness_lines(&v);
+    cJSON *h = cJSON_GetObjectItem(record(v, n, "close", sid), "http");
+    assert_non_null(h);
+    assert_int_equal(num_of(h, "await"), 1);
+    assert_string_equal(str_of(h, "phase"), "idle");
+    assert_null(cJSON_GetObjectItem(h, "tls"));
+    harness_lines_free(v, n);
+}
+
+static void urls_lose_query_and_credentials(void **state)
+{
+    (void)state;
+    char out[64];
+    url_redact("https://user:pw@api.example:8443/v1/items?token=abc#frag", out, sizeof(out));
+    assert_string_equal(out, "https://api.example:8443/v1/items");
+    url_redact("http://h/p@x?q", out, sizeof(out)); /* '@' in the path is kept */
+    assert_string_equal(out, "http://h/p@x");
+    url_redact("http://127.0.0.1:8080", out, sizeof(out));
+    assert_string_equal(out, "http://127.0.0.1:8080");
+    url_redact("http://example.org/a-very-long-path-indeed", out, 16);
+    assert_string_equal(out, "http://example.");
+    url_redact("no-scheme?x=1", out, sizeof(out));
+    assert_string_equal(out, "no-scheme");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +220,9 @@ int main(void)
         cmocka_unit_test(close_delimited_body_ends_at_eof),
         cmocka_unit_test(other_sockets_are_marked_not_http),
         cmocka_unit_test(states_are_reused_after_close),
+        cmocka_unit_test(tls_plaintext_is_followed_not_the_ciphertext),
+        cmocka_unit_test(request_without_answer_is_awaited),
+        cmocka_unit_test(urls_lose_query_and_credentials),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

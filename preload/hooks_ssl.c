@@ -1,0 +1,216 @@
+/* hooks_ssl.c - OpenSSL: the plaintext of TLS connections, and SSL objects
+ * as client handles.
+ *
+ * SSL_read / SSL_write (and _ex) feed the bytes the program actually reads
+ * and writes to the HTTP tracker of the SSL object's socket; the raw fd
+ * carries ciphertext, which is never parsed (httptrack.c). SSL_new and
+ * SSL_free make SSL objects client handles (hnew / hfree), SSL_set_fd ties
+ * one to its socket (huse), SSL_shutdown unties it.
+ *
+ * The real functions are looked up (real_lookup) at the first call, so
+ * only a program that has libssl loaded ever resolves them; a program that
+ * calls one of these names without libssl gets -1 (or nothing) back. An SSL
+ * object whose socket is not a plain fd BIO (libcurl's own BIO) is tied to
+ * the first tracked socket its real call reads or writes (cl_ssl_probe_fd).
+ * The hook guard is not held during the real call: the read and write hooks
+ * below must see the ciphertext go by. Libraries that link OpenSSL
+ * statically or load it with RTLD_DEEPBIND are not seen (README, Limits). */
+#define _GNU_SOURCE
+#include "connleak.h"
+
+#include <dlfcn.h>
+
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+
+#define SSL_ERROR_ZERO_RETURN 6
+
+static struct {
+    _Atomic(void *) read, read_ex, write, write_ex, new_, free_, set_fd, shutdown, get_fd,
+        get_error;
+} ssl_real;
+
+/* The real function behind name, looked up once. */
+static void *sym(_Atomic(void *) *slot, const char *name)
+{
+    void *f = atomic_load_explicit(slot, memory_order_acquire);
+    if (unlikely(!f)) {
+        f = real_lookup(name, "libssl.so");
+        atomic_store_explicit(slot, f, memory_order_release);
+    }
+    return f;
+}
+#define SSL_REAL(field, name, type) ((type)sym(&ssl_real.field, name))
+
+/* Nested OpenSSL calls (one API function calling another) feed once. */
+static __thread int ssl_depth __attribute__((tls_model("initial-exec")));
+
+struct ssl_call {
+    int saved_probe;
+    bool outer;
+};
+
+static void call_begin(struct ssl_call *c)
+{
+    c->outer = ssl_depth++ == 0;
+    c->saved_probe = cl_ssl_probe_fd;
+    if (c->outer) cl_ssl_probe_fd = SSL_PROBE_WANT;
+}
+
+/* The fd the real call touched, or -1. */
+static int call_end(struct ssl_call *c)
+{
+    int fd = cl_ssl_probe_fd;
+    cl_ssl_probe_fd = c->saved_probe;
+    ssl_depth--;
+    return c->outer && fd >= 0 ? fd : -1;
+}
+
+/* The socket fd of s: cached in its handle, else its fd BIO, else the fd
+ * its last real call touched. Called with the guard held. */
+static int ssl_fd(SSL *s, int touched)
+{
+    struct handle *h = handle_find(s);
+    int fd = h ? handle_socket(h) : -1;
+    if (fd >= 0) return fd;
+    int (*get_fd)(const SSL *) = SSL_REAL(get_fd, "SSL_get_fd", int (*)(const SSL *));
+    fd = get_fd ? get_fd(s) : -1;
+    if (!fdtable_get(fd)) fd = touched;
+    if (h && fd >= 0) handle_set_socket(h, fd);
+    return fd;
+}
+
+/* n > 0 plaintext bytes went through s; n == 0 with in: close_notify. */
+static void ssl_data(SSL *s, struct ssl_call *c, int touched, const void *buf, size_t n, bool in)
+{
+    if (!c->outer || !cl_cfg.http || !hook_enter_recording()) return;
+    int saved = errno;
+    int fd = ssl_fd(s, touched);
+    struct sock_rec *r = fdtable_get(fd);
+    if (r && n)
+        http_feed_tls(r, fd, buf, n, in);
+    else if (r)
+        http_eof(r, fd, true);
+    errno = saved;
+    hook_leave();
+}
+
+/* A read returned 0: the peer's close_notify ends a close-delimited body. */
+static bool ssl_closed(SSL *s, int ret)
+{
+    int saved = errno;
+    int (*get_error)(const SSL *, int) =
+        SSL_REAL(get_error, "SSL_get_error", int (*)(const SSL *, int));
+    bool closed = get_error && get_error(s, ret) == SSL_ERROR_ZERO_RETURN;
+    errno = saved;
+    return closed;
+}
+
+CL_EXPORT int SSL_read(SSL *s, void *buf, int num)
+{
+    int (*real)(SSL *, void *, int) = SSL_REAL(read, "SSL_read", int (*)(SSL *, void *, int));
+    if (!real) return -1;
+    struct ssl_call c;
+    call_begin(&c);
+    int ret = real(s, buf, num);
+    int fd = call_end(&c);
+    if (ret > 0 || (ret == 0 && c.outer && ssl_closed(s, ret)))
+        ssl_data(s, &c, fd, buf, ret > 0 ? (size_t)ret : 0, true);
+    return ret;
+}
+
+CL_EXPORT int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *got)
+{
+    int (*real)(SSL *, void *, size_t, size_t *) =
+        SSL_REAL(read_ex, "SSL_read_ex", int (*)(SSL *, void *, size_t, size_t *));
+    if (!real) return 0;
+    struct ssl_call c;
+    call_begin(&c);
+    int ret = real(s, buf, num, got);
+    int fd = call_end(&c);
+    if (ret == 1 && got && *got)
+        ssl_data(s, &c, fd, buf, *got, true);
+    else if (ret == 0 && c.outer && ssl_closed(s, ret))
+        ssl_data(s, &c, fd, buf, 0, true);
+    return ret;
+}
+
+CL_EXPORT int SSL_write(SSL *s, const void *buf, int num)
+{
+    int (*real)(SSL *, const void *, int) =
+        SSL_REAL(write, "SSL_write", int (*)(SSL *, const void *, int));
+    if (!real) return -1;
+    struct ssl_call c;
+    call_begin(&c);
+    int ret = real(s, buf, num);
+    int fd = call_end(&c);
+    if (ret > 0) ssl_data(s, &c, fd, buf, (size_t)ret, false);
+    return ret;
+}
+
+CL_EXPORT int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *put)
+{
+    int (*real)(SSL *, const void *, size_t, size_t *) =
+        SSL_REAL(write_ex, "SSL_write_ex", int (*)(SSL *, const void *, size_t, size_t *));
+    if (!real) return 0;
+    struct ssl_call c;
+    call_begin(&c);
+    int ret = real(s, buf, num, put);
+    int fd = call_end(&c);
+    if (ret == 1 && put && *put) ssl_data(s, &c, fd, buf, *put, false);
+    return ret;
+}
+
+CL_EXPORT SSL *SSL_new(SSL_CTX *ctx)
+{
+    SSL *(*real)(SSL_CTX *) = SSL_REAL(new_, "SSL_new", SSL * (*)(SSL_CTX *));
+    if (!real) return NULL;
+    SSL *s = real(ctx);
+    if (!s || !hook_enter_recording()) return s;
+    int saved = errno;
+    handle_new(s, HANDLE_SSL, stack_capture());
+    errno = saved;
+    hook_leave();
+    return s;
+}
+
+CL_EXPORT void SSL_free(SSL *s)
+{
+    void (*real)(SSL *) = SSL_REAL(free_, "SSL_free", void (*)(SSL *));
+    if (s && hook_enter_recording()) {
+        int saved = errno;
+        handle_free(s); /* before the real free: the address may be reused at once */
+        errno = saved;
+        hook_leave();
+    }
+    if (real) real(s);
+}
+
+CL_EXPORT int SSL_set_fd(SSL *s, int fd)
+{
+    int (*real)(SSL *, int) = SSL_REAL(set_fd, "SSL_set_fd", int (*)(SSL *, int));
+    if (!real) return 0;
+    int ret = real(s, fd);
+    if (ret != 1 || !hook_enter_recording()) return ret;
+    int saved = errno;
+    struct handle *h = handle_find(s);
+    if (h) {
+        handle_set_socket(h, fd);
+        ev_huse(h->id, h->sid, NULL);
+    }
+    errno = saved;
+    hook_leave();
+    return ret;
+}
+
+CL_EXPORT int SSL_shutdown(SSL *s)
+{
+    int (*real)(SSL *) = SSL_REAL(shutdown, "SSL_shutdown", int (*)(SSL *));
+    if (!real) return -1;
+    int ret = real(s);
+    if (!hook_enter_recording()) return ret;
+    struct handle *h = handle_find(s);
+    if (h) h->fd = -1; /* the TLS session is over: its fd number may be reused */
+    hook_leave();
+    return ret;
+}
