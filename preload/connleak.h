@@ -46,6 +46,8 @@ struct cl_config {
     bool disabled;     /* CONNLEAK_DISABLE=1: load but record nothing */
     int http;          /* CONNLEAK_HTTP: 0 off, 1 follow HTTP/1 (default), 2 also log exchanges */
     pid_t root_pid;    /* CONNLEAK_ROOT_PID: the process `connleak run` started */
+    int sample_ms;     /* CONNLEAK_SAMPLE_MS: sampler period, 0 = off */
+    int dump_signal;   /* CONNLEAK_DUMP_SIGNAL: writes the live set, 0 = off */
 };
 extern struct cl_config cl_cfg;
 void config_load(void);
@@ -237,6 +239,7 @@ struct sock_rec {
     uint16_t family, type;
     uint8_t role, flags, open_role;
     _Atomic uint8_t eof; /* the program read end-of-file: the peer closed */
+    uint8_t kstate;      /* TCP state the sampler last saw (TCP_*), 0 = not seen */
     struct cl_addr peer, local;
 };
 
@@ -394,7 +397,8 @@ void ev_dup(const struct sock_rec *r, int fd, int nfd, const char *how);
 void ev_shut(const struct sock_rec *r, int fd, int how);
 void ev_close(const struct sock_rec *r, int fd, const char *how, bool last);
 void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *prev);
-void ev_live(const struct sock_rec *r, const int *fds, int nfds);
+void ev_live(const struct sock_rec *r, const int *fds, int nfds, uint32_t dump); /* 0: at exit */
+void ev_dump(uint32_t seq, const char *why);
 void ev_end(const char *why);
 void ev_hnew(uint32_t id, int kind, uint32_t stk);
 void ev_huse(uint32_t id, uint64_t sid, const char *url); /* sid 0 / url NULL: unknown */
@@ -406,7 +410,33 @@ void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h);
 void ev_http_resp(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev);
 void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev);
 
+/* ---- sampler.c: the kernel's view, every CONNLEAK_SAMPLE_MS ---- */
+int sampler_init(void);
+void sampler_tick(void); /* flusher thread */
+void sampler_after_fork_child(void);
+void tw_note_close(const struct sock_rec *r);
+struct sample_counts {
+    int fds;         /* open fds, or -errno */
+    uint64_t nofile; /* RLIMIT_NOFILE soft limit, 0 = unlimited */
+    uint32_t socks;  /* tracked sockets */
+    const uint32_t *roles, *tcp;
+    uint64_t cost_us;
+    unsigned int nsites, npeers, ntw;
+    uint32_t site_stk[8], site_n[8];
+    const struct cl_addr *peer[8];
+    uint32_t peer_n[8];
+    const struct cl_addr *tw_peer[16];
+    uint32_t tw_stk[16], tw_n[16];
+};
+void ev_sample(const struct sample_counts *c);
+void ev_ktcp(const struct sock_rec *r, const char *state, uint32_t rqueue);
+
+/* ---- dump.c: the live set on CONNLEAK_DUMP_SIGNAL ---- */
+void dump_install(void);
+void dump_if_wanted(void); /* flusher thread */
+
 /* ---- lifecycle.c ---- */
+void flusher_wake(void); /* async-signal-safe */
 void lifecycle_finish(const char *why);
 void lifecycle_fork_prepare(void);
 void lifecycle_fork_parent(void);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "connleak.h"
 #include "http1.h"
+#include "sockdiag.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -209,7 +210,17 @@ void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *p
     ev_finish(&b);
 }
 
-void ev_live(const struct sock_rec *r, const int *fds, int nfds)
+void ev_dump(uint32_t seq, const char *why)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "dump");
+    JB_KV_U64(&b, "dump", seq);
+    JB_KV_LIT(&b, "why", why);
+    ev_finish(&b);
+}
+
+void ev_live(const struct sock_rec *r, const int *fds, int nfds, uint32_t dump)
 {
     char mem[LINE_MAX_BYTES], t1[16], t2[16];
     struct jb b;
@@ -234,6 +245,8 @@ void ev_live(const struct sock_rec *r, const int *fds, int nfds)
     JB_KV_U64(&b, "out", atomic_load(&r->bytes_out));
     jb_raw(&b, r->flags & REC_INHERITED ? ",\"inherited\":true" : ",\"inherited\":false");
     if (atomic_load_explicit(&r->eof, memory_order_relaxed)) JB_LIT(&b, ",\"eof\":true");
+    if (r->kstate) JB_KV_LIT(&b, "kstate", sockdiag_state_name(r->kstate));
+    if (dump) JB_KV_U64(&b, "dump", dump);
     http_kv_state(&b, r);
     ev_finish(&b);
 }
@@ -370,5 +383,83 @@ void ev_hfree(uint32_t id)
     struct jb b;
     ev_begin(&b, mem, "hfree");
     JB_KV_U64(&b, "h", id);
+    ev_finish(&b);
+}
+
+/* ---- the sampler (sampler.c) ---- */
+
+void ev_ktcp(const struct sock_rec *r, const char *state, uint32_t rqueue)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "ktcp");
+    JB_KV_U64(&b, "sid", r->sid);
+    JB_KV_LIT(&b, "state", state);
+    JB_KV_U64(&b, "rq", rqueue);
+    ev_finish(&b);
+}
+
+static void kv_counts(struct jb *b, const char *key, const char *const *names, const uint32_t *n,
+                      unsigned int count)
+{
+    bool first = true;
+    jb_key(b, key);
+    JB_LIT(b, "{");
+    for (unsigned int i = 0; i < count; i++) {
+        if (!n[i] || !names[i]) continue;
+        if (!first) JB_LIT(b, ",");
+        first = false;
+        jb_lit_str(b, names[i]);
+        JB_LIT(b, ":");
+        jb_u64(b, n[i]);
+    }
+    JB_LIT(b, "}");
+}
+
+void ev_sample(const struct sample_counts *c)
+{
+    static const char *const roles[] = {"socket",   "client", "listener",
+                                        "accepted", "pair",   "received"};
+    static const char *const states[] = {NULL,         "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+                                         "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+                                         "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING"};
+    char mem[LINE_MAX_BYTES * 3];
+    struct jb b;
+    jb_init(&b, mem, sizeof(mem) - 1);
+    JB_LIT(&b, "{\"t\":\"sample\"");
+    JB_KV_U64(&b, "ts", clock_since_start());
+    JB_KEY(&b, "fds");
+    jb_i64(&b, c->fds);
+    JB_KV_U64(&b, "nofile", c->nofile);
+    JB_KV_U64(&b, "socks", c->socks);
+    kv_counts(&b, "roles", roles, c->roles, 6);
+    kv_counts(&b, "tcp", states, c->tcp, 12);
+    JB_LIT(&b, ",\"sites\":[");
+    for (unsigned int i = 0; i < c->nsites; i++) {
+        if (i) JB_LIT(&b, ",");
+        JB_LIT(&b, "{\"stk\":");
+        jb_u64(&b, c->site_stk[i]);
+        JB_KV_U64(&b, "n", c->site_n[i]);
+        JB_LIT(&b, "}");
+    }
+    JB_LIT(&b, "],\"peers\":[");
+    for (unsigned int i = 0; i < c->npeers; i++) {
+        if (i) JB_LIT(&b, ",");
+        JB_LIT(&b, "{\"peer\":");
+        jb_addr(&b, c->peer[i]);
+        JB_KV_U64(&b, "n", c->peer_n[i]);
+        JB_LIT(&b, "}");
+    }
+    JB_LIT(&b, "],\"tw\":[");
+    for (unsigned int i = 0; i < c->ntw; i++) {
+        if (i) JB_LIT(&b, ",");
+        JB_LIT(&b, "{\"peer\":");
+        jb_addr(&b, c->tw_peer[i]);
+        JB_KV_U64(&b, "stk", c->tw_stk[i]);
+        JB_KV_U64(&b, "n", c->tw_n[i]);
+        JB_LIT(&b, "}");
+    }
+    JB_LIT(&b, "]");
+    JB_KV_U64(&b, "us", c->cost_us);
     ev_finish(&b);
 }

@@ -197,6 +197,7 @@ bool track_close(int fd, const char *how)
     bool last = atomic_fetch_sub(&r->refs, 1) == 1;
     if (!quiet) ev_close(r, fd, how, last);
     if (last) {
+        tw_note_close(r);
         atomic_fetch_add(&cl_stats.closed, 1);
         rec_free(r);
     }

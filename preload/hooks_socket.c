@@ -107,8 +107,11 @@ CL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         if (err == 0 || err == EINPROGRESS) {
             r->role = ROLE_CLIENT;
             addr_from_sockaddr(&r->peer, addr, len);
-            /* the local address is learnt at exit for live sockets: a
-             * getsockname per connect costs more than the rest of the hook */
+            /* the local port ties a TIME_WAIT socket to this connection
+             * (sampler.c); the sampler off, it is learnt at exit instead */
+            if (cl_cfg.sample_ms && r->type == SOCK_STREAM &&
+                (r->family == AF_INET || r->family == AF_INET6))
+                addr_of(fd, &r->local, false);
         }
         ev_conn(r, fd, err, addr, len);
     }

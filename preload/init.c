@@ -22,6 +22,7 @@ __attribute__((constructor)) static void connleak_init(void)
     cl_start_ns = clock_now_ns();
     modules_init();
     if (fdtable_init() != 0) return;
+    sampler_init(); /* without its table, samples carry counts but no TCP states */
     bool stacks_ok = stacks_init() == 0;
     /* The program `connleak run` started (or one preloaded by hand) gets its
      * trace at once, so that no trace at all means "LD_PRELOAD was ignored".
@@ -36,6 +37,7 @@ __attribute__((constructor)) static void connleak_init(void)
         trace_publish();
     }
     pthread_atfork(lifecycle_fork_prepare, lifecycle_fork_parent, lifecycle_fork_child);
+    dump_install();
     atomic_store_explicit(&cl_state, CL_ON, memory_order_release);
     if (!stacks_ok)
         ev_note("no-stacks", "libunwind.so.8 could not be loaded: sockets are recorded without "

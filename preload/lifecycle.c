@@ -69,9 +69,19 @@ static void *flusher_main(void *arg)
         syscall(SYS_futex, (int *)&flusher_stop, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
         if (atomic_load(&flusher_stop)) break;
         stacks_check_fds();
+        dump_if_wanted();
+        sampler_tick();
         trace_flush();
     }
     return NULL;
+}
+
+/* Wakes the flusher before its period is over (a dump was asked for). */
+void flusher_wake(void)
+{
+    int saved = errno;
+    syscall(SYS_futex, (int *)&flusher_stop, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    errno = saved;
 }
 
 bool cl_forked;
@@ -112,7 +122,7 @@ bool flusher_pause(void)
 static void live_emit(struct sock_rec *r, const int *fds, int nfds, void *arg)
 {
     (void)arg;
-    ev_live(r, fds, nfds);
+    ev_live(r, fds, nfds, 0);
 }
 
 /* Writes the live set and the end record, once per process. */
@@ -174,5 +184,6 @@ void lifecycle_fork_child(void)
     atomic_store(&finished, 0);
     trace_after_fork_child();  /* releases the trace lock, forgets the parent's file */
     stacks_after_fork_child(); /* releases the stack lock, stacks re-emitted on use */
+    sampler_after_fork_child();
     track_mark_all_inherited(cl_start_ns - parent_start); /* times: from the child's start */
 }

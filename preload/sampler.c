@@ -1,0 +1,280 @@
+/* sampler.c - the kernel's view of the program's sockets, over time.
+ *
+ * Every CONNLEAK_SAMPLE_MS (default 1000, 0 = off) the flusher thread
+ * (lifecycle.c: signals blocked, its own, restarted after fork) takes a
+ * sample: open fds and RLIMIT_NOFILE, tracked sockets by role, live sockets
+ * per opening stack and per peer, and the TCP state of every tracked socket
+ * from netlink sock_diag (common/sockdiag.c), joined to the fd table by
+ * inode. A socket whose kernel state changes gets a `ktcp` record (so a
+ * CLOSE_WAIT socket is known with the time it got there and its unread
+ * bytes); the counts go into one `sample` record. TIME_WAIT sockets have no
+ * inode: they are matched by their local port and peer to the connections
+ * the program closed first (tw_note_close, called from the close path),
+ * whose local address the connect hook learnt.
+ *
+ * Memory is mapped once at start-up (the inode join table) or at the first
+ * active close (the port table); nothing here allocates. */
+#define _GNU_SOURCE
+#include "connleak.h"
+#include "procfd.h"
+#include "sockdiag.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define JOIN_BITS 16 /* inode join table: 65,536 slots, sockets beyond half of it are not joined   \
+                      */
+#define JOIN_CAP (1u << JOIN_BITS)
+#define TOP_MAX  8  /* sites / peers listed per sample */
+#define TW_MAX   16 /* TIME_WAIT groups per sample */
+
+struct join_ent {
+    uint64_t ino;
+    uint32_t rec; /* index + 1 */
+    uint32_t gen;
+};
+
+/* Per local port: the last connection the program closed first from it. */
+struct tw_ent {
+    _Atomic uint64_t peer; /* peer address hash | port, 0 = none */
+    _Atomic uint32_t stk;
+    uint32_t pad;
+};
+
+static struct join_ent *join;
+static uint32_t join_gen;
+static struct tw_ent *tw_ports; /* 65,536 entries, indexed by local port */
+static _Atomic int tw_state;    /* 0 unmapped, 1 mapping, 2 mapped, 3 failed */
+static uint64_t next_due;
+
+int sampler_init(void)
+{
+    if (!cl_cfg.sample_ms) return 0;
+    void *m = mmap(NULL, JOIN_CAP * sizeof(*join), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    join = m == MAP_FAILED ? NULL : m;
+    return join ? 0 : -1;
+}
+
+static uint64_t peer_key(const struct cl_addr *a)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < (a->family == AF_INET ? 4u : 16u); i++)
+        h = (h ^ a->a[i]) * 1099511628211ull;
+    return (h << 16 | a->port) | 1u; /* never 0 */
+}
+
+static struct tw_ent *tw_table(void)
+{
+    int st = atomic_load_explicit(&tw_state, memory_order_acquire);
+    if (st == 2) return tw_ports;
+    if (st != 0) return NULL;
+    if (!atomic_compare_exchange_strong(&tw_state, &st, 1)) return NULL; /* another thread maps */
+    void *m = mmap(NULL, 65536 * sizeof(struct tw_ent), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    tw_ports = m == MAP_FAILED ? NULL : m;
+    atomic_store_explicit(&tw_state, tw_ports ? 2 : 3, memory_order_release);
+    return tw_ports;
+}
+
+/* The last fd of TCP socket r is being closed by the program. If the peer
+ * had not closed first, the socket will linger in TIME_WAIT: remember its
+ * local port, peer and opening stack for the sampler. */
+void tw_note_close(const struct sock_rec *r)
+{
+    if (!cl_cfg.sample_ms || r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
+    if (!r->local.port || !r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed))
+        return;
+    struct tw_ent *t = tw_table();
+    if (!t) return;
+    atomic_store_explicit(&t[r->local.port].stk, r->stk, memory_order_relaxed);
+    atomic_store_explicit(&t[r->local.port].peer, peer_key(&r->peer), memory_order_release);
+}
+
+/* ---- one sample ---- */
+
+struct count {
+    uint64_t key; /* stk, or peer key */
+    uint32_t n, stk;
+    struct cl_addr peer;
+};
+
+struct sample {
+    uint32_t roles[ROLE_RECEIVED + 1];
+    uint32_t tcp[TCP_CLOSING + 1];
+    struct count sites[32], peers[32], tw[TW_MAX];
+    unsigned int nsites, npeers, ntw;
+    uint32_t joined, socks;
+};
+
+static struct count *count_add(struct count *c, unsigned int *n, unsigned int cap, uint64_t key)
+{
+    for (unsigned int i = 0; i < *n; i++)
+        if (c[i].key == key) return &c[i];
+    if (*n == cap) return NULL; /* beyond cap distinct keys: not counted */
+    memset(&c[*n], 0, sizeof(c[*n]));
+    c[*n].key = key;
+    return &c[(*n)++];
+}
+
+static void join_put(uint64_t ino, uint32_t rec)
+{
+    for (uint32_t i = (uint32_t)(ino * 0x9E3779B97F4A7C15ull >> (64 - JOIN_BITS)), n = 0;
+         n < JOIN_CAP / 2; i = (i + 1) & (JOIN_CAP - 1), n++) {
+        if (join[i].gen != join_gen) {
+            join[i] = (struct join_ent){ino, rec, join_gen};
+            return;
+        }
+        if (join[i].ino == ino) return;
+    }
+}
+
+static struct sock_rec *join_get(uint64_t ino)
+{
+    for (uint32_t i = (uint32_t)(ino * 0x9E3779B97F4A7C15ull >> (64 - JOIN_BITS)), n = 0;
+         n < JOIN_CAP / 2; i = (i + 1) & (JOIN_CAP - 1), n++) {
+        if (join[i].gen != join_gen) return NULL;
+        if (join[i].ino == ino) return &cl_recs[join[i].rec - 1];
+    }
+    return NULL;
+}
+
+/* The inode of r (behind fd), learnt once with fstat. */
+static uint64_t rec_inode(struct sock_rec *r, int fd)
+{
+    if (r->ino) return r->ino;
+    struct stat st;
+    uint64_t sid = r->sid;
+    if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
+    if (fdtable_get(fd) == r && r->sid == sid) r->ino = st.st_ino; /* not closed meanwhile */
+    return r->ino;
+}
+
+static void sample_live(struct sample *s)
+{
+    unsigned int hi = atomic_load(&cl_fd_high);
+    if (++join_gen == 0) join_gen = 1;
+    for (unsigned int fd = 0; fd < hi; fd++) {
+        uint32_t idx = atomic_load_explicit(&cl_slots[fd].rec, memory_order_acquire);
+        if (!idx) continue;
+        struct sock_rec *r = &cl_recs[idx - 1];
+        uint64_t ino = rec_inode(r, (int)fd);
+        if (ino && join_get(ino)) continue; /* another fd of a socket already seen */
+        if (ino) join_put(ino, idx);
+        s->socks++;
+        s->roles[r->role <= ROLE_RECEIVED ? r->role : 0]++;
+        struct count *c = count_add(s->sites, &s->nsites, 32, r->stk);
+        if (c) c->n++, c->stk = r->stk;
+    }
+}
+
+static void addr_from_diag(struct cl_addr *a, int family, const uint8_t *ip, uint16_t port)
+{
+    memset(a, 0, sizeof(*a));
+    a->family = (uint16_t)family;
+    a->port = port;
+    memcpy(a->a, ip, family == AF_INET ? 4 : 16);
+}
+
+/* One kernel socket: joined to a tracked one by inode, or a TIME_WAIT
+ * matched to a connection the program closed. */
+static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
+{
+    struct sample *s = arg;
+    if (k->state == TCP_TIME_WAIT) {
+        struct tw_ent *t = tw_table();
+        struct cl_addr peer;
+        addr_from_diag(&peer, k->family, k->dst, k->dport);
+        if (!t || atomic_load_explicit(&t[k->sport].peer, memory_order_acquire) != peer_key(&peer))
+            return 0;
+        uint32_t stk = atomic_load_explicit(&t[k->sport].stk, memory_order_relaxed);
+        struct count *c =
+            count_add(s->tw, &s->ntw, TW_MAX, peer_key(&peer) ^ ((uint64_t)stk << 40));
+        if (c) c->n++, c->stk = stk, c->peer = peer;
+        s->tcp[TCP_TIME_WAIT]++;
+        return 0;
+    }
+    struct sock_rec *r = k->inode ? join_get(k->inode) : NULL;
+    if (!r || r->ino != k->inode) return 0; /* closed and reused since sample_live */
+    s->joined++;
+    if (k->state >= 1 && k->state <= TCP_CLOSING) s->tcp[k->state]++;
+    if (!r->local.port) addr_from_diag(&r->local, k->family, k->src, k->sport);
+    if (k->state == TCP_ESTABLISHED && r->peer.family) {
+        struct count *c = count_add(s->peers, &s->npeers, 32, peer_key(&r->peer));
+        if (c) c->n++, c->peer = r->peer;
+    }
+    if (r->kstate != k->state) {
+        bool first = r->kstate == 0;
+        r->kstate = (uint8_t)k->state;
+        if (!(first && (k->state == TCP_ESTABLISHED || k->state == TCP_LISTEN)))
+            ev_ktcp(r, sockdiag_state_name(k->state), k->rqueue);
+    }
+    return 0;
+}
+
+/* The n largest counts first (n is small: insertion sort). */
+static void counts_sort(struct count *c, unsigned int n)
+{
+    for (unsigned int i = 1; i < n; i++)
+        for (unsigned int j = i; j > 0 && c[j].n > c[j - 1].n; j--) {
+            struct count t = c[j];
+            c[j] = c[j - 1];
+            c[j - 1] = t;
+        }
+}
+
+static void sample_take(void)
+{
+    static char diag_buf[SOCKDIAG_BUF_SIZE], fd_buf[8192];
+    struct sample s;
+    memset(&s, 0, sizeof(s));
+    uint64_t t0 = clock_now_ns();
+    size_t nsock = 0;
+    int fds = procfd_scan(0, NULL, 0, &nsock, fd_buf, sizeof(fd_buf));
+    struct rlimit rl = {0, 0};
+    syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl);
+    if (join) {
+        sample_live(&s);
+        uint32_t states = SOCKDIAG_STATES_ALL & ~SOCKDIAG_STATE(TCP_LISTEN);
+        sockdiag_dump_all(states, 0, diag_buf, sizeof(diag_buf), sample_kernel_one, &s);
+    }
+    counts_sort(s.sites, s.nsites);
+    counts_sort(s.peers, s.npeers);
+    counts_sort(s.tw, s.ntw);
+    struct sample_counts out = {
+        .fds = fds,
+        .nofile = rl.rlim_cur == RLIM_INFINITY ? 0 : (uint64_t)rl.rlim_cur,
+        .socks = s.socks,
+        .roles = s.roles,
+        .tcp = s.tcp,
+        .cost_us = (clock_now_ns() - t0) / 1000,
+    };
+    for (unsigned int i = 0; i < s.nsites && i < TOP_MAX; i++)
+        out.site_stk[i] = s.sites[i].stk, out.site_n[i] = s.sites[i].n, out.nsites++;
+    for (unsigned int i = 0; i < s.npeers && i < TOP_MAX; i++)
+        out.peer[i] = &s.peers[i].peer, out.peer_n[i] = s.peers[i].n, out.npeers++;
+    for (unsigned int i = 0; i < s.ntw; i++)
+        out.tw_peer[i] = &s.tw[i].peer, out.tw_stk[i] = s.tw[i].stk, out.tw_n[i] = s.tw[i].n,
+        out.ntw++;
+    ev_sample(&out);
+}
+
+/* Called by the flusher thread at each wake-up: takes a sample when due. */
+void sampler_tick(void)
+{
+    if (!cl_cfg.sample_ms || !trace_is_open()) return;
+    uint64_t now = clock_now_ns();
+    if (now < next_due) return;
+    next_due = now + (uint64_t)cl_cfg.sample_ms * 1000000ull;
+    sample_take();
+}
+
+/* A fork child samples on its own schedule, from its first wake-up. */
+void sampler_after_fork_child(void)
+{
+    next_due = 0;
+}
