@@ -417,10 +417,12 @@ void sampler_after_fork_child(void);
 void tw_note_close(const struct sock_rec *r);
 struct sample_counts {
     int fds;         /* open fds, or -errno */
+    bool fds_exact;  /* counted in this sample (else estimated from the last count) */
+    bool kernel;     /* the kernel's TCP states were read in this sample */
     uint64_t nofile; /* RLIMIT_NOFILE soft limit, 0 = unlimited */
     uint32_t socks;  /* tracked sockets */
     const uint32_t *roles, *tcp;
-    uint64_t cost_us;
+    uint64_t cost_us, wall_us; /* CPU time of the sample, and its elapsed time */
     unsigned int nsites, npeers, ntw;
     uint32_t site_stk[8], site_n[8];
     const struct cl_addr *peer[8];

@@ -433,7 +433,8 @@ void ev_sample(const struct sample_counts *c)
     JB_KV_U64(&b, "nofile", c->nofile);
     JB_KV_U64(&b, "socks", c->socks);
     kv_counts(&b, "roles", roles, c->roles, 6);
-    kv_counts(&b, "tcp", states, c->tcp, 12);
+    if (!c->fds_exact) JB_LIT(&b, ",\"fds_est\":true");
+    if (c->kernel) kv_counts(&b, "tcp", states, c->tcp, 12);
     JB_LIT(&b, ",\"sites\":[");
     for (unsigned int i = 0; i < c->nsites; i++) {
         if (i) JB_LIT(&b, ",");
@@ -450,8 +451,9 @@ void ev_sample(const struct sample_counts *c)
         JB_KV_U64(&b, "n", c->peer_n[i]);
         JB_LIT(&b, "}");
     }
-    JB_LIT(&b, "],\"tw\":[");
-    for (unsigned int i = 0; i < c->ntw; i++) {
+    JB_LIT(&b, "]");
+    if (c->kernel) JB_LIT(&b, ",\"tw\":[");
+    for (unsigned int i = 0; c->kernel && i < c->ntw; i++) {
         if (i) JB_LIT(&b, ",");
         JB_LIT(&b, "{\"peer\":");
         jb_addr(&b, c->tw_peer[i]);
@@ -459,7 +461,8 @@ void ev_sample(const struct sample_counts *c)
         JB_KV_U64(&b, "n", c->tw_n[i]);
         JB_LIT(&b, "}");
     }
-    JB_LIT(&b, "]");
+    if (c->kernel) JB_LIT(&b, "]");
     JB_KV_U64(&b, "us", c->cost_us);
+    JB_KV_U64(&b, "wall_us", c->wall_us);
     ev_finish(&b);
 }
