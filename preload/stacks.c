@@ -219,9 +219,15 @@ uint32_t stack_capture(void)
     int skip = 0;
     while (skip < n && skip < SKIP_MAX && modules_self_contains((uintptr_t)raw[skip])) skip++;
     n -= skip;
+    uintptr_t *pcs = (uintptr_t *)(raw + skip);
+    /* our wrappers of libcurl / OpenSSL calls sit deeper in the stack
+     * (app -> our curl_easy_perform -> libcurl -> socket): drop them too */
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        if (!modules_self_contains(pcs[i])) pcs[kept++] = pcs[i];
+    n = kept;
     if (n > cl_cfg.depth) n = cl_cfg.depth;
     if (n <= 0) return 0;
-    uintptr_t *pcs = (uintptr_t *)(raw + skip);
     struct stk_entry *e = stack_find(pcs, n);
     if (!e) return 0;
     uint32_t id = (uint32_t)(e - table) + 1;

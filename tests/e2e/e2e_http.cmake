@@ -1,0 +1,6 @@
+# tests/e2e/e2e_http.cmake: the HTTP end-to-end tests of issue 3 (included
+# by tests/CMakeLists.txt): raw-socket, libcurl, Python and TLS clients run
+# under `connleak run` against servers on 127.0.0.1 (http_samples_bare: the
+# samples alone). http_lib.sh holds their shared helpers and is not a test.
+connleak_e2e(http_samples_bare http_unclosed http_discarded http_noreuse http_stuck
+             http_orphan_context http_clean curl_leaky curl_clean py_requests py_urllib tls)
