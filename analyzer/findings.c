@@ -10,9 +10,10 @@
 #include <string.h>
 
 static const char *const kind_names[KIND_COUNT] = {
-    [KIND_ORPHAN] = "orphaned-socket",
-    [KIND_DOUBLE_CLOSE] = "double-close",
-    [KIND_FOREIGN_CLOSE] = "foreign-close",
+    [KIND_UNCLOSED_BODY] = "unclosed-body",    [KIND_STUCK_REQUEST] = "stuck-request",
+    [KIND_ORPHAN] = "orphaned-socket",         [KIND_DOUBLE_CLOSE] = "double-close",
+    [KIND_HANDLE_LEAK] = "client-handle-leak", [KIND_DISCARDED_BODY] = "discarded-body",
+    [KIND_NO_REUSE] = "no-connection-reuse",   [KIND_FOREIGN_CLOSE] = "foreign-close",
 };
 
 const char *kind_name(enum finding_kind kind)
@@ -29,7 +30,7 @@ int kind_parse(const char *s)
 
 const char *kind_severity(enum finding_kind kind)
 {
-    return kind == KIND_FOREIGN_CLOSE ? "warning" : "error";
+    return kind >= KIND_HANDLE_LEAK ? "warning" : "error";
 }
 
 struct finding *findings_add(struct findings *fs, enum finding_kind kind)
@@ -77,37 +78,80 @@ void finding_push_peer(struct finding *f, const char *peer, uint64_t count)
     f->peers[f->npeers++] = (struct peer_count){xstrdup(peer), count};
 }
 
+void finding_push_host(struct finding *f, const char *host, uint64_t count)
+{
+    ALLOC_GROW(f->hosts, f->nhosts + 1, f->caphosts);
+    f->hosts[f->nhosts++] = (struct peer_count){xstrdup(host), count};
+}
+
+void finding_add_url(struct finding *f, const char *url)
+{
+    if (!url || f->nurls >= MAX_URLS) return;
+    for (size_t i = 0; i < f->nurls; i++)
+        if (strcmp(f->urls[i], url) == 0) return;
+    f->urls[f->nurls++] = xstrdup(url);
+}
+
+static void http_free(struct finding_http *h)
+{
+    free(h->host);
+    free(h->request);
+    memset(h, 0, sizeof(*h));
+}
+
+void finding_set_http(struct finding *f, const struct http_state *h, const char *host,
+                      const char *method, const char *target)
+{
+    http_free(&f->http);
+    f->http = (struct finding_http){
+        .set = true,
+        .host = xstrdup(host),
+        .status = h->status,
+        .phase = h->phase,
+        .tls = h->tls,
+        .requests = h->reqs,
+        .read = h->read,
+        .expect = h->expect,
+    };
+    if (method || target)
+        f->http.request = xasprintf("%s %s", method ? method : "?", target ? target : "?");
+}
+
+uint64_t finding_saved(const struct finding *f)
+{
+    return f->count > f->max_concurrent ? f->count - f->max_concurrent : 0;
+}
+
 static int cmp_peer_name(const void *a, const void *b)
 {
     return strcmp(((const struct peer_count *)a)->peer, ((const struct peer_count *)b)->peer);
 }
 
-/* dst->peers += src->peers, adding the counts of equal peers: both sorted
- * by name, then joined, so merging big groups stays O(n log n). */
-static void peers_merge(struct finding *dst, const struct finding *src)
+/* *dst += src, adding the counts of equal names: both sorted by name, then
+ * joined, so merging big groups stays O(n log n). */
+static void counts_merge(struct peer_count **dst, size_t *ndst, size_t *cap,
+                         const struct peer_count *src, size_t nsrc)
 {
-    if (src->npeers == 0) return;
-    qsort(dst->peers, dst->npeers, sizeof(*dst->peers), cmp_peer_name);
-    struct peer_count *sp = xcalloc(src->npeers, sizeof(*sp));
-    memcpy(sp, src->peers, src->npeers * sizeof(*sp));
-    qsort(sp, src->npeers, sizeof(*sp), cmp_peer_name);
-    struct peer_count *out = xcalloc(dst->npeers + src->npeers, sizeof(*out));
+    if (nsrc == 0) return;
+    qsort(*dst, *ndst, sizeof(**dst), cmp_peer_name);
+    struct peer_count *sp = xcalloc(nsrc, sizeof(*sp)), *d = *dst;
+    memcpy(sp, src, nsrc * sizeof(*sp));
+    qsort(sp, nsrc, sizeof(*sp), cmp_peer_name);
+    struct peer_count *out = xcalloc(*ndst + nsrc, sizeof(*out));
     size_t i = 0, j = 0, n = 0;
-    while (i < dst->npeers || j < src->npeers) {
-        int c = i == dst->npeers   ? 1
-                : j == src->npeers ? -1
-                                   : strcmp(dst->peers[i].peer, sp[j].peer);
+    while (i < *ndst || j < nsrc) {
+        int c = i == *ndst ? 1 : j == nsrc ? -1 : strcmp(d[i].peer, sp[j].peer);
         if (c <= 0)
-            out[n] = dst->peers[i++];
+            out[n] = d[i++];
         else
             out[n] = (struct peer_count){xstrdup(sp[j].peer), 0};
         if (c >= 0) out[n].count += sp[j++].count;
         n++;
     }
     free(sp);
-    free(dst->peers);
-    dst->peers = out;
-    dst->npeers = dst->cappeers = n;
+    free(*dst);
+    *dst = out;
+    *ndst = *cap = n;
 }
 
 enum sock_role finding_role(const struct finding *f)
@@ -135,7 +179,8 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->partial |= src->partial;
     for (size_t i = 0; i < src->npids; i++) finding_add_pid(dst, src->pids[i]);
     for (size_t i = 0; i < src->nfds; i++) finding_add_fd(dst, src->fds[i]);
-    peers_merge(dst, src);
+    counts_merge(&dst->peers, &dst->npeers, &dst->cappeers, src->peers, src->npeers);
+    counts_merge(&dst->hosts, &dst->nhosts, &dst->caphosts, src->hosts, src->nhosts);
     for (int r = 0; r < ROLE_COUNT; r++) dst->roles[r] += src->roles[r];
     dst->age_min = min_u64(dst->age_min, src->age_min);
     dst->age_max = max_u64(dst->age_max, src->age_max);
@@ -143,11 +188,17 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->idle_max = max_u64(dst->idle_max, src->idle_max);
     dst->bytes_in += src->bytes_in;
     dst->bytes_out += src->bytes_out;
+    dst->bytes_read += src->bytes_read;
+    dst->requests += src->requests;
+    dst->max_concurrent += src->max_concurrent; /* processes run side by side */
+    dst->sites = max_u64(dst->sites, src->sites);
+    for (size_t i = 0; i < src->nurls; i++) finding_add_url(dst, src->urls[i]);
+    dst->open_sockets += src->open_sockets;
 }
 
 static uint32_t finding_key(const struct finding *f)
 {
-    uint64_t h = f->site ^ ((uint64_t)f->kind << 1 | f->sweep) * 0x9e3779b97f4a7c15ULL;
+    uint64_t h = f->site ^ f->key ^ ((uint64_t)f->kind << 1 | f->sweep) * 0x9e3779b97f4a7c15ULL;
     return (uint32_t)(h ^ h >> 32);
 }
 
@@ -160,7 +211,8 @@ static struct finding *findings_find(struct findings *fs, const struct finding *
     uint32_t key = finding_key(src);
     while ((i = hindex_next(&fs->index, key, &cur)) != SIZE_MAX) {
         struct finding *dst = &fs->v[i];
-        if (dst->kind == src->kind && dst->site == src->site && dst->sweep == src->sweep)
+        if (dst->kind == src->kind && dst->site == src->site && dst->sweep == src->sweep &&
+            dst->key == src->key)
             return dst;
     }
     return NULL;
@@ -180,6 +232,10 @@ void findings_merge(struct findings *fs, struct finding *src)
             frames_free(&dst->first_close_stack);
             dst->first_close_stack = src->first_close_stack;
             src->first_close_stack = (struct frames){.top = -1};
+        }
+        if (!dst->http.set && src->http.set) {
+            dst->http = src->http;
+            src->http = (struct finding_http){0};
         }
         finding_free(src);
         return;
@@ -208,9 +264,11 @@ static int cmp_finding(const void *a, const void *b)
 
 void findings_sort(struct findings *fs)
 {
-    for (size_t i = 0; i < fs->n; i++)
-        if (fs->v[i].npeers > 1)
-            qsort(fs->v[i].peers, fs->v[i].npeers, sizeof(struct peer_count), cmp_peer);
+    for (size_t i = 0; i < fs->n; i++) {
+        struct finding *f = &fs->v[i];
+        if (f->npeers > 1) qsort(f->peers, f->npeers, sizeof(*f->peers), cmp_peer);
+        if (f->nhosts > 1) qsort(f->hosts, f->nhosts, sizeof(*f->hosts), cmp_peer);
+    }
     if (fs->n > 1) qsort(fs->v, fs->n, sizeof(*fs->v), cmp_finding);
     hindex_free(&fs->index); /* the findings moved */
     fs->nindexed = 0;
@@ -283,7 +341,11 @@ void finding_free(struct finding *f)
     frames_free(&f->first_close_stack);
     for (size_t i = 0; i < f->npeers; i++) free(f->peers[i].peer);
     free(f->peers);
+    for (size_t i = 0; i < f->nhosts; i++) free(f->hosts[i].peer);
+    free(f->hosts);
     free(f->fds);
+    http_free(&f->http);
+    for (size_t i = 0; i < f->nurls; i++) free(f->urls[i]);
     memset(f, 0, sizeof(*f));
 }
 

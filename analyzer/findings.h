@@ -5,8 +5,10 @@
  * site key: every frame's function and file:line) are merged across
  * processes, so a leak in every forked worker is one finding with several
  * pids, while two socket() calls in one function stay two findings. Findings
- * are then sorted: kinds in a fixed order of importance, larger counts
- * first. */
+ * are then sorted: kinds in a fixed order of importance (errors before
+ * warnings: the enum's order), larger counts first. A few kinds are merged
+ * on one more key than the site: no-connection-reuse on its peer,
+ * client-handle-leak on the handle kind. */
 #ifndef CONNLEAK_FINDINGS_H
 #define CONNLEAK_FINDINGS_H
 
@@ -16,7 +18,21 @@
 
 #include "model.h"
 
-enum finding_kind { KIND_ORPHAN, KIND_DOUBLE_CLOSE, KIND_FOREIGN_CLOSE, KIND_COUNT };
+enum finding_kind {
+    KIND_UNCLOSED_BODY, /* errors */
+    KIND_STUCK_REQUEST,
+    KIND_ORPHAN,
+    KIND_DOUBLE_CLOSE,
+    KIND_HANDLE_LEAK, /* warnings */
+    KIND_DISCARDED_BODY,
+    KIND_NO_REUSE,
+    KIND_FOREIGN_CLOSE,
+    KIND_COUNT
+};
+
+/* The kinds that are sockets left open (--fail-on=leak). */
+#define KINDS_LEAK ((1u << KIND_ORPHAN) | (1u << KIND_UNCLOSED_BODY) | (1u << KIND_STUCK_REQUEST))
+#define MAX_URLS   5 /* distinct URLs kept per client-handle-leak */
 
 const char *kind_name(enum finding_kind kind); /* "orphaned-socket", ... */
 int kind_parse(const char *s);                 /* -1 when unknown */
@@ -38,9 +54,22 @@ struct frames {
     int top; /* index of the top frame (see stackfmt.h), -1 if none */
 };
 
-struct peer_count {
+struct peer_count { /* a peer or an HTTP host, with how many sockets */
     char *peer;
     uint64_t count;
+};
+
+/* The HTTP exchange of one socket, as a finding shows it. */
+struct finding_http {
+    bool set;
+    char *host;    /* the Host header, else the peer */
+    char *request; /* "GET /path" (NULL when no request was seen) */
+    uint16_t status;
+    uint8_t phase; /* enum http_phase */
+    bool tls;
+    uint32_t requests;
+    uint64_t read;
+    int64_t expect; /* -1 = not known */
 };
 
 struct finding {
@@ -54,6 +83,7 @@ struct finding {
     uint64_t site;        /* functions and lines: what findings are merged on */
     bool partial;         /* some of it comes from a trace cut short */
     bool sweep;           /* foreign closes of a close-all loop: a note, not a finding */
+    uint64_t key;         /* merged on too: hash of the peer or handle kind; 0 else */
 
     /* orphaned-socket */
     uint64_t roles[ROLE_COUNT];
@@ -65,6 +95,26 @@ struct finding {
     /* double-close, foreign-close: distinct fds, sorted */
     int *fds;
     size_t nfds, capfds;
+
+    /* unclosed-body, discarded-body, stuck-request (and orphaned-socket when
+     * its sockets carried HTTP): the exchange of the group's most recent
+     * socket (recent: its opened ts, within one process), the hosts */
+    struct finding_http http;
+    uint64_t recent;
+    struct peer_count *hosts;
+    size_t nhosts, caphosts;
+    uint64_t bytes_read; /* body bytes read, all sockets */
+
+    /* no-connection-reuse: peers[0] is the peer, http.host its host */
+    uint64_t requests;       /* over all the closed sockets to that peer */
+    uint64_t max_concurrent; /* of the group's connections, at one time */
+    uint64_t sites;          /* distinct opening stacks of its connections */
+
+    /* client-handle-leak */
+    uint8_t handle; /* enum handle_kind */
+    char *urls[MAX_URLS];
+    size_t nurls;
+    uint64_t open_sockets; /* sockets the handles used that are still open */
 };
 
 struct findings {
@@ -79,6 +129,14 @@ void finding_add_pid(struct finding *f, long pid);
 void finding_add_fd(struct finding *f, int fd); /* keeps fds sorted, distinct */
 /* Appends a peer the finding does not have yet (the caller knows). */
 void finding_push_peer(struct finding *f, const char *peer, uint64_t count);
+void finding_push_host(struct finding *f, const char *host, uint64_t count);
+/* Adds a URL unless the finding has it or MAX_URLS already. */
+void finding_add_url(struct finding *f, const char *url);
+/* Sets f->http from a socket's state (host: its Host or peer, may be NULL). */
+void finding_set_http(struct finding *f, const struct http_state *h, const char *host,
+                      const char *method, const char *target);
+/* No-connection-reuse: the connections keep-alive would have saved. */
+uint64_t finding_saved(const struct finding *f);
 enum sock_role finding_role(const struct finding *f); /* the most common role */
 
 /* Moves src into fs: merged into the finding of the same kind and site

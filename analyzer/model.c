@@ -23,6 +23,39 @@ enum sock_role role_parse(const char *s)
     return ROLE_OTHER;
 }
 
+static const char *const phase_names[HTTP_PHASE_OTHER] = {
+    [HTTP_IDLE] = "idle", [HTTP_HEADERS] = "headers", [HTTP_BODY] = "body"};
+
+const char *http_phase_name(enum http_phase phase)
+{
+    return phase < HTTP_PHASE_OTHER ? phase_names[phase] : "other";
+}
+
+enum http_phase http_phase_parse(const char *s)
+{
+    for (int i = 0; s && i < HTTP_PHASE_OTHER; i++)
+        if (strcmp(s, phase_names[i]) == 0) return (enum http_phase)i;
+    return HTTP_PHASE_OTHER;
+}
+
+static const char *const handle_names[HANDLE_COUNT] = {
+    [HANDLE_CURL] = "curl", [HANDLE_CURLM] = "curlm", [HANDLE_SSL] = "ssl"};
+
+const char *handle_kind_name(enum handle_kind kind)
+{
+    return kind < HANDLE_COUNT ? handle_names[kind] : "?";
+}
+
+const struct http_state *process_http(const struct process *p, uint32_t http)
+{
+    return http > 0 && http <= p->nhttp ? &p->http[http - 1] : NULL;
+}
+
+uint32_t http_host_or(const struct http_state *h, uint32_t peer)
+{
+    return h && h->host ? h->host : peer;
+}
+
 const struct stack *process_stack(const struct process *p, uint32_t id)
 {
     return id > 0 && id < p->nstacks ? &p->stacks[id] : NULL;
@@ -57,5 +90,12 @@ void process_free(struct process *p)
     free(p->live);
     free(p->bad);
     strtab_free(&p->peers);
+    strtab_free(&p->texts);
+    free(p->http);
+    free(p->discarded);
+    free(p->reuse);
+    free(p->peer_reqs);
+    free(p->handles);
+    free(p->huses);
     memset(p, 0, sizeof(*p));
 }

@@ -8,7 +8,16 @@
  * Stack ids in the trace are arbitrary numbers; the reader renumbers them
  * densely (1, 2, ...; 0 = no stack), so every `stk` field here indexes
  * process.stacks directly. Peer addresses repeat a lot, so they are
- * interned. */
+ * interned, together with the HTTP Host names (a host and a peer are both
+ * "where to", and a rule that wants the host falls back on the peer).
+ *
+ * HTTP: the preload writes where a socket's HTTP/1.x exchanges stand in
+ * the `http` object of its last close and of its live record. The reader
+ * keeps that state only for the sockets a rule can use: live ones, closed
+ * ones whose body was left unread (discarded), and closed ones that carried
+ * a single keep-alive request (connection reuse), the last in a compact
+ * form. Client handles (libcurl, OpenSSL) are kept with the sockets each
+ * one used. */
 #ifndef CONNLEAK_MODEL_H
 #define CONNLEAK_MODEL_H
 
@@ -43,6 +52,23 @@ struct stack {
     uint32_t id; /* the id in the trace */
 };
 
+enum http_phase { HTTP_IDLE, HTTP_HEADERS, HTTP_BODY, HTTP_PHASE_OTHER };
+const char *http_phase_name(enum http_phase phase);
+enum http_phase http_phase_parse(const char *s); /* NULL or unknown -> HTTP_PHASE_OTHER */
+
+/* Where a socket's HTTP/1.x exchanges stand (the trace's `http` object).
+ * Counts saturate; strings are interned (host in process.peers, method and
+ * target in process.texts; 0 = none). */
+struct http_state {
+    int64_t expect;              /* body bytes expected; -1 = not known */
+    uint64_t read;               /* body bytes the program read */
+    uint32_t reqs, resps, await; /* requests sent, responses ended, awaited */
+    uint32_t host, method, target;
+    uint16_t status; /* 0 = none yet */
+    uint8_t phase;   /* enum http_phase */
+    bool ka, tls, lost, tunnel;
+};
+
 /* A socket still open at the end of the trace. */
 struct live_sock {
     uint64_t sid;
@@ -50,8 +76,44 @@ struct live_sock {
     uint64_t last_io;    /* 0 = no I/O (or unknown) */
     uint64_t in, out;
     uint32_t stk, peer;
+    uint32_t http; /* index + 1 into process.http; 0 = no HTTP seen */
     uint8_t role;
     bool inherited;
+    bool eof; /* the program read end-of-file: the peer closed first */
+};
+
+/* A closed socket whose response body was not read to the end. */
+struct http_closed {
+    uint64_t opened, closed, last_io;
+    uint32_t stk, peer;
+    uint32_t http; /* index + 1 into process.http */
+};
+
+/* A closed socket that carried exactly one request, whose response allowed
+ * keep-alive, closed by the program (no EOF first): a candidate for
+ * no-connection-reuse. */
+struct reuse_cand {
+    uint64_t opened, closed;
+    uint32_t stk, peer, host;
+};
+
+enum handle_kind { HANDLE_CURL, HANDLE_CURLM, HANDLE_SSL, HANDLE_COUNT };
+const char *handle_kind_name(enum handle_kind kind); /* "curl", "curlm", "ssl" */
+
+/* A client-library object that holds connections (hnew ... hfree). */
+struct handle {
+    uint64_t created; /* ts of hnew */
+    uint32_t stk;
+    uint32_t uses; /* index + 1 into process.huses of its latest use; 0 = none */
+    uint8_t kind;  /* enum handle_kind */
+    bool freed;
+};
+
+/* One huse record: a handle used a socket (sid 0 = unknown) for a URL. */
+struct handle_use {
+    uint64_t sid;
+    uint32_t url;  /* in process.texts */
+    uint32_t next; /* index + 1 of the handle's previous use; 0 = none */
 };
 
 enum badclose_kind { BADCLOSE_DOUBLE, BADCLOSE_FOREIGN };
@@ -85,7 +147,21 @@ struct process {
     size_t nlive, caplive;
     struct badclose *bad;
     size_t nbad, capbad;
-    struct strtab peers;
+    struct strtab peers; /* peer addresses and HTTP hosts */
+    struct strtab texts; /* HTTP methods, targets, URLs */
+
+    struct http_state *http; /* of live_sock.http and http_closed.http */
+    size_t nhttp, caphttp;
+    struct http_closed *discarded;
+    size_t ndiscarded, capdiscarded;
+    struct reuse_cand *reuse;
+    size_t nreuse, capreuse;
+    uint64_t *peer_reqs; /* by peer id: requests over the sockets closed, 0 beyond */
+    size_t npeer_reqs;
+    struct handle *handles;
+    size_t nhandles, caphandles;
+    struct handle_use *huses;
+    size_t nhuses, caphuses;
 
     uint64_t opened, closed; /* counted from open / last-close records */
     /* What the report shows: from the end record when the trace is complete,
@@ -95,6 +171,11 @@ struct process {
     } totals;
 };
 
+/* The HTTP state a live_sock.http or http_closed.http names, or NULL. */
+const struct http_state *process_http(const struct process *p, uint32_t http);
+/* The "where to" of an HTTP state: its Host, or else the peer (an interned
+ * id of process.peers; 0 when neither is known). */
+uint32_t http_host_or(const struct http_state *h, uint32_t peer);
 /* The stack at this dense index, or NULL for 0 (no stack). */
 const struct stack *process_stack(const struct process *p, uint32_t id);
 /* The module whose [lo, hi) covers pc, or NULL. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "findings.h"
+#include "rules.h"
 #include "util.h"
 
 enum opt_id {
@@ -31,6 +32,9 @@ enum opt_id {
     OPT_FLUSH,
     OPT_FOLLOW_EXEC,
     OPT_CLOSE_STACKS,
+    OPT_IDLE_MS,
+    OPT_STUCK_MS,
+    OPT_REUSE_MIN,
 };
 
 struct opt_def {
@@ -56,6 +60,23 @@ static const struct opt_def opt_defs[] = {
     {"flush-ms", 0, true, true, OPT_FLUSH},
     {"follow-exec", 0, false, true, OPT_FOLLOW_EXEC},
     {"close-stacks", 0, false, true, OPT_CLOSE_STACKS},
+    {"idle-ms", 0, true, false, OPT_IDLE_MS},
+    {"stuck-ms", 0, true, false, OPT_STUCK_MS},
+    {"reuse-min", 0, true, false, OPT_REUSE_MIN},
+};
+
+/* The HTTP thresholds: flag, environment variable, bounds, default. */
+struct threshold_def {
+    enum opt_id id;
+    const char *env, *range;
+    long min, max;
+    int dflt;
+};
+
+static const struct threshold_def thresholds[] = {
+    {OPT_IDLE_MS, "CONNLEAK_IDLE_MS", "0..86400000", 0, 86400000, DEFAULT_IDLE_MS},
+    {OPT_STUCK_MS, "CONNLEAK_STUCK_MS", "0..86400000", 0, 86400000, DEFAULT_STUCK_MS},
+    {OPT_REUSE_MIN, "CONNLEAK_REUSE_MIN", "2..1000000", 2, 1000000, DEFAULT_REUSE_MIN},
 };
 
 static int unknown(const char *arg)
@@ -89,7 +110,7 @@ int fail_on_parse(const char *list, unsigned *mask)
     for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
         int kind = kind_parse(k);
         if (strcmp(k, "leak") == 0)
-            *mask |= 1u << KIND_ORPHAN;
+            *mask |= KINDS_LEAK;
         else if (strcmp(k, "any") == 0)
             *mask |= (1u << KIND_COUNT) - 1;
         else if (kind >= 0)
@@ -99,6 +120,51 @@ int fail_on_parse(const char *list, unsigned *mask)
     }
     free(copy);
     return rc == 0 && *mask ? 0 : -1;
+}
+
+static int *threshold_field(struct options *o, enum opt_id id)
+{
+    return id == OPT_IDLE_MS ? &o->idle_ms : id == OPT_STUCK_MS ? &o->stuck_ms : &o->reuse_min;
+}
+
+static const struct threshold_def *threshold_find(enum opt_id id)
+{
+    for (size_t i = 0; i < sizeof(thresholds) / sizeof(thresholds[0]); i++)
+        if (thresholds[i].id == id) return &thresholds[i];
+    return NULL;
+}
+
+static int threshold_value(struct options *o, const struct opt_def *d, const char *v)
+{
+    const struct threshold_def *t = threshold_find(d->id);
+    return int_parse(v, t->min, t->max, threshold_field(o, d->id))
+               ? 0
+               : bad_value(d->name, v, t->range);
+}
+
+/* The thresholds no flag gave: from the environment, else the defaults. */
+static int thresholds_resolve(struct options *o)
+{
+    for (size_t i = 0; i < sizeof(thresholds) / sizeof(thresholds[0]); i++) {
+        const struct threshold_def *t = &thresholds[i];
+        int *field = threshold_field(o, t->id);
+        const char *env = getenv(t->env);
+        if (*field >= 0) continue;
+        *field = t->dflt;
+        if (env && *env && !int_parse(env, t->min, t->max, field)) {
+            fprintf(stderr, "connleak: bad value '%s' for %s: expected %s\n", env, t->env,
+                    t->range);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void options_http_opts(const struct options *o, struct http_opts *h)
+{
+    h->idle_ms = (uint64_t)o->idle_ms;
+    h->stuck_ms = (uint64_t)o->stuck_ms;
+    h->reuse_min = (uint64_t)o->reuse_min;
 }
 
 static int opt_value(struct options *o, const struct opt_def *d, const char *v)
@@ -125,7 +191,7 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
         return fail_on_parse(v, &o->fail_on) == 0
                    ? 0
                    : bad_value(d->name, v,
-                               "leak, any, or kinds such as orphaned-socket,double-close");
+                               "leak, any, or kinds such as orphaned-socket,unclosed-body");
     case OPT_EXITCODE:
         return int_parse(v, 1, 255, &o->error_exitcode) ? 0 : bad_value(d->name, v, "1..255");
     case OPT_TRACE_DIR:
@@ -135,6 +201,10 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
         return int_parse(v, 1, 256, &o->depth) ? 0 : bad_value(d->name, v, "1..256");
     case OPT_FLUSH:
         return int_parse(v, 1, 3600000, &o->flush_ms) ? 0 : bad_value(d->name, v, "1..3600000");
+    case OPT_IDLE_MS:
+    case OPT_STUCK_MS:
+    case OPT_REUSE_MIN:
+        return threshold_value(o, d, v);
     default:
         return 0;
     }
@@ -216,6 +286,7 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv)
     memset(o, 0, sizeof(*o));
     o->cmd = cmd;
     o->error_exitcode = DEFAULT_ERROR_EXITCODE;
+    o->idle_ms = o->stuck_ms = o->reuse_min = -1;
     o->args = xcalloc((size_t)argc + 1, sizeof(*o->args));
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -230,7 +301,7 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv)
         }
         o->args[o->nargs++] = argv[i];
     }
-    return 0;
+    return thresholds_resolve(o);
 }
 
 void options_free(struct options *o)

@@ -1,7 +1,9 @@
 /* options.h - the command-line flags of `connleak run` and `connleak report`.
  *
  * One parser for both commands, so a flag means the same everywhere. Any
- * bad flag or value is one line on stderr and exit 125. */
+ * bad flag or value is one line on stderr and exit 125. The thresholds of
+ * the HTTP rules also come from the environment (CONNLEAK_IDLE_MS,
+ * CONNLEAK_STUCK_MS, CONNLEAK_REUSE_MIN); a flag wins over its variable. */
 #ifndef CONNLEAK_OPTIONS_H
 #define CONNLEAK_OPTIONS_H
 
@@ -21,6 +23,7 @@ struct options {
     bool include_listeners, include_inherited;
     unsigned fail_on; /* bitmask of 1u << enum finding_kind */
     int error_exitcode;
+    int idle_ms, stuck_ms, reuse_min; /* resolved: flag, else environment, else default */
     bool help, version;
     /* run only */
     const char *trace_dir;
@@ -37,6 +40,10 @@ struct options {
  * printing one line to stderr. */
 int options_parse(struct options *o, enum cmd cmd, int argc, char **argv);
 void options_free(struct options *o);
+
+struct http_opts;
+/* The thresholds of the HTTP rules the flags (or the environment) ask for. */
+void options_http_opts(const struct options *o, struct http_opts *h);
 
 /* Parses a --fail-on list ("leak", "any", or kinds) into a bitmask; -1 when
  * a name is unknown. */

@@ -74,20 +74,113 @@ static cJSON *range_json(uint64_t min_ns, uint64_t max_ns)
     return o;
 }
 
+/* [{"peer": ..., "count": N}, ...] (or "host"), the first MAX_PEERS */
+static void counts_json(cJSON *o, const char *key, const char *name, const struct peer_count *v,
+                        size_t n)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+    for (size_t i = 0; i < n && i < MAX_PEERS; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, name, v[i].peer);
+        add_u64(p, "count", v[i].count);
+        cJSON_AddItemToArray(a, p);
+    }
+}
+
+/* The exchange of the group's most recent socket. */
+static cJSON *http_json(const struct finding_http *h, bool orphan)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_str_or_null(o, "host", h->host);
+    add_str_or_null(o, "request", h->request);
+    if (orphan) {
+        add_u64(o, "requests", h->requests);
+        cJSON_AddStringToObject(o, "phase", http_phase_name(h->phase));
+        cJSON_AddNumberToObject(o, "status", h->status);
+        return o;
+    }
+    cJSON_AddNumberToObject(o, "status", h->status);
+    add_u64(o, "read", h->read);
+    cJSON_AddNumberToObject(o, "expect", (double)h->expect);
+    cJSON_AddBoolToObject(o, "tls", h->tls);
+    return o;
+}
+
 static void orphan_json(cJSON *o, const struct finding *f)
 {
     cJSON_AddStringToObject(o, "role", role_name(finding_role(f)));
-    cJSON *peers = cJSON_AddArrayToObject(o, "peers");
-    for (size_t i = 0; i < f->npeers && i < MAX_PEERS; i++) {
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "peer", f->peers[i].peer);
-        add_u64(p, "count", f->peers[i].count);
-        cJSON_AddItemToArray(peers, p);
-    }
+    counts_json(o, "peers", "peer", f->peers, f->npeers);
+    if (f->http.set) cJSON_AddItemToObject(o, "http", http_json(&f->http, true));
     cJSON_AddItemToObject(o, "age_ms", range_json(f->age_min, f->age_max));
     cJSON_AddItemToObject(o, "idle_ms", range_json(f->idle_min, f->idle_max));
     add_u64(o, "bytes_in", f->bytes_in);
     add_u64(o, "bytes_out", f->bytes_out);
+}
+
+/* unclosed-body, discarded-body, stuck-request */
+static void body_json(cJSON *o, const struct finding *f)
+{
+    if (f->http.set) {
+        cJSON_AddItemToObject(o, "http", http_json(&f->http, false));
+    } else { /* every group has one; a hostile trace must still give the field */
+        struct finding_http none = {.expect = -1};
+        cJSON_AddItemToObject(o, "http", http_json(&none, false));
+    }
+    counts_json(o, "hosts", "host", f->hosts, f->nhosts);
+    counts_json(o, "peers", "peer", f->peers, f->npeers);
+    cJSON_AddItemToObject(o, "idle_ms", range_json(f->idle_min, f->idle_max));
+    if (f->kind == KIND_STUCK_REQUEST)
+        cJSON_AddItemToObject(o, "waited_ms", range_json(f->idle_min, f->idle_max));
+    else
+        add_u64(o, "bytes_read", f->bytes_read);
+}
+
+static void reuse_json(cJSON *o, const struct finding *f)
+{
+    add_str_or_null(o, "peer", f->npeers ? f->peers[0].peer : NULL);
+    add_str_or_null(o, "host", f->http.host);
+    add_u64(o, "connections", f->count);
+    add_u64(o, "requests", f->requests);
+    add_u64(o, "saved", finding_saved(f));
+    add_u64(o, "max_concurrent", f->max_concurrent);
+    add_u64(o, "sites", f->sites);
+}
+
+static void handle_json(cJSON *o, const struct finding *f)
+{
+    cJSON_AddStringToObject(o, "handle", handle_kind_name(f->handle));
+    cJSON *urls = cJSON_AddArrayToObject(o, "urls");
+    for (size_t i = 0; i < f->nurls; i++)
+        cJSON_AddItemToArray(urls, cJSON_CreateString(f->urls[i]));
+    add_u64(o, "open_sockets", f->open_sockets);
+}
+
+static void kind_json(cJSON *o, const struct finding *f)
+{
+    switch (f->kind) {
+    case KIND_ORPHAN:
+        orphan_json(o, f);
+        break;
+    case KIND_UNCLOSED_BODY:
+    case KIND_DISCARDED_BODY:
+    case KIND_STUCK_REQUEST:
+        body_json(o, f);
+        break;
+    case KIND_NO_REUSE:
+        reuse_json(o, f);
+        break;
+    case KIND_HANDLE_LEAK:
+        handle_json(o, f);
+        break;
+    case KIND_DOUBLE_CLOSE:
+    case KIND_FOREIGN_CLOSE:
+    case KIND_COUNT: {
+        cJSON *fds = cJSON_AddArrayToObject(o, "fds");
+        for (size_t i = 0; i < f->nfds; i++)
+            cJSON_AddItemToArray(fds, cJSON_CreateNumber(f->fds[i]));
+        break;
+    }
+    }
 }
 
 static cJSON *finding_json(const struct finding *f)
@@ -99,12 +192,7 @@ static cJSON *finding_json(const struct finding *f)
     cJSON *pids = cJSON_AddArrayToObject(o, "pids");
     for (size_t i = 0; i < f->npids; i++)
         cJSON_AddItemToArray(pids, cJSON_CreateNumber((double)f->pids[i]));
-    if (f->kind == KIND_ORPHAN) orphan_json(o, f);
-    if (f->kind != KIND_ORPHAN) {
-        cJSON *fds = cJSON_AddArrayToObject(o, "fds");
-        for (size_t i = 0; i < f->nfds; i++)
-            cJSON_AddItemToArray(fds, cJSON_CreateNumber(f->fds[i]));
-    }
+    kind_json(o, f);
     if (f->kind == KIND_DOUBLE_CLOSE) {
         cJSON_AddItemToObject(o, "open_stack", frames_json(&f->open_stack));
         cJSON_AddItemToObject(o, "first_close_stack", frames_json(&f->first_close_stack));

@@ -4,13 +4,14 @@
  * that says what and where, one line of numbers, then the stack with the
  * program's own frames in bold and library frames dimmed. A clean run is a
  * single line. Colour only when asked (render_text's caller decides).
+ * The HTTP and client-handle findings add a line of advice under their
+ * headline: what to change in the program.
  * Every string that comes from a trace (names, paths, peers, notes) goes
  * through esc(): a trace must not be able to drive the terminal. */
 #define _GNU_SOURCE
 #include "render.h"
 
 #include <inttypes.h>
-#include <string.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +91,7 @@ static void range_fmt(uint64_t min_ns, uint64_t max_ns, char *buf, size_t n)
     char a[24], b[24];
     ms_fmt(lo, a, sizeof(a));
     ms_fmt(hi, b, sizeof(b));
-    if (lo == hi)
+    if (lo == hi || strcmp(a, b) == 0)
         snprintf(buf, n, "%s", a);
     else if (hi < 1000)
         snprintf(buf, n, "%" PRIu64 "–%" PRIu64 " ms", lo, hi);
@@ -190,8 +191,13 @@ static void text_clean(struct text *t, const struct report *r)
 static void text_headline(struct text *t, const struct report *r)
 {
     static const char *const what[KIND_COUNT][2] = {
+        [KIND_UNCLOSED_BODY] = {"unclosed body", "unclosed bodies"},
+        [KIND_STUCK_REQUEST] = {"stuck request", "stuck requests"},
         [KIND_ORPHAN] = {"socket leaked", "sockets leaked"},
         [KIND_DOUBLE_CLOSE] = {"double close", "double closes"},
+        [KIND_HANDLE_LEAK] = {"client handle leaked", "client handles leaked"},
+        [KIND_DISCARDED_BODY] = {"discarded body", "discarded bodies"},
+        [KIND_NO_REUSE] = {"connection not reused", "connections not reused"},
         [KIND_FOREIGN_CLOSE] = {"close of a never-opened fd", "closes of never-opened fds"},
     };
     int kinds[KIND_COUNT], nkinds = 0;
@@ -302,26 +308,154 @@ static void text_fds(struct text *t, const struct finding *f)
     fputs(f->nfds > MAX_FDS ? ", …)" : ")", t->out);
 }
 
+/* ---- HTTP and client-handle findings --------------------------------- */
+
+static const char *const advice[KIND_COUNT] = {
+    [KIND_UNCLOSED_BODY] = "read the body to the end or close the response: the connection "
+                           "stays open until the server gives up",
+    [KIND_STUCK_REQUEST] = "set a response timeout: the server never answered, and the "
+                           "socket stays open",
+    [KIND_DISCARDED_BODY] = "read the body to the end before closing, so that the connection "
+                            "can be reused",
+    [KIND_NO_REUSE] = "reuse one client (session, curl handle) per host: keep-alive saves a "
+                      "connect per request",
+};
+
+static const char *const handle_advice[HANDLE_COUNT] = {
+    [HANDLE_CURL] = "call curl_easy_cleanup() when done: the handle keeps its connections open",
+    [HANDLE_CURLM] = "call curl_multi_cleanup() when done: the handle keeps its connections open",
+    [HANDLE_SSL] = "call SSL_free() when done with the connection",
+};
+
+static const char *const handle_what[HANDLE_COUNT][2] = {
+    [HANDLE_CURL] = {"curl easy handle", "curl easy handles"},
+    [HANDLE_CURLM] = {"curl multi handle", "curl multi handles"},
+    [HANDLE_SSL] = {"SSL object", "SSL objects"},
+};
+
+/* "(api:443, GET /v1/items, 200, read 1.2 KiB of 5.0 MiB)"; no bytes for
+ * stuck-request. */
+static void text_http_brief(struct text *t, const struct finding *f)
+{
+    const struct finding_http *h = &f->http;
+    fprintf(t->out, " (%s", esc(t, h->host ? h->host : "?"));
+    if (h->request) fprintf(t->out, ", %s", esc(t, h->request));
+    if (h->status) fprintf(t->out, ", %u", (unsigned)h->status);
+    if (f->kind != KIND_STUCK_REQUEST) {
+        char read[32], expect[32] = "?";
+        bytes_fmt(h->read, read, sizeof(read));
+        if (h->expect >= 0) bytes_fmt((uint64_t)h->expect, expect, sizeof(expect));
+        fprintf(t->out, ", read %s of %s", read, expect);
+    }
+    fputs(h->tls ? ", TLS)" : ")", t->out);
+}
+
+static void text_hosts(struct text *t, const struct finding *f)
+{
+    if (f->nhosts < 2) return;
+    fputs(" · hosts ", t->out);
+    for (size_t i = 0; i < f->nhosts && i < MAX_PEERS; i++)
+        fprintf(t->out, "%s%s (%" PRIu64 ")", i ? ", " : "", esc(t, f->hosts[i].peer),
+                f->hosts[i].count);
+    if (f->nhosts > MAX_PEERS) fprintf(t->out, ", +%zu more", f->nhosts - MAX_PEERS);
+}
+
+static void text_body(struct text *t, const struct finding *f, const char *where)
+{
+    char idle[80], read[32];
+    bool stuck = f->kind == KIND_STUCK_REQUEST;
+    range_fmt(f->idle_min, f->idle_max, idle, sizeof(idle));
+    if (stuck)
+        fprintf(t->out, "  %" PRIu64 " request%s without a response after %s", f->count,
+                plural(f->count, "", "s"), idle);
+    else
+        fprintf(t->out, "  %" PRIu64 " response%s %s", f->count, plural(f->count, "", "s"),
+                f->kind == KIND_UNCLOSED_BODY ? "never read to the end"
+                                              : "closed before the body was read to the end");
+    text_http_brief(t, f);
+    fprintf(t->out, " at %s\n  %s\n", esc(t, where), advice[f->kind]);
+    text_peers(t, f);
+    text_hosts(t, f);
+    if (!stuck) {
+        bytes_fmt(f->bytes_read, read, sizeof(read));
+        fprintf(t->out, " · idle %s · %s of body read", idle, read);
+    }
+}
+
+static void text_reuse(struct text *t, const struct finding *f, const char *where)
+{
+    const char *peer = f->npeers ? f->peers[0].peer : "?";
+    fprintf(t->out, "  %" PRIu64 " connections to %s", f->count, esc(t, peer));
+    if (f->http.host && strcmp(f->http.host, peer) != 0)
+        fprintf(t->out, " (%s)", esc(t, f->http.host));
+    fprintf(t->out, " carried one request each, opened in %s\n  %s\n", esc(t, where),
+            advice[f->kind]);
+    fprintf(t->out,
+            "  keep-alive would have saved %" PRIu64 " (at most %" PRIu64
+            " open at once) · %" PRIu64 " request%s to this peer · %" PRIu64 " call site%s",
+            finding_saved(f), f->max_concurrent, f->requests, plural(f->requests, "", "s"),
+            f->sites, plural(f->sites, "", "s"));
+}
+
+static void text_handles(struct text *t, const struct finding *f, const char *where)
+{
+    uint8_t k = f->handle < HANDLE_COUNT ? f->handle : HANDLE_CURL;
+    fprintf(t->out, "  %" PRIu64 " %s never released, created in %s\n  %s\n", f->count,
+            handle_what[k][f->count != 1], esc(t, where), handle_advice[k]);
+    fprintf(t->out, "  %" PRIu64 " socket%s %s used still open", f->open_sockets,
+            plural(f->open_sockets, "", "s"), f->count == 1 ? "it" : "they");
+    for (size_t i = 0; i < f->nurls; i++)
+        fprintf(t->out, "%s%s", i ? ", " : " · ", esc(t, f->urls[i]));
+}
+
+/* The orphan's HTTP context: "  last HTTP: GET /x to host · 3 requests · body · 200" */
+static void text_orphan_http(struct text *t, const struct finding *f)
+{
+    const struct finding_http *h = &f->http;
+    if (!h->set) return;
+    fprintf(t->out, "\n  last HTTP: %s to %s · %u request%s · %s",
+            esc(t, h->request ? h->request : "?"), esc(t, h->host ? h->host : "?"), h->requests,
+            plural(h->requests, "", "s"), http_phase_name(h->phase));
+    if (h->status) fprintf(t->out, " · %u", (unsigned)h->status);
+}
+
+/* ---- one block ---------------------------------------------------------- */
+
+static const char *const title[KIND_COUNT] = {
+    [KIND_UNCLOSED_BODY] = "UNCLOSED BODIES",     [KIND_STUCK_REQUEST] = "STUCK REQUESTS",
+    [KIND_ORPHAN] = "ORPHANED SOCKETS",           [KIND_DOUBLE_CLOSE] = "DOUBLE CLOSE",
+    [KIND_HANDLE_LEAK] = "LEAKED CLIENT HANDLES", [KIND_DISCARDED_BODY] = "DISCARDED BODIES",
+    [KIND_NO_REUSE] = "NO CONNECTION REUSE",      [KIND_FOREIGN_CLOSE] = "FOREIGN CLOSE",
+};
+
+static void text_closes(struct text *t, const struct finding *f, const char *where)
+{
+    bool dbl = f->kind == KIND_DOUBLE_CLOSE;
+    fprintf(t->out, "  %" PRIu64 " close%s of %s", f->count, plural(f->count, "", "s"),
+            dbl ? plural(f->count, "an already-closed fd", "already-closed fds")
+                : plural(f->count, "a never-opened fd", "never-opened fds"));
+    text_fds(t, f);
+    fprintf(t->out, " in %s", esc(t, where));
+}
+
 static void text_finding(struct text *t, const struct finding *f)
 {
-    static const char *const title[KIND_COUNT] = {
-        [KIND_ORPHAN] = "ORPHANED SOCKETS",
-        [KIND_DOUBLE_CLOSE] = "DOUBLE CLOSE",
-        [KIND_FOREIGN_CLOSE] = "FOREIGN CLOSE",
-    };
     char *where = frames_where(&f->stack);
     styled(t, STYLE_KIND, title[f->kind]);
     if (f->kind == KIND_ORPHAN) {
         fprintf(t->out, "  %" PRIu64 " still open at %s, opened in %s\n", f->count,
                 f->partial ? "the last flush" : "exit", esc(t, where));
         text_orphan_numbers(t, f);
+        text_orphan_http(t, f);
+    } else if (f->kind == KIND_UNCLOSED_BODY || f->kind == KIND_STUCK_REQUEST ||
+               f->kind == KIND_DISCARDED_BODY) {
+        text_body(t, f, where);
+    } else if (f->kind == KIND_NO_REUSE) {
+        text_reuse(t, f, where);
+    } else if (f->kind == KIND_HANDLE_LEAK) {
+        text_handles(t, f, where);
     } else {
-        bool dbl = f->kind == KIND_DOUBLE_CLOSE;
-        fprintf(t->out, "  %" PRIu64 " close%s of %s", f->count, plural(f->count, "", "s"),
-                dbl ? plural(f->count, "an already-closed fd", "already-closed fds")
-                    : plural(f->count, "a never-opened fd", "never-opened fds"));
-        text_fds(t, f);
-        fprintf(t->out, " in %s", esc(t, where));
+        text_closes(t, f, where);
     }
     text_pids(t, f);
     fputc('\n', t->out);

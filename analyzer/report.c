@@ -37,6 +37,7 @@ void report_init(struct report *r)
 {
     memset(r, 0, sizeof(*r));
     r->exit_code = -1;
+    r->http = HTTP_OPTS_DEFAULT;
 }
 
 void report_free(struct report *r)
@@ -127,8 +128,10 @@ static void analyze_process(struct report *r, const struct process *p, const str
                             struct findings *sweeps)
 {
     struct findings local = {0};
-    rules_orphan(p, o, &local);
+    rules_http(p, o, &r->http, &local);
+    rules_orphan(p, o, &r->http, &local);
     rules_close(p, &local);
+    rules_handles(p, &local);
     if (local.n == 0) return;
     struct symbolizer *sym = stackfmt_symbolizer(p, &local, 0);
     for (size_t i = 0; i < local.n; i++) {

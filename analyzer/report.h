@@ -21,9 +21,10 @@ struct report {
     struct findings findings;
     struct strlist notes;
     enum report_status status;
-    unsigned skipped;     /* files that were not usable traces */
-    char *first_error;    /* why the first of them was skipped */
-    struct hindex traces; /* procs by the device and inode of their trace */
+    unsigned skipped;      /* files that were not usable traces */
+    char *first_error;     /* why the first of them was skipped */
+    struct hindex traces;  /* procs by the device and inode of their trace */
+    struct http_opts http; /* thresholds of the HTTP rules: report_init sets the defaults */
 
     /* connleak run only */
     bool has_program;

@@ -29,6 +29,7 @@ int cmd_report(int argc, char **argv)
     int rc = EXIT_TOOL;
     if (report_load_paths(&r, o.args, o.nargs) == 0 && output_open(&out, &o) == 0) {
         struct rule_opts ro = {o.include_listeners, o.include_inherited};
+        options_http_opts(&o, &r.http);
         report_analyze(&r, &ro);
         int written = output_report(&out, &o, &r);
         int closed = output_close(&out);

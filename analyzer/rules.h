@@ -13,13 +13,65 @@
  * close-all sweep, not a bug. */
 #define SWEEP_MIN_FDS 4
 
+/* The thresholds of the HTTP rules when none are given. */
+#define DEFAULT_IDLE_MS   5000  /* unclosed-body in a trace cut short */
+#define DEFAULT_STUCK_MS  10000 /* stuck-request */
+#define DEFAULT_REUSE_MIN 10    /* no-connection-reuse */
+
 struct rule_opts {
     bool include_listeners; /* report listeners still open at the end */
     bool include_inherited; /* report sockets a forked child inherited */
 };
 
-/* orphaned-socket: the sockets still open at the end, by opening stack. */
-void rules_orphan(const struct process *p, const struct rule_opts *o, struct findings *out);
+/* The thresholds of the HTTP rules (struct report keeps them). */
+struct http_opts {
+    uint64_t idle_ms;   /* unclosed-body in a trace cut short: idle at least this */
+    uint64_t stuck_ms;  /* stuck-request: idle at least this */
+    uint64_t reuse_min; /* no-connection-reuse: at least this many connections */
+};
+#define HTTP_OPTS_DEFAULT ((struct http_opts){DEFAULT_IDLE_MS, DEFAULT_STUCK_MS, DEFAULT_REUSE_MIN})
+
+/* Interned ids of one group (peers, hosts), counted once the group is
+ * complete. */
+struct ids {
+    uint32_t *v;
+    size_t n, cap;
+};
+void ids_push(struct ids *ids, uint32_t id);
+/* Pushes every distinct non-zero id of ids (names from p->peers) with its
+ * count into f's peers (or hosts), then frees ids. */
+void ids_count_peers(const struct process *p, struct finding *f, struct ids *ids, bool hosts);
+
+/* The ns a live socket has been idle: from its last I/O (or its opening)
+ * to the end of the trace. */
+uint64_t live_idle_ns(const struct live_sock *l);
+/* A live socket the rules report at all (listeners and inherited sockets
+ * only when asked). */
+bool live_counts(const struct live_sock *l, const struct rule_opts *o);
+
+/* Sets f->http from h, with the host of h, or else the peer's name. */
+void finding_http_of(const struct process *p, struct finding *f, const struct http_state *h,
+                     uint32_t peer);
+
+/* The HTTP finding that answers for a live socket instead of
+ * orphaned-socket: KIND_UNCLOSED_BODY, KIND_STUCK_REQUEST, or -1. One
+ * answer per socket. */
+int http_live_kind(const struct process *p, const struct live_sock *l, const struct http_opts *h);
+
+/* orphaned-socket: the sockets still open at the end, by opening stack,
+ * but those an HTTP rule answers for; a group whose sockets carried HTTP
+ * shows the exchange of its most recent one. */
+void rules_orphan(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                  struct findings *out);
+
+/* unclosed-body and stuck-request (live sockets) and discarded-body
+ * (closed ones), by opening stack; no-connection-reuse by peer. */
+void rules_http(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                struct findings *out);
+
+/* client-handle-leak: handles created and never released, by kind and
+ * creating stack. */
+void rules_handles(const struct process *p, struct findings *out);
 
 /* double-close and foreign-close: the EBADF closes, by closing stack. A
  * foreign-close group of SWEEP_MIN_FDS or more distinct fds gets sweep set. */

@@ -3,17 +3,55 @@
  *
  * One pass over the live set: a stack id indexes its group directly, and the
  * peers of a group are gathered as interned ids, then sorted and counted, so
- * a million leaked sockets cost a sort, not a million string compares. */
+ * a million leaked sockets cost a sort, not a million string compares.
+ * A socket that an HTTP rule answers for (an unread body, a request without
+ * an answer) is that rule's, not this one's: one answer per socket. */
 #include "rules.h"
 
 #include <stdlib.h>
 
-struct ids {
-    uint32_t *v;
-    size_t n, cap;
+/* One group while it is gathered. */
+struct orphan_group {
+    struct ids peers;
+    uint32_t http, peer; /* the HTTP state of its most recent socket that had one */
 };
 
-static bool orphan_counts(const struct live_sock *l, const struct rule_opts *o)
+void ids_push(struct ids *ids, uint32_t id)
+{
+    ALLOC_GROW(ids->v, ids->n + 1, ids->cap);
+    ids->v[ids->n++] = id;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void ids_count_peers(const struct process *p, struct finding *f, struct ids *ids, bool hosts)
+{
+    qsort(ids->v, ids->n, sizeof(*ids->v), cmp_u32);
+    for (size_t i = 0; i < ids->n;) {
+        size_t j = i;
+        while (j < ids->n && ids->v[j] == ids->v[i]) j++;
+        const char *name = ids->v[i] ? strtab_get(&p->peers, ids->v[i]) : NULL;
+        if (name && hosts)
+            finding_push_host(f, name, j - i);
+        else if (name)
+            finding_push_peer(f, name, j - i);
+        i = j;
+    }
+    free(ids->v);
+    *ids = (struct ids){0};
+}
+
+uint64_t live_idle_ns(const struct live_sock *l)
+{
+    uint64_t since = l->last_io ? l->last_io : l->opened;
+    return l->at > since ? l->at - since : 0;
+}
+
+bool live_counts(const struct live_sock *l, const struct rule_opts *o)
 {
     if (l->role == ROLE_LISTENER && !o->include_listeners) return false;
     if (l->inherited && !o->include_inherited) return false;
@@ -23,8 +61,7 @@ static bool orphan_counts(const struct live_sock *l, const struct rule_opts *o)
 static void orphan_add(struct finding *f, const struct live_sock *l)
 {
     uint64_t age = l->at > l->opened ? l->at - l->opened : 0;
-    uint64_t since = l->last_io ? l->last_io : l->opened;
-    uint64_t idle = l->at > since ? l->at - since : 0;
+    uint64_t idle = live_idle_ns(l);
     f->count++;
     f->roles[l->role < ROLE_COUNT ? l->role : ROLE_OTHER]++;
     if (age < f->age_min) f->age_min = age;
@@ -35,50 +72,52 @@ static void orphan_add(struct finding *f, const struct live_sock *l)
     f->bytes_out += l->out;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* The group's HTTP context: its most recently opened socket with HTTP. */
+static void orphan_http(struct finding *f, struct orphan_group *g, const struct live_sock *l)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    if (!l->http || (g->http && l->opened < f->recent)) return;
+    g->http = l->http;
+    g->peer = l->peer;
+    f->recent = l->opened;
 }
 
-/* Counts each distinct peer of one group. */
-static void orphan_peers(const struct process *p, struct finding *f, struct ids *peers)
+static struct finding *orphan_group_new(const struct process *p, struct findings *out, uint32_t stk)
 {
-    qsort(peers->v, peers->n, sizeof(*peers->v), cmp_u32);
-    for (size_t i = 0; i < peers->n;) {
-        size_t j = i;
-        while (j < peers->n && peers->v[j] == peers->v[i]) j++;
-        if (peers->v[i] != 0) finding_push_peer(f, strtab_get(&p->peers, peers->v[i]), j - i);
-        i = j;
-    }
-    free(peers->v);
+    struct finding *f = findings_add(out, KIND_ORPHAN);
+    f->stk = stk;
+    f->partial = !p->complete;
+    finding_add_pid(f, p->pid);
+    return f;
 }
 
-void rules_orphan(const struct process *p, const struct rule_opts *o, struct findings *out)
+void rules_orphan(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                  struct findings *out)
 {
     size_t nslots = p->nstacks ? p->nstacks : 1;
     uint32_t *group_of = xcalloc(nslots, sizeof(*group_of)); /* stk -> index in out + 1 */
-    struct ids *peers = NULL;
-    size_t ngroups = 0, cappeers = 0, first = out->n;
+    struct orphan_group *groups = NULL;
+    size_t ngroups = 0, capgroups = 0, first = out->n;
     for (size_t i = 0; i < p->nlive; i++) {
         const struct live_sock *l = &p->live[i];
-        if (!orphan_counts(l, o)) continue;
+        if (!live_counts(l, o) || http_live_kind(p, l, h) >= 0) continue;
         uint32_t stk = l->stk < nslots ? l->stk : 0;
         if (!group_of[stk]) {
-            struct finding *f = findings_add(out, KIND_ORPHAN);
-            f->stk = stk;
-            f->partial = !p->complete;
-            finding_add_pid(f, p->pid);
+            orphan_group_new(p, out, stk);
             group_of[stk] = (uint32_t)(out->n - first);
-            ALLOC_GROW(peers, ngroups + 1, cappeers);
-            peers[ngroups++] = (struct ids){0};
+            ALLOC_GROW(groups, ngroups + 1, capgroups);
+            groups[ngroups++] = (struct orphan_group){0};
         }
         size_t g = group_of[stk] - 1;
         orphan_add(&out->v[first + g], l);
-        ALLOC_GROW(peers[g].v, peers[g].n + 1, peers[g].cap);
-        peers[g].v[peers[g].n++] = l->peer;
+        orphan_http(&out->v[first + g], &groups[g], l);
+        ids_push(&groups[g].peers, l->peer);
     }
-    for (size_t g = 0; g < ngroups; g++) orphan_peers(p, &out->v[first + g], &peers[g]);
-    free(peers);
+    for (size_t g = 0; g < ngroups; g++) {
+        struct finding *f = &out->v[first + g];
+        ids_count_peers(p, f, &groups[g].peers, false);
+        const struct http_state *hs = process_http(p, groups[g].http);
+        if (hs) finding_http_of(p, f, hs, groups[g].peer);
+    }
+    free(groups);
     free(group_of);
 }

@@ -60,14 +60,14 @@ static char *observe_check(const char *prog)
     free(path);
     if (kind == BIN_GO)
         return xasprintf("connleak: %s is a Go binary: it makes its own system calls, so "
-                         "LD_PRELOAD cannot observe its sockets; no leak report is possible "
-                         "(see README, \"Limits\")",
-                         prog);
+                         "LD_PRELOAD cannot observe its sockets and no leak report is possible; "
+                         "watch it from outside instead: connleak watch -- %s",
+                         prog, prog);
     if (kind == BIN_STATIC)
         return xasprintf("connleak: %s is statically linked: the loader ignores LD_PRELOAD, "
-                         "so connleak cannot observe its sockets; no leak report is possible "
-                         "(see README, \"Limits\")",
-                         prog);
+                         "so connleak cannot observe its sockets and no leak report is possible; "
+                         "watch it from outside instead: connleak watch -- %s",
+                         prog, prog);
     return NULL;
 }
 
@@ -288,6 +288,7 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
      * even exits past libc, leaving them "cut short"): not read */
     if (!r->observe_line) traces_read(r, td);
     struct rule_opts ro = {o->include_listeners, o->include_inherited};
+    options_http_opts(o, &r->http);
     report_analyze(r, &ro);
     bool keep = td->temp && (o->keep_traces || report_has_problems(r));
     if (keep) notes_addf(&r->notes, "traces kept in %s", td->path);

@@ -9,7 +9,9 @@
  * The socket table only lives while its trace is read. Stack ids are
  * whatever the preload chose: a hash map renumbers them densely. Lines are
  * read with plain read(2) and capped at MAX_LINE; only regular files are
- * read at all (a FIFO or a device named like a trace is skipped). */
+ * read at all (a FIFO or a device named like a trace is skipped).
+ * HTTP state and client handles go straight into the process (model.h
+ * says which): nothing of them is kept per socket in the reader. */
 #include "trace_read.h"
 
 #include <cJSON.h>
@@ -69,6 +71,7 @@ struct reader {
     struct sock *socks;                /* in the order of their first open record */
     size_t nsocks, capsocks;
     struct sidmap sids;
+    struct sidmap hids;      /* handle id -> index in p->handles + 1 */
     struct hindex mod_index; /* modules by path and lo */
     struct idmap stk_ids;    /* trace stack id -> index in p->stacks */
     bool in_live_batch;      /* no socket event since the last live record */
@@ -170,6 +173,23 @@ enum field {
     F_CLOSED,
     F_BADCLOSE_DROPPED,
     F_LOST,
+    F_HTTP,
+    F_EOF,
+    F_H,
+    F_URL,
+    F_REQS,
+    F_RESPS,
+    F_AWAIT,
+    F_PHASE,
+    F_STATUS,
+    F_EXPECT,
+    F_READ,
+    F_KA,
+    F_METHOD,
+    F_TARGET,
+    F_HOST,
+    F_TLS,
+    F_TUNNEL,
     F_COUNT
 };
 
@@ -202,7 +222,24 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_LIVE] = "live",
                                                  [F_CLOSED] = "closed",
                                                  [F_BADCLOSE_DROPPED] = "badclose_dropped",
-                                                 [F_LOST] = "lost"};
+                                                 [F_LOST] = "lost",
+                                                 [F_HTTP] = "http",
+                                                 [F_EOF] = "eof",
+                                                 [F_H] = "h",
+                                                 [F_URL] = "url",
+                                                 [F_REQS] = "reqs",
+                                                 [F_RESPS] = "resps",
+                                                 [F_AWAIT] = "await",
+                                                 [F_PHASE] = "phase",
+                                                 [F_STATUS] = "status",
+                                                 [F_EXPECT] = "expect",
+                                                 [F_READ] = "read",
+                                                 [F_KA] = "ka",
+                                                 [F_METHOD] = "method",
+                                                 [F_TARGET] = "target",
+                                                 [F_HOST] = "host",
+                                                 [F_TLS] = "tls",
+                                                 [F_TUNNEL] = "tunnel"};
 
 struct rec {
     const cJSON *f[F_COUNT]; /* first member with that name, or NULL */
@@ -420,6 +457,204 @@ static void ts_seen(struct reader *r, const struct rec *o)
     if (rec_u64(o, F_TS, &ts) && ts > r->p->last_ts) r->p->last_ts = ts;
 }
 
+/* ---- HTTP state ----------------------------------------------------------
+ *
+ * The `http` object of close and live records. Numbers saturate, strings
+ * are cut to MAX_HTTP_TEXT bytes and interned, and only when a rule can
+ * show them: a busy client's million closes cost no string table. */
+
+#define MAX_HTTP_TEXT 256
+
+/* s cut to MAX_HTTP_TEXT bytes, interned; NULL and "" are 0. */
+static uint32_t intern_cut(struct strtab *t, const char *s)
+{
+    if (!s || !*s) return 0;
+    size_t n = strnlen(s, MAX_HTTP_TEXT);
+    if (!s[n]) return strtab_intern(t, s);
+    char buf[MAX_HTTP_TEXT + 1];
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return strtab_intern(t, buf);
+}
+
+static uint32_t rec_u32_sat(const struct rec *o, enum field f)
+{
+    uint64_t v = rec_u64_or(o, f, 0);
+    return v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
+}
+
+/* -1 (not known) unless a non-negative integer below 2^62. */
+static int64_t rec_expect(const struct rec *o)
+{
+    uint64_t v;
+    return rec_u64(o, F_EXPECT, &v) && v < (UINT64_C(1) << 62) ? (int64_t)v : -1;
+}
+
+/* The numbers of an `http` object into *h (o indexes it); false when the
+ * record has none. */
+static bool http_numbers(const cJSON *obj, struct rec *o, struct http_state *h)
+{
+    if (!cJSON_IsObject(obj)) return false;
+    rec_index(o, obj);
+    uint64_t status = rec_u64_or(o, F_STATUS, 0);
+    *h = (struct http_state){
+        .expect = rec_expect(o),
+        .read = rec_u64_or(o, F_READ, 0),
+        .reqs = rec_u32_sat(o, F_REQS),
+        .resps = rec_u32_sat(o, F_RESPS),
+        .await = rec_u32_sat(o, F_AWAIT),
+        .status = status <= 999 ? (uint16_t)status : 0,
+        .phase = (uint8_t)http_phase_parse(rec_str(o, F_PHASE)),
+        .ka = rec_bool_or(o, F_KA, false),
+        .tls = rec_bool_or(o, F_TLS, false),
+        .lost = rec_bool_or(o, F_LOST, false),
+        .tunnel = rec_bool_or(o, F_TUNNEL, false),
+    };
+    return true;
+}
+
+static void http_strings(struct process *p, const struct rec *o, struct http_state *h)
+{
+    h->host = intern_cut(&p->peers, rec_str(o, F_HOST));
+    h->method = intern_cut(&p->texts, rec_str(o, F_METHOD));
+    h->target = intern_cut(&p->texts, rec_str(o, F_TARGET));
+}
+
+/* Keeps h; its id for live_sock.http and http_closed.http (0 when full). */
+static uint32_t http_push(struct process *p, const struct http_state *h)
+{
+    if (p->nhttp >= UINT32_MAX - 1) return 0;
+    ALLOC_GROW(p->http, p->nhttp + 1, p->caphttp);
+    p->http[p->nhttp++] = *h;
+    return (uint32_t)p->nhttp;
+}
+
+static void peer_reqs_add(struct process *p, uint32_t peer, uint32_t reqs)
+{
+    if (!peer || !reqs) return;
+    if (peer >= p->npeer_reqs) {
+        size_t n = p->npeer_reqs ? p->npeer_reqs : 64;
+        while (n <= peer) n *= 2;
+        p->peer_reqs = xreallocarray(p->peer_reqs, n, sizeof(*p->peer_reqs));
+        memset(p->peer_reqs + p->npeer_reqs, 0, (n - p->npeer_reqs) * sizeof(*p->peer_reqs));
+        p->npeer_reqs = n;
+    }
+    p->peer_reqs[peer] += reqs;
+}
+
+/* A single keep-alive request, then closed by the program, not the peer. */
+static bool http_one_request(const struct http_state *h, bool eof)
+{
+    return h->reqs == 1 && h->resps == 1 && h->phase == HTTP_IDLE && h->ka && !eof;
+}
+
+/* What the rules need of a closed socket's HTTP state: a body left unread
+ * (discarded-body), or one keep-alive request (no-connection-reuse). */
+static void close_http(struct reader *r, const struct sock *s, const struct rec *rec)
+{
+    struct process *p = r->p;
+    struct http_state h;
+    struct rec o;
+    if (!http_numbers(rec->f[F_HTTP], &o, &h)) return;
+    peer_reqs_add(p, s->peer, h.reqs);
+    if (h.lost || h.tunnel) return; /* what it says can no longer be trusted */
+    uint64_t ts = rec_u64_or(rec, F_TS, p->last_ts);
+    if (h.phase == HTTP_BODY) {
+        http_strings(p, &o, &h);
+        ALLOC_GROW(p->discarded, p->ndiscarded + 1, p->capdiscarded);
+        p->discarded[p->ndiscarded++] = (struct http_closed){
+            .opened = s->opened,
+            .closed = ts,
+            .last_io = rec_u64_or(rec, F_LAST_IO, 0),
+            .stk = s->stk,
+            .peer = s->peer,
+            .http = http_push(p, &h),
+        };
+    } else if (http_one_request(&h, rec_bool_or(rec, F_EOF, false))) {
+        ALLOC_GROW(p->reuse, p->nreuse + 1, p->capreuse);
+        p->reuse[p->nreuse++] = (struct reuse_cand){
+            .opened = s->opened,
+            .closed = ts,
+            .stk = s->stk,
+            .peer = s->peer,
+            .host = intern_cut(&p->peers, rec_str(&o, F_HOST)),
+        };
+    }
+}
+
+/* The HTTP state of a live record, kept whole; 0 when it has none. */
+static uint32_t live_http(struct reader *r, const struct rec *rec)
+{
+    struct http_state h;
+    struct rec o;
+    if (!http_numbers(rec->f[F_HTTP], &o, &h)) return 0;
+    http_strings(r->p, &o, &h);
+    return http_push(r->p, &h);
+}
+
+/* ---- client handles ------------------------------------------------------ */
+
+static int handle_kind_parse(const char *s)
+{
+    for (int k = 0; s && k < HANDLE_COUNT; k++)
+        if (strcmp(s, handle_kind_name((enum handle_kind)k)) == 0) return k;
+    return -1;
+}
+
+static struct handle *handle_of(struct reader *r, const struct rec *o, bool *ok)
+{
+    uint64_t h;
+    *ok = rec_u64(o, F_H, &h);
+    uint32_t i = *ok && h ? sidmap_get(&r->hids, h) : 0;
+    return i ? &r->p->handles[i - 1] : NULL;
+}
+
+static bool read_hnew(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    uint64_t id;
+    int kind = handle_kind_parse(rec_str(o, F_KIND));
+    if (!rec_u64(o, F_H, &id) || id == 0 || !rec_str(o, F_KIND)) return false;
+    if (kind < 0 || p->nhandles >= UINT32_MAX - 1) return true; /* a kind we do not know */
+    struct handle h = {
+        .created = rec_u64_or(o, F_TS, 0), .stk = stack_ref(r, o, F_STK), .kind = (uint8_t)kind};
+    uint32_t i = sidmap_get(&r->hids, id);
+    if (i) { /* the id again: a new handle in its place */
+        p->handles[i - 1] = h;
+        return true;
+    }
+    ALLOC_GROW(p->handles, p->nhandles + 1, p->caphandles);
+    p->handles[p->nhandles++] = h;
+    sidmap_put(&r->hids, id, (uint32_t)p->nhandles, p->nhandles);
+    return true;
+}
+
+/* A use like the handle's latest is not kept again: a handle performing in
+ * a loop over one connection costs one entry. */
+static bool read_huse(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    bool ok;
+    struct handle *h = handle_of(r, o, &ok);
+    if (!h || p->nhuses >= UINT32_MAX - 1) return ok; /* not created in this trace */
+    uint64_t sid = rec_u64_or(o, F_SID, 0);
+    uint32_t url = intern_cut(&p->texts, rec_str(o, F_URL));
+    const struct handle_use *last = h->uses ? &p->huses[h->uses - 1] : NULL;
+    if ((!sid && !url) || (last && last->sid == sid && last->url == url)) return true;
+    ALLOC_GROW(p->huses, p->nhuses + 1, p->caphuses);
+    p->huses[p->nhuses++] = (struct handle_use){.sid = sid, .url = url, .next = h->uses};
+    h->uses = (uint32_t)p->nhuses;
+    return true;
+}
+
+static bool read_hfree(struct reader *r, const struct rec *o)
+{
+    bool ok;
+    struct handle *h = handle_of(r, o, &ok);
+    if (h) h->freed = true;
+    return ok;
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 /* Each handler returns false when the record lacks what it needs. */
@@ -547,6 +782,7 @@ static bool read_close(struct reader *r, const struct rec *o)
     if (last) {
         s->state = SOCK_CLOSED;
         r->p->closed++;
+        close_http(r, s, o);
     }
     return true;
 }
@@ -603,8 +839,10 @@ static bool read_live(struct reader *r, const struct rec *o)
         .out = rec_u64_or(o, F_OUT, 0),
         .stk = stack_ref(r, o, F_STK),
         .peer = live_peer(r, sid, rec_str(o, F_PEER)),
+        .http = live_http(r, o),
         .role = (uint8_t)role_parse(rec_str(o, F_ROLE)),
         .inherited = rec_bool_or(o, F_INHERITED, false),
+        .eof = rec_bool_or(o, F_EOF, false),
     };
     return true;
 }
@@ -654,6 +892,7 @@ static const struct record_type record_types[] = {
     {"dup", read_dup, true},           {"shut", read_ignored, true}, {"listen", read_listen, true},
     {"badclose", read_badclose, true}, {"live", read_live, false},   {"stk", read_stk, false},
     {"mod", read_mod, false},          {"end", read_end, false},     {"note", read_note, false},
+    {"hnew", read_hnew, false},        {"huse", read_huse, false},   {"hfree", read_hfree, false},
 };
 
 /* A header in the middle of a file: another trace was appended to this
@@ -872,25 +1111,48 @@ static int read_lines(struct reader *r, struct lines *in, char **why)
     return rc;
 }
 
-/* The sockets whose last close the trace never recorded. */
+static int cmp_live_sid(const void *a, const void *b)
+{
+    uint64_t x = ((const struct live_sock *)a)->sid, y = ((const struct live_sock *)b)->sid;
+    return x < y ? -1 : x > y;
+}
+
+/* The sockets whose last close the trace never recorded. What the latest
+ * batch of live records (a dump) said of one of them is kept: its last
+ * I/O, bytes, EOF and HTTP state. */
 static void live_rebuild(struct reader *r)
 {
     struct process *p = r->p;
-    p->nlive = 0;
+    struct live_sock *dump = p->live;
+    size_t ndump = p->nlive;
+    if (ndump > 1) qsort(dump, ndump, sizeof(*dump), cmp_live_sid);
+    p->live = NULL;
+    p->nlive = p->caplive = 0;
     for (size_t i = 0; i < r->nsocks; i++) {
         const struct sock *s = &r->socks[i];
         if (s->state != SOCK_OPEN) continue;
+        struct live_sock key = {.sid = s->sid}, l = {
+                                                    .sid = s->sid,
+                                                    .opened = s->opened,
+                                                    .at = p->last_ts,
+                                                    .stk = s->stk,
+                                                    .peer = s->peer,
+                                                    .role = s->role,
+                                                    .inherited = s->inherited,
+                                                };
+        const struct live_sock *d =
+            ndump ? bsearch(&key, dump, ndump, sizeof(*dump), cmp_live_sid) : NULL;
+        if (d) {
+            l.last_io = d->last_io;
+            l.in = d->in;
+            l.out = d->out;
+            l.http = d->http;
+            l.eof = d->eof;
+        }
         ALLOC_GROW(p->live, p->nlive + 1, p->caplive);
-        p->live[p->nlive++] = (struct live_sock){
-            .sid = s->sid,
-            .opened = s->opened,
-            .at = p->last_ts,
-            .stk = s->stk,
-            .peer = s->peer,
-            .role = s->role,
-            .inherited = s->inherited,
-        };
+        p->live[p->nlive++] = l;
     }
+    free(dump);
 }
 
 static void trace_finish(struct reader *r)
@@ -938,6 +1200,7 @@ static void reader_free(struct reader *r)
 {
     idmap_free(&r->stk_ids);
     sidmap_free(&r->sids);
+    sidmap_free(&r->hids);
     hindex_free(&r->mod_index);
     free(r->socks);
 }

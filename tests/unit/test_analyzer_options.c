@@ -1,6 +1,7 @@
 /* test_analyzer_options.c - the flags of `connleak run` and `connleak
  * report`: both value syntaxes, where the program's own arguments start,
- * and that every bad flag or value is refused with one line. */
+ * and that every bad flag or value is refused with one line. The HTTP
+ * thresholds come from a flag, else the environment, else the default. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include "findings.h"
 #include "options.h"
+#include "rules.h"
 #include "util.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -141,17 +143,69 @@ static void fail_on_names_kinds_leak_or_any(void **state)
 {
     (void)state;
     unsigned mask;
+    unsigned leak = (1u << KIND_ORPHAN) | (1u << KIND_UNCLOSED_BODY) | (1u << KIND_STUCK_REQUEST);
     assert_int_equal(fail_on_parse("leak", &mask), 0);
-    assert_int_equal(mask, 1u << KIND_ORPHAN);
+    assert_int_equal(mask, leak); /* every socket left open, whichever rule answers for it */
     assert_int_equal(fail_on_parse("any", &mask), 0);
-    assert_int_equal(mask,
-                     (1u << KIND_ORPHAN) | (1u << KIND_DOUBLE_CLOSE) | (1u << KIND_FOREIGN_CLOSE));
+    assert_int_equal(mask, (1u << KIND_COUNT) - 1);
+    for (int k = 0; k < KIND_COUNT; k++) assert_true(mask & (1u << k));
     assert_int_equal(fail_on_parse("double-close,foreign-close", &mask), 0);
     assert_int_equal(mask, (1u << KIND_DOUBLE_CLOSE) | (1u << KIND_FOREIGN_CLOSE));
     assert_int_equal(fail_on_parse("orphaned-socket", &mask), 0);
     assert_int_equal(mask, 1u << KIND_ORPHAN);
+    assert_int_equal(fail_on_parse("unclosed-body,no-connection-reuse,client-handle-leak,"
+                                   "discarded-body,stuck-request",
+                                   &mask),
+                     0);
+    assert_int_equal(mask, (1u << KIND_UNCLOSED_BODY) | (1u << KIND_NO_REUSE) |
+                               (1u << KIND_HANDLE_LEAK) | (1u << KIND_DISCARDED_BODY) |
+                               (1u << KIND_STUCK_REQUEST));
     assert_int_equal(fail_on_parse("", &mask), -1);
     assert_int_equal(fail_on_parse("leaks", &mask), -1);
+    assert_int_equal(fail_on_parse("unclosed-bodies", &mask), -1);
+}
+
+static void http_thresholds_come_from_flag_env_or_default(void **state)
+{
+    (void)state;
+    struct options o;
+    struct http_opts h;
+    char *err, *none[] = {"t.jsonl"};
+    char *flags[] = {"--idle-ms", "250", "--stuck-ms=0", "--reuse-min", "3", "t.jsonl"};
+    unsetenv("CONNLEAK_IDLE_MS");
+    unsetenv("CONNLEAK_STUCK_MS");
+    unsetenv("CONNLEAK_REUSE_MIN");
+    assert_int_equal(parse(&o, CMD_REPORT, ARGC(none), none, &err), 0);
+    options_http_opts(&o, &h);
+    assert_int_equal(h.idle_ms, DEFAULT_IDLE_MS);
+    assert_int_equal(h.stuck_ms, DEFAULT_STUCK_MS);
+    assert_int_equal(h.reuse_min, DEFAULT_REUSE_MIN);
+    free(err);
+    options_free(&o);
+    setenv("CONNLEAK_IDLE_MS", "1200", 1);
+    setenv("CONNLEAK_REUSE_MIN", "4", 1);
+    assert_int_equal(parse(&o, CMD_REPORT, ARGC(none), none, &err), 0);
+    options_http_opts(&o, &h);
+    assert_int_equal(h.idle_ms, 1200);
+    assert_int_equal(h.stuck_ms, DEFAULT_STUCK_MS);
+    assert_int_equal(h.reuse_min, 4);
+    free(err);
+    options_free(&o);
+    assert_int_equal(parse(&o, CMD_RUN, ARGC(flags), flags, &err), 0); /* a flag wins */
+    options_http_opts(&o, &h);
+    assert_int_equal(h.idle_ms, 250);
+    assert_int_equal(h.stuck_ms, 0);
+    assert_int_equal(h.reuse_min, 3);
+    assert_string_equal(o.args[0], "t.jsonl");
+    free(err);
+    options_free(&o);
+    setenv("CONNLEAK_IDLE_MS", "5s", 1);
+    expect_refused(CMD_REPORT, none, 1, "bad value '5s' for CONNLEAK_IDLE_MS: expected 0..");
+    unsetenv("CONNLEAK_IDLE_MS");
+    unsetenv("CONNLEAK_REUSE_MIN");
+    char *reuse1[] = {"--reuse-min=1"}, *idle_neg[] = {"--idle-ms", "-1"};
+    expect_refused(CMD_REPORT, reuse1, 1, "bad value '1' for --reuse-min: expected 2..");
+    expect_refused(CMD_RUN, idle_neg, 2, "bad value '-1' for --idle-ms");
 }
 
 int main(void)
@@ -163,6 +217,7 @@ int main(void)
         cmocka_unit_test(bad_flags_and_values_are_one_line_errors),
         cmocka_unit_test(run_only_flags_are_unknown_to_report),
         cmocka_unit_test(fail_on_names_kinds_leak_or_any),
+        cmocka_unit_test(http_thresholds_come_from_flag_env_or_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include "util.h"
 
 static const struct rule_opts defaults = {false, false};
+static const struct http_opts http_defaults = HTTP_OPTS_DEFAULT;
 
 static struct process *load(const char *name)
 {
@@ -52,7 +53,7 @@ static void orphans_are_grouped_by_opening_stack(void **state)
     (void)state;
     struct process *p = load("complete.jsonl");
     struct findings out = {0};
-    rules_orphan(p, &defaults, &out);
+    rules_orphan(p, &defaults, &http_defaults, &out);
     assert_int_equal(out.n, 2);
     struct finding *a = group_of_stack(p, &out, KIND_ORPHAN, 900);
     struct finding *b = group_of_stack(p, &out, KIND_ORPHAN, 17);
@@ -89,11 +90,11 @@ static void listeners_count_only_when_asked(void **state)
     (void)state;
     struct process *p = load("complete.jsonl");
     struct findings out = {0};
-    rules_orphan(p, &defaults, &out);
+    rules_orphan(p, &defaults, &http_defaults, &out);
     assert_null(group_of_stack(p, &out, KIND_ORPHAN, 5));
     findings_free(&out);
     struct rule_opts with = {.include_listeners = true};
-    rules_orphan(p, &with, &out);
+    rules_orphan(p, &with, &http_defaults, &out);
     assert_int_equal(out.n, 3);
     struct finding *l = group_of_stack(p, &out, KIND_ORPHAN, 5);
     assert_non_null(l);
@@ -108,12 +109,12 @@ static void inherited_sockets_count_only_when_asked(void **state)
     (void)state;
     struct process *p = load("fork/connleak-101.jsonl");
     struct findings out = {0};
-    rules_orphan(p, &defaults, &out);
+    rules_orphan(p, &defaults, &http_defaults, &out);
     assert_int_equal(out.n, 1);
     assert_int_equal(p->stacks[out.v[0].stk].id, 4);
     findings_free(&out);
     struct rule_opts with = {.include_inherited = true};
-    rules_orphan(p, &with, &out);
+    rules_orphan(p, &with, &http_defaults, &out);
     assert_int_equal(out.n, 2);
     assert_non_null(group_of_stack(p, &out, KIND_ORPHAN, 3));
     findings_free(&out);
@@ -125,7 +126,7 @@ static void orphans_of_a_cut_short_trace_are_partial(void **state)
     (void)state;
     struct process *p = load("no_end.jsonl");
     struct findings out = {0};
-    rules_orphan(p, &defaults, &out); /* the rebuilt listener is left out */
+    rules_orphan(p, &defaults, &http_defaults, &out); /* the rebuilt listener is left out */
     uint64_t total = 0;
     for (size_t i = 0; i < out.n; i++) {
         assert_true(out.v[i].partial);

@@ -1,8 +1,10 @@
 # unit_analyzer.cmake - unit tests of the analyzer (analyzer/, the connleak
 # command): the trace reader on the hand-written traces of tests/data, the
-# rules, the renderers, the option parser, and the command line as a whole.
+# rules, the renderers, the option parser, and the command line as a whole;
+# test_analyzer_http writes its own small traces for the HTTP and
+# client-handle findings.
 # Each test links connleak_analyzer, the library behind the connleak binary.
-set(ANALYZER_TESTS reader rules render options scale cli files)
+set(ANALYZER_TESTS reader rules render options scale cli files http)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -13,7 +15,8 @@ foreach(t ${ANALYZER_TESTS})
   add_test(NAME analyzer_${t} COMMAND test_analyzer_${t})
 endforeach()
 set_tests_properties(analyzer_reader analyzer_rules analyzer_render analyzer_options
-                     analyzer_scale analyzer_cli analyzer_files PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
+                     analyzer_scale analyzer_cli analyzer_files analyzer_http
+                     PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
 target_compile_definitions(test_analyzer_cli PRIVATE
@@ -38,4 +41,10 @@ if(ANALYZER_VALGRIND)
     set_tests_properties(analyzer_report_valgrind_${fmt} PROPERTIES
       ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
   endforeach()
+  # The HTTP and client-handle findings, on the hostile traces of their test too.
+  add_test(NAME analyzer_http_valgrind
+    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+            $<TARGET_FILE:test_analyzer_http>)
+  set_tests_properties(analyzer_http_valgrind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
 endif()
