@@ -1,4 +1,4 @@
-/* main.c - the connleak command: dispatches to `run` and `report`.
+/* main.c - the connleak command: dispatches to `run`, `report` and `watch`.
  *
  * Everything else lives in the connleak_analyzer library so that unit tests
  * link the same code: this file only picks the subcommand and knows the
@@ -8,10 +8,12 @@
 
 #include "commands.h"
 #include "util.h"
+#include "watch.h"
 
 static const char usage_text[] =
     "Usage: connleak run [OPTIONS] [--] PROG [ARGS...]\n"
     "       connleak report [OPTIONS] TRACE|DIR...\n"
+    "       connleak watch [OPTIONS] PID | connleak watch [OPTIONS] -- PROG [ARGS...]\n"
     "       connleak --help | --version\n"
     "\n"
     "Finds the network connections a program forgot to close.\n"
@@ -21,6 +23,10 @@ static const char usage_text[] =
     "          closes of never-opened fds. Every process it forks is included.\n"
     "  report  the same report from traces written earlier (connleak-*.jsonl files,\n"
     "          or the directories holding them).\n"
+    "  watch   samples a running process (or PROG, started without any preload)\n"
+    "          from outside: /proc/PID/fd and the kernel's TCP states (sock_diag);\n"
+    "          a live view, then the trend findings close-wait-pile, fd-growth,\n"
+    "          unbounded-pool, time-wait-storm. Works for Go and static programs.\n"
     "\n"
     "Report options (run and report):\n"
     "  --format text|json     text for people (default), json for scripts\n"
@@ -50,13 +56,25 @@ static const char usage_text[] =
     "  --close-stacks         record the stack of every close (shows the first\n"
     "                         close of a double close)\n"
     "\n"
+    "Watch options:\n"
+    "  --interval MS          time between samples (default 1000)\n"
+    "  --duration S           stop after S seconds (PROG gets SIGTERM); default:\n"
+    "                         until the process exits or Ctrl-C\n"
+    "  --once                 one sample, its report, and exit\n"
+    "  --format text|json     the report (schema: docs/watch.md)\n"
+    "  -o, --output FILE      write the report to FILE; default stdout\n"
+    "  --fail-on KINDS        exit with --error-exitcode when findings of these\n"
+    "                         kinds exist: close-wait-pile, fd-growth,\n"
+    "                         unbounded-pool, time-wait-storm, or 'any'\n"
+    "  --error-exitcode N     the exit code for --fail-on (1..255, default 99)\n"
+    "\n"
     "  -h, --help             this text\n"
     "  --version              connleak's version\n"
     "\n"
     "PROG is looked up in PATH. Go and fully static programs cannot be observed\n"
-    "with LD_PRELOAD: connleak says so and still runs them. libconnleak.so is\n"
-    "taken from $CONNLEAK_LIB, else found next to connleak, in ../lib/connleak/,\n"
-    "or at " CONNLEAK_INSTALL_LIB ".\n"
+    "with LD_PRELOAD: connleak run says so, still runs them, and points to\n"
+    "connleak watch. libconnleak.so is taken from $CONNLEAK_LIB, else found next\n"
+    "to connleak, in ../lib/connleak/, or at " CONNLEAK_INSTALL_LIB ".\n"
     "\n"
     "Exit status:\n"
     "  run     PROG's exit status, or 128+N when a signal N killed it; with\n"
@@ -64,8 +82,10 @@ static const char usage_text[] =
     "          of those kinds exist, or when PROG could not be observed at all\n"
     "          (a Go or static binary)\n"
     "  report  0, or the --error-exitcode with --fail-on and such findings\n"
+    "  watch   0, or the --error-exitcode with --fail-on and such findings\n"
     "  125     connleak itself failed: bad usage, no usable trace, unwritable\n"
-    "          trace directory or output, libconnleak.so not found\n"
+    "          trace directory or output, libconnleak.so not found, no such PID\n"
+    "          or not permitted to inspect it\n"
     "  126     PROG could not be executed\n"
     "  127     PROG was not found\n";
 
@@ -78,7 +98,7 @@ int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
     if (!cmd) {
-        fputs("connleak: missing command: run or report (see connleak --help)\n", stderr);
+        fputs("connleak: missing command: run, report or watch (see connleak --help)\n", stderr);
         return EXIT_TOOL;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
@@ -91,6 +111,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2);
+    if (strcmp(cmd, "watch") == 0) return cmd_watch(argc - 2, argv + 2);
     if (cmd[0] == '-')
         fprintf(stderr, "connleak: unknown option '%s' (see connleak --help)\n", cmd);
     else

@@ -225,7 +225,7 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
         bool first = r->kstate == 0;
         r->kstate = (uint8_t)k->state;
         if (!(first && (k->state == TCP_ESTABLISHED || k->state == TCP_LISTEN)))
-            ev_ktcp(r, sockdiag_state_name(k->state), k->rqueue);
+            ev_ktcp(r, sockdiag_state_name(k->state), k->unread);
     }
     return 0;
 }

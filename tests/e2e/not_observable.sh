@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # not_observable: a fully static binary and a Go binary (dynamically linked,
 # but its sockets bypass libc) are reported as "not-observable", never as
-# "clean"; they still run and their exit code comes through.
+# "clean"; they still run, their exit code comes through, and connleak
+# points to `connleak watch`, which can see them from outside.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -12,5 +13,7 @@ for prog in static_hello go_hello; do
     grep -qx "$prog: hello" "$tmp/stdout" || fail "$prog did not run: $(head -c 300 "$tmp/stdout")"
     expect_json '.status' '"not-observable"'
     expect_json '.findings' '[]'
+    grep -q "watch it from outside instead: connleak watch -- $SAMPLES/$prog" "$tmp/stderr" ||
+        fail "$prog: no hint to use connleak watch: $(head -c 500 "$tmp/stderr")"
 done
 pass
