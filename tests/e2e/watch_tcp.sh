@@ -92,8 +92,11 @@ watch_json --interval 100 -- python3 "$tmp/tcp.py" client "$port" 60 0 1 1.5
 expect_rc 0
 tw=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
 [[ $(jq length <<< "$tw") -eq 1 ]] || fail "expected one time-wait-storm finding: $tw"
-jq -e ".[0] | .peer == \"127.0.0.1:$port\" and .count == 60 and .seen == 60
-       and .rate_per_s > 0" <<< "$tw" > /dev/null ||
-    fail "time-wait-storm is not 60 connections to 127.0.0.1:$port: $tw"
+# Most, not all: a connection whose peer has not answered its FIN yet is
+# in FIN_WAIT2 at the last sample, and loopback may recycle a TIME_WAIT
+# port (tcp_tw_reuse) before it is seen.
+jq -e ".[0] | .peer == \"127.0.0.1:$port\" and .count >= 45 and .count <= 60
+          and .seen >= .count and .seen <= 60 and .rate_per_s > 0" <<< "$tw" > /dev/null ||
+    fail "time-wait-storm is not 45..60 of the 60 connections to 127.0.0.1:$port: $tw"
 expect_json "[.peers[] | select(.peer == \"127.0.0.1:$port\") | .peak.ESTABLISHED]" '[60]'
 pass
