@@ -38,16 +38,17 @@
 
 /* ---- config.c ---- */
 struct cl_config {
-    char dir[4096];    /* CONNLEAK_DIR: where traces go (default ".") */
-    int depth;         /* CONNLEAK_DEPTH: frames per stack, 0 = no stacks */
-    int flush_ms;      /* CONNLEAK_FLUSH_MS: periodic flush interval */
-    bool close_stacks; /* CONNLEAK_CLOSE_STACKS=1: remember the stack of each close */
-    bool follow_exec;  /* CONNLEAK_FOLLOW_EXEC=1: keep LD_PRELOAD for exec'd programs */
-    bool disabled;     /* CONNLEAK_DISABLE=1: load but record nothing */
-    int http;          /* CONNLEAK_HTTP: 0 off, 1 follow HTTP/1 (default), 2 also log exchanges */
-    pid_t root_pid;    /* CONNLEAK_ROOT_PID: the process `connleak run` started */
-    int sample_ms;     /* CONNLEAK_SAMPLE_MS: sampler period, 0 = off */
-    int dump_signal;   /* CONNLEAK_DUMP_SIGNAL: writes the live set, 0 = off */
+    char dir[4096];      /* CONNLEAK_DIR: where traces go (default ".") */
+    int depth;           /* CONNLEAK_DEPTH: frames per stack, 0 = no stacks */
+    int flush_ms;        /* CONNLEAK_FLUSH_MS: periodic flush interval */
+    bool close_stacks;   /* CONNLEAK_CLOSE_STACKS=1: remember the stack of each close */
+    bool follow_exec;    /* CONNLEAK_FOLLOW_EXEC=1: keep LD_PRELOAD for exec'd programs */
+    bool disabled;       /* CONNLEAK_DISABLE=1: load but record nothing */
+    int http;            /* CONNLEAK_HTTP: 0 off, 1 follow HTTP/1 (default), 2 also log exchanges */
+    pid_t root_pid;      /* CONNLEAK_ROOT_PID: the process `connleak run` started */
+    int sample_ms;       /* CONNLEAK_SAMPLE_MS: sampler period, 0 = off */
+    int dump_signal;     /* CONNLEAK_DUMP_SIGNAL: writes the live set, 0 = off */
+    long detail_sockets; /* CONNLEAK_DETAIL_SOCKETS: written one by one, -1 = all */
 };
 extern struct cl_config cl_cfg;
 void config_load(void);
@@ -238,8 +239,9 @@ struct sock_rec {
     _Atomic uint32_t http; /* REC_HTTP_NOT, or HTTP state index + 1, 0 = none */
     uint16_t family, type;
     uint8_t role, flags, open_role;
-    _Atomic uint8_t eof; /* the program read end-of-file: the peer closed */
-    uint8_t kstate;      /* TCP state the sampler last saw (TCP_*), 0 = not seen */
+    _Atomic uint8_t eof;   /* the program read end-of-file: the peer closed */
+    uint8_t kstate;        /* TCP state the sampler last saw (TCP_*), 0 = not seen */
+    _Atomic uint8_t quiet; /* nothing written yet (agg.c): its open record is owed */
     struct cl_addr peer, local;
 };
 
@@ -325,6 +327,7 @@ void http_skipped(struct sock_rec *r);               /* bytes not fed (no guard)
 void http_release(struct sock_rec *r);
 /* ,"http":{...} for live / last close records, if r has HTTP state. */
 void http_kv_state(struct jb *b, const struct sock_rec *r);
+const struct http1 *http_state_of(const struct sock_rec *r); /* NULL: none */
 
 /* ---- handles.c: libcurl handles and SSL objects ---- */
 enum { HANDLE_CURL = 0, HANDLE_CURLM, HANDLE_SSL };
@@ -399,6 +402,8 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last);
 void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *prev);
 void ev_live(const struct sock_rec *r, const int *fds, int nfds, uint32_t dump); /* 0: at exit */
 void ev_dump(uint32_t seq, const char *why);
+bool ev_is_quiet(const struct sock_rec *r);
+void ev_promote(const struct sock_rec *r, int fd); /* a quiet socket's late open record */
 void ev_end(const char *why);
 void ev_hnew(uint32_t id, int kind, uint32_t stk);
 void ev_huse(uint32_t id, uint64_t sid, const char *url); /* sid 0 / url NULL: unknown */
@@ -437,8 +442,28 @@ void ev_ktcp(const struct sock_rec *r, const char *state, uint32_t rqueue);
 void dump_install(void);
 void dump_if_wanted(void); /* flusher thread */
 
+/* ---- agg.c: per-site counters once CONNLEAK_DETAIL_SOCKETS are written ---- */
+struct agg_counts {
+    uint64_t key; /* stk << 32 ^ peer hash; 0 = free */
+    uint32_t stk;
+    struct cl_addr peer;
+    uint64_t closed, reqs, one_req_ka, discarded, peer_first, active;
+    uint64_t first_ts, last_ts;
+    char method[8], target[40]; /* of the last discarded body */
+    uint16_t status;
+    int64_t expect;
+    uint64_t read;
+};
+void agg_init(void);
+bool agg_socket_detailed(void);
+void agg_note_close(const struct sock_rec *r, const struct http1 *h);
+void agg_flush(void); /* flusher thread */
+void agg_after_fork_child(void);
+void ev_agg(const struct agg_counts *c);
+
 /* ---- lifecycle.c ---- */
 void flusher_wake(void); /* async-signal-safe */
+void live_promote_one(struct sock_rec *r, const int *fds, int nfds, void *arg);
 void lifecycle_finish(const char *why);
 void lifecycle_fork_prepare(void);
 void lifecycle_fork_parent(void);

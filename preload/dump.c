@@ -50,6 +50,7 @@ void dump_if_wanted(void)
 {
     if (!atomic_exchange(&dump_wanted, 0) || !trace_is_open()) return;
     uint32_t seq = atomic_fetch_add(&dump_seq, 1) + 1;
+    fdtable_each_live(live_promote_one, NULL);
     ev_dump(seq, "signal");
     fdtable_each_live(dump_one, &seq);
     trace_flush();

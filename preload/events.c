@@ -97,7 +97,37 @@ void ev_header(struct jb *b, bool forked)
     jb_raw(b, forked ? ",\"forked\":true}\n" : ",\"forked\":false}\n");
 }
 
+static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited, bool late);
+
+/* A quiet socket (agg.c) about to appear in the trace: its open record
+ * first, late, with what it has become. */
+static void promote(const struct sock_rec *r, int fd)
+{
+    struct sock_rec *w = (struct sock_rec *)r;
+    if (atomic_load_explicit(&w->quiet, memory_order_relaxed) && atomic_exchange(&w->quiet, 0))
+        open_write(r, fd, 0, false, true);
+}
+
+bool ev_is_quiet(const struct sock_rec *r)
+{
+    return atomic_load_explicit(&((struct sock_rec *)r)->quiet, memory_order_relaxed);
+}
+
+void ev_promote(const struct sock_rec *r, int fd)
+{
+    promote(r, fd);
+}
+
 void ev_open(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited)
+{
+    if (inherited)
+        atomic_store(&((struct sock_rec *)r)->quiet, 0);
+    else if (ev_is_quiet(r))
+        return; /* written late, if ever */
+    open_write(r, fd, lsid, inherited, false);
+}
+
+static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited, bool late)
 {
     char mem[LINE_MAX_BYTES], t1[16], t2[16];
     struct jb b;
@@ -105,13 +135,17 @@ void ev_open(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited)
     kv_sock(&b, r, fd);
     JB_KV_LIT(&b, "fam", family_name(r->family, t1));
     JB_KV_LIT(&b, "type", socktype_name(r->type, t2));
-    JB_KV_LIT(&b, "role", role_name(inherited ? r->role : r->open_role));
+    JB_KV_LIT(&b, "role", role_name(inherited || late ? r->role : r->open_role));
     JB_KV_U64(&b, "stk", r->stk);
     if (r->ino) JB_KV_U64(&b, "ino", r->ino);
     kv_addr(&b, "peer", &r->peer);
     kv_addr(&b, "local", &r->local);
     if (lsid) JB_KV_U64(&b, "lsid", lsid);
     if (inherited) JB_LIT(&b, ",\"inherited\":true");
+    if (late) {
+        JB_LIT(&b, ",\"late\":true");
+        JB_KV_U64(&b, "opened", r->opened);
+    }
     ev_finish(&b);
 }
 
@@ -120,6 +154,7 @@ void ev_conn(const struct sock_rec *r, int fd, int err, const struct sockaddr *s
     char mem[LINE_MAX_BYTES];
     struct jb b;
     struct cl_addr peer;
+    if (ev_is_quiet(r)) return; /* its late open record will say it */
     addr_from_sockaddr(&peer, sa, len);
     ev_begin(&b, mem, "conn");
     kv_sock(&b, r, fd);
@@ -138,6 +173,7 @@ void ev_listen(const struct sock_rec *r, int fd)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
+    promote(r, fd);
     ev_begin(&b, mem, "listen");
     kv_sock(&b, r, fd);
     kv_addr(&b, "local", &r->local);
@@ -148,6 +184,7 @@ void ev_dup(const struct sock_rec *r, int fd, int nfd, const char *how)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
+    if (ev_is_quiet(r)) return; /* its fds are listed if it is ever written */
     ev_begin(&b, mem, "dup");
     kv_sock(&b, r, fd);
     JB_KV_U64(&b, "nfd", (uint64_t)nfd);
@@ -160,6 +197,7 @@ void ev_shut(const struct sock_rec *r, int fd, int how)
     static const char *names[] = {"rd", "wr", "rdwr"};
     char mem[LINE_MAX_BYTES];
     struct jb b;
+    promote(r, fd);
     ev_begin(&b, mem, "shut");
     kv_sock(&b, r, fd);
     JB_KV_LIT(&b, "how", how >= 0 && how <= 2 ? names[how] : "other");
@@ -177,6 +215,10 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
+    if (ev_is_quiet(r)) { /* its last close is counted, not written */
+        if (last) agg_note_close(r, http_state_of(r));
+        return;
+    }
     ev_begin(&b, mem, "close");
     kv_sock(&b, r, fd);
     JB_KV_LIT(&b, "how", how);
@@ -224,6 +266,7 @@ void ev_live(const struct sock_rec *r, const int *fds, int nfds, uint32_t dump)
 {
     char mem[LINE_MAX_BYTES], t1[16], t2[16];
     struct jb b;
+    promote(r, nfds ? fds[0] : -1);
     ev_begin(&b, mem, "live");
     JB_KV_U64(&b, "sid", r->sid);
     JB_LIT(&b, ",\"fds\":[");
@@ -392,6 +435,7 @@ void ev_ktcp(const struct sock_rec *r, const char *state, uint32_t rqueue)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
+    if (ev_is_quiet(r)) return; /* the sampler promotes those old enough */
     ev_begin(&b, mem, "ktcp");
     JB_KV_U64(&b, "sid", r->sid);
     JB_KV_LIT(&b, "state", state);
@@ -464,5 +508,36 @@ void ev_sample(const struct sample_counts *c)
     if (c->kernel) JB_LIT(&b, "]");
     JB_KV_U64(&b, "us", c->cost_us);
     JB_KV_U64(&b, "wall_us", c->wall_us);
+    ev_finish(&b);
+}
+
+/* ---- per-site counters of quiet sockets (agg.c) ---- */
+
+void ev_agg(const struct agg_counts *c)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    ev_begin(&b, mem, "agg");
+    JB_KV_U64(&b, "stk", c->stk);
+    kv_addr(&b, "peer", &c->peer);
+    JB_KV_U64(&b, "closed", c->closed);
+    JB_KV_U64(&b, "first", c->first_ts);
+    JB_KV_U64(&b, "last", c->last_ts);
+    if (c->active) JB_KV_U64(&b, "active", c->active);
+    if (c->peer_first) JB_KV_U64(&b, "eof", c->peer_first);
+    if (c->reqs) JB_KV_U64(&b, "reqs", c->reqs);
+    if (c->one_req_ka) JB_KV_U64(&b, "one_req_ka", c->one_req_ka);
+    if (c->discarded) {
+        JB_KV_U64(&b, "discarded", c->discarded);
+        JB_LIT(&b, ",\"example\":{\"method\":");
+        jb_str(&b, c->method, sizeof(c->method));
+        JB_KEY(&b, "target");
+        jb_str(&b, c->target, sizeof(c->target));
+        JB_KV_U64(&b, "status", c->status);
+        JB_KEY(&b, "expect");
+        jb_i64(&b, c->expect);
+        JB_KV_U64(&b, "read", c->read);
+        JB_LIT(&b, "}");
+    }
     ev_finish(&b);
 }

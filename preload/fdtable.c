@@ -173,6 +173,7 @@ struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
     r->role = r->open_role = (uint8_t)role;
     if (peer) r->peer = *peer;
     atomic_fetch_add(&cl_stats.opened, 1);
+    if (!agg_socket_detailed()) r->quiet = 1; /* written late, or only counted */
     ev_open(r, fd, lsid, false);
     slot_install(fd, r, "implicit");
     return r;

@@ -237,3 +237,10 @@ void http_kv_state(struct jb *b, const struct sock_rec *r)
     if (idx & REC_HTTP_TLS) JB_LIT(b, ",\"tls\":true");
     JB_LIT(b, "}");
 }
+
+const struct http1 *http_state_of(const struct sock_rec *r)
+{
+    uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
+    if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return NULL;
+    return &slot_of(idx)->h;
+}

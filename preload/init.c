@@ -23,6 +23,7 @@ __attribute__((constructor)) static void connleak_init(void)
     modules_init();
     if (fdtable_init() != 0) return;
     sampler_init(); /* without its table, samples carry counts but no TCP states */
+    agg_init();
     bool stacks_ok = stacks_init() == 0;
     /* The program `connleak run` started (or one preloaded by hand) gets its
      * trace at once, so that no trace at all means "LD_PRELOAD was ignored".

@@ -125,6 +125,14 @@ static void live_emit(struct sock_rec *r, const int *fds, int nfds, void *arg)
     ev_live(r, fds, nfds, 0);
 }
 
+/* Late open records of quiet sockets (agg.c) go before the live batch: a
+ * reader takes socket events inside a batch as the end of it. */
+void live_promote_one(struct sock_rec *r, const int *fds, int nfds, void *arg)
+{
+    (void)arg;
+    if (nfds) ev_promote(r, fds[0]);
+}
+
 /* Writes the live set and the end record, once per process. */
 void lifecycle_finish(const char *why)
 {
@@ -136,7 +144,9 @@ void lifecycle_finish(const char *why)
     if (atomic_exchange(&finished, 1)) return;
     int saved = errno;
     fdtable_verify_live();
+    fdtable_each_live(live_promote_one, NULL);
     fdtable_each_live(live_emit, NULL);
+    agg_flush();
     ev_end(why);
     trace_flush();
     atomic_store(&cl_state, CL_OFF); /* nothing may follow the end record */
@@ -185,5 +195,6 @@ void lifecycle_fork_child(void)
     trace_after_fork_child();  /* releases the trace lock, forgets the parent's file */
     stacks_after_fork_child(); /* releases the stack lock, stacks re-emitted on use */
     sampler_after_fork_child();
+    agg_after_fork_child();
     track_mark_all_inherited(cl_start_ns - parent_start); /* times: from the child's start */
 }

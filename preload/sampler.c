@@ -177,6 +177,9 @@ static void sample_live(struct sample *s, bool with_join)
         if (!idx) continue;
         struct sock_rec *r = &cl_recs[idx - 1];
         if (seen_below(r, fd)) continue;
+        if (ev_is_quiet(r) &&
+            clock_since_start() - r->opened > (uint64_t)cl_cfg.sample_ms * 1000000u)
+            ev_promote(r, (int)fd); /* lived a sample period: in the trace from now on */
         uint64_t ino = with_join ? rec_inode(r, (int)fd) : 0;
         if (ino) join_put(ino, idx);
         s->socks++;
@@ -219,6 +222,7 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
     struct sock_rec *r = k->inode ? join_get(k->inode) : NULL;
     if (!r || r->ino != k->inode) return 0; /* closed and reused since sample_live */
     s->joined++;
+    if (ev_is_quiet(r)) return 0; /* young and not in the trace: seen again next time */
     if (k->state >= 1 && k->state <= TCP_CLOSING) s->tcp[k->state]++;
     if (!r->local.port) addr_from_diag(&r->local, k->family, k->src, k->sport);
     if (r->kstate != k->state) {
@@ -354,15 +358,20 @@ static void sample_take(void)
         out.tw_peer[i] = &s.tw[i].peer, out.tw_stk[i] = s.tw[i].stk, out.tw_n[i] = s.tw[i].n,
         out.ntw++;
     ev_sample(&out);
+    agg_flush();
 }
 
 /* Called by the flusher thread at each wake-up: takes a sample when due. */
 void sampler_tick(void)
 {
-    if (!cl_cfg.sample_ms || !trace_is_open()) return;
+    if (!trace_is_open()) return;
     uint64_t now = clock_now_ns();
     if (now < next_due) return;
-    next_due = now + (uint64_t)cl_cfg.sample_ms * 1000000ull;
+    next_due = now + (uint64_t)(cl_cfg.sample_ms ? cl_cfg.sample_ms : 1000) * 1000000ull;
+    if (!cl_cfg.sample_ms) {
+        agg_flush(); /* sampling off: the counters still go out every second */
+        return;
+    }
     sample_take();
 }
 
