@@ -14,6 +14,8 @@ static const char *const kind_names[KIND_COUNT] = {
     [KIND_ORPHAN] = "orphaned-socket",         [KIND_DOUBLE_CLOSE] = "double-close",
     [KIND_HANDLE_LEAK] = "client-handle-leak", [KIND_DISCARDED_BODY] = "discarded-body",
     [KIND_NO_REUSE] = "no-connection-reuse",   [KIND_FOREIGN_CLOSE] = "foreign-close",
+    [KIND_CLOSE_WAIT] = "close-wait-pile",     [KIND_FD_GROWTH] = "fd-growth",
+    [KIND_TIME_WAIT] = "time-wait-storm",      [KIND_POOL] = "unbounded-pool",
 };
 
 const char *kind_name(enum finding_kind kind)
@@ -39,7 +41,8 @@ struct finding *findings_add(struct findings *fs, enum finding_kind kind)
     struct finding *f = &fs->v[fs->n++];
     memset(f, 0, sizeof(*f));
     f->kind = kind;
-    f->age_min = f->idle_min = UINT64_MAX;
+    f->age_min = f->idle_min = f->waited_min = UINT64_MAX;
+    f->rate = -1;
     f->stack.top = f->open_stack.top = f->first_close_stack.top = -1;
     return f;
 }
@@ -194,6 +197,12 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->sites = max_u64(dst->sites, src->sites);
     for (size_t i = 0; i < src->nurls; i++) finding_add_url(dst, src->urls[i]);
     dst->open_sockets += src->open_sockets;
+    dst->waited_min = min_u64(dst->waited_min, src->waited_min);
+    dst->waited_max = max_u64(dst->waited_max, src->waited_max);
+    dst->unread += src->unread;
+    dst->closes += src->closes;
+    if (src->rate > dst->rate) dst->rate = src->rate;
+    if (src->dump > dst->dump) dst->dump = src->dump;
 }
 
 static uint32_t finding_key(const struct finding *f)
@@ -346,6 +355,11 @@ void finding_free(struct finding *f)
     free(f->fds);
     http_free(&f->http);
     for (size_t i = 0; i < f->nurls; i++) free(f->urls[i]);
+    free(f->trend.t);
+    free(f->trend.y);
+    free(f->trend.y2);
+    for (size_t i = 0; i < f->ngsites; i++) frames_free(&f->gsites[i].stack);
+    free(f->gsites);
     memset(f, 0, sizeof(*f));
 }
 

@@ -17,22 +17,29 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "trend.h"
 
 enum finding_kind {
     KIND_UNCLOSED_BODY, /* errors */
     KIND_STUCK_REQUEST,
+    KIND_CLOSE_WAIT,
     KIND_ORPHAN,
+    KIND_FD_GROWTH,
     KIND_DOUBLE_CLOSE,
     KIND_HANDLE_LEAK, /* warnings */
     KIND_DISCARDED_BODY,
     KIND_NO_REUSE,
+    KIND_TIME_WAIT,
+    KIND_POOL,
     KIND_FOREIGN_CLOSE,
     KIND_COUNT
 };
 
 /* The kinds that are sockets left open (--fail-on=leak). */
-#define KINDS_LEAK ((1u << KIND_ORPHAN) | (1u << KIND_UNCLOSED_BODY) | (1u << KIND_STUCK_REQUEST))
-#define MAX_URLS   5 /* distinct URLs kept per client-handle-leak */
+#define KINDS_LEAK                                                                                 \
+    ((1u << KIND_ORPHAN) | (1u << KIND_UNCLOSED_BODY) | (1u << KIND_STUCK_REQUEST) |               \
+     (1u << KIND_CLOSE_WAIT))
+#define MAX_URLS 5 /* distinct URLs kept per client-handle-leak */
 
 const char *kind_name(enum finding_kind kind); /* "orphaned-socket", ... */
 int kind_parse(const char *s);                 /* -1 when unknown */
@@ -70,6 +77,23 @@ struct finding_http {
     uint32_t requests;
     uint64_t read;
     int64_t expect; /* -1 = not known */
+};
+
+/* A series and its fit (fd-growth, unbounded-pool). */
+struct finding_trend {
+    double *t, *y, *y2; /* seconds since the first sample; values; fd-growth: y2 = socks */
+    size_t n;
+    struct trend_fit fit;
+    double first, last, peak;
+    uint64_t nofile; /* fd-growth: RLIMIT_NOFILE at the last sample, 0 = unlimited */
+    double eta_s;    /* fd-growth: seconds to nofile at this rate; < 0 never */
+};
+
+/* fd-growth: a call site whose live sockets grow. */
+struct growth_site {
+    uint32_t stk;
+    struct frames stack;
+    double slope_per_min;
 };
 
 struct finding {
@@ -115,6 +139,20 @@ struct finding {
     char *urls[MAX_URLS];
     size_t nurls;
     uint64_t open_sockets; /* sockets the handles used that are still open */
+
+    /* close-wait-pile (peers, roles, age as orphaned-socket) */
+    uint64_t waited_min, waited_max; /* ns since CLOSE_WAIT (or EOF) was seen */
+    uint64_t unread;                 /* receive-queue bytes, summed */
+    uint32_t dump;                   /* as of this dump (0: exit or last flush) */
+
+    /* time-wait-storm: count = peak, peers[0] the peer */
+    uint64_t closes; /* the program's closes to that peer from that stack */
+    double rate;     /* of those closes per second; < 0 unknown */
+
+    /* fd-growth (stk: its fastest growing site), unbounded-pool (peers[0]) */
+    struct finding_trend trend;
+    struct growth_site *gsites;
+    size_t ngsites;
 };
 
 struct findings {

@@ -75,6 +75,14 @@ const char *process_name(const struct process *p)
     return "?";
 }
 
+enum kstate kstate_parse(const char *s)
+{
+    if (!s) return KSTATE_NONE;
+    if (strcmp(s, "CLOSE_WAIT") == 0) return KSTATE_CLOSE_WAIT;
+    if (strcmp(s, "LAST_ACK") == 0) return KSTATE_LAST_ACK;
+    return KSTATE_OTHER;
+}
+
 void process_free(struct process *p)
 {
     free(p->trace);
@@ -97,5 +105,10 @@ void process_free(struct process *p)
     free(p->peer_reqs);
     free(p->handles);
     free(p->huses);
+    free(p->samples);
+    free(p->sites);
+    free(p->peer_pts);
+    free(p->tw);
+    hindex_free(&p->tw_index);
     memset(p, 0, sizeof(*p));
 }

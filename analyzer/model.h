@@ -79,7 +79,38 @@ struct live_sock {
     uint32_t http; /* index + 1 into process.http; 0 = no HTTP seen */
     uint8_t role;
     bool inherited;
-    bool eof; /* the program read end-of-file: the peer closed first */
+    bool eof;          /* the program read end-of-file: the peer closed first */
+    uint8_t kstate;    /* the kernel's TCP state last seen (KSTATE_*), 0 = not known */
+    uint32_t rq;       /* bytes in its receive queue at the last ktcp record */
+    uint64_t cw_since; /* ts of the ktcp record that saw it in CLOSE_WAIT; 0 = none */
+};
+
+/* The kernel TCP states the rules care about (the others are KSTATE_OTHER). */
+enum kstate { KSTATE_NONE, KSTATE_CLOSE_WAIT, KSTATE_LAST_ACK, KSTATE_OTHER };
+enum kstate kstate_parse(const char *s); /* NULL -> KSTATE_NONE */
+
+/* One `sample` record: fds < 0 when the sampler could not count them. */
+struct sample_pt {
+    uint64_t ts;
+    int64_t fds;
+    uint64_t nofile; /* 0 = unlimited */
+    uint32_t socks;
+    uint32_t nsites, npeers; /* entries its `sites` and `peers` listed (at most 8 each) */
+};
+
+/* One entry of a sample's `sites` (id: a dense stack index) or `peers` (id:
+ * an interned peer); sample indexes process.samples. */
+struct series_pt {
+    uint32_t sample, id, n;
+};
+
+/* TIME_WAIT sockets towards peer of connections opened at stk: the peak over
+ * the samples' `tw` entries, and the program's closes of such client
+ * sockets (first and last ts, count). */
+struct tw_site {
+    uint32_t peer, stk;
+    uint32_t peak;
+    uint64_t closes, first_close, last_close;
 };
 
 /* A closed socket whose response body was not read to the end. */
@@ -162,6 +193,17 @@ struct process {
     size_t nhandles, caphandles;
     struct handle_use *huses;
     size_t nhuses, caphuses;
+
+    /* the sampler: its records in order, and the TIME_WAIT of closed clients */
+    struct sample_pt *samples;
+    size_t nsamples, capsamples;
+    struct series_pt *sites, *peer_pts; /* from samples' `sites` and `peers` */
+    size_t nsites, capsites, npeer_pts, cappeer_pts;
+    struct tw_site *tw; /* by (peer, stk), indexed by tw_index */
+    size_t ntw, captw;
+    struct hindex tw_index;
+    uint32_t dump;    /* the dump (`dump` record) the live set is as of; 0 = none */
+    uint64_t dump_ts; /* its ts */
 
     uint64_t opened, closed; /* counted from open / last-close records */
     /* What the report shows: from the end record when the trace is complete,

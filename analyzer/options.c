@@ -35,6 +35,8 @@ enum opt_id {
     OPT_IDLE_MS,
     OPT_STUCK_MS,
     OPT_REUSE_MIN,
+    OPT_TW_MIN,
+    OPT_LEAK_AFTER_MS,
 };
 
 struct opt_def {
@@ -63,6 +65,8 @@ static const struct opt_def opt_defs[] = {
     {"idle-ms", 0, true, false, OPT_IDLE_MS},
     {"stuck-ms", 0, true, false, OPT_STUCK_MS},
     {"reuse-min", 0, true, false, OPT_REUSE_MIN},
+    {"tw-min", 0, true, false, OPT_TW_MIN},
+    {"leak-after-ms", 0, true, false, OPT_LEAK_AFTER_MS},
 };
 
 /* The HTTP thresholds: flag, environment variable, bounds, default. */
@@ -77,6 +81,9 @@ static const struct threshold_def thresholds[] = {
     {OPT_IDLE_MS, "CONNLEAK_IDLE_MS", "0..86400000", 0, 86400000, DEFAULT_IDLE_MS},
     {OPT_STUCK_MS, "CONNLEAK_STUCK_MS", "0..86400000", 0, 86400000, DEFAULT_STUCK_MS},
     {OPT_REUSE_MIN, "CONNLEAK_REUSE_MIN", "2..1000000", 2, 1000000, DEFAULT_REUSE_MIN},
+    {OPT_TW_MIN, "CONNLEAK_TW_MIN", "1..1000000", 1, 1000000, DEFAULT_TW_MIN},
+    {OPT_LEAK_AFTER_MS, "CONNLEAK_LEAK_AFTER_MS", "0..86400000", 0, 86400000,
+     DEFAULT_LEAK_AFTER_MS},
 };
 
 static int unknown(const char *arg)
@@ -124,7 +131,18 @@ int fail_on_parse(const char *list, unsigned *mask)
 
 static int *threshold_field(struct options *o, enum opt_id id)
 {
-    return id == OPT_IDLE_MS ? &o->idle_ms : id == OPT_STUCK_MS ? &o->stuck_ms : &o->reuse_min;
+    switch (id) {
+    case OPT_IDLE_MS:
+        return &o->idle_ms;
+    case OPT_STUCK_MS:
+        return &o->stuck_ms;
+    case OPT_TW_MIN:
+        return &o->tw_min;
+    case OPT_LEAK_AFTER_MS:
+        return &o->leak_after_ms;
+    default:
+        return &o->reuse_min;
+    }
 }
 
 static const struct threshold_def *threshold_find(enum opt_id id)
@@ -165,6 +183,8 @@ void options_http_opts(const struct options *o, struct http_opts *h)
     h->idle_ms = (uint64_t)o->idle_ms;
     h->stuck_ms = (uint64_t)o->stuck_ms;
     h->reuse_min = (uint64_t)o->reuse_min;
+    h->tw_min = (uint64_t)o->tw_min;
+    h->leak_after_ms = (uint64_t)o->leak_after_ms;
 }
 
 static int opt_value(struct options *o, const struct opt_def *d, const char *v)
@@ -204,6 +224,8 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
     case OPT_IDLE_MS:
     case OPT_STUCK_MS:
     case OPT_REUSE_MIN:
+    case OPT_TW_MIN:
+    case OPT_LEAK_AFTER_MS:
         return threshold_value(o, d, v);
     default:
         return 0;
@@ -286,7 +308,7 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv)
     memset(o, 0, sizeof(*o));
     o->cmd = cmd;
     o->error_exitcode = DEFAULT_ERROR_EXITCODE;
-    o->idle_ms = o->stuck_ms = o->reuse_min = -1;
+    o->idle_ms = o->stuck_ms = o->reuse_min = o->tw_min = o->leak_after_ms = -1;
     o->args = xcalloc((size_t)argc + 1, sizeof(*o->args));
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];

@@ -2,8 +2,9 @@
  *
  * One parser for both commands, so a flag means the same everywhere. Any
  * bad flag or value is one line on stderr and exit 125. The thresholds of
- * the HTTP rules also come from the environment (CONNLEAK_IDLE_MS,
- * CONNLEAK_STUCK_MS, CONNLEAK_REUSE_MIN); a flag wins over its variable. */
+ * the rules also come from the environment (CONNLEAK_IDLE_MS,
+ * CONNLEAK_STUCK_MS, CONNLEAK_REUSE_MIN, CONNLEAK_TW_MIN,
+ * CONNLEAK_LEAK_AFTER_MS); a flag wins over its variable. */
 #ifndef CONNLEAK_OPTIONS_H
 #define CONNLEAK_OPTIONS_H
 
@@ -24,6 +25,7 @@ struct options {
     unsigned fail_on; /* bitmask of 1u << enum finding_kind */
     int error_exitcode;
     int idle_ms, stuck_ms, reuse_min; /* resolved: flag, else environment, else default */
+    int tw_min, leak_after_ms;        /* the same */
     bool help, version;
     /* run only */
     const char *trace_dir;

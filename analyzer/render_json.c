@@ -106,6 +106,15 @@ static cJSON *http_json(const struct finding_http *h, bool orphan)
     return o;
 }
 
+/* The dump a live set is as of; null: at exit or the last flush. */
+static void dump_json(cJSON *o, const struct finding *f)
+{
+    if (f->dump)
+        add_u64(o, "dump", f->dump);
+    else
+        cJSON_AddNullToObject(o, "dump");
+}
+
 static void orphan_json(cJSON *o, const struct finding *f)
 {
     cJSON_AddStringToObject(o, "role", role_name(finding_role(f)));
@@ -115,6 +124,7 @@ static void orphan_json(cJSON *o, const struct finding *f)
     cJSON_AddItemToObject(o, "idle_ms", range_json(f->idle_min, f->idle_max));
     add_u64(o, "bytes_in", f->bytes_in);
     add_u64(o, "bytes_out", f->bytes_out);
+    dump_json(o, f);
 }
 
 /* unclosed-body, discarded-body, stuck-request */
@@ -155,9 +165,118 @@ static void handle_json(cJSON *o, const struct finding *f)
     add_u64(o, "open_sockets", f->open_sockets);
 }
 
+/* ---- the sampler's findings ---------------------------------------------- */
+
+#define TW_ADVICE                                                                                  \
+    "reuse connections (HTTP keep-alive, one shared client or a pool): each connection the "       \
+    "program closes first holds a local port in TIME_WAIT for 60 s; SO_REUSEADDR does not help "   \
+    "the client side"
+
+static void closewait_json(cJSON *o, const struct finding *f)
+{
+    cJSON_AddStringToObject(o, "role", role_name(finding_role(f)));
+    counts_json(o, "peers", "peer", f->peers, f->npeers);
+    cJSON_AddItemToObject(o, "waited_ms", range_json(f->waited_min, f->waited_max));
+    cJSON_AddItemToObject(o, "age_ms", range_json(f->age_min, f->age_max));
+    add_u64(o, "unread_bytes", f->unread);
+    dump_json(o, f);
+}
+
+static void timewait_json(cJSON *o, const struct finding *f)
+{
+    add_str_or_null(o, "peer", f->npeers ? f->peers[0].peer : NULL);
+    add_u64(o, "peak", f->count);
+    add_u64(o, "closes", f->closes);
+    if (f->rate >= 0)
+        cJSON_AddNumberToObject(o, "rate_per_s", f->rate);
+    else
+        cJSON_AddNullToObject(o, "rate_per_s");
+    cJSON_AddStringToObject(o, "advice", TW_ADVICE);
+}
+
+static cJSON *doubles_json(const double *v, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+    return a;
+}
+
+/* The fit, with the names of `connleak watch` (slope_per_s) and slope. */
+static cJSON *fit_json(const struct trend_fit *fit)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "slope", fit->slope);
+    cJSON_AddNumberToObject(o, "slope_per_s", fit->slope);
+    cJSON_AddNumberToObject(o, "intercept", fit->intercept);
+    cJSON_AddNumberToObject(o, "tau", fit->tau);
+    cJSON_AddNumberToObject(o, "z", fit->z);
+    cJSON_AddNumberToObject(o, "p", fit->p);
+    cJSON_AddNumberToObject(o, "n", fit->n);
+    return o;
+}
+
+static void trend_json(cJSON *o, const struct finding_trend *tr, const char *yname)
+{
+    cJSON_AddNumberToObject(o, "slope_per_min", tr->fit.slope * 60);
+    cJSON_AddNumberToObject(o, "first", tr->first);
+    cJSON_AddNumberToObject(o, "last", tr->last);
+    cJSON_AddNumberToObject(o, "peak", tr->peak);
+    cJSON_AddItemToObject(o, "fit", fit_json(&tr->fit));
+    cJSON *series = cJSON_AddObjectToObject(o, "series");
+    cJSON_AddItemToObject(series, "t", doubles_json(tr->t, tr->n));
+    cJSON_AddItemToObject(series, yname, doubles_json(tr->y, tr->n));
+    if (tr->y2) cJSON_AddItemToObject(series, "socks", doubles_json(tr->y2, tr->n));
+}
+
+static void growth_json(cJSON *o, const struct finding *f)
+{
+    const struct finding_trend *tr = &f->trend;
+    trend_json(o, tr, "fds");
+    if (tr->nofile) {
+        add_u64(o, "nofile", tr->nofile);
+        add_u64(o, "rlimit_nofile", tr->nofile);
+    } else {
+        cJSON_AddNullToObject(o, "nofile");
+        cJSON_AddNullToObject(o, "rlimit_nofile");
+    }
+    if (tr->eta_s >= 0) {
+        cJSON_AddNumberToObject(o, "eta_s", tr->eta_s);
+        cJSON_AddNumberToObject(o, "seconds_to_limit", tr->eta_s);
+    } else {
+        cJSON_AddNullToObject(o, "eta_s");
+        cJSON_AddNullToObject(o, "seconds_to_limit");
+    }
+    cJSON *sites = cJSON_AddArrayToObject(o, "sites");
+    for (size_t i = 0; i < f->ngsites; i++) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddItemToObject(s, "top_frame", top_frame_json(&f->gsites[i].stack));
+        cJSON_AddItemToObject(s, "stack", frames_json(&f->gsites[i].stack));
+        cJSON_AddNumberToObject(s, "slope_per_min", f->gsites[i].slope_per_min);
+        cJSON_AddItemToArray(sites, s);
+    }
+}
+
+static void pool_json(cJSON *o, const struct finding *f)
+{
+    add_str_or_null(o, "peer", f->npeers ? f->peers[0].peer : NULL);
+    trend_json(o, &f->trend, "connections");
+}
+
 static void kind_json(cJSON *o, const struct finding *f)
 {
     switch (f->kind) {
+    case KIND_CLOSE_WAIT:
+        closewait_json(o, f);
+        break;
+    case KIND_TIME_WAIT:
+        timewait_json(o, f);
+        break;
+    case KIND_FD_GROWTH:
+        growth_json(o, f);
+        break;
+    case KIND_POOL:
+        pool_json(o, f);
+        break;
     case KIND_ORPHAN:
         orphan_json(o, f);
         break;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "stackfmt.h"
+#include "trend.h"
 #include "util.h"
 
 #define MAX_PEERS    5
@@ -188,6 +189,13 @@ static void text_clean(struct text *t, const struct report *r)
     free(pids);
 }
 
+static uint64_t findings_count(const struct findings *fs, enum finding_kind kind)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < fs->n; i++) n += fs->v[i].kind == kind;
+    return n;
+}
+
 static void text_headline(struct text *t, const struct report *r)
 {
     static const char *const what[KIND_COUNT][2] = {
@@ -199,6 +207,10 @@ static void text_headline(struct text *t, const struct report *r)
         [KIND_DISCARDED_BODY] = {"discarded body", "discarded bodies"},
         [KIND_NO_REUSE] = {"connection not reused", "connections not reused"},
         [KIND_FOREIGN_CLOSE] = {"close of a never-opened fd", "closes of never-opened fds"},
+        [KIND_CLOSE_WAIT] = {"socket left in CLOSE_WAIT", "sockets left in CLOSE_WAIT"},
+        [KIND_FD_GROWTH] = {"growing fd count", "growing fd counts"},
+        [KIND_TIME_WAIT] = {"connection in TIME_WAIT at peak", "connections in TIME_WAIT at peak"},
+        [KIND_POOL] = {"growing connection pool", "growing connection pools"},
     };
     int kinds[KIND_COUNT], nkinds = 0;
     for (int k = 0; k < KIND_COUNT; k++)
@@ -206,6 +218,8 @@ static void text_headline(struct text *t, const struct report *r)
     fputs("connleak: ", t->out);
     for (int i = 0; i < nkinds; i++) {
         uint64_t n = findings_total(&r->findings, (enum finding_kind)kinds[i]);
+        if (kinds[i] == KIND_FD_GROWTH || kinds[i] == KIND_POOL) /* trends: how many */
+            n = findings_count(&r->findings, (enum finding_kind)kinds[i]);
         const char *sep = i == 0 ? "" : i == nkinds - 1 ? " and " : ", ";
         fprintf(t->out, "%s%" PRIu64 " %s", sep, n, what[kinds[i]][n != 1]);
     }
@@ -319,6 +333,14 @@ static const char *const advice[KIND_COUNT] = {
                             "can be reused",
     [KIND_NO_REUSE] = "reuse one client (session, curl handle) per host: keep-alive saves a "
                       "connect per request",
+    [KIND_CLOSE_WAIT] = "the peer closed these connections and the program never closed its "
+                        "end: close the socket once a read returns 0 (end of file)",
+    [KIND_TIME_WAIT] = "reuse connections (HTTP keep-alive, one shared client or a pool): each "
+                       "connection the program closes first holds a local port in TIME_WAIT for "
+                       "60 s; SO_REUSEADDR does not help the client side",
+    [KIND_FD_GROWTH] = "open fds keep rising: something is opened and never closed",
+    [KIND_POOL] = "connections to this peer keep rising: bound the pool (max connections per "
+                  "host) and return connections to it",
 };
 
 static const char *const handle_advice[HANDLE_COUNT] = {
@@ -419,6 +441,100 @@ static void text_orphan_http(struct text *t, const struct finding *f)
     if (h->status) fprintf(t->out, " · %u", (unsigned)h->status);
 }
 
+/* ---- the sampler's findings ------------------------------------------- */
+
+/* "at exit", "at dump 2", "at the last flush" */
+static const char *when_of(const struct finding *f, char *buf, size_t n)
+{
+    if (f->dump)
+        snprintf(buf, n, "at dump %u", (unsigned)f->dump);
+    else
+        snprintf(buf, n, "%s", f->partial ? "at the last flush" : "at exit");
+    return buf;
+}
+
+static void text_closewait(struct text *t, const struct finding *f, const char *where)
+{
+    char when[32], waited[80], age[80], unread[32];
+    range_fmt(f->waited_min, f->waited_max, waited, sizeof(waited));
+    range_fmt(f->age_min, f->age_max, age, sizeof(age));
+    fprintf(t->out, "  %" PRIu64 " socket%s the peer closed, still open %s, opened in %s\n  %s\n",
+            f->count, plural(f->count, "", "s"), when_of(f, when, sizeof(when)), esc(t, where),
+            advice[f->kind]);
+    text_peers(t, f);
+    fprintf(t->out, " · waited %s · age %s", waited, age);
+    if (f->unread) {
+        bytes_fmt(f->unread, unread, sizeof(unread));
+        fprintf(t->out, " · %s never read", unread);
+    }
+}
+
+static void text_timewait(struct text *t, const struct finding *f, const char *where)
+{
+    fprintf(t->out, "  peak of %" PRIu64 " connection%s to %s in TIME_WAIT, opened in %s\n  %s\n",
+            f->count, plural(f->count, "", "s"), esc(t, f->npeers ? f->peers[0].peer : "?"),
+            esc(t, where), advice[f->kind]);
+    fprintf(t->out, "  %" PRIu64 " close%s by the program", f->closes, plural(f->closes, "", "s"));
+    if (f->rate >= 0) fprintf(t->out, " at %.1f per second", f->rate);
+}
+
+/* "Mann-Kendall tau 0.88, p < 0.001, 31 points" */
+static void text_fit(struct text *t, const struct trend_fit *fit)
+{
+    fprintf(t->out, "(Theil-Sen; Mann-Kendall tau %.2f, ", fit->tau);
+    if (fit->p < 0.001)
+        fputs("p < 0.001", t->out);
+    else
+        fprintf(t->out, "p = %.3f", fit->p);
+    fprintf(t->out, ", %d points)", fit->n);
+}
+
+static void text_spark(struct text *t, const struct finding_trend *tr)
+{
+    char spark[3 * 60 + 1];
+    trend_sparkline(tr->y, tr->n, 60, spark, sizeof(spark));
+    fprintf(t->out, "  %s  peak %.0f", spark, tr->peak);
+}
+
+static void text_growth(struct text *t, const struct finding *f)
+{
+    const struct finding_trend *tr = &f->trend;
+    char span[32], eta[32];
+    ms_fmt(tr->n ? (uint64_t)(tr->t[tr->n - 1] * 1000) : 0, span, sizeof(span));
+    fprintf(t->out, "  open fds %.0f -> %.0f over %s: %+.1f per minute ", tr->first, tr->last, span,
+            tr->fit.slope * 60);
+    text_fit(t, &tr->fit);
+    fprintf(t->out, "\n  %s\n", advice[f->kind]);
+    text_spark(t, tr);
+    if (tr->nofile && tr->eta_s >= 0) {
+        ms_fmt((uint64_t)(tr->eta_s * 1000), eta, sizeof(eta));
+        fprintf(t->out, "; RLIMIT_NOFILE (%" PRIu64 ") reached in about %s at this rate",
+                tr->nofile, eta);
+    } else if (!tr->nofile) {
+        fputs("; no RLIMIT_NOFILE", t->out);
+    }
+    for (size_t i = 0; i < f->ngsites; i++) {
+        char *w = frames_where(&f->gsites[i].stack);
+        fprintf(t->out, "\n  live sockets growing at %s: %+.1f per minute", esc(t, w),
+                f->gsites[i].slope_per_min);
+        free(w);
+    }
+    if (!f->ngsites) fputs("\n  no call site of the program's sockets grows with it", t->out);
+}
+
+static void text_pool(struct text *t, const struct finding *f)
+{
+    const struct finding_trend *tr = &f->trend;
+    char span[32];
+    ms_fmt(tr->n ? (uint64_t)(tr->t[tr->n - 1] * 1000) : 0, span, sizeof(span));
+    fprintf(t->out, "  ESTABLISHED connections to %s %.0f -> %.0f over %s: %+.1f per minute ",
+            esc(t, f->npeers ? f->peers[0].peer : "?"), tr->first, tr->last, span,
+            tr->fit.slope * 60);
+    text_fit(t, &tr->fit);
+    fprintf(t->out, "\n  %s\n", advice[f->kind]);
+    text_spark(t, tr);
+}
+
 /* ---- one block ---------------------------------------------------------- */
 
 static const char *const title[KIND_COUNT] = {
@@ -426,6 +542,8 @@ static const char *const title[KIND_COUNT] = {
     [KIND_ORPHAN] = "ORPHANED SOCKETS",           [KIND_DOUBLE_CLOSE] = "DOUBLE CLOSE",
     [KIND_HANDLE_LEAK] = "LEAKED CLIENT HANDLES", [KIND_DISCARDED_BODY] = "DISCARDED BODIES",
     [KIND_NO_REUSE] = "NO CONNECTION REUSE",      [KIND_FOREIGN_CLOSE] = "FOREIGN CLOSE",
+    [KIND_CLOSE_WAIT] = "CLOSE_WAIT PILE",        [KIND_FD_GROWTH] = "FD GROWTH",
+    [KIND_TIME_WAIT] = "TIME_WAIT STORM",         [KIND_POOL] = "UNBOUNDED POOL",
 };
 
 static void text_closes(struct text *t, const struct finding *f, const char *where)
@@ -443,8 +561,9 @@ static void text_finding(struct text *t, const struct finding *f)
     char *where = frames_where(&f->stack);
     styled(t, STYLE_KIND, title[f->kind]);
     if (f->kind == KIND_ORPHAN) {
-        fprintf(t->out, "  %" PRIu64 " still open at %s, opened in %s\n", f->count,
-                f->partial ? "the last flush" : "exit", esc(t, where));
+        char when[32];
+        fprintf(t->out, "  %" PRIu64 " still open %s, opened in %s\n", f->count,
+                when_of(f, when, sizeof(when)), esc(t, where));
         text_orphan_numbers(t, f);
         text_orphan_http(t, f);
     } else if (f->kind == KIND_UNCLOSED_BODY || f->kind == KIND_STUCK_REQUEST ||
@@ -454,12 +573,20 @@ static void text_finding(struct text *t, const struct finding *f)
         text_reuse(t, f, where);
     } else if (f->kind == KIND_HANDLE_LEAK) {
         text_handles(t, f, where);
+    } else if (f->kind == KIND_CLOSE_WAIT) {
+        text_closewait(t, f, where);
+    } else if (f->kind == KIND_TIME_WAIT) {
+        text_timewait(t, f, where);
+    } else if (f->kind == KIND_FD_GROWTH) {
+        text_growth(t, f);
+    } else if (f->kind == KIND_POOL) {
+        text_pool(t, f);
     } else {
         text_closes(t, f, where);
     }
     text_pids(t, f);
     fputc('\n', t->out);
-    text_stack(t, &f->stack);
+    if (f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n)) text_stack(t, &f->stack);
     if (f->kind == KIND_DOUBLE_CLOSE && f->first_close_stack.n) {
         fputs("  it was first closed at:\n", t->out);
         text_stack(t, &f->first_close_stack);

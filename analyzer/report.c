@@ -130,8 +130,12 @@ static void analyze_process(struct report *r, const struct process *p, const str
     struct findings local = {0};
     rules_http(p, o, &r->http, &local);
     rules_orphan(p, o, &r->http, &local);
+    rules_closewait(p, o, &r->http, &local);
     rules_close(p, &local);
     rules_handles(p, &local);
+    rules_timewait(p, &r->http, &local);
+    rules_growth(p, &local);
+    rules_pool(p, &local);
     if (local.n == 0) return;
     struct symbolizer *sym = stackfmt_symbolizer(p, &local, 0);
     for (size_t i = 0; i < local.n; i++) {
@@ -139,6 +143,8 @@ static void analyze_process(struct report *r, const struct process *p, const str
         stackfmt_resolve(sym, p, f->stk, &f->stack);
         stackfmt_resolve(sym, p, f->open_stk, &f->open_stack);
         stackfmt_resolve(sym, p, f->first_close_stk, &f->first_close_stack);
+        for (size_t j = 0; j < f->ngsites; j++)
+            stackfmt_resolve(sym, p, f->gsites[j].stk, &f->gsites[j].stack);
         f->fingerprint = frames_fingerprint(&f->stack);
         f->site = frames_site(&f->stack);
         findings_merge(f->sweep ? sweeps : &r->findings, f);

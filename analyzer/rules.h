@@ -14,22 +14,38 @@
 #define SWEEP_MIN_FDS 4
 
 /* The thresholds of the HTTP rules when none are given. */
-#define DEFAULT_IDLE_MS   5000  /* unclosed-body in a trace cut short */
-#define DEFAULT_STUCK_MS  10000 /* stuck-request */
-#define DEFAULT_REUSE_MIN 10    /* no-connection-reuse */
+#define DEFAULT_IDLE_MS       5000  /* unclosed-body in a trace cut short */
+#define DEFAULT_STUCK_MS      10000 /* stuck-request */
+#define DEFAULT_REUSE_MIN     10    /* no-connection-reuse */
+#define DEFAULT_TW_MIN        100   /* time-wait-storm */
+#define DEFAULT_LEAK_AFTER_MS 0     /* orphaned-socket in a running service's trace: off */
+
+/* The trend findings (fd-growth, unbounded-pool), as `connleak watch`. */
+#define GROWTH_ALPHA    0.01 /* p-value below which a trend counts */
+#define GROWTH_MIN_RISE 2.0  /* fd-growth, and a growing site: fitted rise over the trace */
+#define POOL_MIN_RISE   3.0  /* unbounded-pool: fitted rise, in connections */
+/* close-wait-pile from the EOF alone (no sample saw the kernel's CLOSE_WAIT):
+ * the program left it unclosed this long. A program that reads a reply to
+ * EOF and exits at once without closing leaks an orphaned-socket. */
+#define CLOSEWAIT_EOF_MIN_MS 1000
 
 struct rule_opts {
     bool include_listeners; /* report listeners still open at the end */
     bool include_inherited; /* report sockets a forked child inherited */
 };
 
-/* The thresholds of the HTTP rules (struct report keeps them). */
+/* The thresholds of the rules (struct report keeps them): the HTTP ones,
+ * and those of the sampler's findings. */
 struct http_opts {
-    uint64_t idle_ms;   /* unclosed-body in a trace cut short: idle at least this */
-    uint64_t stuck_ms;  /* stuck-request: idle at least this */
-    uint64_t reuse_min; /* no-connection-reuse: at least this many connections */
+    uint64_t idle_ms;       /* unclosed-body in a trace cut short: idle at least this */
+    uint64_t stuck_ms;      /* stuck-request: idle at least this */
+    uint64_t reuse_min;     /* no-connection-reuse: at least this many connections */
+    uint64_t tw_min;        /* time-wait-storm: a peak of at least this many */
+    uint64_t leak_after_ms; /* trace cut short: orphaned only when idle this long; 0 = off */
 };
-#define HTTP_OPTS_DEFAULT ((struct http_opts){DEFAULT_IDLE_MS, DEFAULT_STUCK_MS, DEFAULT_REUSE_MIN})
+#define HTTP_OPTS_DEFAULT                                                                          \
+    ((struct http_opts){DEFAULT_IDLE_MS, DEFAULT_STUCK_MS, DEFAULT_REUSE_MIN, DEFAULT_TW_MIN,      \
+                        DEFAULT_LEAK_AFTER_MS})
 
 /* Interned ids of one group (peers, hosts), counted once the group is
  * complete. */
@@ -72,6 +88,22 @@ void rules_http(const struct process *p, const struct rule_opts *o, const struct
 /* client-handle-leak: handles created and never released, by kind and
  * creating stack. */
 void rules_handles(const struct process *p, struct findings *out);
+
+/* The sampler's findings (rules_kernel.c). A live socket the peer closed:
+ * kernel CLOSE_WAIT (or LAST_ACK) seen, or EOF read CLOSEWAIT_EOF_MIN_MS or
+ * more before the end. */
+bool live_closewait(const struct live_sock *l);
+/* close-wait-pile: such sockets, by opening stack, but those an HTTP rule
+ * answers for (orphaned-socket leaves them to this one). */
+void rules_closewait(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                     struct findings *out);
+/* time-wait-storm: per peer and opening stack, a TIME_WAIT peak of at least
+ * h->tw_min. */
+void rules_timewait(const struct process *p, const struct http_opts *h, struct findings *out);
+/* fd-growth: the open-fd series trends up; names the sites that grow. */
+void rules_growth(const struct process *p, struct findings *out);
+/* unbounded-pool: per peer, ESTABLISHED client connections trend up. */
+void rules_pool(const struct process *p, struct findings *out);
 
 /* double-close and foreign-close: the EBADF closes, by closing stack. A
  * foreign-close group of SWEEP_MIN_FDS or more distinct fds gets sweep set. */

@@ -5,10 +5,20 @@
  * peers of a group are gathered as interned ids, then sorted and counted, so
  * a million leaked sockets cost a sort, not a million string compares.
  * A socket that an HTTP rule answers for (an unread body, a request without
- * an answer) is that rule's, not this one's: one answer per socket. */
+ * an answer), or that the peer closed (close-wait-pile), is that rule's,
+ * not this one's: one answer per socket. In a trace cut short (a service
+ * still running), sockets idle less than --leak-after-ms may be in use:
+ * not reported. */
 #include "rules.h"
 
 #include <stdlib.h>
+
+#define NS_PER_MS 1000000ULL
+
+static uint64_t ms_to_ns(uint64_t ms)
+{
+    return ms < UINT64_MAX / NS_PER_MS ? ms * NS_PER_MS : UINT64_MAX;
+}
 
 /* One group while it is gathered. */
 struct orphan_group {
@@ -86,6 +96,7 @@ static struct finding *orphan_group_new(const struct process *p, struct findings
     struct finding *f = findings_add(out, KIND_ORPHAN);
     f->stk = stk;
     f->partial = !p->complete;
+    f->dump = p->dump;
     finding_add_pid(f, p->pid);
     return f;
 }
@@ -99,7 +110,8 @@ void rules_orphan(const struct process *p, const struct rule_opts *o, const stru
     size_t ngroups = 0, capgroups = 0, first = out->n;
     for (size_t i = 0; i < p->nlive; i++) {
         const struct live_sock *l = &p->live[i];
-        if (!live_counts(l, o) || http_live_kind(p, l, h) >= 0) continue;
+        if (!live_counts(l, o) || http_live_kind(p, l, h) >= 0 || live_closewait(l)) continue;
+        if (!p->complete && live_idle_ns(l) < ms_to_ns(h->leak_after_ms)) continue; /* in use? */
         uint32_t stk = l->stk < nslots ? l->stk : 0;
         if (!group_of[stk]) {
             orphan_group_new(p, out, stk);

@@ -13,6 +13,15 @@
 
 #define MAX_INLINE 16 /* frames one pc may expand into */
 
+/* Marks in used the modules the pcs of s fall in. */
+static void stack_mark_modules(const struct process *p, const struct stack *s, bool *used)
+{
+    for (uint32_t j = 0; s && j < s->n; j++) {
+        const struct module *m = process_module_at(p, s->pc[j]);
+        if (m) used[m - p->mods] = true;
+    }
+}
+
 struct symbolizer *stackfmt_symbolizer(const struct process *p, const struct findings *fs,
                                        size_t from)
 {
@@ -21,11 +30,9 @@ struct symbolizer *stackfmt_symbolizer(const struct process *p, const struct fin
         const struct stack *s[3] = {process_stack(p, fs->v[i].stk),
                                     process_stack(p, fs->v[i].open_stk),
                                     process_stack(p, fs->v[i].first_close_stk)};
-        for (int k = 0; k < 3; k++)
-            for (uint32_t j = 0; s[k] && j < s[k]->n; j++) {
-                const struct module *m = process_module_at(p, s[k]->pc[j]);
-                if (m) used[m - p->mods] = true;
-            }
+        for (int k = 0; k < 3; k++) stack_mark_modules(p, s[k], used);
+        for (size_t g = 0; g < fs->v[i].ngsites; g++)
+            stack_mark_modules(p, process_stack(p, fs->v[i].gsites[g].stk), used);
     }
     struct symbolizer *sym = symbolizer_new();
     for (size_t i = 0; sym && i < p->nmods; i++) {

@@ -45,6 +45,14 @@ struct sock {
     bool inherited;
 };
 
+/* What the sampler's ktcp records said of one socket. */
+struct ksock {
+    uint64_t sid;
+    uint64_t cw_since; /* ts of the first record with CLOSE_WAIT; 0 = none */
+    uint32_t rq;
+    uint8_t kstate; /* enum kstate */
+};
+
 /* sid -> index in reader.socks + 1. The sids of one process are mostly
  * consecutive from the first one it saw: those index a dense window
  * (dense[sid - base]), which stays within twice the sockets opened plus
@@ -75,6 +83,12 @@ struct reader {
     struct hindex mod_index; /* modules by path and lo */
     struct idmap stk_ids;    /* trace stack id -> index in p->stacks */
     bool in_live_batch;      /* no socket event since the last live record */
+    uint32_t batch_dump;     /* the dump of the current live batch; 0 = at exit */
+    uint64_t batch_ts;       /* ts of its dump record */
+    struct ksock *ksocks;    /* what ktcp records said, by socket */
+    size_t nksocks, capksocks;
+    struct sidmap kids; /* sid -> index in ksocks + 1 */
+    size_t tw_last;     /* index + 1 of the tw_site of the last client close */
 };
 
 /* ---- a per-line arena for cJSON ----------------------------------------
@@ -190,6 +204,17 @@ enum field {
     F_HOST,
     F_TLS,
     F_TUNNEL,
+    F_FDS,
+    F_NOFILE,
+    F_SOCKS,
+    F_SITES,
+    F_PEERS,
+    F_TW,
+    F_STATE,
+    F_RQ,
+    F_KSTATE,
+    F_DUMP,
+    F_N,
     F_COUNT
 };
 
@@ -239,7 +264,18 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_TARGET] = "target",
                                                  [F_HOST] = "host",
                                                  [F_TLS] = "tls",
-                                                 [F_TUNNEL] = "tunnel"};
+                                                 [F_TUNNEL] = "tunnel",
+                                                 [F_FDS] = "fds",
+                                                 [F_NOFILE] = "nofile",
+                                                 [F_SOCKS] = "socks",
+                                                 [F_SITES] = "sites",
+                                                 [F_PEERS] = "peers",
+                                                 [F_TW] = "tw",
+                                                 [F_STATE] = "state",
+                                                 [F_RQ] = "rq",
+                                                 [F_KSTATE] = "kstate",
+                                                 [F_DUMP] = "dump",
+                                                 [F_N] = "n"};
 
 struct rec {
     const cJSON *f[F_COUNT]; /* first member with that name, or NULL */
@@ -657,6 +693,9 @@ static bool read_hfree(struct reader *r, const struct rec *o)
 
 /* ---- records ------------------------------------------------------------ */
 
+static void tw_close(struct reader *r, const struct sock *s, const struct rec *o);
+static void live_kernel(const struct reader *r, struct live_sock *l);
+
 /* Each handler returns false when the record lacks what it needs. */
 
 static bool read_mod(struct reader *r, const struct rec *o)
@@ -783,6 +822,7 @@ static bool read_close(struct reader *r, const struct rec *o)
         s->state = SOCK_CLOSED;
         r->p->closed++;
         close_http(r, s, o);
+        tw_close(r, s, o);
     }
     return true;
 }
@@ -827,7 +867,11 @@ static bool read_live(struct reader *r, const struct rec *o)
     struct process *p = r->p;
     uint64_t sid;
     if (!rec_u64(o, F_SID, &sid)) return false;
-    if (!r->in_live_batch) p->nlive = 0;
+    uint64_t dump = rec_u64_or(o, F_DUMP, 0);
+    if (!r->in_live_batch || dump != r->batch_dump) { /* the exit batch after a dump */
+        p->nlive = 0;
+        r->batch_dump = dump <= UINT32_MAX ? (uint32_t)dump : 0;
+    }
     r->in_live_batch = true;
     ALLOC_GROW(p->live, p->nlive + 1, p->caplive);
     p->live[p->nlive++] = (struct live_sock){
@@ -843,7 +887,9 @@ static bool read_live(struct reader *r, const struct rec *o)
         .role = (uint8_t)role_parse(rec_str(o, F_ROLE)),
         .inherited = rec_bool_or(o, F_INHERITED, false),
         .eof = rec_bool_or(o, F_EOF, false),
+        .kstate = (uint8_t)kstate_parse(rec_str(o, F_KSTATE)),
     };
+    live_kernel(r, &p->live[p->nlive - 1]);
     return true;
 }
 
@@ -861,6 +907,158 @@ static bool read_end(struct reader *r, const struct rec *o)
     p->totals.badclose_dropped = rec_u64_or(o, F_BADCLOSE_DROPPED, 0);
     p->totals.lost = rec_u64_or(o, F_LOST, 0);
     return true;
+}
+
+/* ---- the sampler: sample, ktcp, dump --------------------------------- */
+
+/* The tw_site of (peer, stk), created when new. The last one used is
+ * tried first: a churning client closes to one peer from one stack. */
+static struct tw_site *tw_site_get(struct reader *r, uint32_t peer, uint32_t stk)
+{
+    struct process *p = r->p;
+    if (r->tw_last) {
+        struct tw_site *t = &p->tw[r->tw_last - 1];
+        if (t->peer == peer && t->stk == stk) return t;
+    }
+    uint64_t h64 = ((uint64_t)peer << 32 | stk) * 0x9e3779b97f4a7c15ULL;
+    uint32_t h = (uint32_t)(h64 >> 32);
+    size_t cur = 0, i;
+    while ((i = hindex_next(&p->tw_index, h, &cur)) != SIZE_MAX)
+        if (p->tw[i].peer == peer && p->tw[i].stk == stk) break;
+    if (i == SIZE_MAX) {
+        ALLOC_GROW(p->tw, p->ntw + 1, p->captw);
+        p->tw[p->ntw] = (struct tw_site){.peer = peer, .stk = stk};
+        i = p->ntw++;
+        hindex_add(&p->tw_index, h, i);
+    }
+    r->tw_last = i + 1;
+    return &p->tw[i];
+}
+
+/* A client socket's last close: counted towards its (peer, stk). */
+static void tw_close(struct reader *r, const struct sock *s, const struct rec *o)
+{
+    if (s->role != ROLE_CLIENT || !s->peer) return;
+    uint64_t ts = rec_u64_or(o, F_TS, r->p->last_ts);
+    struct tw_site *t = tw_site_get(r, s->peer, s->stk);
+    if (!t->closes++ || ts < t->first_close) t->first_close = ts;
+    if (ts > t->last_close) t->last_close = ts;
+}
+
+static bool value_i64(const cJSON *v, int64_t *out)
+{
+    if (!cJSON_IsNumber(v)) return false;
+    double d = v->valuedouble;
+    if (!(d > -9007199254740992.0 && d < 9007199254740992.0) || (double)(int64_t)d != d)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+/* The entries of a sample's `sites` or `peers` into *out; the count. */
+static uint32_t sample_series(struct reader *r, const cJSON *a, bool peers, struct series_pt **out,
+                              size_t *n, size_t *cap)
+{
+    const cJSON *e;
+    struct rec o;
+    uint32_t count = 0;
+    const cJSON *arr = cJSON_IsArray(a) ? a : NULL;
+    cJSON_ArrayForEach(e, arr)
+    {
+        rec_index(&o, e);
+        uint64_t v;
+        uint32_t id =
+            peers ? strtab_intern(&r->p->peers, rec_str(&o, F_PEER)) : stack_ref(r, &o, F_STK);
+        if (!rec_u64(&o, F_N, &v) || v > UINT32_MAX) continue;
+        count++;
+        if (!id) continue;
+        ALLOC_GROW(*out, *n + 1, *cap);
+        (*out)[(*n)++] = (struct series_pt){(uint32_t)r->p->nsamples, id, (uint32_t)v};
+    }
+    return count;
+}
+
+static void sample_tw(struct reader *r, const cJSON *a)
+{
+    const cJSON *e;
+    struct rec o;
+    const cJSON *arr = cJSON_IsArray(a) ? a : NULL;
+    cJSON_ArrayForEach(e, arr)
+    {
+        rec_index(&o, e);
+        uint64_t v;
+        uint32_t peer = strtab_intern(&r->p->peers, rec_str(&o, F_PEER));
+        if (!peer || !rec_u64(&o, F_N, &v)) continue;
+        struct tw_site *t = tw_site_get(r, peer, stack_ref(r, &o, F_STK));
+        uint32_t n = v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
+        if (n > t->peak) t->peak = n;
+    }
+}
+
+static bool read_sample(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    struct sample_pt pt = {.fds = -1};
+    if (!rec_u64(o, F_TS, &pt.ts) || (p->nsamples && pt.ts < p->samples[p->nsamples - 1].ts))
+        return false; /* samples come in time order */
+    if (!value_i64(o->f[F_FDS], &pt.fds)) pt.fds = -1;
+    pt.nofile = rec_u64_or(o, F_NOFILE, 0);
+    pt.socks = rec_u32_sat(o, F_SOCKS);
+    const cJSON *sites = o->f[F_SITES], *peers = o->f[F_PEERS], *tw = o->f[F_TW];
+    pt.nsites = sample_series(r, sites, false, &p->sites, &p->nsites, &p->capsites);
+    pt.npeers = sample_series(r, peers, true, &p->peer_pts, &p->npeer_pts, &p->cappeer_pts);
+    sample_tw(r, tw);
+    ALLOC_GROW(p->samples, p->nsamples + 1, p->capsamples);
+    p->samples[p->nsamples++] = pt;
+    return true;
+}
+
+static bool read_ktcp(struct reader *r, const struct rec *o)
+{
+    bool ok;
+    const struct sock *s = event_sock(r, o, &ok);
+    const char *state = rec_str(o, F_STATE);
+    if (!ok || !state) return false;
+    if (!s) return true;
+    uint32_t i = sidmap_get(&r->kids, s->sid);
+    if (!i) {
+        ALLOC_GROW(r->ksocks, r->nksocks + 1, r->capksocks);
+        r->ksocks[r->nksocks++] = (struct ksock){.sid = s->sid};
+        i = (uint32_t)r->nksocks;
+        sidmap_put(&r->kids, s->sid, i, r->nksocks);
+    }
+    struct ksock *k = &r->ksocks[i - 1];
+    k->kstate = (uint8_t)kstate_parse(state);
+    k->rq = rec_u32_sat(o, F_RQ);
+    if (k->kstate == KSTATE_CLOSE_WAIT && !k->cw_since) {
+        uint64_t ts = rec_u64_or(o, F_TS, r->p->last_ts);
+        k->cw_since = ts ? ts : 1;
+    }
+    return true;
+}
+
+/* A dump starts a batch of live records of its own. */
+static bool read_dump(struct reader *r, const struct rec *o)
+{
+    uint64_t n;
+    if (!rec_u64(o, F_DUMP, &n) || n == 0 || n > UINT32_MAX) return false;
+    r->p->nlive = 0;
+    r->in_live_batch = true;
+    r->batch_dump = (uint32_t)n;
+    r->batch_ts = rec_u64_or(o, F_TS, r->p->last_ts);
+    return true;
+}
+
+/* What the ktcp records said of a live socket (a live record's own kstate
+ * stands when there was none). */
+static void live_kernel(const struct reader *r, struct live_sock *l)
+{
+    uint32_t i = sidmap_get(&r->kids, l->sid);
+    if (!i) return;
+    const struct ksock *k = &r->ksocks[i - 1];
+    l->kstate = k->kstate;
+    l->rq = k->rq;
+    l->cw_since = k->cw_since;
 }
 
 static bool read_note(struct reader *r, const struct rec *o)
@@ -893,6 +1091,7 @@ static const struct record_type record_types[] = {
     {"badclose", read_badclose, true}, {"live", read_live, false},   {"stk", read_stk, false},
     {"mod", read_mod, false},          {"end", read_end, false},     {"note", read_note, false},
     {"hnew", read_hnew, false},        {"huse", read_huse, false},   {"hfree", read_hfree, false},
+    {"sample", read_sample, false},    {"ktcp", read_ktcp, false},   {"dump", read_dump, false},
 };
 
 /* A header in the middle of a file: another trace was appended to this
@@ -1148,11 +1347,27 @@ static void live_rebuild(struct reader *r)
             l.out = d->out;
             l.http = d->http;
             l.eof = d->eof;
+            l.kstate = d->kstate;
         }
+        live_kernel(r, &l);
         ALLOC_GROW(p->live, p->nlive + 1, p->caplive);
         p->live[p->nlive++] = l;
     }
     free(dump);
+}
+
+/* A trace whose last dump came after its last socket event: the dump's
+ * live set is the report's, as of the dump (ktcp records after it still
+ * count). */
+static void live_as_of_dump(struct reader *r)
+{
+    struct process *p = r->p;
+    p->dump = r->batch_dump;
+    p->dump_ts = r->batch_ts;
+    for (size_t i = 0; i < p->nlive; i++) live_kernel(r, &p->live[i]);
+    p->totals.opened = p->opened;
+    p->totals.closed = p->closed;
+    p->totals.live = p->nlive;
 }
 
 static void trace_finish(struct reader *r)
@@ -1173,7 +1388,13 @@ static void trace_finish(struct reader *r)
                    r->name, r->after_end, r->after_end == 1 ? "" : "s", r->first_after_end);
         p->issues += (unsigned)r->after_end;
     }
-    if (!p->complete) {
+    if (!p->complete && r->in_live_batch && r->batch_dump) {
+        live_as_of_dump(r);
+        notes_addf(r->notes,
+                   "trace of pid %ld ends without an exit record (still running, or killed): "
+                   "report is as of its dump %" PRIu32,
+                   p->pid, p->dump);
+    } else if (!p->complete) {
         live_rebuild(r);
         p->totals.opened = p->opened;
         p->totals.closed = p->closed;
@@ -1201,6 +1422,8 @@ static void reader_free(struct reader *r)
     idmap_free(&r->stk_ids);
     sidmap_free(&r->sids);
     sidmap_free(&r->hids);
+    sidmap_free(&r->kids);
+    free(r->ksocks);
     hindex_free(&r->mod_index);
     free(r->socks);
 }

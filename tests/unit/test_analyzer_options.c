@@ -143,7 +143,8 @@ static void fail_on_names_kinds_leak_or_any(void **state)
 {
     (void)state;
     unsigned mask;
-    unsigned leak = (1u << KIND_ORPHAN) | (1u << KIND_UNCLOSED_BODY) | (1u << KIND_STUCK_REQUEST);
+    unsigned leak = (1u << KIND_ORPHAN) | (1u << KIND_UNCLOSED_BODY) | (1u << KIND_STUCK_REQUEST) |
+                    (1u << KIND_CLOSE_WAIT);
     assert_int_equal(fail_on_parse("leak", &mask), 0);
     assert_int_equal(mask, leak); /* every socket left open, whichever rule answers for it */
     assert_int_equal(fail_on_parse("any", &mask), 0);
@@ -160,6 +161,10 @@ static void fail_on_names_kinds_leak_or_any(void **state)
     assert_int_equal(mask, (1u << KIND_UNCLOSED_BODY) | (1u << KIND_NO_REUSE) |
                                (1u << KIND_HANDLE_LEAK) | (1u << KIND_DISCARDED_BODY) |
                                (1u << KIND_STUCK_REQUEST));
+    assert_int_equal(
+        fail_on_parse("close-wait-pile,fd-growth,time-wait-storm,unbounded-pool", &mask), 0);
+    assert_int_equal(mask, (1u << KIND_CLOSE_WAIT) | (1u << KIND_FD_GROWTH) |
+                               (1u << KIND_TIME_WAIT) | (1u << KIND_POOL));
     assert_int_equal(fail_on_parse("", &mask), -1);
     assert_int_equal(fail_on_parse("leaks", &mask), -1);
     assert_int_equal(fail_on_parse("unclosed-bodies", &mask), -1);
@@ -208,6 +213,43 @@ static void http_thresholds_come_from_flag_env_or_default(void **state)
     expect_refused(CMD_RUN, idle_neg, 2, "bad value '-1' for --idle-ms");
 }
 
+static void kernel_thresholds_come_from_flag_env_or_default(void **state)
+{
+    (void)state;
+    struct options o;
+    struct http_opts h;
+    char *err, *none[] = {"t.jsonl"};
+    char *flags[] = {"--tw-min", "7", "--leak-after-ms=900", "t.jsonl"};
+    unsetenv("CONNLEAK_TW_MIN");
+    unsetenv("CONNLEAK_LEAK_AFTER_MS");
+    assert_int_equal(parse(&o, CMD_REPORT, ARGC(none), none, &err), 0);
+    options_http_opts(&o, &h);
+    assert_int_equal(h.tw_min, DEFAULT_TW_MIN);
+    assert_int_equal(h.leak_after_ms, 0);
+    free(err);
+    options_free(&o);
+    setenv("CONNLEAK_TW_MIN", "40", 1);
+    setenv("CONNLEAK_LEAK_AFTER_MS", "3000", 1);
+    assert_int_equal(parse(&o, CMD_REPORT, ARGC(none), none, &err), 0);
+    options_http_opts(&o, &h);
+    assert_int_equal(h.tw_min, 40);
+    assert_int_equal(h.leak_after_ms, 3000);
+    free(err);
+    options_free(&o);
+    assert_int_equal(parse(&o, CMD_RUN, ARGC(flags), flags, &err), 0); /* a flag wins */
+    options_http_opts(&o, &h);
+    assert_int_equal(h.tw_min, 7);
+    assert_int_equal(h.leak_after_ms, 900);
+    free(err);
+    options_free(&o);
+    setenv("CONNLEAK_TW_MIN", "0", 1);
+    expect_refused(CMD_REPORT, none, 1, "bad value '0' for CONNLEAK_TW_MIN: expected 1..");
+    unsetenv("CONNLEAK_TW_MIN");
+    unsetenv("CONNLEAK_LEAK_AFTER_MS");
+    char *neg[] = {"--leak-after-ms", "-5"};
+    expect_refused(CMD_REPORT, neg, 2, "bad value '-5' for --leak-after-ms: expected 0..");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +260,7 @@ int main(void)
         cmocka_unit_test(run_only_flags_are_unknown_to_report),
         cmocka_unit_test(fail_on_names_kinds_leak_or_any),
         cmocka_unit_test(http_thresholds_come_from_flag_env_or_default),
+        cmocka_unit_test(kernel_thresholds_come_from_flag_env_or_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

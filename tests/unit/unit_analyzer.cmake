@@ -2,9 +2,10 @@
 # command): the trace reader on the hand-written traces of tests/data, the
 # rules, the renderers, the option parser, and the command line as a whole;
 # test_analyzer_http writes its own small traces for the HTTP and
-# client-handle findings.
+# client-handle findings, test_analyzer_kernel for the sampler's findings
+# (close-wait-pile, time-wait-storm, fd-growth, unbounded-pool, dumps).
 # Each test links connleak_analyzer, the library behind the connleak binary.
-set(ANALYZER_TESTS reader rules render options scale cli files http)
+set(ANALYZER_TESTS reader rules render options scale cli files http kernel)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -15,7 +16,7 @@ foreach(t ${ANALYZER_TESTS})
   add_test(NAME analyzer_${t} COMMAND test_analyzer_${t})
 endforeach()
 set_tests_properties(analyzer_reader analyzer_rules analyzer_render analyzer_options
-                     analyzer_scale analyzer_cli analyzer_files analyzer_http
+                     analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_kernel
                      PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
@@ -47,4 +48,10 @@ if(ANALYZER_VALGRIND)
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
             $<TARGET_FILE:test_analyzer_http>)
   set_tests_properties(analyzer_http_valgrind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
+  # ... and the sampler's findings.
+  add_test(NAME analyzer_kernel_valgrind
+    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+            $<TARGET_FILE:test_analyzer_kernel>)
+  set_tests_properties(analyzer_kernel_valgrind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
 endif()

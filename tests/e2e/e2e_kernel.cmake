@@ -1,0 +1,5 @@
+# e2e_kernel.cmake - end-to-end tests of the sampler's findings under
+# `connleak run` / `connleak report`: close-wait-pile, time-wait-storm,
+# fd-growth (and its steady twin), a dump of a running service. The samples
+# of samples/kernel.cmake, CONNLEAK_SAMPLE_MS=200, each script under ~20 s.
+connleak_e2e(kernel_closewait kernel_timewait kernel_growth kernel_steady kernel_dump)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# kernel_steady: leak_growth --steady makes the same connections as
+# leak_growth but closes all of them: no fd-growth, no unbounded-pool, no
+# finding at all, although it was sampled every 200 ms for 12 s.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+export CONNLEAK_SAMPLE_MS=200
+
+run_json --keep-traces --trace-dir "$tmp/traces" -- "$SAMPLES/leak_growth" --steady --seconds 12
+expect_rc 0
+expect_json '.status' '"clean"'
+expect_json '.findings' '[]'
+samples=$(grep -c '"t":"sample"' "$tmp"/traces/connleak-*.jsonl)
+[[ $samples -ge 40 ]] || fail "only $samples samples in the trace: the test saw no series"
+pass
