@@ -89,6 +89,21 @@ static size_t iov_total(const struct iovec *iov, size_t niov)
             io_eof((fd), (want));                                                                  \
     } while (0)
 
+/* recv family: MSG_PEEK leaves the bytes for a later read; with MSG_TRUNC
+ * a stream discards them without copying (buf may be NULL) and a datagram
+ * reports its full length: counted, never parsed (the tracker loses sync). */
+static void io_recv(int fd, void *buf, size_t n, ssize_t ret, int flags)
+{
+    if (flags & MSG_PEEK) return;
+    if (!(flags & MSG_TRUNC)) {
+        DATA(ret, fd, buf, n, true);
+        return;
+    }
+    struct sock_rec *r = ret > 0 ? io_count(fd, ret, true) : NULL;
+    if (r) http_skipped(r);
+    if (ret == 0) io_eof(fd, n);
+}
+
 CL_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
     ssize_t r = REAL(read)(fd, buf, n);
@@ -113,14 +128,14 @@ CL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 CL_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
     ssize_t r = REAL(recv)(fd, buf, n, flags);
-    if (!(flags & MSG_PEEK)) DATA(r, fd, buf, n, true);
+    io_recv(fd, buf, n, r, flags);
     return r;
 }
 
 CL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
     ssize_t r = REAL(recv_chk)(fd, buf, n, buflen, flags);
-    if (!(flags & MSG_PEEK)) DATA(r, fd, buf, n, true);
+    io_recv(fd, buf, n, r, flags);
     return r;
 }
 
@@ -135,7 +150,7 @@ CL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
                            socklen_t *len)
 {
     ssize_t r = REAL(recvfrom)(fd, buf, n, flags, addr, len);
-    if (!(flags & MSG_PEEK)) DATA(r, fd, buf, n, true);
+    io_recv(fd, buf, n, r, flags);
     return r;
 }
 
@@ -143,7 +158,7 @@ CL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int
                                  struct sockaddr *addr, socklen_t *len)
 {
     ssize_t r = REAL(recvfrom_chk)(fd, buf, n, buflen, flags, addr, len);
-    if (!(flags & MSG_PEEK)) DATA(r, fd, buf, n, true);
+    io_recv(fd, buf, n, r, flags);
     return r;
 }
 
@@ -180,7 +195,9 @@ CL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     ssize_t r = REAL(recvmsg)(fd, msg, flags);
     if (r >= 0 && !(flags & MSG_PEEK)) {
-        if (r > 0)
+        if (r > 0 && (flags & MSG_TRUNC))
+            io_recv(fd, NULL, 0, r, flags);
+        else if (r > 0)
             io_vec(fd, msg->msg_iov, msg->msg_iovlen, r, true);
         else if (msg->msg_iovlen)
             io_eof(fd, iov_total(msg->msg_iov, msg->msg_iovlen));
@@ -200,7 +217,9 @@ CL_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, str
 {
     int r = REAL(recvmmsg)(fd, v, n, flags, t);
     for (int i = 0; i < r && !(flags & MSG_PEEK); i++) {
-        if (v[i].msg_len)
+        if (v[i].msg_len && (flags & MSG_TRUNC))
+            io_recv(fd, NULL, 0, v[i].msg_len, flags);
+        else if (v[i].msg_len)
             io_vec(fd, v[i].msg_hdr.msg_iov, v[i].msg_hdr.msg_iovlen, v[i].msg_len, true);
         if (v[i].msg_hdr.msg_controllen) rights_adopt(&v[i].msg_hdr);
     }
