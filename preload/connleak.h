@@ -242,6 +242,7 @@ struct sock_rec {
     _Atomic uint8_t eof;   /* the program read end-of-file: the peer closed */
     uint8_t kstate;        /* TCP state the sampler last saw (TCP_*), 0 = not seen */
     _Atomic uint8_t quiet; /* nothing written yet (agg.c): its open record is owed */
+    uint16_t sample_mark;  /* sampler.c: counted in the current sample */
     struct cl_addr peer, local;
 };
 
@@ -337,6 +338,7 @@ struct handle {
     uint8_t kind;          /* HANDLE_* */
     int32_t fd;            /* SSL: the socket it uses, -1 if not known */
     uint64_t sid;          /* that socket's sid */
+    uint64_t used;         /* curl: hash of the last huse written (sid, URL) */
 };
 struct handle *handle_new(const void *p, int kind, uint32_t stk); /* writes hnew */
 struct handle *handle_find(const void *p);

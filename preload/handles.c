@@ -23,6 +23,7 @@
 static struct handle *table;
 static _Atomic uintptr_t table_state; /* KEY_FREE, KEY_BUSY, or the table */
 static _Atomic uint32_t next_id = 1;
+static _Atomic uint32_t max_probe; /* the longest probe any insertion took */
 _Atomic uint64_t cl_handles_dropped;
 
 static struct handle *table_get(bool create)
@@ -55,7 +56,8 @@ struct handle *handle_find(const void *p)
     for (uint32_t i = slot_hash(p), n = 0; n < HANDLE_CAP; i = (i + 1) & (HANDLE_CAP - 1), n++) {
         uintptr_t k = atomic_load_explicit(&t[i].key, memory_order_acquire);
         if (k == (uintptr_t)p) return &t[i];
-        if (k == KEY_FREE) return NULL;
+        if (k == KEY_FREE || n > atomic_load_explicit(&max_probe, memory_order_relaxed))
+            return NULL; /* no handle was ever put this far from its slot */
     }
     return NULL;
 }
@@ -73,6 +75,10 @@ struct handle *handle_new(const void *p, int kind, uint32_t stk)
         t[i].kind = (uint8_t)kind;
         t[i].fd = -1;
         t[i].sid = 0;
+        t[i].used = 0;
+        uint32_t mp = atomic_load(&max_probe);
+        while (n > mp && !atomic_compare_exchange_weak(&max_probe, &mp, n)) {
+        }
         atomic_store_explicit(&t[i].key, (uintptr_t)p, memory_order_release);
         ev_hnew(t[i].id, kind, stk);
         return &t[i];

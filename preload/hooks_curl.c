@@ -84,7 +84,13 @@ static void transferred(CURL *e)
         if (url) url_redact(url, clean, sizeof(clean));
         if (info(e, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK) fd = CURL_SOCKET_BAD;
         struct sock_rec *r = fd == CURL_SOCKET_BAD ? NULL : fdtable_get(fd);
-        ev_huse(h->id, r ? r->sid : 0, url ? clean : NULL);
+        uint64_t sid = r ? r->sid : 0, used = 1469598103934665603ull ^ sid;
+        for (const char *c = url ? clean : ""; *c; c++)
+            used = (used ^ (uint8_t)*c) * 1099511628211ull;
+        if (used != h->used) { /* a loop over one URL on one connection: once */
+            h->used = used;
+            ev_huse(h->id, sid, url ? clean : NULL);
+        }
     }
     errno = saved;
     hook_leave();

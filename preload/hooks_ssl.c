@@ -80,7 +80,11 @@ static int ssl_fd(SSL *s, int touched)
     return fd;
 }
 
-/* n > 0 plaintext bytes went through s; n == 0 with in: close_notify. */
+static bool ssl_closed(SSL *s, int ret);
+
+/* n > 0 plaintext bytes went through s; n == 0 with in: the end of the
+ * stream (close_notify, or a failed read on a socket whose peer closed:
+ * servers often close without close_notify, and clients take it as EOF). */
 static void ssl_data(SSL *s, struct ssl_call *c, int touched, const void *buf, size_t n, bool in)
 {
     if (!c->outer || !cl_cfg.http || !hook_enter_recording()) return;
@@ -93,6 +97,18 @@ static void ssl_data(SSL *s, struct ssl_call *c, int touched, const void *buf, s
         http_eof(r, fd, true);
     errno = saved;
     hook_leave();
+}
+
+/* A read that returned nothing: the end of the stream if the peer sent
+ * close_notify, or closed the socket (a "ragged" EOF). */
+static bool ssl_ended(SSL *s, int ret, int touched)
+{
+    if (ret > 0) return false;
+    if (ret == 0 && ssl_closed(s, ret)) return true;
+    struct handle *h = handle_find(s);
+    int fd = h ? handle_socket(h) : touched;
+    struct sock_rec *r = fdtable_get(fd);
+    return r && atomic_load_explicit(&r->eof, memory_order_relaxed);
 }
 
 /* A read returned 0: the peer's close_notify ends a close-delimited body. */
@@ -114,7 +130,7 @@ CL_EXPORT int SSL_read(SSL *s, void *buf, int num)
     call_begin(&c);
     int ret = real(s, buf, num);
     int fd = call_end(&c);
-    if (ret > 0 || (ret == 0 && c.outer && ssl_closed(s, ret)))
+    if (ret > 0 || (c.outer && ssl_ended(s, ret, fd)))
         ssl_data(s, &c, fd, buf, ret > 0 ? (size_t)ret : 0, true);
     return ret;
 }
@@ -130,7 +146,7 @@ CL_EXPORT int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *got)
     int fd = call_end(&c);
     if (ret == 1 && got && *got)
         ssl_data(s, &c, fd, buf, *got, true);
-    else if (ret == 0 && c.outer && ssl_closed(s, ret))
+    else if (ret == 0 && c.outer && ssl_ended(s, ret == 1 ? 1 : 0, fd))
         ssl_data(s, &c, fd, buf, 0, true);
     return ret;
 }

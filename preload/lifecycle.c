@@ -57,20 +57,29 @@ void lock_take(cl_lock_t *l)
 }
 
 static _Atomic int flusher_stop;
+/* Held by the flusher while it writes a dump or a sample, and by the exit
+ * while it writes the live set and the end record. */
+static cl_lock_t work_lock = CL_LOCK_INIT;
 static pthread_t flusher_tid;
 
 static void *flusher_main(void *arg)
 {
     (void)arg;
     cl_in_hook = 1; /* this thread is connleak's: nothing it does is recorded */
-    struct timespec ts = {cl_cfg.flush_ms / 1000, (long)(cl_cfg.flush_ms % 1000) * 1000000L};
+    int ms =
+        cl_cfg.sample_ms && cl_cfg.sample_ms < cl_cfg.flush_ms ? cl_cfg.sample_ms : cl_cfg.flush_ms;
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L}; /* wakes for samples too */
     while (!atomic_load(&finished) && !atomic_load(&flusher_stop)) {
         /* sleeps flush_ms, or until flusher_pause() wakes it */
         syscall(SYS_futex, (int *)&flusher_stop, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
         if (atomic_load(&flusher_stop)) break;
         stacks_check_fds();
-        dump_if_wanted();
-        sampler_tick();
+        lock_take(&work_lock); /* the exit's live set and end record are written alone */
+        if (!atomic_load(&finished) && atomic_load(&cl_state) == CL_ON) {
+            dump_if_wanted();
+            sampler_tick();
+        }
+        lock_give(&work_lock);
         trace_flush();
     }
     return NULL;
@@ -141,7 +150,11 @@ void lifecycle_finish(const char *why)
      * launcher (sh -c 'exit 3') that never touched a socket. */
     bool root = cl_cfg.root_pid == cl_pid && !cl_forked;
     if (!trace_is_open() && !(root && trace_ensure_open())) return;
-    if (atomic_exchange(&finished, 1)) return;
+    lock_take(&work_lock);
+    if (atomic_exchange(&finished, 1)) {
+        lock_give(&work_lock);
+        return;
+    }
     int saved = errno;
     fdtable_verify_live();
     fdtable_each_live(live_promote_one, NULL);
@@ -150,6 +163,7 @@ void lifecycle_finish(const char *why)
     ev_end(why);
     trace_flush();
     atomic_store(&cl_state, CL_OFF); /* nothing may follow the end record */
+    lock_give(&work_lock);
     errno = saved;
 }
 
@@ -195,6 +209,7 @@ void lifecycle_fork_child(void)
     trace_after_fork_child();  /* releases the trace lock, forgets the parent's file */
     stacks_after_fork_child(); /* releases the stack lock, stacks re-emitted on use */
     sampler_after_fork_child();
+    work_lock = (cl_lock_t)CL_LOCK_INIT; /* the parent's flusher may have held it */
     agg_after_fork_child();
     track_mark_all_inherited(cl_start_ns - parent_start); /* times: from the child's start */
 }

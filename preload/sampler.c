@@ -37,13 +37,15 @@
 
 struct join_ent {
     uint64_t ino;
+    uint64_t sid; /* the socket the record held when joined */
     uint32_t rec; /* index + 1 */
     uint32_t gen;
 };
 
 /* Per local port: the last connection the program closed first from it. */
 struct tw_ent {
-    _Atomic uint64_t peer; /* peer address hash | port, 0 = none */
+    _Atomic uint64_t peer;   /* peer and local address hash | peer port, 0 = none */
+    _Atomic uint64_t closed; /* when (ns since start) */
     _Atomic uint32_t stk;
     uint32_t pad;
 };
@@ -63,12 +65,22 @@ int sampler_init(void)
     return join ? 0 : -1;
 }
 
-static uint64_t peer_key(const struct cl_addr *a)
+static uint64_t addr_hash(uint64_t h, const struct cl_addr *a)
 {
-    uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < (a->family == AF_INET ? 4u : 16u); i++)
         h = (h ^ a->a[i]) * 1099511628211ull;
-    return (h << 16 | a->port) | 1u; /* never 0 */
+    return h;
+}
+
+static uint64_t peer_key(const struct cl_addr *a)
+{
+    return (addr_hash(1469598103934665603ull, a) << 16 | a->port) | 1u; /* never 0 */
+}
+
+/* A connection's key in the TIME_WAIT table: its peer and local address. */
+static uint64_t tw_key(const struct cl_addr *peer, const struct cl_addr *local)
+{
+    return (addr_hash(addr_hash(1469598103934665603ull, peer), local) << 16 | peer->port) | 1u;
 }
 
 static struct tw_ent *tw_table(void)
@@ -95,7 +107,9 @@ void tw_note_close(const struct sock_rec *r)
     struct tw_ent *t = tw_table();
     if (!t) return;
     atomic_store_explicit(&t[r->local.port].stk, r->stk, memory_order_relaxed);
-    atomic_store_explicit(&t[r->local.port].peer, peer_key(&r->peer), memory_order_release);
+    atomic_store_explicit(&t[r->local.port].closed, clock_since_start(), memory_order_relaxed);
+    atomic_store_explicit(&t[r->local.port].peer, tw_key(&r->peer, &r->local),
+                          memory_order_release);
 }
 
 /* ---- one sample ---- */
@@ -124,24 +138,29 @@ static struct count *count_add(struct count *c, unsigned int *n, unsigned int ca
     return &c[(*n)++];
 }
 
-static void join_put(uint64_t ino, uint32_t rec)
+static void join_put(uint64_t ino, uint32_t rec, uint64_t sid)
 {
     for (uint32_t i = (uint32_t)(ino * 0x9E3779B97F4A7C15ull >> (64 - JOIN_BITS)), n = 0;
          n < JOIN_CAP / 2; i = (i + 1) & (JOIN_CAP - 1), n++) {
         if (join[i].gen != join_gen) {
-            join[i] = (struct join_ent){ino, rec, join_gen};
+            join[i] = (struct join_ent){.ino = ino, .sid = sid, .rec = rec, .gen = join_gen};
             return;
         }
         if (join[i].ino == ino) return;
     }
 }
 
-static struct sock_rec *join_get(uint64_t ino)
+/* The record of the socket with inode ino, if it still holds that socket
+ * (*sid: its sid, to check again right before each write). */
+static struct sock_rec *join_get(uint64_t ino, uint64_t *sid)
 {
     for (uint32_t i = (uint32_t)(ino * 0x9E3779B97F4A7C15ull >> (64 - JOIN_BITS)), n = 0;
          n < JOIN_CAP / 2; i = (i + 1) & (JOIN_CAP - 1), n++) {
         if (join[i].gen != join_gen) return NULL;
-        if (join[i].ino == ino) return &cl_recs[join[i].rec - 1];
+        if (join[i].ino != ino) continue;
+        struct sock_rec *r = &cl_recs[join[i].rec - 1];
+        *sid = join[i].sid;
+        return r->sid == join[i].sid ? r : NULL; /* closed and reused since */
     }
     return NULL;
 }
@@ -153,16 +172,20 @@ static uint64_t rec_inode(struct sock_rec *r, int fd)
     struct stat st;
     uint64_t sid = r->sid;
     if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
-    if (fdtable_get(fd) == r && r->sid == sid) r->ino = st.st_ino; /* not closed meanwhile */
-    return r->ino;
+    if (fdtable_get(fd) != r || r->sid != sid) return 0; /* closed meanwhile */
+    r->ino = st.st_ino;
+    if (r->sid != sid) r->ino = 0; /* reused as we wrote: the new socket has none yet */
+    return st.st_ino;
 }
 
-/* True if a lower fd than fd refers to the same socket (dup): counted there. */
-static bool seen_below(const struct sock_rec *r, unsigned int fd)
+/* True if this sample has counted r already (another fd of a dup'ed
+ * socket): a per-sample mark in the record. */
+static uint16_t sample_mark;
+static bool seen_before(struct sock_rec *r)
 {
     if (atomic_load_explicit(&r->refs, memory_order_relaxed) < 2) return false;
-    for (unsigned int i = 0; i < fd; i++)
-        if (fdtable_get((int)i) == r) return true;
+    if (r->sample_mark == sample_mark) return true;
+    r->sample_mark = sample_mark;
     return false;
 }
 
@@ -172,16 +195,17 @@ static void sample_live(struct sample *s, bool with_join)
 {
     unsigned int hi = atomic_load(&cl_fd_high);
     if (with_join && ++join_gen == 0) join_gen = 1;
+    if (++sample_mark == 0) sample_mark = 1;
     for (unsigned int fd = 0; fd < hi; fd++) {
         uint32_t idx = atomic_load_explicit(&cl_slots[fd].rec, memory_order_acquire);
         if (!idx) continue;
         struct sock_rec *r = &cl_recs[idx - 1];
-        if (seen_below(r, fd)) continue;
+        if (seen_before(r)) continue;
         if (ev_is_quiet(r) &&
             clock_since_start() - r->opened > (uint64_t)cl_cfg.sample_ms * 1000000u)
             ev_promote(r, (int)fd); /* lived a sample period: in the trace from now on */
         uint64_t ino = with_join ? rec_inode(r, (int)fd) : 0;
-        if (ino) join_put(ino, idx);
+        if (ino) join_put(ino, idx, r->sid);
         s->socks++;
         s->roles[r->role <= ROLE_RECEIVED ? r->role : 0]++;
         struct count *c = count_add(s->sites, &s->nsites, 32, r->stk);
@@ -210,7 +234,14 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
         struct tw_ent *t = tw_table();
         struct cl_addr peer;
         addr_from_diag(&peer, k->family, k->dst, k->dport);
-        if (!t || atomic_load_explicit(&t[k->sport].peer, memory_order_acquire) != peer_key(&peer))
+        struct cl_addr local;
+        addr_from_diag(&local, k->family, k->src, k->sport);
+        /* the same connection (peer and local address), closed by us within
+         * the TIME_WAIT period (60 s on Linux) before this sample */
+        if (!t ||
+            atomic_load_explicit(&t[k->sport].peer, memory_order_acquire) !=
+                tw_key(&peer, &local) ||
+            clock_since_start() - atomic_load(&t[k->sport].closed) > 61000000000ull)
             return 0;
         uint32_t stk = atomic_load_explicit(&t[k->sport].stk, memory_order_relaxed);
         struct count *c =
@@ -219,13 +250,14 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
         s->tcp[TCP_TIME_WAIT]++;
         return 0;
     }
-    struct sock_rec *r = k->inode ? join_get(k->inode) : NULL;
-    if (!r || r->ino != k->inode) return 0; /* closed and reused since sample_live */
+    uint64_t sid = 0;
+    struct sock_rec *r = k->inode ? join_get(k->inode, &sid) : NULL;
+    if (!r) return 0;
     s->joined++;
     if (ev_is_quiet(r)) return 0; /* young and not in the trace: seen again next time */
     if (k->state >= 1 && k->state <= TCP_CLOSING) s->tcp[k->state]++;
-    if (!r->local.port) addr_from_diag(&r->local, k->family, k->src, k->sport);
-    if (r->kstate != k->state) {
+    if (!r->local.port && r->sid == sid) addr_from_diag(&r->local, k->family, k->src, k->sport);
+    if (r->kstate != k->state && r->sid == sid) {
         bool first = r->kstate == 0;
         r->kstate = (uint8_t)k->state;
         if (!(first && (k->state == TCP_ESTABLISHED || k->state == TCP_LISTEN)))
@@ -256,15 +288,17 @@ static uint64_t thread_cpu_ns(void)
  * (POLLNVAL = not open), up to the first empty chunk past the highest
  * tracked fd; fds are handed out lowest first, so open ones are dense.
  * Listing /proc/self/fd costs ten times more (it builds every entry). */
-static int fd_count(void)
+static int fd_count(uint64_t nofile)
 {
     static struct pollfd pf[1024];
+    /* poll refuses more entries than RLIMIT_NOFILE */
+    unsigned int chunk = nofile && nofile < 1024 ? (unsigned int)nofile : 1024;
     unsigned int hi = atomic_load(&cl_fd_high), n = 0;
-    for (unsigned int base = 0; base < (1u << 24); base += 1024) {
-        for (unsigned int i = 0; i < 1024; i++) pf[i] = (struct pollfd){(int)(base + i), 0, 0};
-        if (syscall(SYS_poll, pf, 1024, 0) < 0) return -errno;
+    for (unsigned int base = 0; base < (1u << 24); base += chunk) {
+        for (unsigned int i = 0; i < chunk; i++) pf[i] = (struct pollfd){(int)(base + i), 0, 0};
+        if (syscall(SYS_poll, pf, chunk, 0) < 0) return -errno;
         unsigned int open = 0;
-        for (unsigned int i = 0; i < 1024; i++) open += !(pf[i].revents & POLLNVAL);
+        for (unsigned int i = 0; i < chunk; i++) open += !(pf[i].revents & POLLNVAL);
         n += open;
         if (!open && base >= hi) break;
     }
@@ -302,12 +336,12 @@ static uint32_t last_socks;
 
 /* Open fds: counted, or between counts the last count moved by the
  * change in tracked sockets. */
-static int sample_fds(uint32_t socks, bool *exact)
+static int sample_fds(uint32_t socks, uint64_t nofile, bool *exact)
 {
     *exact = part_due(&fd_part);
     if (!*exact) return last_fds + (int)(socks - last_socks);
     uint64_t c = thread_cpu_ns();
-    last_fds = fd_count();
+    last_fds = fd_count(nofile);
     last_socks = socks;
     part_ran(&fd_part, (thread_cpu_ns() - c) / 1000);
     return last_fds;
@@ -324,7 +358,7 @@ static void sample_take(void)
     bool kernel = join && part_due(&kernel_part);
     sample_live(&s, kernel);
     bool fds_exact;
-    int fds = sample_fds(s.socks, &fds_exact);
+    int fds = sample_fds(s.socks, rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur, &fds_exact);
     if (kernel) {
         uint64_t c = thread_cpu_ns();
         /* ESTABLISHED and LISTEN are what most sockets are, and what the
@@ -380,4 +414,5 @@ void sampler_after_fork_child(void)
 {
     next_due = 0;
     fd_part = kernel_part = (struct part){0, 0};
+    if (tw_ports) memset(tw_ports, 0, 65536 * sizeof(struct tw_ent)); /* the parent's closes */
 }
