@@ -25,22 +25,111 @@ typedef struct ssl_ctx_st SSL_CTX;
 
 #define SSL_ERROR_ZERO_RETURN 6
 
-static struct {
-    _Atomic(void *) read, read_ex, write, write_ex, new_, free_, set_fd, shutdown, get_fd,
-        get_error;
-} ssl_real;
+/* The functions of one loaded libssl. A process may hold several (Python's
+ * _ssl and a wheel's bundled, renamed copy, both RTLD_LOCAL): each caller
+ * gets the functions of the libssl its own module would have bound to, and
+ * an SSL object never goes to another copy's functions. */
+enum {
+    F_READ,
+    F_READ_EX,
+    F_WRITE,
+    F_WRITE_EX,
+    F_NEW,
+    F_FREE,
+    F_SET_FD,
+    F_SHUTDOWN,
+    F_GET_FD,
+    F_GET_ERROR,
+    F_COUNT
+};
+static const char *const fn_names[F_COUNT] = {
+    "SSL_read", "SSL_read_ex", "SSL_write",    "SSL_write_ex", "SSL_new",
+    "SSL_free", "SSL_set_fd",  "SSL_shutdown", "SSL_get_fd",   "SSL_get_error"};
 
-/* The real function behind name, looked up once. */
-static void *sym(_Atomic(void *) *slot, const char *name)
+struct ssl_lib {
+    void *base, *handle;
+    _Atomic(void *) fn[F_COUNT];
+};
+#define SSL_LIBS 4
+static struct ssl_lib libs[SSL_LIBS];
+static _Atomic unsigned int nlibs;
+static cl_lock_t libs_lock = CL_LOCK_INIT;
+
+/* Call site (return address) -> its libssl, so that the lookup is done
+ * once per call site. */
+static struct {
+    _Atomic uintptr_t ra;
+    _Atomic unsigned int lib;
+} ra_cache[256];
+
+/* The function a call site in ra's module would have bound to: looked up
+ * in that module's own dependency scope, else anywhere loaded. */
+static void *caller_fn(void *ra, const char *name)
 {
-    void *f = atomic_load_explicit(slot, memory_order_acquire);
-    if (unlikely(!f)) {
-        f = real_lookup(name, "libssl.so");
-        atomic_store_explicit(slot, f, memory_order_release);
+    Dl_info di;
+    void *f = NULL;
+    if (dladdr(ra, &di) && di.dli_fname) {
+        void *h = dlopen(di.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
+        if (h) {
+            f = dlsym(h, name);
+            dlclose(h);
+        }
+    }
+    if (!f || modules_self_contains((uintptr_t)f)) f = real_lookup(name, "libssl");
+    return f;
+}
+
+static unsigned int ra_slot(const void *ra)
+{
+    return (unsigned int)((((uintptr_t)ra >> 2) * 0x9E3779B97F4A7C15ull) >> 56); /* 0..255 */
+}
+
+static struct ssl_lib *lib_slow(void *ra, int fn)
+{
+    Dl_info di;
+    void *f = caller_fn(ra, fn_names[fn]);
+    if (!f || !dladdr(f, &di)) return NULL;
+    lock_take(&libs_lock);
+    unsigned int n = atomic_load(&nlibs), i = 0;
+    while (i < n && libs[i].base != di.dli_fbase) i++;
+    if (i == n && n < SSL_LIBS) {
+        libs[i].base = di.dli_fbase;
+        libs[i].handle = dlopen(di.dli_fname, RTLD_NOLOAD | RTLD_LAZY); /* kept */
+        atomic_store(&nlibs, n + 1);
+    }
+    lock_give(&libs_lock);
+    if (i == SSL_LIBS) return NULL;
+    unsigned int slot = ra_slot(ra);
+    atomic_store(&ra_cache[slot].lib, i);
+    atomic_store(&ra_cache[slot].ra, (uintptr_t)ra);
+    return &libs[i];
+}
+
+static struct ssl_lib *lib_for(void *ra, int fn)
+{
+    unsigned int slot = ra_slot(ra);
+    if (likely(atomic_load_explicit(&ra_cache[slot].ra, memory_order_acquire) == (uintptr_t)ra))
+        return &libs[atomic_load_explicit(&ra_cache[slot].lib, memory_order_relaxed)];
+    return lib_slow(ra, fn);
+}
+
+static void *lib_fn(struct ssl_lib *l, int i)
+{
+    if (!l) return NULL;
+    void *f = atomic_load_explicit(&l->fn[i], memory_order_acquire);
+    if (unlikely(!f) && l->handle) {
+        f = dlsym(l->handle, fn_names[i]);
+        if (f && modules_self_contains((uintptr_t)f)) f = NULL;
+        atomic_store_explicit(&l->fn[i], f, memory_order_release);
     }
     return f;
 }
-#define SSL_REAL(field, name, type) ((type)sym(&ssl_real.field, name))
+
+/* The libssl of the hook being run (set by SSL_REAL, for the helpers). */
+static __thread struct ssl_lib *cur_lib __attribute__((tls_model("initial-exec")));
+#define SSL_REAL(field, name, type)                                                                \
+    ((type)lib_fn(cur_lib = lib_for(__builtin_return_address(0), F_##field), F_##field))
+#define SSL_HELPER(field, type) ((type)lib_fn(cur_lib, F_##field))
 
 /* Nested OpenSSL calls (one API function calling another) feed once. */
 static __thread int ssl_depth __attribute__((tls_model("initial-exec")));
@@ -73,7 +162,7 @@ static int ssl_fd(SSL *s, int touched)
     struct handle *h = handle_find(s);
     int fd = h ? handle_socket(h) : -1;
     if (fd >= 0) return fd;
-    int (*get_fd)(const SSL *) = SSL_REAL(get_fd, "SSL_get_fd", int (*)(const SSL *));
+    int (*get_fd)(const SSL *) = SSL_HELPER(GET_FD, int (*)(const SSL *));
     fd = get_fd ? get_fd(s) : -1;
     if (!fdtable_get(fd)) fd = touched;
     if (h && fd >= 0) handle_set_socket(h, fd);
@@ -115,8 +204,7 @@ static bool ssl_ended(SSL *s, int ret, int touched)
 static bool ssl_closed(SSL *s, int ret)
 {
     int saved = errno;
-    int (*get_error)(const SSL *, int) =
-        SSL_REAL(get_error, "SSL_get_error", int (*)(const SSL *, int));
+    int (*get_error)(const SSL *, int) = SSL_HELPER(GET_ERROR, int (*)(const SSL *, int));
     bool closed = get_error && get_error(s, ret) == SSL_ERROR_ZERO_RETURN;
     errno = saved;
     return closed;
@@ -124,7 +212,7 @@ static bool ssl_closed(SSL *s, int ret)
 
 CL_EXPORT int SSL_read(SSL *s, void *buf, int num)
 {
-    int (*real)(SSL *, void *, int) = SSL_REAL(read, "SSL_read", int (*)(SSL *, void *, int));
+    int (*real)(SSL *, void *, int) = SSL_REAL(READ, "SSL_read", int (*)(SSL *, void *, int));
     if (!real) return -1;
     struct ssl_call c;
     call_begin(&c);
@@ -138,7 +226,7 @@ CL_EXPORT int SSL_read(SSL *s, void *buf, int num)
 CL_EXPORT int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *got)
 {
     int (*real)(SSL *, void *, size_t, size_t *) =
-        SSL_REAL(read_ex, "SSL_read_ex", int (*)(SSL *, void *, size_t, size_t *));
+        SSL_REAL(READ_EX, "SSL_read_ex", int (*)(SSL *, void *, size_t, size_t *));
     if (!real) return 0;
     struct ssl_call c;
     call_begin(&c);
@@ -154,7 +242,7 @@ CL_EXPORT int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *got)
 CL_EXPORT int SSL_write(SSL *s, const void *buf, int num)
 {
     int (*real)(SSL *, const void *, int) =
-        SSL_REAL(write, "SSL_write", int (*)(SSL *, const void *, int));
+        SSL_REAL(WRITE, "SSL_write", int (*)(SSL *, const void *, int));
     if (!real) return -1;
     struct ssl_call c;
     call_begin(&c);
@@ -167,7 +255,7 @@ CL_EXPORT int SSL_write(SSL *s, const void *buf, int num)
 CL_EXPORT int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *put)
 {
     int (*real)(SSL *, const void *, size_t, size_t *) =
-        SSL_REAL(write_ex, "SSL_write_ex", int (*)(SSL *, const void *, size_t, size_t *));
+        SSL_REAL(WRITE_EX, "SSL_write_ex", int (*)(SSL *, const void *, size_t, size_t *));
     if (!real) return 0;
     struct ssl_call c;
     call_begin(&c);
@@ -179,7 +267,7 @@ CL_EXPORT int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *put)
 
 CL_EXPORT SSL *SSL_new(SSL_CTX *ctx)
 {
-    SSL *(*real)(SSL_CTX *) = SSL_REAL(new_, "SSL_new", SSL * (*)(SSL_CTX *));
+    SSL *(*real)(SSL_CTX *) = SSL_REAL(NEW, "SSL_new", SSL * (*)(SSL_CTX *));
     if (!real) return NULL;
     SSL *s = real(ctx);
     if (!s || !hook_enter_recording()) return s;
@@ -192,7 +280,7 @@ CL_EXPORT SSL *SSL_new(SSL_CTX *ctx)
 
 CL_EXPORT void SSL_free(SSL *s)
 {
-    void (*real)(SSL *) = SSL_REAL(free_, "SSL_free", void (*)(SSL *));
+    void (*real)(SSL *) = SSL_REAL(FREE, "SSL_free", void (*)(SSL *));
     if (s && hook_enter_recording()) {
         int saved = errno;
         handle_free(s); /* before the real free: the address may be reused at once */
@@ -204,7 +292,7 @@ CL_EXPORT void SSL_free(SSL *s)
 
 CL_EXPORT int SSL_set_fd(SSL *s, int fd)
 {
-    int (*real)(SSL *, int) = SSL_REAL(set_fd, "SSL_set_fd", int (*)(SSL *, int));
+    int (*real)(SSL *, int) = SSL_REAL(SET_FD, "SSL_set_fd", int (*)(SSL *, int));
     if (!real) return 0;
     int ret = real(s, fd);
     if (ret != 1 || !hook_enter_recording()) return ret;
@@ -221,7 +309,7 @@ CL_EXPORT int SSL_set_fd(SSL *s, int fd)
 
 CL_EXPORT int SSL_shutdown(SSL *s)
 {
-    int (*real)(SSL *) = SSL_REAL(shutdown, "SSL_shutdown", int (*)(SSL *));
+    int (*real)(SSL *) = SSL_REAL(SHUTDOWN, "SSL_shutdown", int (*)(SSL *));
     if (!real) return -1;
     int ret = real(s);
     if (!hook_enter_recording()) return ret;
