@@ -22,7 +22,11 @@ struct sock_rec *io_count(int fd, ssize_t n, bool in)
     struct sock_rec *r = fdtable_get(fd);
     if (!r) return NULL;
     if (unlikely(cl_ssl_probe_fd == SSL_PROBE_WANT)) cl_ssl_probe_fd = fd;
-    atomic_fetch_add_explicit(in ? &r->bytes_in : &r->bytes_out, (uint64_t)n, memory_order_relaxed);
+    /* a plain load and store, not a locked add: two threads reading one
+     * socket at the same instant may lose a count, never corrupt one */
+    _Atomic uint64_t *c = in ? &r->bytes_in : &r->bytes_out;
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)n,
+                          memory_order_relaxed);
     atomic_store_explicit(&r->last_io, clock_coarse_since_start(), memory_order_relaxed);
     return r;
 }
