@@ -103,6 +103,7 @@ void process_free(struct process *p)
     free(p->discarded);
     free(p->reuse);
     free(p->peer_reqs);
+    free(p->aggs);
     free(p->handles);
     free(p->huses);
     free(p->samples);

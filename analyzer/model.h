@@ -17,7 +17,14 @@
  * ones whose body was left unread (discarded), and closed ones that carried
  * a single keep-alive request (connection reuse), the last in a compact
  * form. Client handles (libcurl, OpenSSL) are kept with the sockets each
- * one used. */
+ * one used.
+ *
+ * Bounded traces: past CONNLEAK_DETAIL_SOCKETS sockets, a socket closed
+ * before it mattered is only counted, in `agg` records per opening stack
+ * and peer. The reader sums them per (stk, peer) into process.aggs; their
+ * closes count in the totals, their active closes in the tw_sites, their
+ * requests in peer_reqs, and the HTTP rules add their one-request and
+ * discarded-body counts to those of the detailed sockets. */
 #ifndef CONNLEAK_MODEL_H
 #define CONNLEAK_MODEL_H
 
@@ -128,6 +135,17 @@ struct reuse_cand {
     uint32_t stk, peer, host;
 };
 
+/* The agg records of one (opening stack, peer), summed: sockets the trace
+ * counted instead of writing them one by one (a bounded trace). */
+struct agg_site {
+    uint32_t stk, peer;
+    uint32_t example;     /* index + 1 into process.http: the latest discarded body; 0 = none */
+    uint64_t closed;      /* sockets closed */
+    uint64_t first, last; /* the earliest first (an open) and the latest last (a close) */
+    uint64_t active;      /* TCP client sockets the program closed first */
+    uint64_t reqs, one_req_ka, discarded;
+};
+
 enum handle_kind { HANDLE_CURL, HANDLE_CURLM, HANDLE_SSL, HANDLE_COUNT };
 const char *handle_kind_name(enum handle_kind kind); /* "curl", "curlm", "ssl" */
 
@@ -189,6 +207,8 @@ struct process {
     size_t nreuse, capreuse;
     uint64_t *peer_reqs; /* by peer id: requests over the sockets closed, 0 beyond */
     size_t npeer_reqs;
+    struct agg_site *aggs; /* the quiet sockets of a bounded trace, by (stk, peer) */
+    size_t naggs, capaggs;
     struct handle *handles;
     size_t nhandles, caphandles;
     struct handle_use *huses;
@@ -205,7 +225,7 @@ struct process {
     uint32_t dump;    /* the dump (`dump` record) the live set is as of; 0 = none */
     uint64_t dump_ts; /* its ts */
 
-    uint64_t opened, closed; /* counted from open / last-close records */
+    uint64_t opened, closed; /* counted from open / last-close records, and agg closes */
     /* What the report shows: from the end record when the trace is complete,
      * else counted from the events. */
     struct {

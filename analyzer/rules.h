@@ -48,12 +48,20 @@ struct http_opts {
                         DEFAULT_LEAK_AFTER_MS})
 
 /* Interned ids of one group (peers, hosts), counted once the group is
- * complete. */
+ * complete: one entry per socket, or one with a count for many (an agg
+ * record's). */
+struct id_count {
+    uint32_t id;
+    uint64_t n;
+};
 struct ids {
     uint32_t *v;
     size_t n, cap;
+    struct id_count *w;
+    size_t nw, capw;
 };
 void ids_push(struct ids *ids, uint32_t id);
+void ids_push_n(struct ids *ids, uint32_t id, uint64_t n);
 /* Pushes every distinct non-zero id of ids (names from p->peers) with its
  * count into f's peers (or hosts), then frees ids. */
 void ids_count_peers(const struct process *p, struct finding *f, struct ids *ids, bool hosts);

@@ -11,7 +11,15 @@
  *
  * The first three are grouped by opening stack like orphaned-socket, with
  * the exchange of the group's most recent socket; the last one per peer,
- * at the most common opening stack of its connections. */
+ * at the most common opening stack of its connections.
+ *
+ * In a bounded trace, the sockets counted in agg records (model.h:
+ * agg_site) add to discarded-body and no-connection-reuse: their counts
+ * join those of the detailed sockets of the same stack and peer. What they
+ * do not say is approximated: a discarded body's exchange is the agg's
+ * example (when no detailed socket gives one), its idle time is not known;
+ * the connections open at once to a peer are at least the peak of the
+ * samples' ESTABLISHED count for that peer (else 1). */
 #include "rules.h"
 
 #include <stdlib.h>
@@ -54,6 +62,7 @@ static const enum finding_kind group_kinds[G_KINDS] = {KIND_UNCLOSED_BODY, KIND_
 struct http_group {
     struct ids peers, hosts;
     uint32_t http, peer; /* of its most recent socket */
+    bool agg;            /* that http is an agg record's example */
 };
 
 struct http_groups {
@@ -65,11 +74,14 @@ struct http_groups {
     size_t n, cap;
 };
 
-/* A socket as these rules see it, live or closed. */
+/* A socket as these rules see it, live or closed; or the n sockets of an
+ * agg_site (agg: their idle time is not known, opened is their last close). */
 struct http_sock {
     uint64_t opened, idle;
     uint32_t stk, peer, http;
     uint8_t role;
+    uint64_t n;
+    bool agg;
 };
 
 static size_t group_get(struct http_groups *gs, int g, uint32_t stk)
@@ -94,16 +106,18 @@ static void group_add(struct http_groups *gs, int g, const struct http_sock *s)
     struct finding *f = &gs->out->v[gs->first + i];
     struct http_group *grp = &gs->v[i];
     const struct http_state *h = process_http(gs->p, s->http);
-    f->count++;
-    f->roles[s->role < ROLE_COUNT ? s->role : ROLE_OTHER]++;
-    if (s->idle < f->idle_min) f->idle_min = s->idle;
-    if (s->idle > f->idle_max) f->idle_max = s->idle;
-    f->bytes_read += h ? h->read : 0;
-    ids_push(&grp->peers, s->peer);
-    ids_push(&grp->hosts, http_host_or(h, s->peer));
-    if (!grp->http || s->opened >= f->recent) {
+    f->count += s->n;
+    f->roles[s->role < ROLE_COUNT ? s->role : ROLE_OTHER] += s->n;
+    if (!s->agg && s->idle < f->idle_min) f->idle_min = s->idle;
+    if (!s->agg && s->idle > f->idle_max) f->idle_max = s->idle;
+    f->bytes_read += h ? h->read : 0; /* agg: only its example's are known */
+    ids_push_n(&grp->peers, s->peer, s->n);
+    ids_push_n(&grp->hosts, http_host_or(h, s->peer), s->n);
+    /* a detailed socket's exchange before any agg example */
+    if (!grp->http || (s->agg == grp->agg && s->opened >= f->recent) || (grp->agg && !s->agg)) {
         grp->http = s->http;
         grp->peer = s->peer;
+        grp->agg = s->agg;
         f->recent = s->opened;
     }
 }
@@ -116,7 +130,13 @@ static void groups_live(struct http_groups *gs, const struct rule_opts *o,
         const struct live_sock *l = &p->live[i];
         int kind = live_counts(l, o) ? http_live_kind(p, l, h) : -1;
         if (kind < 0) continue;
-        struct http_sock s = {l->opened, live_idle_ns(l), l->stk, l->peer, l->http, l->role};
+        struct http_sock s = {.opened = l->opened,
+                              .idle = live_idle_ns(l),
+                              .stk = l->stk,
+                              .peer = l->peer,
+                              .http = l->http,
+                              .role = l->role,
+                              .n = 1};
         group_add(gs, kind == KIND_UNCLOSED_BODY ? G_UNCLOSED : G_STUCK, &s);
     }
 }
@@ -127,9 +147,25 @@ static void groups_discarded(struct http_groups *gs)
     for (size_t i = 0; i < p->ndiscarded; i++) {
         const struct http_closed *c = &p->discarded[i];
         uint64_t since = c->last_io ? c->last_io : c->opened;
-        struct http_sock s = {c->opened, c->closed > since ? c->closed - since : 0,
-                              c->stk,    c->peer,
-                              c->http,   ROLE_CLIENT};
+        struct http_sock s = {.opened = c->opened,
+                              .idle = c->closed > since ? c->closed - since : 0,
+                              .stk = c->stk,
+                              .peer = c->peer,
+                              .http = c->http,
+                              .role = ROLE_CLIENT,
+                              .n = 1};
+        group_add(gs, G_DISCARDED, &s);
+    }
+    for (size_t i = 0; i < p->naggs; i++) {
+        const struct agg_site *a = &p->aggs[i];
+        if (!a->discarded) continue;
+        struct http_sock s = {.opened = a->last,
+                              .stk = a->stk,
+                              .peer = a->peer,
+                              .http = a->example,
+                              .role = ROLE_CLIENT,
+                              .n = a->discarded,
+                              .agg = true};
         group_add(gs, G_DISCARDED, &s);
     }
 }
@@ -184,67 +220,151 @@ static uint64_t reuse_max_concurrent(const struct reuse_cand *c, size_t n)
     return (uint64_t)max;
 }
 
-/* The most common opening stack of c[0..n) (ties: the lowest id), and how
- * many distinct ones there are. */
-static uint32_t reuse_site(const struct reuse_cand *c, size_t n, uint64_t *sites)
+/* The connections closed after one keep-alive request to one peer: the
+ * detailed ones c[0..n) (sorted by close) and the agg_sites a[0..na) that
+ * counted some; count is their sum. */
+struct reuse_peer {
+    uint32_t peer;
+    const struct reuse_cand *c;
+    size_t n;
+    const struct agg_site *const *a;
+    size_t na;
+    uint64_t count;
+};
+
+static int cmp_id_count(const void *a, const void *b)
 {
-    uint64_t *stk = xcalloc(n, sizeof(*stk));
-    for (size_t i = 0; i < n; i++) stk[i] = c[i].stk;
-    qsort(stk, n, sizeof(*stk), cmp_u64);
+    uint32_t x = ((const struct id_count *)a)->id, y = ((const struct id_count *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* The most common opening stack of the connections (ties: the lowest id),
+ * and how many distinct ones there are. */
+static uint32_t reuse_site(const struct reuse_peer *rp, uint64_t *sites)
+{
+    size_t m = rp->n + rp->na;
+    struct id_count *v = xcalloc(m, sizeof(*v));
+    for (size_t i = 0; i < rp->n; i++) v[i] = (struct id_count){rp->c[i].stk, 1};
+    for (size_t k = 0; k < rp->na; k++)
+        v[rp->n + k] = (struct id_count){rp->a[k]->stk, rp->a[k]->one_req_ka};
+    qsort(v, m, sizeof(*v), cmp_id_count);
     uint32_t best = 0;
-    size_t best_n = 0;
+    uint64_t best_n = 0;
     *sites = 0;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0; i < m;) {
+        uint64_t sum = 0;
         size_t j = i;
-        while (j < n && stk[j] == stk[i]) j++;
-        if (j - i > best_n) best = (uint32_t)stk[i], best_n = j - i;
+        for (; j < m && v[j].id == v[i].id; j++) sum += v[j].n;
+        if (sum > best_n) best = v[i].id, best_n = sum;
         (*sites)++;
         i = j;
     }
-    free(stk);
+    free(v);
     return best;
 }
 
-/* One finding for the connections c[0..n) to one peer, sorted by close. */
-static void reuse_finding(const struct process *p, const struct reuse_cand *c, size_t n,
+/* The most ESTABLISHED connections to peer at one sample (sample.peers). */
+static uint64_t peer_peak(const struct process *p, uint32_t peer)
+{
+    uint64_t peak = 0;
+    for (size_t i = 0; i < p->npeer_pts; i++)
+        if (p->peer_pts[i].id == peer && p->peer_pts[i].n > peak) peak = p->peer_pts[i].n;
+    return peak;
+}
+
+/* The most of them open at one time. The agg-counted ones' open and close
+ * times are not known: then at least the samples' peak for the peer (all
+ * its ESTABLISHED connections, an upper bound of theirs), else 1. */
+static uint64_t reuse_concurrent(const struct process *p, const struct reuse_peer *rp)
+{
+    uint64_t max = rp->n ? reuse_max_concurrent(rp->c, rp->n) : 1;
+    if (rp->na) {
+        uint64_t peak = peer_peak(p, rp->peer);
+        if (peak > max) max = peak;
+    }
+    return max < rp->count ? max : rp->count;
+}
+
+/* One finding for the connections to one peer. */
+static void reuse_finding(const struct process *p, const struct reuse_peer *rp,
                           struct findings *out)
 {
-    const char *peer = strtab_get(&p->peers, c[0].peer);
+    const char *peer = strtab_get(&p->peers, rp->peer);
     struct finding *f = findings_add(out, KIND_NO_REUSE);
-    f->stk = reuse_site(c, n, &f->sites);
+    f->stk = reuse_site(rp, &f->sites);
     f->partial = !p->complete;
     finding_add_pid(f, p->pid);
-    f->count = n;
-    f->roles[ROLE_CLIENT] = n;
-    f->max_concurrent = reuse_max_concurrent(c, n);
-    f->requests = c[0].peer < p->npeer_reqs ? p->peer_reqs[c[0].peer] : n;
+    f->count = rp->count;
+    f->roles[ROLE_CLIENT] = rp->count;
+    f->max_concurrent = reuse_concurrent(p, rp);
+    f->requests = rp->peer < p->npeer_reqs ? p->peer_reqs[rp->peer] : 0;
+    if (f->requests < rp->count) f->requests = rp->count;
     f->key = fnv1a64(FNV1A64_INIT, peer, strlen(peer));
-    finding_push_peer(f, peer, n);
-    uint32_t host = c[n - 1].host ? c[n - 1].host : c[0].peer; /* the latest one's */
+    finding_push_peer(f, peer, rp->count);
+    /* the latest detailed one's Host (agg records have none) */
+    uint32_t host = rp->n && rp->c[rp->n - 1].host ? rp->c[rp->n - 1].host : rp->peer;
     f->http.host = xstrdup(strtab_get(&p->peers, host));
+}
+
+/* An agg_site with one-request connections to a server: a client's peer
+ * has its port; the agg of accepted sockets, port 0. */
+static bool agg_reuse(const struct process *p, const struct agg_site *a)
+{
+    const char *peer = a->one_req_ka && a->peer ? strtab_get(&p->peers, a->peer) : NULL;
+    size_t n = peer ? strlen(peer) : 0;
+    return peer && !(n >= 2 && strcmp(peer + n - 2, ":0") == 0);
+}
+
+static int cmp_agg_peer(const void *a, const void *b)
+{
+    uint32_t x = (*(const struct agg_site *const *)a)->peer,
+             y = (*(const struct agg_site *const *)b)->peer;
+    return x < y ? -1 : x > y;
+}
+
+/* The agg_sites that counted one-request connections, sorted by peer; *total
+ * gets their connections added. */
+static const struct agg_site **reuse_aggs(const struct process *p, size_t *na, uint64_t *total)
+{
+    const struct agg_site **a = xcalloc(p->naggs ? p->naggs : 1, sizeof(*a));
+    *na = 0;
+    for (size_t i = 0; i < p->naggs; i++) {
+        if (!agg_reuse(p, &p->aggs[i])) continue;
+        a[(*na)++] = &p->aggs[i];
+        *total += p->aggs[i].one_req_ka;
+    }
+    qsort(a, *na, sizeof(*a), cmp_agg_peer);
+    return a;
 }
 
 static void rules_reuse(const struct process *p, const struct http_opts *h, struct findings *out)
 {
-    uint64_t min = h->reuse_min > 1 ? h->reuse_min : 2;
-    if (p->nreuse < min) return;
-    struct reuse_cand *c = xcalloc(p->nreuse, sizeof(*c));
-    memcpy(c, p->reuse, p->nreuse * sizeof(*c));
-    qsort(c, p->nreuse, sizeof(*c), cmp_reuse);
-    for (size_t i = 0; i < p->nreuse;) {
-        size_t j = i;
-        while (j < p->nreuse && c[j].peer == c[i].peer) j++;
-        if (c[i].peer && j - i >= min) reuse_finding(p, c + i, j - i, out);
-        i = j;
+    uint64_t min = h->reuse_min > 1 ? h->reuse_min : 2, total = p->nreuse;
+    size_t na, n = p->nreuse, i = 0, k = 0;
+    const struct agg_site **a = reuse_aggs(p, &na, &total);
+    struct reuse_cand *c = total >= min && n ? xcalloc(n, sizeof(*c)) : NULL;
+    if (c) {
+        memcpy(c, p->reuse, n * sizeof(*c));
+        qsort(c, n, sizeof(*c), cmp_reuse);
+    }
+    while (total >= min && (i < n || k < na)) { /* the two lists by peer, side by side */
+        struct reuse_peer rp = {0};
+        rp.peer = i < n && (k == na || c[i].peer <= a[k]->peer) ? c[i].peer : a[k]->peer;
+        rp.c = c ? c + i : NULL, rp.a = a + k;
+        for (; i < n && c[i].peer == rp.peer; i++) rp.n++;
+        for (; k < na && a[k]->peer == rp.peer; k++) rp.na++, rp.count += a[k]->one_req_ka;
+        rp.count += rp.n;
+        if (rp.peer && rp.count >= min) reuse_finding(p, &rp, out);
     }
     free(c);
+    free(a);
 }
 
 void rules_http(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
                 struct findings *out)
 {
     struct http_groups gs = {.p = p, .out = out, .first = out->n};
-    if (p->nhttp) {
+    if (p->nhttp || p->naggs) {
         gs.nslots = p->nstacks ? p->nstacks : 1;
         for (int g = 0; g < G_KINDS; g++) gs.group_of[g] = xcalloc(gs.nslots, sizeof(uint32_t));
         groups_live(&gs, o, h);

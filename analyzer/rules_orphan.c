@@ -32,26 +32,48 @@ void ids_push(struct ids *ids, uint32_t id)
     ids->v[ids->n++] = id;
 }
 
+void ids_push_n(struct ids *ids, uint32_t id, uint64_t n)
+{
+    if (n == 1) {
+        ids_push(ids, id);
+    } else if (n) {
+        ALLOC_GROW(ids->w, ids->nw + 1, ids->capw);
+        ids->w[ids->nw++] = (struct id_count){id, n};
+    }
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
 }
 
+static int cmp_id_count(const void *a, const void *b)
+{
+    return cmp_u32(&((const struct id_count *)a)->id, &((const struct id_count *)b)->id);
+}
+
+/* Both lists sorted, then walked together: one count per distinct id. */
 void ids_count_peers(const struct process *p, struct finding *f, struct ids *ids, bool hosts)
 {
-    qsort(ids->v, ids->n, sizeof(*ids->v), cmp_u32);
-    for (size_t i = 0; i < ids->n;) {
-        size_t j = i;
-        while (j < ids->n && ids->v[j] == ids->v[i]) j++;
-        const char *name = ids->v[i] ? strtab_get(&p->peers, ids->v[i]) : NULL;
+    const uint32_t *v = ids->v;
+    const struct id_count *w = ids->w;
+    size_t n = ids->n, nw = ids->nw, i = 0, k = 0;
+    if (n > 1) qsort(ids->v, n, sizeof(*v), cmp_u32);
+    if (nw > 1) qsort(ids->w, nw, sizeof(*w), cmp_id_count);
+    while (i < n || k < nw) {
+        uint32_t id = i < n && (k == nw || v[i] <= w[k].id) ? v[i] : w[k].id;
+        uint64_t count = 0;
+        for (; i < n && v[i] == id; i++) count++;
+        for (; k < nw && w[k].id == id; k++) count += w[k].n;
+        const char *name = id ? strtab_get(&p->peers, id) : NULL;
         if (name && hosts)
-            finding_push_host(f, name, j - i);
+            finding_push_host(f, name, count);
         else if (name)
-            finding_push_peer(f, name, j - i);
-        i = j;
+            finding_push_peer(f, name, count);
     }
     free(ids->v);
+    free(ids->w);
     *ids = (struct ids){0};
 }
 

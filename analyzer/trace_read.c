@@ -11,7 +11,10 @@
  * read with plain read(2) and capped at MAX_LINE; only regular files are
  * read at all (a FIFO or a device named like a trace is skipped).
  * HTTP state and client handles go straight into the process (model.h
- * says which): nothing of them is kept per socket in the reader. */
+ * says which): nothing of them is kept per socket in the reader.
+ * Bounded traces: a late `open` record (a quiet socket that came to matter)
+ * dates the socket from its `opened`; `agg` records (quiet sockets only
+ * counted) are summed per (stack, peer) into process.aggs. */
 #include "trace_read.h"
 
 #include <cJSON.h>
@@ -43,6 +46,7 @@ struct sock {
     uint8_t state; /* enum sock_state */
     uint8_t role;  /* enum sock_role */
     bool inherited;
+    bool stream; /* SOCK_STREAM (or type not given) */
 };
 
 /* What the sampler's ktcp records said of one socket. */
@@ -87,8 +91,9 @@ struct reader {
     uint64_t batch_ts;       /* ts of its dump record */
     struct ksock *ksocks;    /* what ktcp records said, by socket */
     size_t nksocks, capksocks;
-    struct sidmap kids; /* sid -> index in ksocks + 1 */
-    size_t tw_last;     /* index + 1 of the tw_site of the last client close */
+    struct sidmap kids;      /* sid -> index in ksocks + 1 */
+    size_t tw_last;          /* index + 1 of the tw_site of the last client close */
+    struct hindex agg_index; /* process.aggs by (stk, peer) */
 };
 
 /* ---- a per-line arena for cJSON ----------------------------------------
@@ -215,6 +220,13 @@ enum field {
     F_KSTATE,
     F_DUMP,
     F_N,
+    F_TYPE,
+    F_LATE,
+    F_FIRST,
+    F_ACTIVE,
+    F_ONE_REQ_KA,
+    F_DISCARDED,
+    F_EXAMPLE,
     F_COUNT
 };
 
@@ -275,7 +287,14 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_RQ] = "rq",
                                                  [F_KSTATE] = "kstate",
                                                  [F_DUMP] = "dump",
-                                                 [F_N] = "n"};
+                                                 [F_N] = "n",
+                                                 [F_TYPE] = "type",
+                                                 [F_LATE] = "late",
+                                                 [F_FIRST] = "first",
+                                                 [F_ACTIVE] = "active",
+                                                 [F_ONE_REQ_KA] = "one_req_ka",
+                                                 [F_DISCARDED] = "discarded",
+                                                 [F_EXAMPLE] = "example"};
 
 struct rec {
     const cJSON *f[F_COUNT]; /* first member with that name, or NULL */
@@ -565,7 +584,12 @@ static uint32_t http_push(struct process *p, const struct http_state *h)
     return (uint32_t)p->nhttp;
 }
 
-static void peer_reqs_add(struct process *p, uint32_t peer, uint32_t reqs)
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static void peer_reqs_add(struct process *p, uint32_t peer, uint64_t reqs)
 {
     if (!peer || !reqs) return;
     if (peer >= p->npeer_reqs) {
@@ -575,7 +599,7 @@ static void peer_reqs_add(struct process *p, uint32_t peer, uint32_t reqs)
         memset(p->peer_reqs + p->npeer_reqs, 0, (n - p->npeer_reqs) * sizeof(*p->peer_reqs));
         p->npeer_reqs = n;
     }
-    p->peer_reqs[peer] += reqs;
+    p->peer_reqs[peer] = add_sat(p->peer_reqs[peer], reqs);
 }
 
 /* A single keep-alive request, then closed by the program, not the peer. */
@@ -751,21 +775,25 @@ static bool read_stk(struct reader *r, const struct rec *o)
     return true;
 }
 
+/* A late open record (a quiet socket written when it came to matter) is
+ * dated by its `opened`, the ts it was really opened at. */
 static bool read_open(struct reader *r, const struct rec *o)
 {
-    uint64_t sid;
+    uint64_t sid, ts = rec_u64_or(o, F_TS, 0);
     if (!rec_u64(o, F_SID, &sid)) return false;
     struct sock *s = sock_get(r, sid, true);
     if (!s) return false;
+    const char *type = rec_str(o, F_TYPE);
     *s = (struct sock){
         .sid = sid,
-        .opened = rec_u64_or(o, F_TS, 0),
+        .opened = rec_bool_or(o, F_LATE, false) ? rec_u64_or(o, F_OPENED, ts) : ts,
         .stk = stack_ref(r, o, F_STK),
         .peer = strtab_intern(&r->p->peers, rec_str(o, F_PEER)),
         .nfds = 1,
         .state = SOCK_OPEN,
         .role = (uint8_t)role_parse(rec_str(o, F_ROLE)),
         .inherited = rec_bool_or(o, F_INHERITED, false),
+        .stream = !type || strcmp(type, "stream") == 0,
     };
     r->p->opened++;
     return true;
@@ -827,12 +855,17 @@ static bool read_close(struct reader *r, const struct rec *o)
     return true;
 }
 
+static bool value_i64(const cJSON *v, int64_t *out);
+
+/* A negative fd is a well-formed record (close(-1) on an error path is a
+ * foreign close), but such a close cannot close anything: not kept. */
 static bool read_badclose(struct reader *r, const struct rec *o)
 {
     struct process *p = r->p;
     const char *kind = rec_str(o, F_KIND);
-    uint64_t fd;
-    if (!kind || !rec_u64(o, F_FD, &fd) || fd > INT32_MAX) return false;
+    int64_t fd;
+    if (!kind || !value_i64(o->f[F_FD], &fd) || fd > INT32_MAX || fd < INT32_MIN) return false;
+    if (fd < 0) return true;
     struct badclose b = {
         .ts = rec_u64_or(o, F_TS, 0),
         .fd = (int)fd,
@@ -935,10 +968,11 @@ static struct tw_site *tw_site_get(struct reader *r, uint32_t peer, uint32_t stk
     return &p->tw[i];
 }
 
-/* A client socket's last close: counted towards its (peer, stk). */
+/* A TCP client socket's last close, the program's first (no EOF read):
+ * counted towards its (peer, stk), like an agg record's `active`. */
 static void tw_close(struct reader *r, const struct sock *s, const struct rec *o)
 {
-    if (s->role != ROLE_CLIENT || !s->peer) return;
+    if (s->role != ROLE_CLIENT || !s->peer || !s->stream || rec_bool_or(o, F_EOF, false)) return;
     uint64_t ts = rec_u64_or(o, F_TS, r->p->last_ts);
     struct tw_site *t = tw_site_get(r, s->peer, s->stk);
     if (!t->closes++ || ts < t->first_close) t->first_close = ts;
@@ -1061,6 +1095,82 @@ static void live_kernel(const struct reader *r, struct live_sock *l)
     l->cw_since = k->cw_since;
 }
 
+/* ---- agg: the quiet sockets of a bounded trace ------------------------- */
+
+/* The agg_site of (stk, peer), created when new. */
+static struct agg_site *agg_site_get(struct reader *r, uint32_t stk, uint32_t peer)
+{
+    struct process *p = r->p;
+    uint64_t h64 = ((uint64_t)peer << 32 | stk) * 0x9e3779b97f4a7c15ULL;
+    uint32_t h = (uint32_t)(h64 >> 32);
+    size_t cur = 0, i;
+    while ((i = hindex_next(&r->agg_index, h, &cur)) != SIZE_MAX)
+        if (p->aggs[i].stk == stk && p->aggs[i].peer == peer) return &p->aggs[i];
+    ALLOC_GROW(p->aggs, p->naggs + 1, p->capaggs);
+    p->aggs[p->naggs] = (struct agg_site){.stk = stk, .peer = peer};
+    hindex_add(&r->agg_index, h, p->naggs);
+    return &p->aggs[p->naggs++];
+}
+
+/* The request of the latest discarded body, as the HTTP state of a socket
+ * in the middle of its body; one slot per site, overwritten. */
+static void agg_example(struct reader *r, struct agg_site *a, const cJSON *ex)
+{
+    struct process *p = r->p;
+    struct rec o;
+    if (!cJSON_IsObject(ex)) return;
+    rec_index(&o, ex);
+    uint64_t status = rec_u64_or(&o, F_STATUS, 0);
+    struct http_state h = {
+        .expect = rec_expect(&o),
+        .read = rec_u64_or(&o, F_READ, 0),
+        .reqs = 1,
+        .method = intern_cut(&p->texts, rec_str(&o, F_METHOD)),
+        .target = intern_cut(&p->texts, rec_str(&o, F_TARGET)),
+        .status = status <= 999 ? (uint16_t)status : 0,
+        .phase = HTTP_BODY,
+    };
+    if (a->example)
+        p->http[a->example - 1] = h;
+    else
+        a->example = http_push(p, &h);
+}
+
+/* What an agg record counts goes where the same socket's close record
+ * would have gone: the totals, the requests per peer, the TIME_WAIT
+ * closes per (peer, stk); the HTTP counts stay in its agg_site. A count
+ * above `closed` is cut to it. */
+static bool read_agg(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    uint64_t closed;
+    if (!rec_u64(o, F_CLOSED, &closed)) return false;
+    uint32_t peer = strtab_intern(&p->peers, rec_str(o, F_PEER));
+    struct agg_site *a = agg_site_get(r, stack_ref(r, o, F_STK), peer);
+    uint64_t first = rec_u64_or(o, F_FIRST, 0), last = rec_u64_or(o, F_LAST, first);
+    uint64_t n[4], *sum[4] = {&a->active, &a->reqs, &a->one_req_ka, &a->discarded};
+    const enum field f[4] = {F_ACTIVE, F_REQS, F_ONE_REQ_KA, F_DISCARDED};
+    for (int i = 0; i < 4; i++) {
+        n[i] = rec_u64_or(o, f[i], 0);
+        if (f[i] != F_REQS && n[i] > closed) n[i] = closed;
+        *sum[i] = add_sat(*sum[i], n[i]);
+    }
+    if (!a->closed || first < a->first) a->first = first;
+    if (last > a->last) a->last = last;
+    a->closed = add_sat(a->closed, closed);
+    p->opened = add_sat(p->opened, closed);
+    p->closed = add_sat(p->closed, closed);
+    peer_reqs_add(p, peer, n[1]);
+    if (n[3]) agg_example(r, a, o->f[F_EXAMPLE]);
+    if (n[0] && peer) {
+        struct tw_site *t = tw_site_get(r, peer, a->stk);
+        if (!t->closes || first < t->first_close) t->first_close = first;
+        if (last > t->last_close) t->last_close = last;
+        t->closes = add_sat(t->closes, n[0]);
+    }
+    return true;
+}
+
 static bool read_note(struct reader *r, const struct rec *o)
 {
     const char *what = rec_str(o, F_WHAT), *detail = rec_str(o, F_DETAIL);
@@ -1092,6 +1202,7 @@ static const struct record_type record_types[] = {
     {"mod", read_mod, false},          {"end", read_end, false},     {"note", read_note, false},
     {"hnew", read_hnew, false},        {"huse", read_huse, false},   {"hfree", read_hfree, false},
     {"sample", read_sample, false},    {"ktcp", read_ktcp, false},   {"dump", read_dump, false},
+    {"agg", read_agg, false},
 };
 
 /* A header in the middle of a file: another trace was appended to this
@@ -1423,6 +1534,7 @@ static void reader_free(struct reader *r)
     sidmap_free(&r->sids);
     sidmap_free(&r->hids);
     sidmap_free(&r->kids);
+    hindex_free(&r->agg_index);
     free(r->ksocks);
     hindex_free(&r->mod_index);
     free(r->socks);

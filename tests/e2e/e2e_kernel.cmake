@@ -2,4 +2,7 @@
 # `connleak run` / `connleak report`: close-wait-pile, time-wait-storm,
 # fd-growth (and its steady twin), a dump of a running service. The samples
 # of samples/kernel.cmake, CONNLEAK_SAMPLE_MS=200, each script under ~20 s.
-connleak_e2e(kernel_closewait kernel_timewait kernel_growth kernel_steady kernel_dump)
+# agg_*: bounded traces (CONNLEAK_DETAIL_SOCKETS=0, every socket only counted
+# or written late) of the HTTP samples give the findings of detailed ones.
+connleak_e2e(kernel_closewait kernel_timewait kernel_growth kernel_steady kernel_dump
+             agg_noreuse agg_discarded agg_unclosed)

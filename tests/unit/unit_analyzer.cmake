@@ -3,9 +3,10 @@
 # rules, the renderers, the option parser, and the command line as a whole;
 # test_analyzer_http writes its own small traces for the HTTP and
 # client-handle findings, test_analyzer_kernel for the sampler's findings
-# (close-wait-pile, time-wait-storm, fd-growth, unbounded-pool, dumps).
+# (close-wait-pile, time-wait-storm, fd-growth, unbounded-pool, dumps),
+# test_analyzer_agg for bounded traces (agg records, late open records).
 # Each test links connleak_analyzer, the library behind the connleak binary.
-set(ANALYZER_TESTS reader rules render options scale cli files http kernel)
+set(ANALYZER_TESTS reader rules render options scale cli files http kernel agg)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -17,7 +18,7 @@ foreach(t ${ANALYZER_TESTS})
 endforeach()
 set_tests_properties(analyzer_reader analyzer_rules analyzer_render analyzer_options
                      analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_kernel
-                     PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
+                     analyzer_agg PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
 target_compile_definitions(test_analyzer_cli PRIVATE
@@ -54,4 +55,10 @@ if(ANALYZER_VALGRIND)
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
             $<TARGET_FILE:test_analyzer_kernel>)
   set_tests_properties(analyzer_kernel_valgrind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
+  # ... and bounded traces.
+  add_test(NAME analyzer_agg_valgrind
+    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+            $<TARGET_FILE:test_analyzer_agg>)
+  set_tests_properties(analyzer_agg_valgrind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
 endif()
