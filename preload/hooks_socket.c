@@ -107,11 +107,8 @@ CL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         if (err == 0 || err == EINPROGRESS) {
             r->role = ROLE_CLIENT;
             addr_from_sockaddr(&r->peer, addr, len);
-            /* the local port ties a TIME_WAIT socket to this connection
-             * (sampler.c); the sampler off, it is learnt at exit instead */
-            if (cl_cfg.sample_ms && r->type == SOCK_STREAM &&
-                (r->family == AF_INET || r->family == AF_INET6))
-                addr_of(fd, &r->local, false);
+            /* the local address is learnt by the sampler (sock_diag) or at
+             * exit: a getsockname per connect costs more than the hook */
         }
         ev_conn(r, fd, err, addr, len);
     }

@@ -6,14 +6,17 @@
  * per opening stack, connections per peer, and from netlink sock_diag
  * (common/sockdiag.c) the tracked sockets that left ESTABLISHED, joined to
  * the fd table by inode (the kernel filters the states: a sample costs
- * little when most sockets are healthy). A socket whose kernel state changes gets a `ktcp` record
- * (so a CLOSE_WAIT socket is known with the time it got there and its unread bytes); the counts go
- * into one `sample` record. TIME_WAIT sockets have no inode: they are matched by their local port
- * and peer to the connections the program closed first (tw_note_close, called from the close path),
- * whose local address the connect hook learnt.
+ * little when most sockets are healthy). A socket whose kernel state
+ * changes gets a `ktcp` record (a CLOSE_WAIT socket is known with the time
+ * it got there and its unread bytes); the counts go into one `sample`
+ * record. TIME_WAIT sockets have no inode: the program's closes of
+ * connections it closed first are counted per peer and opening stack
+ * (tw_note_close, from the close path, no system call), and the kernel's
+ * TIME_WAIT sockets towards a peer are shared out among the sites that
+ * closed connections to it in the last 60 s, never more than they closed.
  *
- * Memory is mapped once at start-up (the inode join table) or at the first
- * active close (the port table); nothing here allocates. */
+ * Memory is mapped once at start-up (the inode join table); nothing here
+ * allocates. */
 #define _GNU_SOURCE
 #include "connleak.h"
 #include "sockdiag.h"
@@ -42,18 +45,26 @@ struct join_ent {
     uint32_t gen;
 };
 
-/* Per local port: the last connection the program closed first from it. */
-struct tw_ent {
-    _Atomic uint64_t peer;   /* peer and local address hash | peer port, 0 = none */
-    _Atomic uint64_t closed; /* when (ns since start) */
+/* Per peer and opening stack: the connections the program closed first
+ * (each leaves a TIME_WAIT socket for 60 s), with a history of the count
+ * at past samples to know how many of them are younger than 60 s. */
+#define TW_SITES 64
+#define TW_HIST  128 /* samples remembered: 60 s at periods down to 0.5 s */
+struct tw_site {
+    _Atomic uint64_t key; /* peer_key ^ stk << 40; 0 = free */
+    _Atomic uint64_t closes;
+    struct cl_addr peer;
     _Atomic uint32_t stk;
-    uint32_t pad;
+    /* sampler only */
+    uint64_t hist_closes[TW_HIST], hist_ts[TW_HIST];
+    unsigned int hist_pos;
+    uint64_t recent; /* closes in the last 60 s, at this sample */
 };
 
 static struct join_ent *join;
 static uint32_t join_gen;
-static struct tw_ent *tw_ports; /* 65,536 entries, indexed by local port */
-static _Atomic int tw_state;    /* 0 unmapped, 1 mapping, 2 mapped, 3 failed */
+static struct tw_site tw_sites[TW_SITES];
+static _Atomic int tw_any; /* a connection was closed first: TIME_WAIT is worth asking for */
 static uint64_t next_due;
 
 int sampler_init(void)
@@ -77,39 +88,51 @@ static uint64_t peer_key(const struct cl_addr *a)
     return (addr_hash(1469598103934665603ull, a) << 16 | a->port) | 1u; /* never 0 */
 }
 
-/* A connection's key in the TIME_WAIT table: its peer and local address. */
-static uint64_t tw_key(const struct cl_addr *peer, const struct cl_addr *local)
-{
-    return (addr_hash(addr_hash(1469598103934665603ull, peer), local) << 16 | peer->port) | 1u;
-}
-
-static struct tw_ent *tw_table(void)
-{
-    int st = atomic_load_explicit(&tw_state, memory_order_acquire);
-    if (st == 2) return tw_ports;
-    if (st != 0) return NULL;
-    if (!atomic_compare_exchange_strong(&tw_state, &st, 1)) return NULL; /* another thread maps */
-    void *m = mmap(NULL, 65536 * sizeof(struct tw_ent), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    tw_ports = m == MAP_FAILED ? NULL : m;
-    atomic_store_explicit(&tw_state, tw_ports ? 2 : 3, memory_order_release);
-    return tw_ports;
-}
-
 /* The last fd of TCP socket r is being closed by the program. If the peer
- * had not closed first, the socket will linger in TIME_WAIT: remember its
- * local port, peer and opening stack for the sampler. */
+ * had not closed first, the socket lingers in TIME_WAIT: counted per peer
+ * and opening stack (no system call: the local port is not asked for). */
 void tw_note_close(const struct sock_rec *r)
 {
     if (!cl_cfg.sample_ms || r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
-    if (!r->local.port || !r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed))
+    if (!r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
+    uint64_t key = peer_key(&r->peer) ^ ((uint64_t)r->stk << 40);
+    for (unsigned int i = (unsigned int)(key % TW_SITES), n = 0; n < TW_SITES;
+         i = (i + 1) % TW_SITES, n++) {
+        struct tw_site *t = &tw_sites[i];
+        uint64_t k = atomic_load_explicit(&t->key, memory_order_acquire);
+        if (k == 0) {
+            uint64_t zero = 0;
+            if (!atomic_compare_exchange_strong(&t->key, &zero, key) && zero != key) continue;
+            if (zero == 0) { /* ours: the sampler reads peer once stk is set */
+                t->peer = r->peer;
+                atomic_store_explicit(&t->stk, r->stk ? r->stk : UINT32_MAX, memory_order_release);
+            }
+        } else if (k != key) {
+            continue;
+        }
+        atomic_fetch_add_explicit(&t->closes, 1, memory_order_relaxed);
+        if (!atomic_load_explicit(&tw_any, memory_order_relaxed)) atomic_store(&tw_any, 1);
         return;
-    struct tw_ent *t = tw_table();
-    if (!t) return;
-    atomic_store_explicit(&t[r->local.port].stk, r->stk, memory_order_relaxed);
-    atomic_store_explicit(&t[r->local.port].closed, clock_since_start(), memory_order_relaxed);
-    atomic_store_explicit(&t[r->local.port].peer, tw_key(&r->peer, &r->local),
-                          memory_order_release);
+    }
+}
+
+/* Each site's closes of the last 60 s (the TIME_WAIT period on Linux). */
+static void tw_sites_age(uint64_t now)
+{
+    for (unsigned int i = 0; i < TW_SITES; i++) {
+        struct tw_site *t = &tw_sites[i];
+        if (!atomic_load_explicit(&t->stk, memory_order_acquire)) continue;
+        uint64_t closes = atomic_load_explicit(&t->closes, memory_order_relaxed), base = 0;
+        t->hist_closes[t->hist_pos] = closes;
+        t->hist_ts[t->hist_pos] = now;
+        t->hist_pos = (t->hist_pos + 1) % TW_HIST;
+        /* the newest count older than 60 s: what had closed before the window */
+        uint64_t best_ts = 0;
+        for (unsigned int h = 0; h < TW_HIST; h++)
+            if (t->hist_ts[h] && now - t->hist_ts[h] > 60000000000ull && t->hist_ts[h] > best_ts)
+                best_ts = t->hist_ts[h], base = t->hist_closes[h];
+        t->recent = closes - base;
+    }
 }
 
 /* ---- one sample ---- */
@@ -123,8 +146,8 @@ struct count {
 struct sample {
     uint32_t roles[ROLE_RECEIVED + 1];
     uint32_t tcp[TCP_CLOSING + 1];
-    struct count sites[32], peers[32], tw[TW_MAX];
-    unsigned int nsites, npeers, ntw;
+    struct count sites[32], peers[32], tw[TW_MAX], tw_peers[32];
+    unsigned int nsites, npeers, ntw, ntw_peers;
     uint32_t joined, socks;
 };
 
@@ -230,24 +253,11 @@ static void addr_from_diag(struct cl_addr *a, int family, const uint8_t *ip, uin
 static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
 {
     struct sample *s = arg;
-    if (k->state == TCP_TIME_WAIT) {
-        struct tw_ent *t = tw_table();
+    if (k->state == TCP_TIME_WAIT) { /* counted per peer, shared out after the dump */
         struct cl_addr peer;
         addr_from_diag(&peer, k->family, k->dst, k->dport);
-        struct cl_addr local;
-        addr_from_diag(&local, k->family, k->src, k->sport);
-        /* the same connection (peer and local address), closed by us within
-         * the TIME_WAIT period (60 s on Linux) before this sample */
-        if (!t ||
-            atomic_load_explicit(&t[k->sport].peer, memory_order_acquire) !=
-                tw_key(&peer, &local) ||
-            clock_since_start() - atomic_load(&t[k->sport].closed) > 61000000000ull)
-            return 0;
-        uint32_t stk = atomic_load_explicit(&t[k->sport].stk, memory_order_relaxed);
-        struct count *c =
-            count_add(s->tw, &s->ntw, TW_MAX, peer_key(&peer) ^ ((uint64_t)stk << 40));
-        if (c) c->n++, c->stk = stk, c->peer = peer;
-        s->tcp[TCP_TIME_WAIT]++;
+        struct count *c = count_add(s->tw_peers, &s->ntw_peers, 32, peer_key(&peer));
+        if (c) c->n++, c->peer = peer;
         return 0;
     }
     uint64_t sid = 0;
@@ -264,6 +274,27 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
             ev_ktcp(r, sockdiag_state_name(k->state), k->unread);
     }
     return 0;
+}
+
+/* The TIME_WAIT sockets towards each peer go to the sites that closed
+ * connections to it in the last 60 s, each at most as many as it closed
+ * (other processes may talk to the same peer). Exact when the program is
+ * the only one; never more than it closed. */
+static void tw_share(struct sample *s)
+{
+    for (unsigned int p = 0; p < s->ntw_peers; p++) {
+        uint64_t left = s->tw_peers[p].n;
+        for (unsigned int i = 0; i < TW_SITES && left; i++) {
+            struct tw_site *t = &tw_sites[i];
+            uint32_t stk = atomic_load_explicit(&t->stk, memory_order_acquire);
+            if (!stk || !t->recent || peer_key(&t->peer) != s->tw_peers[p].key) continue;
+            uint64_t n = t->recent < left ? t->recent : left;
+            left -= n;
+            struct count *c = count_add(s->tw, &s->ntw, TW_MAX, t->key);
+            if (c) c->n += (uint32_t)n, c->stk = stk == UINT32_MAX ? 0 : stk, c->peer = t->peer;
+            s->tcp[TCP_TIME_WAIT] += (uint32_t)n;
+        }
+    }
 }
 
 /* The n largest counts first (n is small: insertion sort). */
@@ -361,13 +392,15 @@ static void sample_take(void)
     int fds = sample_fds(s.socks, rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur, &fds_exact);
     if (kernel) {
         uint64_t c = thread_cpu_ns();
+        tw_sites_age(clock_since_start());
         /* ESTABLISHED and LISTEN are what most sockets are, and what the
          * fd table knows already: the kernel sends only the others (and
          * TIME_WAIT only once the program has closed a connection first) */
         uint32_t states =
             SOCKDIAG_STATES_ALL & ~SOCKDIAG_STATE(TCP_LISTEN) & ~SOCKDIAG_STATE(TCP_ESTABLISHED);
-        if (atomic_load(&tw_state) != 2) states &= ~SOCKDIAG_STATE(TCP_TIME_WAIT);
+        if (!atomic_load(&tw_any)) states &= ~SOCKDIAG_STATE(TCP_TIME_WAIT);
         sockdiag_dump_all(states, 0, diag_buf, sizeof(diag_buf), sample_kernel_one, &s);
+        tw_share(&s);
         part_ran(&kernel_part, (thread_cpu_ns() - c) / 1000);
     }
     counts_sort(s.sites, s.nsites);
@@ -400,8 +433,10 @@ void sampler_tick(void)
 {
     if (!trace_is_open()) return;
     uint64_t now = clock_now_ns();
+    uint64_t period = (uint64_t)(cl_cfg.sample_ms ? cl_cfg.sample_ms : 1000) * 1000000ull;
+    if (!next_due) next_due = cl_start_ns + period; /* the first one period after start */
     if (now < next_due) return;
-    next_due = now + (uint64_t)(cl_cfg.sample_ms ? cl_cfg.sample_ms : 1000) * 1000000ull;
+    next_due = now + period;
     if (!cl_cfg.sample_ms) {
         agg_flush(); /* sampling off: the counters still go out every second */
         return;
@@ -414,5 +449,6 @@ void sampler_after_fork_child(void)
 {
     next_due = 0;
     fd_part = kernel_part = (struct part){0, 0};
-    if (tw_ports) memset(tw_ports, 0, 65536 * sizeof(struct tw_ent)); /* the parent's closes */
+    memset(tw_sites, 0, sizeof(tw_sites)); /* the parent's closes are not the child's */
+    atomic_store(&tw_any, 0);
 }
