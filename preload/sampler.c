@@ -116,6 +116,17 @@ void tw_note_close(const struct sock_rec *r)
     }
 }
 
+/* A peer some site of ours closed connections to (the host may hold
+ * thousands of TIME_WAIT sockets towards others). */
+static bool tw_peer_ours(uint64_t key)
+{
+    for (unsigned int i = 0; i < TW_SITES; i++)
+        if (atomic_load_explicit(&tw_sites[i].stk, memory_order_acquire) && tw_sites[i].recent &&
+            peer_key(&tw_sites[i].peer) == key)
+            return true;
+    return false;
+}
+
 /* Each site's closes of the last 60 s (the TIME_WAIT period on Linux). */
 static void tw_sites_age(uint64_t now)
 {
@@ -256,7 +267,9 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
     if (k->state == TCP_TIME_WAIT) { /* counted per peer, shared out after the dump */
         struct cl_addr peer;
         addr_from_diag(&peer, k->family, k->dst, k->dport);
-        struct count *c = count_add(s->tw_peers, &s->ntw_peers, 32, peer_key(&peer));
+        uint64_t key = peer_key(&peer);
+        if (!tw_peer_ours(key)) return 0; /* the host's other TIME_WAIT sockets */
+        struct count *c = count_add(s->tw_peers, &s->ntw_peers, 32, key);
         if (c) c->n++, c->peer = peer;
         return 0;
     }
@@ -356,12 +369,15 @@ static bool part_due(struct part *p)
 
 static void part_ran(struct part *p, uint64_t cost_us)
 {
-    uint64_t e = cost_us / PART_BUDGET_US + 1;
-    p->every = (uint32_t)(e > 30 ? 30 : e);
+    uint64_t e = cost_us / PART_BUDGET_US + 1, most = 5000 / (uint64_t)cl_cfg.sample_ms;
+    if (most < 1) most = 1;
+    if (e > most) e = most; /* whatever it costs, at least every 5 s */
+    p->every = (uint32_t)e;
     p->left = p->every - 1;
 }
 
 static struct part fd_part, kernel_part;
+static bool tw_walked; /* a kernel walk has asked for TIME_WAIT sockets */
 static int last_fds;
 static uint32_t last_socks;
 
@@ -386,7 +402,10 @@ static void sample_take(void)
     uint64_t t0 = clock_now_ns(), c0 = thread_cpu_ns();
     struct rlimit rl = {0, 0};
     syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl);
-    bool kernel = join && part_due(&kernel_part);
+    /* the first close that leaves a TIME_WAIT socket brings the kernel's
+     * view forward: the sockets last 60 s, a paced walk may come too late */
+    bool tw_new = atomic_load(&tw_any) && !tw_walked;
+    bool kernel = join && (part_due(&kernel_part) || tw_new);
     sample_live(&s, kernel);
     bool fds_exact;
     int fds = sample_fds(s.socks, rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur, &fds_exact);
@@ -398,7 +417,10 @@ static void sample_take(void)
          * TIME_WAIT only once the program has closed a connection first) */
         uint32_t states =
             SOCKDIAG_STATES_ALL & ~SOCKDIAG_STATE(TCP_LISTEN) & ~SOCKDIAG_STATE(TCP_ESTABLISHED);
-        if (!atomic_load(&tw_any)) states &= ~SOCKDIAG_STATE(TCP_TIME_WAIT);
+        if (!atomic_load(&tw_any))
+            states &= ~SOCKDIAG_STATE(TCP_TIME_WAIT);
+        else
+            tw_walked = true;
         sockdiag_dump_all(states, 0, diag_buf, sizeof(diag_buf), sample_kernel_one, &s);
         tw_share(&s);
         part_ran(&kernel_part, (thread_cpu_ns() - c) / 1000);
@@ -451,4 +473,5 @@ void sampler_after_fork_child(void)
     fd_part = kernel_part = (struct part){0, 0};
     memset(tw_sites, 0, sizeof(tw_sites)); /* the parent's closes are not the child's */
     atomic_store(&tw_any, 0);
+    tw_walked = false;
 }
