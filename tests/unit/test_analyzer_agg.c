@@ -21,14 +21,12 @@
 #include "rules.h"
 #include "util.h"
 
+#include "analyzer_traces.h"
+
 #define SEC        UINT64_C(1000000000)
 #define MS         UINT64_C(1000000)
 #define PEER       "127.0.0.1:8080"
 #define STK_PC(id) (0x7f0000000000ULL + (uint64_t)(id)*0x1000)
-
-static char dir[64];
-static int ntraces;
-static const struct rule_opts defaults = {false, false};
 
 /* ---- writing traces --------------------------------------------------- */
 
@@ -107,39 +105,10 @@ static void trace_end(struct strbuf *sb, uint64_t ts, int opened, int closed, in
 
 /* ---- reading reports -------------------------------------------------- */
 
-static char *trace_write(struct strbuf *sb)
-{
-    char *path = xasprintf("%s/connleak-%d.jsonl", dir, ++ntraces);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(sb->s ? sb->s : "", f);
-    fclose(f);
-    strbuf_free(sb);
-    return path;
-}
-
 static void analyze(struct report *r, struct strbuf *sb)
 {
     char *path = trace_write(sb);
-    report_init(r);
-    assert_int_equal(report_add_trace(r, path), 0);
-    free(path);
-    report_analyze(r, &defaults);
-}
-
-static size_t kind_count(const struct report *r, enum finding_kind k)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->findings.n; i++) n += r->findings.v[i].kind == k;
-    return n;
-}
-
-static const struct finding *only(const struct report *r, enum finding_kind k)
-{
-    assert_int_equal(kind_count(r, k), 1);
-    for (size_t i = 0; i < r->findings.n; i++)
-        if (r->findings.v[i].kind == k) return &r->findings.v[i];
-    return NULL;
+    analyze_paths(r, &path, 1, NULL);
 }
 
 static uint64_t site_pc(const struct finding *f)
@@ -418,24 +387,6 @@ static void hostile_agg_records(void **state)
     report_free(&r);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/connleak-agg-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (int i = 1; i <= ntraces; i++) {
-        char *p = xasprintf("%s/connleak-%d.jsonl", dir, i);
-        unlink(p);
-        free(p);
-    }
-    return rmdir(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,5 +398,5 @@ int main(void)
         cmocka_unit_test(badclose_of_negative_fd),
         cmocka_unit_test(hostile_agg_records),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, traces_setup, traces_teardown);
 }

@@ -23,10 +23,7 @@
 #include "trace_read.h"
 #include "util.h"
 
-static char dir[64];
-static int ntraces;
-
-static const struct rule_opts defaults = {false, false};
+#include "analyzer_traces.h"
 
 /* ---- writing traces --------------------------------------------------- */
 
@@ -75,16 +72,6 @@ static void trace_end(struct strbuf *sb, uint64_t ts)
 }
 
 /* Writes the trace into dir and frees sb; the path (caller frees). */
-static char *trace_write(struct strbuf *sb)
-{
-    char *path = xasprintf("%s/connleak-%d.jsonl", dir, ++ntraces);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(sb->s ? sb->s : "", f);
-    fclose(f);
-    strbuf_free(sb);
-    return path;
-}
 
 #define SEC 1000000000ULL
 #define MS  1000000ULL
@@ -107,37 +94,10 @@ static char *trace_write(struct strbuf *sb)
 
 /* ---- reading reports -------------------------------------------------- */
 
-static void analyze_paths(struct report *r, char **paths, size_t n, const struct http_opts *h)
-{
-    report_init(r);
-    if (h) r->http = *h;
-    for (size_t i = 0; i < n; i++) {
-        assert_int_equal(report_add_trace(r, paths[i]), 0);
-        free(paths[i]);
-    }
-    report_analyze(r, &defaults);
-}
-
 static void analyze(struct report *r, struct strbuf *sb, const struct http_opts *h)
 {
     char *path = trace_write(sb);
     analyze_paths(r, &path, 1, h);
-}
-
-static size_t kind_count(const struct report *r, enum finding_kind k)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->findings.n; i++) n += r->findings.v[i].kind == k;
-    return n;
-}
-
-/* The one finding of kind k. */
-static const struct finding *only(const struct report *r, enum finding_kind k)
-{
-    assert_int_equal(kind_count(r, k), 1);
-    for (size_t i = 0; i < r->findings.n; i++)
-        if (r->findings.v[i].kind == k) return &r->findings.v[i];
-    return NULL;
 }
 
 static struct process *load(struct strbuf *sb)
@@ -897,24 +857,6 @@ static void fail_on_leak_covers_the_sockets_http_rules_take(void **state)
     report_free(&r);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    strcpy(dir, "/tmp/connleak-http-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (int i = 1; i <= ntraces; i++) {
-        char *path = xasprintf("%s/connleak-%d.jsonl", dir, i);
-        if (!getenv("KEEP")) unlink(path);
-        free(path);
-    }
-    return getenv("KEEP") ? 0 : rmdir(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -938,5 +880,5 @@ int main(void)
         cmocka_unit_test(orphan_text_and_json_show_the_http_context),
         cmocka_unit_test(fail_on_leak_covers_the_sockets_http_rules_take),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, traces_setup, traces_teardown);
 }

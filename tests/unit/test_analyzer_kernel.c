@@ -21,12 +21,10 @@
 #include "rules.h"
 #include "util.h"
 
+#include "analyzer_traces.h"
+
 #define SEC 1000000000ULL
 #define MS  1000000ULL
-
-static char dir[64];
-static int ntraces;
-static const struct rule_opts defaults = {false, false};
 
 /* ---- writing traces --------------------------------------------------- */
 
@@ -96,40 +94,10 @@ static void trace_end(struct strbuf *sb, uint64_t ts)
     strbuf_addf(sb, "{\"t\":\"end\",\"ts\":%lu}\n", ts);
 }
 
-static char *trace_write(struct strbuf *sb)
-{
-    char *path = xasprintf("%s/connleak-%d.jsonl", dir, ++ntraces);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(sb->s ? sb->s : "", f);
-    fclose(f);
-    strbuf_free(sb);
-    return path;
-}
-
 static void analyze(struct report *r, struct strbuf *sb, const struct http_opts *h)
 {
     char *path = trace_write(sb);
-    report_init(r);
-    if (h) r->http = *h;
-    assert_int_equal(report_add_trace(r, path), 0);
-    free(path);
-    report_analyze(r, &defaults);
-}
-
-static size_t kind_count(const struct report *r, enum finding_kind k)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->findings.n; i++) n += r->findings.v[i].kind == k;
-    return n;
-}
-
-static const struct finding *only(const struct report *r, enum finding_kind k)
-{
-    assert_int_equal(kind_count(r, k), 1);
-    for (size_t i = 0; i < r->findings.n; i++)
-        if (r->findings.v[i].kind == k) return &r->findings.v[i];
-    return NULL;
+    analyze_paths(r, &path, 1, h);
 }
 
 /* ---- close-wait-pile -------------------------------------------------- */
@@ -559,24 +527,6 @@ static void hostile_samples_are_skipped(void **state)
     report_free(&r);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/connleak-kernel-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (int i = 1; i <= ntraces; i++) {
-        char *p = xasprintf("%s/connleak-%d.jsonl", dir, i);
-        unlink(p);
-        free(p);
-    }
-    return rmdir(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,5 +544,5 @@ int main(void)
         cmocka_unit_test(json_fields_of_the_new_kinds),
         cmocka_unit_test(hostile_samples_are_skipped),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, traces_setup, traces_teardown);
 }
