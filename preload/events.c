@@ -216,8 +216,13 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
     char mem[LINE_MAX_BYTES];
     struct jb b;
     if (ev_is_quiet(r)) { /* its last close is counted, not written */
-        if (last) agg_note_close(r, http_state_of(r));
-        return;
+        if (!last) return;
+        /* whoever clears quiet decides: the sampler promoting it right now
+         * (its open record written) or this close (only counted) */
+        if (atomic_exchange(&((struct sock_rec *)r)->quiet, 0)) {
+            agg_note_close(r, http_state_of(r));
+            return;
+        }
     }
     ev_begin(&b, mem, "close");
     kv_sock(&b, r, fd);

@@ -6,6 +6,7 @@
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=200
+export CONNLEAK_TW_MIN=100 # the default (tests/e2e/lib.sh raises it for the others)
 
 run_json -- "$SAMPLES/timewait_churn" --count 300 --rate 0 --hold 2
 expect_rc 0
