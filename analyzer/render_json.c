@@ -124,6 +124,7 @@ static void orphan_json(cJSON *o, const struct finding *f)
     cJSON_AddItemToObject(o, "idle_ms", range_json(f->idle_min, f->idle_max));
     add_u64(o, "bytes_in", f->bytes_in);
     add_u64(o, "bytes_out", f->bytes_out);
+    add_u64(o, "unread_bytes", f->unread);
     dump_json(o, f);
 }
 

@@ -303,6 +303,11 @@ static void text_orphan_numbers(struct text *t, const struct finding *f)
         bytes_fmt(f->bytes_out, out, sizeof(out));
         fprintf(t->out, " · %s in, %s out", in, out);
     }
+    if (f->unread) {
+        char unread[32];
+        bytes_fmt(f->unread, unread, sizeof(unread));
+        fprintf(t->out, " · %s never read", unread);
+    }
 }
 
 static void text_pids(struct text *t, const struct finding *f)

@@ -102,6 +102,7 @@ static void orphan_add(struct finding *f, const struct live_sock *l)
     if (idle > f->idle_max) f->idle_max = idle;
     f->bytes_in += l->in;
     f->bytes_out += l->out;
+    f->unread += l->rq; /* idle sockets' receive queues, from the sampler */
 }
 
 /* The group's HTTP context: its most recently opened socket with HTTP. */

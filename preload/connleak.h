@@ -215,7 +215,8 @@ enum cl_role {
     ROLE_PAIR,
     ROLE_RECEIVED,
 };
-#define REC_INHERITED 0x1u
+#define REC_INHERITED   0x1u
+#define REC_UNREAD_SEEN 0x2u /* sampler.c: its unread bytes were written */
 /* sock_rec.http: 0 = no HTTP state (yet), else an index + 1 into the HTTP
  * pool (httptrack.c); REC_HTTP_NOT set = not followed as HTTP (any more). */
 #define REC_HTTP_NOT 0x80000000u

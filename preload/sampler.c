@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -223,10 +224,31 @@ static bool seen_before(struct sock_rec *r)
     return false;
 }
 
-/* Counts the live sockets; with join, indexes them by inode for the
- * kernel's dump. */
-static void sample_live(struct sample *s, bool with_join)
+/* An idle connected stream socket whose receive queue holds bytes the
+ * program never read (an unread response, a request nobody answered):
+ * written once, as a ktcp record with its state and those bytes. */
+static void unread_check(struct sock_rec *r, int fd, uint64_t now)
 {
+    uint64_t period = (uint64_t)cl_cfg.sample_ms * 1000000u;
+    uint64_t last = atomic_load_explicit(&r->last_io, memory_order_relaxed);
+    if (r->type != SOCK_STREAM || (r->flags & REC_UNREAD_SEEN) || r->kstate > TCP_ESTABLISHED ||
+        (r->role != ROLE_CLIENT && r->role != ROLE_ACCEPTED && r->role != ROLE_RECEIVED) ||
+        atomic_load_explicit(&r->eof, memory_order_relaxed) ||
+        now - (last ? last : r->opened) < period)
+        return;
+    int n = 0;
+    uint64_t sid = r->sid;
+    if (syscall(SYS_ioctl, fd, FIONREAD, &n) != 0 || n <= 0) return;
+    if (fdtable_get(fd) != r || r->sid != sid) return; /* closed meanwhile */
+    r->flags |= REC_UNREAD_SEEN;
+    ev_ktcp(r, "ESTABLISHED", (uint32_t)n);
+}
+
+/* Counts the live sockets; with join, indexes them by inode for the
+ * kernel's dump; with unread, asks idle ones for their unread bytes. */
+static void sample_live(struct sample *s, bool with_join, bool with_unread)
+{
+    uint64_t now = clock_since_start();
     unsigned int hi = atomic_load(&cl_fd_high);
     if (with_join && ++join_gen == 0) join_gen = 1;
     if (++sample_mark == 0) sample_mark = 1;
@@ -238,6 +260,7 @@ static void sample_live(struct sample *s, bool with_join)
         if (ev_is_quiet(r) &&
             clock_since_start() - r->opened > (uint64_t)cl_cfg.sample_ms * 1000000u)
             ev_promote(r, (int)fd); /* lived a sample period: in the trace from now on */
+        if (with_unread && !ev_is_quiet(r)) unread_check(r, (int)fd, now);
         uint64_t ino = with_join ? rec_inode(r, (int)fd) : 0;
         if (ino) join_put(ino, idx, r->sid);
         s->socks++;
@@ -376,7 +399,7 @@ static void part_ran(struct part *p, uint64_t cost_us)
     p->left = p->every - 1;
 }
 
-static struct part fd_part, kernel_part;
+static struct part fd_part, kernel_part, unread_part;
 static bool tw_walked; /* a kernel walk has asked for TIME_WAIT sockets */
 static int last_fds;
 static uint32_t last_socks;
@@ -406,7 +429,10 @@ static void sample_take(void)
      * view forward: the sockets last 60 s, a paced walk may come too late */
     bool tw_new = atomic_load(&tw_any) && !tw_walked;
     bool kernel = join && (part_due(&kernel_part) || tw_new);
-    sample_live(&s, kernel);
+    bool unread = part_due(&unread_part);
+    uint64_t cl = thread_cpu_ns();
+    sample_live(&s, kernel, unread);
+    if (unread) part_ran(&unread_part, (thread_cpu_ns() - cl) / 1000);
     bool fds_exact;
     int fds = sample_fds(s.socks, rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur, &fds_exact);
     if (kernel) {
@@ -470,7 +496,7 @@ void sampler_tick(void)
 void sampler_after_fork_child(void)
 {
     next_due = 0;
-    fd_part = kernel_part = (struct part){0, 0};
+    fd_part = kernel_part = unread_part = (struct part){0, 0};
     memset(tw_sites, 0, sizeof(tw_sites)); /* the parent's closes are not the child's */
     atomic_store(&tw_any, 0);
     tw_walked = false;
