@@ -226,8 +226,9 @@ static bool seen_before(struct sock_rec *r)
 
 /* An idle connected stream socket whose receive queue holds bytes the
  * program never read (an unread response, a request nobody answered):
- * written once, as a ktcp record with its state and those bytes. */
-static void unread_check(struct sock_rec *r, int fd, uint64_t now)
+ * written once, as a ktcp record with its state and those bytes. Returns
+ * true if it asked the kernel (one ioctl: a few µs). */
+static bool unread_check(struct sock_rec *r, int fd, uint64_t now)
 {
     uint64_t period = (uint64_t)cl_cfg.sample_ms * 1000000u;
     uint64_t last = atomic_load_explicit(&r->last_io, memory_order_relaxed);
@@ -235,20 +236,28 @@ static void unread_check(struct sock_rec *r, int fd, uint64_t now)
         (r->role != ROLE_CLIENT && r->role != ROLE_ACCEPTED && r->role != ROLE_RECEIVED) ||
         atomic_load_explicit(&r->eof, memory_order_relaxed) ||
         now - (last ? last : r->opened) < period)
-        return;
+        return false;
     int n = 0;
     uint64_t sid = r->sid;
-    if (syscall(SYS_ioctl, fd, FIONREAD, &n) != 0 || n <= 0) return;
-    if (fdtable_get(fd) != r || r->sid != sid) return; /* closed meanwhile */
+    if (syscall(SYS_ioctl, fd, FIONREAD, &n) != 0 || n <= 0) return true;
+    if (fdtable_get(fd) != r || r->sid != sid) return true; /* closed meanwhile */
     r->flags |= REC_UNREAD_SEEN;
     ev_ktcp(r, "ESTABLISHED", (uint32_t)n);
+    return true;
 }
+
+/* The idle sockets are asked a few per sample, round robin, so that a
+ * sample's cost does not grow with them (10,000 idle sockets: each is
+ * asked every 5 minutes at one sample a second). */
+#define UNREAD_PER_SAMPLE 32
+static unsigned int unread_cursor;
 
 /* Counts the live sockets; with join, indexes them by inode for the
  * kernel's dump; with unread, asks idle ones for their unread bytes. */
-static void sample_live(struct sample *s, bool with_join, bool with_unread)
+static void sample_live(struct sample *s, bool with_join)
 {
     uint64_t now = clock_since_start();
+    unsigned int asked = 0, next_cursor = 0;
     unsigned int hi = atomic_load(&cl_fd_high);
     if (with_join && ++join_gen == 0) join_gen = 1;
     if (++sample_mark == 0) sample_mark = 1;
@@ -260,7 +269,9 @@ static void sample_live(struct sample *s, bool with_join, bool with_unread)
         if (ev_is_quiet(r) &&
             clock_since_start() - r->opened > (uint64_t)cl_cfg.sample_ms * 1000000u)
             ev_promote(r, (int)fd); /* lived a sample period: in the trace from now on */
-        if (with_unread && !ev_is_quiet(r)) unread_check(r, (int)fd, now);
+        if (fd >= unread_cursor && asked < UNREAD_PER_SAMPLE && !ev_is_quiet(r) &&
+            unread_check(r, (int)fd, now) && ++asked == UNREAD_PER_SAMPLE)
+            next_cursor = fd + 1; /* the next sample goes on from here */
         uint64_t ino = with_join ? rec_inode(r, (int)fd) : 0;
         if (ino) join_put(ino, idx, r->sid);
         s->socks++;
@@ -272,6 +283,7 @@ static void sample_live(struct sample *s, bool with_join, bool with_unread)
             if (c) c->n++, c->peer = r->peer;
         }
     }
+    unread_cursor = next_cursor; /* 0: round done, start again */
 }
 
 static void addr_from_diag(struct cl_addr *a, int family, const uint8_t *ip, uint16_t port)
@@ -376,7 +388,7 @@ static int fd_count(uint64_t nofile)
  * grow with the number of fds / sockets (about 0.5 us per fd and 0.3 us
  * per socket of the host). Each runs every `every`-th sample, `every` set
  * from its last cost so that it averages under PART_BUDGET_US a sample. */
-#define PART_BUDGET_US 250
+#define PART_BUDGET_US 100
 struct part {
     uint32_t every, left;
 };
@@ -390,16 +402,17 @@ static bool part_due(struct part *p)
     return true;
 }
 
-static void part_ran(struct part *p, uint64_t cost_us)
+/* most_ms: whatever it costs, the part runs at least that often. */
+static void part_ran(struct part *p, uint64_t cost_us, uint64_t most_ms)
 {
-    uint64_t e = cost_us / PART_BUDGET_US + 1, most = 5000 / (uint64_t)cl_cfg.sample_ms;
+    uint64_t e = cost_us / PART_BUDGET_US + 1, most = most_ms / (uint64_t)cl_cfg.sample_ms;
     if (most < 1) most = 1;
-    if (e > most) e = most; /* whatever it costs, at least every 5 s */
+    if (e > most) e = most;
     p->every = (uint32_t)e;
     p->left = p->every - 1;
 }
 
-static struct part fd_part, kernel_part, unread_part;
+static struct part fd_part, kernel_part;
 static bool tw_walked; /* a kernel walk has asked for TIME_WAIT sockets */
 static int last_fds;
 static uint32_t last_socks;
@@ -413,7 +426,7 @@ static int sample_fds(uint32_t socks, uint64_t nofile, bool *exact)
     uint64_t c = thread_cpu_ns();
     last_fds = fd_count(nofile);
     last_socks = socks;
-    part_ran(&fd_part, (thread_cpu_ns() - c) / 1000);
+    part_ran(&fd_part, (thread_cpu_ns() - c) / 1000, 60000);
     return last_fds;
 }
 
@@ -429,10 +442,7 @@ static void sample_take(void)
      * view forward: the sockets last 60 s, a paced walk may come too late */
     bool tw_new = atomic_load(&tw_any) && !tw_walked;
     bool kernel = join && (part_due(&kernel_part) || tw_new);
-    bool unread = part_due(&unread_part);
-    uint64_t cl = thread_cpu_ns();
-    sample_live(&s, kernel, unread);
-    if (unread) part_ran(&unread_part, (thread_cpu_ns() - cl) / 1000);
+    sample_live(&s, kernel);
     bool fds_exact;
     int fds = sample_fds(s.socks, rl.rlim_cur == RLIM_INFINITY ? 0 : rl.rlim_cur, &fds_exact);
     if (kernel) {
@@ -449,7 +459,7 @@ static void sample_take(void)
             tw_walked = true;
         sockdiag_dump_all(states, 0, diag_buf, sizeof(diag_buf), sample_kernel_one, &s);
         tw_share(&s);
-        part_ran(&kernel_part, (thread_cpu_ns() - c) / 1000);
+        part_ran(&kernel_part, (thread_cpu_ns() - c) / 1000, 5000);
     }
     counts_sort(s.sites, s.nsites);
     counts_sort(s.peers, s.npeers);
@@ -496,7 +506,8 @@ void sampler_tick(void)
 void sampler_after_fork_child(void)
 {
     next_due = 0;
-    fd_part = kernel_part = unread_part = (struct part){0, 0};
+    fd_part = kernel_part = (struct part){0, 0};
+    unread_cursor = 0;
     memset(tw_sites, 0, sizeof(tw_sites)); /* the parent's closes are not the child's */
     atomic_store(&tw_any, 0);
     tw_walked = false;

@@ -128,6 +128,22 @@ expect_site() {
     jq -c '.[0]' <<< "$matches"
 }
 
+# expect_leaked_at FILE MARKER FUNC COUNT: COUNT sockets left open at the
+# marked line, as orphaned-socket or close-wait-pile findings: a leaked
+# socket whose peer closed (EOF read) more than a second before the exit
+# counts as CLOSE_WAIT, which a slow (loaded) run can make happen for some.
+expect_leaked_at() {
+    local file=$1 marker=$2 func=$3 count=$4 line got
+    line=$(marker_line "$SRC/samples/$file" "$marker")
+    got=$(jq --arg f "$file" --arg fn "$func" --argjson l "$line" '
+        [.findings[] | select((.kind == "orphaned-socket" or .kind == "close-wait-pile")
+                              and .top_frame != null and .top_frame.line == $l
+                              and .top_frame.function == $fn
+                              and ((.top_frame.file // "") | split("/") | last) == $f)
+         | .count] | add // 0' "$REPORT")
+    [[ $got -eq $count ]] || fail "$got sockets left open at $file:$line ($func), expected $count"
+}
+
 # children_of PID: the pids of PID's children, one per line (from /proc,
 # so that the tests need no procps).
 children_of() {

@@ -44,7 +44,8 @@ samples=$(jqr '.samples')
 ((samples >= 3)) || fail "only $samples samples of a process that lived 1 s"
 
 # A server with churn: steady, and its TIME_WAIT sockets are its own.
-"$CONNLEAK" watch --interval 100 --duration 4 --format json -o "$REPORT" \
+# (10 s: twenty requests with their forks must fit, on a loaded machine too)
+"$CONNLEAK" watch --interval 100 --duration 10 --format json -o "$REPORT" \
     -- "$SAMPLES/http_server" > "$tmp/port" 2> "$tmp/stderr" &
 cl=$!
 on_exit "kill -TERM $cl 2> /dev/null"
