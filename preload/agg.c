@@ -74,7 +74,11 @@ static struct agg_ent *agg_find_locked(const struct sock_rec *r)
     uint64_t key = agg_key(r, &peer);
     for (unsigned int i = 0; i < agg_used; i++)
         if (agg[i].key == key) return &agg[i];
-    if (agg_used == AGG_CAP) return &agg[AGG_CAP - 1]; /* full: the last one takes the rest */
+    if (agg_used == AGG_CAP - 1) { /* full: the last entry, stack 0 and no peer, takes the rest */
+        struct agg_ent *e = &agg[AGG_CAP - 1];
+        if (!e->key) e->key = 1;
+        return e;
+    }
     struct agg_ent *e = &agg[agg_used++];
     memset(e, 0, sizeof(*e));
     e->key = key;
@@ -123,9 +127,10 @@ void agg_flush(void)
     for (unsigned int i = 0; i < AGG_CAP; i++) {
         struct agg_ent copy;
         lock_take(&agg_lock);
-        if (i >= agg_used) {
+        if (i >= agg_used && i != AGG_CAP - 1) { /* past the used ones: only the catch-all */
             lock_give(&agg_lock);
-            break;
+            i = AGG_CAP - 2;
+            continue;
         }
         copy = agg[i];
         uint64_t key = agg[i].key;
@@ -139,6 +144,7 @@ void agg_flush(void)
 /* A fork child starts with no counts of its own. */
 void agg_after_fork_child(void)
 {
+    agg_init(); /* the first CONNLEAK_DETAIL_SOCKETS of this process, too */
     agg_lock = (cl_lock_t)CL_LOCK_INIT;
     if (agg) memset(agg, 0, AGG_CAP * sizeof(*agg));
     agg_used = 0;

@@ -380,6 +380,7 @@ extern int cl_trace_fd;
 int trace_create(bool forked);
 void trace_append_locked(const char *s, size_t n);
 void trace_line(struct jb *b); /* append b + '\n' under the lock */
+bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim);
 void trace_flush(void);
 void trace_flush_locked(void);
 bool trace_fd_is(int fd);
@@ -439,7 +440,7 @@ struct sample_counts {
     uint32_t tw_stk[16], tw_n[16];
 };
 void ev_sample(const struct sample_counts *c);
-void ev_ktcp(const struct sock_rec *r, const char *state, uint32_t rqueue);
+void ev_ktcp(const struct sock_rec *r, uint64_t sid, const char *state, uint32_t rqueue);
 
 /* ---- dump.c: the live set on CONNLEAK_DUMP_SIGNAL ---- */
 void dump_install(void);
@@ -467,6 +468,7 @@ void ev_agg(const struct agg_counts *c);
 /* ---- lifecycle.c ---- */
 void flusher_wake(void); /* async-signal-safe */
 void live_promote_one(struct sock_rec *r, const int *fds, int nfds, void *arg);
+void ssl_after_fork_child(void) __attribute__((weak)); /* hooks_ssl.c */
 void lifecycle_finish(const char *why);
 void lifecycle_fork_prepare(void);
 void lifecycle_fork_parent(void);

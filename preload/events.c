@@ -100,12 +100,13 @@ void ev_header(struct jb *b, bool forked)
 static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited, bool late);
 
 /* A quiet socket (agg.c) about to appear in the trace: its open record
- * first, late, with what it has become. */
+ * first, late, with what it has become. The claim on `quiet` is taken
+ * under the trace lock, so that a close that sees it cleared writes its
+ * line after this one. */
 static void promote(const struct sock_rec *r, int fd)
 {
     struct sock_rec *w = (struct sock_rec *)r;
-    if (atomic_load_explicit(&w->quiet, memory_order_relaxed) && atomic_exchange(&w->quiet, 0))
-        open_write(r, fd, 0, false, true);
+    if (atomic_load_explicit(&w->quiet, memory_order_relaxed)) open_write(r, fd, 0, false, true);
 }
 
 bool ev_is_quiet(const struct sock_rec *r)
@@ -145,6 +146,9 @@ static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inh
     if (late) {
         JB_LIT(&b, ",\"late\":true");
         JB_KV_U64(&b, "opened", r->opened);
+        JB_LIT(&b, "}");
+        trace_line_claimed(&b, &((struct sock_rec *)r)->quiet);
+        return;
     }
     ev_finish(&b);
 }
@@ -218,8 +222,12 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
     if (ev_is_quiet(r)) { /* its last close is counted, not written */
         if (!last) return;
         /* whoever clears quiet decides: the sampler promoting it right now
-         * (its open record written) or this close (only counted) */
-        if (atomic_exchange(&((struct sock_rec *)r)->quiet, 0)) {
+         * (its open record written, under the trace lock: then this close
+         * comes after it) or this close (only counted) */
+        lock_take(&cl_trace_lock);
+        bool mine = atomic_exchange(&((struct sock_rec *)r)->quiet, 0);
+        lock_give(&cl_trace_lock);
+        if (mine) {
             agg_note_close(r, http_state_of(r));
             return;
         }
@@ -436,13 +444,13 @@ void ev_hfree(uint32_t id)
 
 /* ---- the sampler (sampler.c) ---- */
 
-void ev_ktcp(const struct sock_rec *r, const char *state, uint32_t rqueue)
+void ev_ktcp(const struct sock_rec *r, uint64_t sid, const char *state, uint32_t rqueue)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
     if (ev_is_quiet(r)) return; /* the sampler promotes those old enough */
     ev_begin(&b, mem, "ktcp");
-    JB_KV_U64(&b, "sid", r->sid);
+    JB_KV_U64(&b, "sid", sid); /* the one the sampler checked */
     JB_KV_LIT(&b, "state", state);
     JB_KV_U64(&b, "rq", rqueue);
     ev_finish(&b);

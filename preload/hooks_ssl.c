@@ -55,12 +55,17 @@ static struct ssl_lib libs[SSL_LIBS];
 static _Atomic unsigned int nlibs;
 static cl_lock_t libs_lock = CL_LOCK_INIT;
 
+/* A fork child: the parent's thread that held the lock is not there. */
+void ssl_after_fork_child(void)
+{
+    libs_lock = (cl_lock_t)CL_LOCK_INIT;
+}
+
 /* Call site (return address) -> its libssl, so that the lookup is done
- * once per call site. */
-static struct {
-    _Atomic uintptr_t ra;
-    _Atomic unsigned int lib;
-} ra_cache[256];
+ * once per call site: one word per slot, the address (below 2^56) with the
+ * lib's index + 1 in the top byte, so that a reader never pairs one call
+ * site's address with another's lib. */
+static _Atomic uint64_t ra_cache[256];
 
 /* The function a call site in ra's module would have bound to: looked up
  * in that module's own dependency scope, else anywhere loaded. */
@@ -89,27 +94,30 @@ static struct ssl_lib *lib_slow(void *ra, int fn)
     Dl_info di;
     void *f = caller_fn(ra, fn_names[fn]);
     if (!f || !dladdr(f, &di)) return NULL;
+    /* dlopen takes the loader's lock: never while holding ours */
+    void *h = dlopen(di.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
     lock_take(&libs_lock);
     unsigned int n = atomic_load(&nlibs), i = 0;
     while (i < n && libs[i].base != di.dli_fbase) i++;
     if (i == n && n < SSL_LIBS) {
         libs[i].base = di.dli_fbase;
-        libs[i].handle = dlopen(di.dli_fname, RTLD_NOLOAD | RTLD_LAZY); /* kept */
+        libs[i].handle = h; /* kept */
+        h = NULL;
         atomic_store(&nlibs, n + 1);
     }
     lock_give(&libs_lock);
+    if (h) dlclose(h);
     if (i == SSL_LIBS) return NULL;
-    unsigned int slot = ra_slot(ra);
-    atomic_store(&ra_cache[slot].lib, i);
-    atomic_store(&ra_cache[slot].ra, (uintptr_t)ra);
+    if ((uintptr_t)ra >> 56 == 0)
+        atomic_store(&ra_cache[ra_slot(ra)], (uint64_t)(uintptr_t)ra | (uint64_t)(i + 1) << 56);
     return &libs[i];
 }
 
 static struct ssl_lib *lib_for(void *ra, int fn)
 {
-    unsigned int slot = ra_slot(ra);
-    if (likely(atomic_load_explicit(&ra_cache[slot].ra, memory_order_acquire) == (uintptr_t)ra))
-        return &libs[atomic_load_explicit(&ra_cache[slot].lib, memory_order_relaxed)];
+    uint64_t e = atomic_load_explicit(&ra_cache[ra_slot(ra)], memory_order_acquire);
+    if (likely(e && (e & ((1ull << 56) - 1)) == (uint64_t)(uintptr_t)ra))
+        return &libs[(e >> 56) - 1];
     return lib_slow(ra, fn);
 }
 

@@ -85,7 +85,7 @@ static uint32_t slot_attach(struct sock_rec *r, uint32_t cur, const void *buf, b
 
 static void emit(struct sock_rec *r, int fd, const struct http1 *h, const struct http1_events *ev)
 {
-    if (cl_cfg.http < 2) return; /* the exchange log is CONNLEAK_HTTP=2 only */
+    if (cl_cfg.http < 2 || ev_is_quiet(r)) return; /* the exchange log: CONNLEAK_HTTP=2 */
     if (ev->flags & HTTP1_EV_REQUEST_SENT) ev_http_req(r, fd, h);
     if (ev->flags & HTTP1_EV_RESPONSE_HEADERS) ev_http_resp(r, h, ev);
     if (ev->flags & HTTP1_EV_RESPONSE_DONE) ev_http_done(r, h, ev);

@@ -49,6 +49,10 @@ __attribute__((constructor)) static void connleak_init(void)
 __attribute__((destructor)) static void connleak_fini(void)
 {
     if (hook_in_vfork_child()) return; /* its TLS is the parent's: touch nothing */
-    cl_in_hook = 1;                    /* whatever runs from here on is connleak's own */
+    /* exit() from a signal handler that interrupted one of our hooks on
+     * this thread: the locks that hook holds would never be given back.
+     * The trace then ends at its last flush, like a killed program's. */
+    if (cl_in_hook) return;
+    cl_in_hook = 1; /* whatever runs from here on is connleak's own */
     lifecycle_finish("exit");
 }

@@ -135,9 +135,12 @@ static void tw_sites_age(uint64_t now)
         struct tw_site *t = &tw_sites[i];
         if (!atomic_load_explicit(&t->stk, memory_order_acquire)) continue;
         uint64_t closes = atomic_load_explicit(&t->closes, memory_order_relaxed), base = 0;
-        t->hist_closes[t->hist_pos] = closes;
-        t->hist_ts[t->hist_pos] = now;
-        t->hist_pos = (t->hist_pos + 1) % TW_HIST;
+        unsigned int prev = (t->hist_pos + TW_HIST - 1) % TW_HIST;
+        if (now - t->hist_ts[prev] >= 500000000ull) { /* 0.5 s apart: 128 cover 64 s */
+            t->hist_closes[t->hist_pos] = closes;
+            t->hist_ts[t->hist_pos] = now;
+            t->hist_pos = (t->hist_pos + 1) % TW_HIST;
+        }
         /* the newest count older than 60 s: what had closed before the window */
         uint64_t best_ts = 0;
         for (unsigned int h = 0; h < TW_HIST; h++)
@@ -234,15 +237,16 @@ static bool unread_check(struct sock_rec *r, int fd, uint64_t now)
     uint64_t last = atomic_load_explicit(&r->last_io, memory_order_relaxed);
     if (r->type != SOCK_STREAM || (r->flags & REC_UNREAD_SEEN) || r->kstate > TCP_ESTABLISHED ||
         (r->role != ROLE_CLIENT && r->role != ROLE_ACCEPTED && r->role != ROLE_RECEIVED) ||
-        atomic_load_explicit(&r->eof, memory_order_relaxed) ||
+        atomic_load_explicit(&r->eof, memory_order_relaxed) || (last ? last : r->opened) >= now ||
         now - (last ? last : r->opened) < period)
-        return false;
+        return false; /* (used since `now` was read: not idle) */
     int n = 0;
     uint64_t sid = r->sid;
     if (syscall(SYS_ioctl, fd, FIONREAD, &n) != 0 || n <= 0) return true;
     if (fdtable_get(fd) != r || r->sid != sid) return true; /* closed meanwhile */
-    r->flags |= REC_UNREAD_SEEN;
-    ev_ktcp(r, "ESTABLISHED", (uint32_t)n);
+    __atomic_fetch_or(&r->flags, REC_UNREAD_SEEN, __ATOMIC_RELAXED);
+    if (r->sid != sid) return true; /* reused as we looked */
+    ev_ktcp(r, sid, "ESTABLISHED", (uint32_t)n);
     return true;
 }
 
@@ -266,8 +270,8 @@ static void sample_live(struct sample *s, bool with_join)
         if (!idx) continue;
         struct sock_rec *r = &cl_recs[idx - 1];
         if (seen_before(r)) continue;
-        if (ev_is_quiet(r) &&
-            clock_since_start() - r->opened > (uint64_t)cl_cfg.sample_ms * 1000000u)
+        if (ev_is_quiet(r) && now > r->opened &&
+            now - r->opened > (uint64_t)cl_cfg.sample_ms * 1000000u)
             ev_promote(r, (int)fd); /* lived a sample period: in the trace from now on */
         if (fd >= unread_cursor && asked < UNREAD_PER_SAMPLE && !ev_is_quiet(r) &&
             unread_check(r, (int)fd, now) && ++asked == UNREAD_PER_SAMPLE)
@@ -318,8 +322,12 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
     if (r->kstate != k->state && r->sid == sid) {
         bool first = r->kstate == 0;
         r->kstate = (uint8_t)k->state;
+        if (r->sid != sid) { /* reused as we wrote: the new socket's state is unknown */
+            r->kstate = 0;
+            return 0;
+        }
         if (!(first && (k->state == TCP_ESTABLISHED || k->state == TCP_LISTEN)))
-            ev_ktcp(r, sockdiag_state_name(k->state), k->unread);
+            ev_ktcp(r, sid, sockdiag_state_name(k->state), k->unread);
     }
     return 0;
 }

@@ -206,6 +206,20 @@ void trace_line(struct jb *b)
     lock_give(&cl_trace_lock);
 }
 
+/* trace_line, if *claim could be cleared (it was set) under the trace
+ * lock: a line that must come before any another thread writes once it
+ * sees the claim cleared (a quiet socket's late open, agg.c). */
+bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim)
+{
+    if (b->overflow || !trace_ensure_open()) return false;
+    b->p[b->len++] = '\n';
+    lock_take(&cl_trace_lock);
+    bool mine = atomic_exchange(claim, 0);
+    if (mine) trace_append_locked(b->p, b->len);
+    lock_give(&cl_trace_lock);
+    return mine;
+}
+
 bool trace_fd_is(int fd)
 {
     return fd >= 0 && fd == cl_trace_fd;
