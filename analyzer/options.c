@@ -92,19 +92,27 @@ static int unknown(const char *arg)
     return -1;
 }
 
-static int bad_value(const char *name, const char *value, const char *expected)
+int options_bad_value(const char *name, const char *value, const char *expected)
 {
     fprintf(stderr, "connleak: bad value '%s' for --%s: expected %s (see connleak --help)\n", value,
             name, expected);
     return -1;
 }
 
-static bool int_parse(const char *s, long min, long max, int *out)
+bool options_long_parse(const char *s, long min, long max, long *out)
 {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+static bool int_parse(const char *s, long min, long max, int *out)
+{
+    long v;
+    if (!options_long_parse(s, min, max, &v)) return false;
     *out = (int)v;
     return true;
 }
@@ -157,7 +165,7 @@ static int threshold_value(struct options *o, const struct opt_def *d, const cha
     const struct threshold_def *t = threshold_find(d->id);
     return int_parse(v, t->min, t->max, threshold_field(o, d->id))
                ? 0
-               : bad_value(d->name, v, t->range);
+               : options_bad_value(d->name, v, t->range);
 }
 
 /* The thresholds no flag gave: from the environment, else the defaults. */
@@ -191,12 +199,13 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
 {
     switch (d->id) {
     case OPT_FORMAT:
-        if (strcmp(v, "text") && strcmp(v, "json")) return bad_value(d->name, v, "text or json");
+        if (strcmp(v, "text") && strcmp(v, "json"))
+            return options_bad_value(d->name, v, "text or json");
         o->format = strcmp(v, "json") == 0 ? FORMAT_JSON : FORMAT_TEXT;
         return 0;
     case OPT_OUTPUT:
         o->output = v;
-        return *v ? 0 : bad_value(d->name, v, "a file name or -");
+        return *v ? 0 : options_bad_value(d->name, v, "a file name or -");
     case OPT_COLOR:
         if (strcmp(v, "auto") == 0)
             o->color = COLOR_AUTO;
@@ -205,22 +214,24 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
         else if (strcmp(v, "never") == 0)
             o->color = COLOR_NEVER;
         else
-            return bad_value(d->name, v, "auto, always or never");
+            return options_bad_value(d->name, v, "auto, always or never");
         return 0;
     case OPT_FAIL_ON:
         return fail_on_parse(v, &o->fail_on) == 0
                    ? 0
-                   : bad_value(d->name, v,
-                               "leak, any, or kinds such as orphaned-socket,unclosed-body");
+                   : options_bad_value(d->name, v,
+                                       "leak, any, or kinds such as orphaned-socket,unclosed-body");
     case OPT_EXITCODE:
-        return int_parse(v, 1, 255, &o->error_exitcode) ? 0 : bad_value(d->name, v, "1..255");
+        return int_parse(v, 1, 255, &o->error_exitcode) ? 0
+                                                        : options_bad_value(d->name, v, "1..255");
     case OPT_TRACE_DIR:
         o->trace_dir = v;
-        return *v ? 0 : bad_value(d->name, v, "a directory");
+        return *v ? 0 : options_bad_value(d->name, v, "a directory");
     case OPT_DEPTH:
-        return int_parse(v, 1, 256, &o->depth) ? 0 : bad_value(d->name, v, "1..256");
+        return int_parse(v, 1, 256, &o->depth) ? 0 : options_bad_value(d->name, v, "1..256");
     case OPT_FLUSH:
-        return int_parse(v, 1, 3600000, &o->flush_ms) ? 0 : bad_value(d->name, v, "1..3600000");
+        return int_parse(v, 1, 3600000, &o->flush_ms) ? 0
+                                                      : options_bad_value(d->name, v, "1..3600000");
     case OPT_IDLE_MS:
     case OPT_STUCK_MS:
     case OPT_REUSE_MIN:

@@ -50,5 +50,9 @@ void options_http_opts(const struct options *o, struct http_opts *h);
 /* Parses a --fail-on list ("leak", "any", or kinds) into a bitmask; -1 when
  * a name is unknown. */
 int fail_on_parse(const char *list, unsigned *mask);
+/* Shared with `connleak watch` (watch_opts.c): a decimal in [min, max],
+ * and the one-line error for a bad flag value (returns -1). */
+bool options_long_parse(const char *s, long min, long max, long *out);
+int options_bad_value(const char *name, const char *value, const char *expected);
 
 #endif

@@ -16,5 +16,8 @@ void render_text(FILE *out, const struct report *r, bool color);
 /* The report as a cJSON tree (the caller deletes it). */
 struct cJSON *report_to_json(const struct report *r);
 void render_json(FILE *out, const struct report *r);
+/* A trend fit {slope_per_s, intercept, tau, z, p, n}, for watch_json.c too. */
+struct trend_fit;
+struct cJSON *trend_fit_json(const struct trend_fit *fit);
 
 #endif

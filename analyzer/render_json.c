@@ -202,17 +202,24 @@ static cJSON *doubles_json(const double *v, size_t n)
     return a;
 }
 
-/* The fit, with the names of `connleak watch` (slope_per_s) and slope. */
-static cJSON *fit_json(const struct trend_fit *fit)
+/* A trend fit as both reports write it (docs/report-json.md, docs/watch.md). */
+cJSON *trend_fit_json(const struct trend_fit *fit)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "slope", fit->slope);
     cJSON_AddNumberToObject(o, "slope_per_s", fit->slope);
     cJSON_AddNumberToObject(o, "intercept", fit->intercept);
     cJSON_AddNumberToObject(o, "tau", fit->tau);
     cJSON_AddNumberToObject(o, "z", fit->z);
     cJSON_AddNumberToObject(o, "p", fit->p);
     cJSON_AddNumberToObject(o, "n", fit->n);
+    return o;
+}
+
+/* The fit, with the names of `connleak watch` (slope_per_s) and slope. */
+static cJSON *fit_json(const struct trend_fit *fit)
+{
+    cJSON *o = trend_fit_json(fit);
+    cJSON_AddNumberToObject(o, "slope", fit->slope);
     return o;
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render.h"
+
 #include "watch.h"
 
 #define WATCH_JSON_VERSION 1
@@ -65,18 +67,6 @@ static cJSON *peer_json(const struct watch_model *m, const struct watch_peer *p)
     return o;
 }
 
-static cJSON *fit_json(const struct trend_fit *f)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "slope_per_s", f->slope);
-    cJSON_AddNumberToObject(o, "intercept", f->intercept);
-    cJSON_AddNumberToObject(o, "tau", f->tau);
-    cJSON_AddNumberToObject(o, "z", f->z);
-    cJSON_AddNumberToObject(o, "p", f->p);
-    cJSON_AddNumberToObject(o, "n", f->n);
-    return o;
-}
-
 static void finding_peer_json(cJSON *o, const struct watch_model *m, const struct watch_finding *f)
 {
     const struct watch_peer *p = &m->peers[f->peer];
@@ -109,7 +99,7 @@ static cJSON *finding_json(const struct watch_report *r, const struct watch_find
         cJSON_AddNumberToObject(o, "last", (double)f->count);
         cJSON_AddNumberToObject(o, "peak", f->peak);
         cJSON_AddNumberToObject(o, "slope_per_min", f->fit.slope * 60);
-        cJSON_AddItemToObject(o, "fit", fit_json(&f->fit));
+        cJSON_AddItemToObject(o, "fit", trend_fit_json(&f->fit));
     }
     if (f->kind == WK_FD_GROWTH) {
         add_num_or_null(o, "rlimit_nofile", (double)m->nofile, m->nofile > 0);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "watch.h"
 
 static const char *const kind_names[WK_COUNT] = {
@@ -50,49 +51,35 @@ int watch_fail_on_parse(const char *list, unsigned *mask)
     return rc == 0 && *mask ? 0 : -1;
 }
 
-static int bad_value(const char *name, const char *value, const char *expected)
-{
-    fprintf(stderr, "connleak: bad value '%s' for --%s: expected %s (see connleak --help)\n", value,
-            name, expected);
-    return -1;
-}
-
-static bool long_parse(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max) return false;
-    *out = v;
-    return true;
-}
-
 static int value_set(struct watch_opts *o, const char *name, const char *v)
 {
     long n;
     if (strcmp(name, "interval") == 0) {
-        if (!long_parse(v, 10, 3600000, &n)) return bad_value(name, v, "10..3600000 (ms)");
+        if (!options_long_parse(v, 10, 3600000, &n))
+            return options_bad_value(name, v, "10..3600000 (ms)");
         o->interval_ms = (int)n;
     } else if (strcmp(name, "duration") == 0) {
         char *end;
         errno = 0;
         double d = strtod(v, &end);
         if (errno || end == v || *end || !(d > 0 && d <= 1e7))
-            return bad_value(name, v, "seconds, more than 0");
+            return options_bad_value(name, v, "seconds, more than 0");
         o->duration_s = d;
     } else if (strcmp(name, "format") == 0) {
-        if (strcmp(v, "text") && strcmp(v, "json")) return bad_value(name, v, "text or json");
+        if (strcmp(v, "text") && strcmp(v, "json"))
+            return options_bad_value(name, v, "text or json");
         o->format = strcmp(v, "json") == 0 ? FORMAT_JSON : FORMAT_TEXT;
     } else if (strcmp(name, "output") == 0) {
-        if (!*v) return bad_value(name, v, "a file name or -");
+        if (!*v) return options_bad_value(name, v, "a file name or -");
         o->output = v;
     } else if (strcmp(name, "fail-on") == 0) {
         if (watch_fail_on_parse(v, &o->fail_on) < 0)
-            return bad_value(name, v,
-                             "any, or kinds among close-wait-pile, fd-growth, unbounded-pool, "
-                             "time-wait-storm");
+            return options_bad_value(
+                name, v,
+                "any, or kinds among close-wait-pile, fd-growth, unbounded-pool, "
+                "time-wait-storm");
     } else if (strcmp(name, "error-exitcode") == 0) {
-        if (!long_parse(v, 1, 255, &n)) return bad_value(name, v, "1..255");
+        if (!options_long_parse(v, 1, 255, &n)) return options_bad_value(name, v, "1..255");
         o->error_exitcode = (int)n;
     }
     return 0;
@@ -165,7 +152,7 @@ static int target_parse(struct watch_opts *o, int argc, char **argv, int i)
         return -1;
     }
     long pid;
-    if (!long_parse(argv[i], 1, INT_MAX, &pid)) {
+    if (!options_long_parse(argv[i], 1, INT_MAX, &pid)) {
         fprintf(stderr,
                 "connleak: '%s' is not a PID; to start a program, put it after --: "
                 "connleak watch -- %s\n",
