@@ -56,10 +56,7 @@ static struct cl_addr agg_peer(const struct sock_rec *r)
 
 static uint64_t agg_key(const struct sock_rec *r, const struct cl_addr *peer)
 {
-    uint64_t h = 1469598103934665603ull;
-    const uint8_t *p = (const uint8_t *)peer;
-    for (size_t i = 0; i < sizeof(*peer); i++) h = (h ^ p[i]) * 1099511628211ull;
-    return ((uint64_t)r->stk << 32 ^ h ^ r->role) | 1u;
+    return ((uint64_t)r->stk << 32 ^ addr_hash(peer) ^ r->role) | 1u;
 }
 
 static struct agg_ent *agg_find_locked(const struct sock_rec *r)

@@ -203,6 +203,7 @@ struct cl_addr {
 };
 void addr_from_sockaddr(struct cl_addr *dst, const struct sockaddr *sa, socklen_t len);
 void jb_addr(struct jb *b, const struct cl_addr *a); /* quoted string */
+uint64_t addr_hash(const struct cl_addr *a);         /* family, port and address */
 const char *family_name(int fam, char *tmp);         /* "inet", "other:N" */
 const char *socktype_name(int type, char *tmp);
 

@@ -286,3 +286,15 @@ const char *socktype_name(int type, char *tmp)
     tmp[b.len] = 0;
     return tmp;
 }
+
+/* A hash of an address (FNV-1a over family, port and the address bytes
+ * that mean something), for the sampler's and agg.c's tables. */
+uint64_t addr_hash(const struct cl_addr *a)
+{
+    size_t n = a->family == AF_INET ? 4u : a->family == AF_INET6 ? 16u : sizeof(a->a);
+    uint64_t h = 1469598103934665603ull;
+    h = (h ^ a->family) * 1099511628211ull;
+    h = (h ^ a->port) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ a->a[i]) * 1099511628211ull;
+    return h;
+}

@@ -77,16 +77,9 @@ int sampler_init(void)
     return join ? 0 : -1;
 }
 
-static uint64_t addr_hash(uint64_t h, const struct cl_addr *a)
-{
-    for (size_t i = 0; i < (a->family == AF_INET ? 4u : 16u); i++)
-        h = (h ^ a->a[i]) * 1099511628211ull;
-    return h;
-}
-
 static uint64_t peer_key(const struct cl_addr *a)
 {
-    return (addr_hash(1469598103934665603ull, a) << 16 | a->port) | 1u; /* never 0 */
+    return addr_hash(a) | 1u; /* never 0 */
 }
 
 /* The last fd of TCP socket r is being closed by the program. If the peer
