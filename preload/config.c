@@ -58,6 +58,7 @@ void config_load(void)
     cl_cfg.disabled = env_flag("CONNLEAK_DISABLE");
     cl_cfg.http = (int)env_long("CONNLEAK_HTTP", 1, 0, 2);
     cl_cfg.sample_ms = (int)env_long("CONNLEAK_SAMPLE_MS", 1000, 0, 3600000);
+    cl_cfg.tw_exact = env_long("CONNLEAK_TW_EXACT", 1, 0, 1) != 0;
     cl_cfg.dump_signal = env_signal("CONNLEAK_DUMP_SIGNAL", SIGUSR2);
     cl_cfg.detail_sockets = env_long("CONNLEAK_DETAIL_SOCKETS", 10000, -1, 1L << 40);
     if (cl_cfg.sample_ms && cl_cfg.sample_ms < 50) cl_cfg.sample_ms = 50;

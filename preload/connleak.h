@@ -49,6 +49,7 @@ struct cl_config {
     int sample_ms;       /* CONNLEAK_SAMPLE_MS: sampler period, 0 = off */
     int dump_signal;     /* CONNLEAK_DUMP_SIGNAL: writes the live set, 0 = off */
     long detail_sockets; /* CONNLEAK_DETAIL_SOCKETS: written one by one, -1 = all */
+    bool tw_exact;       /* CONNLEAK_TW_EXACT (default 1): local port at close, for TIME_WAIT */
 };
 extern struct cl_config cl_cfg;
 void config_load(void);
@@ -218,6 +219,7 @@ enum cl_role {
 };
 #define REC_INHERITED   0x1u
 #define REC_UNREAD_SEEN 0x2u /* sampler.c: its unread bytes were written */
+#define REC_KASKED      0x4u /* sampler.c: its peer closed or it failed: the kernel was asked */
 /* sock_rec.http: 0 = no HTTP state (yet), else an index + 1 into the HTTP
  * pool (httptrack.c); REC_HTTP_NOT set = not followed as HTTP (any more). */
 #define REC_HTTP_NOT 0x80000000u
@@ -421,10 +423,18 @@ void ev_http_resp(const struct sock_rec *r, const struct http1 *h, const struct 
 void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev);
 
 /* ---- sampler.c: the kernel's view, every CONNLEAK_SAMPLE_MS ---- */
+#define TW_MAX 16 /* TIME_WAIT groups (peer, site) per sample */
+/* A count per key (a stack, a peer, or both), for the few largest. */
+struct count {
+    uint64_t key;
+    uint32_t n, stk;
+    struct cl_addr peer;
+};
+struct count *count_add(struct count *c, unsigned int *n, unsigned int cap, uint64_t key);
+void counts_sort(struct count *c, unsigned int n); /* largest first */
 int sampler_init(void);
 void sampler_tick(void); /* flusher thread */
 void sampler_after_fork_child(void);
-void tw_note_close(const struct sock_rec *r);
 struct sample_counts {
     int fds;         /* open fds, or -errno */
     bool fds_exact;  /* counted in this sample (else estimated from the last count) */
@@ -437,11 +447,20 @@ struct sample_counts {
     uint32_t site_stk[8], site_n[8];
     const struct cl_addr *peer[8];
     uint32_t peer_n[8];
-    const struct cl_addr *tw_peer[16];
-    uint32_t tw_stk[16], tw_n[16];
+    const struct cl_addr *tw_peer[TW_MAX];
+    uint32_t tw_stk[TW_MAX], tw_n[TW_MAX];
 };
 void ev_sample(const struct sample_counts *c);
 void ev_ktcp(const struct sock_rec *r, uint64_t sid, const char *state, uint32_t rqueue);
+
+/* ---- timewait.c: connections closed first, matched to TIME_WAIT sockets ---- */
+int tw_init(void);
+void tw_note_close(const struct sock_rec *r, int fd); /* close path; fd -1: not open */
+bool tw_age(uint64_t now, bool *first);               /* flusher: TIME_WAIT worth asking */
+void tw_walk_begin(void);
+void tw_walk_sock(const struct cl_addr *peer, uint16_t sport, uint64_t now);
+uint32_t tw_walk_end(struct sample_counts *out);
+void tw_after_fork_child(void);
 
 /* ---- dump.c: the live set on CONNLEAK_DUMP_SIGNAL ---- */
 void dump_install(void);

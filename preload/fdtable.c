@@ -198,7 +198,9 @@ bool track_close(int fd, const char *how)
     bool last = atomic_fetch_sub(&r->refs, 1) == 1;
     if (!quiet) ev_close(r, fd, how, last);
     if (last) {
-        tw_note_close(r);
+        /* "implicit" / "unseen": the number already holds something else */
+        bool open = strcmp(how, "implicit") != 0 && strcmp(how, "unseen") != 0;
+        tw_note_close(r, open ? fd : -1);
         atomic_fetch_add(&cl_stats.closed, 1);
         rec_free(r);
     }

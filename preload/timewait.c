@@ -1,0 +1,259 @@
+/* timewait.c - the program's connections that end in TIME_WAIT, matched to
+ * the kernel's TIME_WAIT sockets.
+ *
+ * A TCP connection the program closes first lingers 60 s in TIME_WAIT, as a
+ * kernel socket without an inode: only its 4-tuple says whose it was. The
+ * close path (tw_note_close) counts such closes per peer and opening stack
+ * and, with CONNLEAK_TW_EXACT (the default), writes the connection's local
+ * port into a table indexed by port (one getsockname unless the port is
+ * known already). The sampler's kernel walk hands each TIME_WAIT socket to
+ * tw_walk_sock: one whose local port holds an entry for the same peer from
+ * the last 60 s is the program's, credited to the stack that opened it;
+ * other processes' are ignored. With CONNLEAK_TW_EXACT=0 (no system call at
+ * close) the TIME_WAIT sockets towards a peer are shared out among the
+ * sites that closed connections to it in the last 60 s, never more than
+ * they closed: exact only when no other process talks to that peer.
+ *
+ * The close path takes no lock: atomic adds and single-word stores. The
+ * rest runs on the flusher thread only. */
+#define _GNU_SOURCE
+#include "connleak.h"
+#include "sockdiag.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define TW_WINDOW_NS 60000000000ull /* Linux's TIME_WAIT period */
+
+/* Per peer and opening stack: the connections the program closed first,
+ * with a history of the count at past samples to know how many of them are
+ * younger than 60 s. */
+#define TW_SITES 64
+#define TW_HIST  128 /* samples remembered: 60 s at periods down to 0.5 s */
+struct tw_site {
+    _Atomic uint64_t key; /* peer_key ^ stk << 40; 0 = free */
+    _Atomic uint64_t closes;
+    struct cl_addr peer;
+    _Atomic uint32_t stk;
+    /* flusher thread only */
+    uint64_t hist_closes[TW_HIST], hist_ts[TW_HIST];
+    unsigned int hist_pos;
+    uint64_t recent; /* closes in the last 60 s, at the last tw_age */
+};
+static struct tw_site tw_sites[TW_SITES];
+static _Atomic int tw_any; /* a connection was closed first, ever */
+
+/* By local port: the last connection closed first from that port, as one
+ * word, peer hash (24 bits) << 40 | stk (24) << 16 | second (16): 512 KiB,
+ * mapped once, touched only for the ports used. */
+#define PORT_PEER(e) ((uint32_t)((e) >> 40))
+#define PORT_STK(e)  ((uint32_t)((e) >> 16) & 0xffffffu)
+#define PORT_SEC(e)  ((uint32_t)(e)&0xffffu)
+static _Atomic uint64_t *tw_ports;
+
+/* flusher thread: the closes summed at the last tw_age, and when they last grew */
+static uint64_t closes_seen, closes_grew_ns;
+static bool closes_grew_once;
+
+static uint64_t peer_key(const struct cl_addr *a)
+{
+    return addr_hash(a) | 1u; /* never 0 */
+}
+
+static uint32_t peer24(uint64_t key)
+{
+    return (uint32_t)(key & 0xffffffu) | 1u; /* never 0: a used entry is never 0 */
+}
+
+int tw_init(void)
+{
+    if (!cl_cfg.sample_ms || !cl_cfg.tw_exact) return 0;
+    void *m = mmap(NULL, 65536 * sizeof(*tw_ports), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    tw_ports = m == MAP_FAILED ? NULL : m;
+    return tw_ports ? 0 : -1; /* without it: shared out per peer */
+}
+
+/* The local port of r's connection: known, or asked on fd (-1: not asked). */
+static uint16_t local_port(const struct sock_rec *r, int fd)
+{
+    if (r->local.port && r->local.family == r->family) return r->local.port;
+    if (fd < 0) return 0;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int saved = errno;
+    long rc = syscall(SYS_getsockname, fd, (struct sockaddr *)&ss, &len);
+    errno = saved;
+    if (rc != 0 || ss.ss_family != r->family) return 0;
+    struct cl_addr a;
+    addr_from_sockaddr(&a, (struct sockaddr *)&ss, len);
+    return a.port;
+}
+
+static void port_note(const struct sock_rec *r, int fd, uint64_t key)
+{
+    uint16_t port = local_port(r, fd);
+    if (!port) return;
+    uint64_t sec = clock_coarse_since_start() / 1000000000ull;
+    uint64_t e =
+        (uint64_t)peer24(key) << 40 | (uint64_t)(r->stk & 0xffffffu) << 16 | (sec & 0xffff);
+    atomic_store_explicit(&tw_ports[port], e, memory_order_relaxed);
+}
+
+/* The per-site count of closes; false when the table is full. */
+static bool site_count(const struct sock_rec *r, uint64_t pkey)
+{
+    uint64_t key = pkey ^ ((uint64_t)r->stk << 40);
+    for (unsigned int i = (unsigned int)(key % TW_SITES), n = 0; n < TW_SITES;
+         i = (i + 1) % TW_SITES, n++) {
+        struct tw_site *t = &tw_sites[i];
+        uint64_t k = atomic_load_explicit(&t->key, memory_order_acquire);
+        if (k == 0) {
+            uint64_t zero = 0;
+            if (!atomic_compare_exchange_strong(&t->key, &zero, key) && zero != key) continue;
+            if (zero == 0) { /* ours: the sampler reads peer once stk is set */
+                t->peer = r->peer;
+                atomic_store_explicit(&t->stk, r->stk ? r->stk : UINT32_MAX, memory_order_release);
+            }
+        } else if (k != key) {
+            continue;
+        }
+        atomic_fetch_add_explicit(&t->closes, 1, memory_order_relaxed);
+        return true;
+    }
+    return false;
+}
+
+/* The last fd of TCP socket r (still open as fd, or -1) is being closed by
+ * the program. If the peer had not closed first, the socket lingers in
+ * TIME_WAIT: counted, and its local port noted for the exact match. */
+void tw_note_close(const struct sock_rec *r, int fd)
+{
+    if (!cl_cfg.sample_ms || r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
+    if (!r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
+    uint64_t pkey = peer_key(&r->peer);
+    site_count(r, pkey);
+    if (tw_ports) port_note(r, fd, pkey);
+    if (!atomic_load_explicit(&tw_any, memory_order_relaxed)) atomic_store(&tw_any, 1);
+}
+
+/* Each site's closes of the last 60 s (flusher thread, every sample).
+ * Returns true while TIME_WAIT sockets of the program may exist: a close
+ * within the last 60 s. *first: the first such close ever, not yet walked. */
+bool tw_age(uint64_t now, bool *first)
+{
+    uint64_t sum = 0;
+    for (unsigned int i = 0; i < TW_SITES; i++) {
+        struct tw_site *t = &tw_sites[i];
+        if (!atomic_load_explicit(&t->stk, memory_order_acquire)) continue;
+        uint64_t closes = atomic_load_explicit(&t->closes, memory_order_relaxed), base = 0;
+        sum += closes;
+        unsigned int prev = (t->hist_pos + TW_HIST - 1) % TW_HIST;
+        if (now - t->hist_ts[prev] >= 500000000ull) { /* 0.5 s apart: 128 cover 64 s */
+            t->hist_closes[t->hist_pos] = closes;
+            t->hist_ts[t->hist_pos] = now;
+            t->hist_pos = (t->hist_pos + 1) % TW_HIST;
+        }
+        /* the newest count older than 60 s: what had closed before the window */
+        uint64_t best_ts = 0;
+        for (unsigned int h = 0; h < TW_HIST; h++)
+            if (t->hist_ts[h] && now - t->hist_ts[h] > TW_WINDOW_NS && t->hist_ts[h] > best_ts)
+                best_ts = t->hist_ts[h], base = t->hist_closes[h];
+        t->recent = closes - base;
+    }
+    *first = false;
+    if (sum != closes_seen) {
+        *first = !closes_grew_once;
+        closes_seen = sum, closes_grew_ns = now, closes_grew_once = true;
+    }
+    /* (a site table full: its closes are not counted, but tw_any says) */
+    if (!closes_grew_once && atomic_load(&tw_any)) *first = closes_grew_once = true;
+    return closes_grew_once && now - closes_grew_ns <= TW_WINDOW_NS + 1000000000ull;
+}
+
+/* ---- one kernel walk ---- */
+
+#define TW_PEERS 32
+static struct count walk_sites[TW_MAX], walk_peers[TW_PEERS];
+static unsigned int walk_nsites, walk_npeers;
+
+void tw_walk_begin(void)
+{
+    walk_nsites = walk_npeers = 0;
+}
+
+/* A peer some site of ours closed connections to in the last 60 s. */
+static bool peer_recent(uint64_t key)
+{
+    for (unsigned int i = 0; i < TW_SITES; i++)
+        if (atomic_load_explicit(&tw_sites[i].stk, memory_order_acquire) && tw_sites[i].recent &&
+            peer_key(&tw_sites[i].peer) == key)
+            return true;
+    return false;
+}
+
+/* One TIME_WAIT socket of the host's, towards peer from local port sport. */
+void tw_walk_sock(const struct cl_addr *peer, uint16_t sport, uint64_t now)
+{
+    uint64_t key = peer_key(peer);
+    if (tw_ports) {
+        uint64_t e = atomic_load_explicit(&tw_ports[sport], memory_order_relaxed);
+        uint32_t age = ((uint32_t)(now / 1000000000ull) - PORT_SEC(e)) & 0xffffu;
+        if (!e || PORT_PEER(e) != peer24(key) || age > 65) return; /* not ours */
+        uint32_t stk = PORT_STK(e);
+        struct count *c = count_add(walk_sites, &walk_nsites, TW_MAX, key ^ ((uint64_t)stk << 40));
+        if (c) c->n++, c->stk = stk, c->peer = *peer;
+        return;
+    }
+    if (!peer_recent(key)) return; /* the host's other TIME_WAIT sockets */
+    struct count *c = count_add(walk_peers, &walk_npeers, TW_PEERS, key);
+    if (c) c->n++, c->peer = *peer;
+}
+
+/* Without the port table: each peer's TIME_WAIT sockets go to the sites
+ * that closed connections to it in the last 60 s, each at most as many as
+ * it closed. */
+static void walk_share(void)
+{
+    for (unsigned int p = 0; p < walk_npeers; p++) {
+        uint64_t left = walk_peers[p].n;
+        for (unsigned int i = 0; i < TW_SITES && left; i++) {
+            struct tw_site *t = &tw_sites[i];
+            uint32_t stk = atomic_load_explicit(&t->stk, memory_order_acquire);
+            if (!stk || !t->recent || peer_key(&t->peer) != walk_peers[p].key) continue;
+            uint64_t n = t->recent < left ? t->recent : left;
+            left -= n;
+            struct count *c = count_add(walk_sites, &walk_nsites, TW_MAX, t->key);
+            if (c) c->n += (uint32_t)n, c->stk = stk == UINT32_MAX ? 0 : stk, c->peer = t->peer;
+        }
+    }
+}
+
+/* The walk's TIME_WAIT sockets per peer and site, largest first, into out;
+ * returns their total. */
+uint32_t tw_walk_end(struct sample_counts *out)
+{
+    if (!tw_ports) walk_share();
+    uint32_t total = 0;
+    counts_sort(walk_sites, walk_nsites);
+    out->ntw = 0;
+    for (unsigned int i = 0; i < walk_nsites; i++) {
+        total += walk_sites[i].n;
+        out->tw_peer[i] = &walk_sites[i].peer, out->tw_stk[i] = walk_sites[i].stk;
+        out->tw_n[i] = walk_sites[i].n, out->ntw++;
+    }
+    return total;
+}
+
+/* A fork child's closes are its own: the parent's are forgotten. */
+void tw_after_fork_child(void)
+{
+    memset(tw_sites, 0, sizeof(tw_sites));
+    atomic_store(&tw_any, 0);
+    closes_seen = closes_grew_ns = 0;
+    closes_grew_once = false;
+    if (tw_ports) madvise(tw_ports, 65536 * sizeof(*tw_ports), MADV_DONTNEED); /* zero again */
+}
