@@ -6,8 +6,10 @@
 #
 # Runs bench/many_sockets with N loopback connections (2N tracked sockets,
 # default N = 5000) under libconnleak.so with CONNLEAK_SAMPLE_MS=100 for S
-# seconds (default 5), and prints the median and maximum "us" (cost of one
-# sample, measured by the sampler itself) of its sample records, and the
+# seconds (default 5), and prints the mean, median and maximum "us" (cost of
+# one sample, measured by the sampler itself) of its sample records once all
+# sockets are open, how many of them read the kernel's sockets ("walks"),
+# the cost of the very first sample (which counts the fds whole) and the
 # bytes of trace written per sample. Loopback only; bounded by timeout.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,4 +37,6 @@ jq -s --argjson pairs "$pairs" '
      mean_cpu_us: (($us | add) / ($us | length) | floor),
      median_cpu_us: $us[(($us | length) / 2 | floor)], max_cpu_us: $us[-1],
      median_wall_us: ($s | map(.wall_us) | sort | .[(length / 2 | floor)]),
+     walks: ($s | map(select(.tcp)) | length),
+     first_cpu_us: ([.[] | select(.t == "sample")][0].us),
      bytes_per_sample: ([.[] | select(.t == "sample")][0] | tojson | length + 1)}' "$trace"

@@ -458,7 +458,7 @@ int tw_init(void);
 void tw_note_close(const struct sock_rec *r, int fd); /* close path; fd -1: not open */
 bool tw_age(uint64_t now, bool *first);               /* flusher: TIME_WAIT worth asking */
 void tw_walk_begin(void);
-void tw_walk_sock(const struct cl_addr *peer, uint16_t sport, uint64_t now);
+void tw_walk_sock(const struct cl_addr *peer, uint16_t sport);
 uint32_t tw_walk_end(struct sample_counts *out);
 void tw_after_fork_child(void);
 

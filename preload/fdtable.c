@@ -126,6 +126,7 @@ static void slot_install(int fd, struct sock_rec *r, const char *how_old)
         bool last = atomic_fetch_sub(&o->refs, 1) == 1;
         ev_close(o, fd, how_old, last);
         if (last) {
+            tw_note_close(o, -1);
             atomic_fetch_add(&cl_stats.closed, 1);
             rec_free(o);
         }
@@ -198,8 +199,9 @@ bool track_close(int fd, const char *how)
     bool last = atomic_fetch_sub(&r->refs, 1) == 1;
     if (!quiet) ev_close(r, fd, how, last);
     if (last) {
-        /* "implicit" / "unseen": the number already holds something else */
-        bool open = strcmp(how, "implicit") != 0 && strcmp(how, "unseen") != 0;
+        /* "dup2" / "implicit" / "unseen": the number holds something else now */
+        bool open =
+            strcmp(how, "dup2") != 0 && strcmp(how, "implicit") != 0 && strcmp(how, "unseen") != 0;
         tw_note_close(r, open ? fd : -1);
         atomic_fetch_add(&cl_stats.closed, 1);
         rec_free(r);

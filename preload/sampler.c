@@ -13,7 +13,7 @@
  * joined to the fd table by inode, and the TIME_WAIT sockets, matched to
  * the program's closes by timewait.c. The kernel visits every socket of the
  * host for such a walk, so it runs only when the program's sockets give a
- * reason (a peer closed, a connection failed, connections closed first in
+ * reason (a peer closed or reset a connection, connections closed first in
  * the last 60 s), paced by its cost. A socket whose kernel state changes
  * gets a `ktcp` record (a CLOSE_WAIT socket is known with the time it got
  * there and its unread bytes).
@@ -157,7 +157,10 @@ static bool unread_check(struct sock_rec *r, int fd, uint64_t now)
     if (syscall(SYS_ioctl, fd, FIONREAD, &n) != 0 || n <= 0) return true;
     if (fdtable_get(fd) != r || r->sid != sid) return true; /* closed meanwhile */
     __atomic_fetch_or(&r->flags, REC_UNREAD_SEEN, __ATOMIC_RELAXED);
-    if (r->sid != sid) return true; /* reused as we looked */
+    if (r->sid != sid) { /* reused as we looked: not the new socket's mark */
+        __atomic_fetch_and(&r->flags, (uint8_t)~REC_UNREAD_SEEN, __ATOMIC_RELAXED);
+        return true;
+    }
     ev_ktcp(r, sid, "ESTABLISHED", (uint32_t)n);
     return true;
 }
@@ -166,25 +169,49 @@ static bool unread_check(struct sock_rec *r, int fd, uint64_t now)
 
 /* A walk costs about 0.3 us per socket of the host (the kernel visits them
  * all, whatever the filter), so it runs only when there is a reason: a
- * tracked connection whose peer has closed (the program read EOF, or poll
- * says POLLRDHUP), that failed (POLLHUP, POLLERR), or TIME_WAIT sockets the
- * program may have left (a connection closed first in the last 60 s). Each
- * socket is a reason once (REC_KASKED); its inode is learnt then (fstat),
- * so that the walk can join it. */
+ * tracked connection whose peer has closed or reset it (the program read
+ * EOF, or poll says POLLRDHUP), or TIME_WAIT sockets the program may have
+ * left (a connection closed first in the last 60 s). A socket is a reason
+ * once (REC_KASKED) while the walk finds it out of ESTABLISHED; one the
+ * walk found still ESTABLISHED (shutdown(SHUT_RD) by the program) is asked
+ * about again at its next POLLRDHUP. Its inode is learnt when it becomes a
+ * reason (fstat), so that the walk can join it. */
+#define SUSPECT_MAX 256
 static bool suspect_new;
+static struct {
+    uint32_t idx; /* record index + 1 */
+    uint64_t sid;
+} suspects[SUSPECT_MAX];
+static unsigned int nsuspects;
 
 static void suspect_check(struct sock_rec *r, int fd)
 {
-    if (r->type != SOCK_STREAM || (r->family != AF_INET && r->family != AF_INET6) ||
+    if (!join || r->type != SOCK_STREAM || (r->family != AF_INET && r->family != AF_INET6) ||
         (r->flags & REC_KASKED) || r->kstate > TCP_SYN_SENT || ev_is_quiet(r))
         return;
     if (r->role != ROLE_CLIENT && r->role != ROLE_ACCEPTED && r->role != ROLE_RECEIVED) return;
     uint64_t sid = r->sid;
     __atomic_fetch_or(&r->flags, REC_KASKED, __ATOMIC_RELAXED);
-    if (r->sid != sid) return; /* reused as we wrote */
+    if (r->sid != sid) { /* reused as we wrote: not the new socket's mark */
+        __atomic_fetch_and(&r->flags, (uint8_t)~REC_KASKED, __ATOMIC_RELAXED);
+        return;
+    }
+    uint32_t idx = (uint32_t)(r - cl_recs) + 1;
     uint64_t ino = rec_inode(r, fd);
-    if (ino) join_put(ino, (uint32_t)(r - cl_recs) + 1, sid);
+    if (ino) join_put(ino, idx, sid);
+    if (nsuspects < SUSPECT_MAX) suspects[nsuspects].idx = idx, suspects[nsuspects++].sid = sid;
     suspect_new = true;
+}
+
+/* After a walk: the reasons it found still ESTABLISHED may be again. */
+static void suspects_rearm(void)
+{
+    for (unsigned int i = 0; i < nsuspects; i++) {
+        struct sock_rec *r = &cl_recs[suspects[i].idx - 1];
+        if (r->sid == suspects[i].sid && r->kstate <= TCP_ESTABLISHED)
+            __atomic_fetch_and(&r->flags, (uint8_t)~REC_KASKED, __ATOMIC_RELAXED);
+    }
+    nsuspects = 0;
 }
 
 /* The idle sockets are asked a few per sample, round robin, so that a
@@ -245,7 +272,7 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
     if (k->state == TCP_TIME_WAIT) { /* matched by timewait.c */
         struct cl_addr peer;
         addr_from_diag(&peer, k->family, k->dst, k->dport);
-        tw_walk_sock(&peer, k->sport, s->now);
+        tw_walk_sock(&peer, k->sport);
         return 0;
     }
     uint64_t sid = 0;
@@ -294,10 +321,12 @@ static uint64_t thread_cpu_ns(void)
  * open ones are dense). Listing /proc/self/fd costs ten times more. A
  * sample polls windows until it has polled FD_POLL_OPEN open fds (about
  * 0.45 us each), so a count of 10,000 fds is spread over 40 samples; between
- * counts the last one is moved by the change in tracked sockets. The very
- * first count is taken whole. The same poll asks for POLLRDHUP. */
-#define FD_WINDOW    256
-#define FD_POLL_OPEN 256
+ * counts the last one is moved by the change in tracked sockets (before the
+ * first: the fds polled so far plus the tracked sockets beyond). The same
+ * poll asks for POLLRDHUP. */
+#define FD_WINDOW     256
+#define FD_POLL_OPEN  256
+#define FD_WINDOW_MAX 16 /* windows per sample: sparse fds cost a few us each */
 static struct {
     unsigned int next;   /* first fd number of the next window, 0 = a new round */
     int open;            /* open fds counted so far in this round */
@@ -306,20 +335,28 @@ static struct {
     uint32_t last_socks; /* tracked sockets when it ended */
 } fdc;
 
-/* One window from fdc.next; returns its open fds, or -errno. */
+/* One window from fdc.next; returns its open fds, or -errno. A tracked
+ * socket with POLLRDHUP is a reason for a walk if the fd still holds the
+ * socket it held before the poll (the number may be closed and reused). */
 static int fd_window(unsigned int window)
 {
     static struct pollfd pf[FD_WINDOW];
-    for (unsigned int i = 0; i < window; i++)
-        pf[i] = (struct pollfd){(int)(fdc.next + i), POLLRDHUP, 0};
+    static uint64_t sid_before[FD_WINDOW];
+    unsigned int hi = atomic_load(&cl_fd_high);
+    for (unsigned int i = 0; i < window; i++) {
+        unsigned int fd = fdc.next + i;
+        uint32_t idx = fd < hi ? atomic_load(&cl_slots[fd].rec) : 0;
+        sid_before[i] = idx ? cl_recs[idx - 1].sid : 0;
+        pf[i] = (struct pollfd){(int)fd, POLLRDHUP, 0};
+    }
     if (syscall(SYS_poll, pf, window, 0) < 0) return -errno;
     int open = 0;
     for (unsigned int i = 0; i < window; i++) {
         if (pf[i].revents & POLLNVAL) continue;
         open++;
-        if (!(pf[i].revents & (POLLRDHUP | POLLHUP | POLLERR))) continue;
+        if (!(pf[i].revents & POLLRDHUP) || !sid_before[i]) continue;
         struct sock_rec *r = fdtable_get(pf[i].fd);
-        if (r) suspect_check(r, pf[i].fd);
+        if (r && r->sid == sid_before[i]) suspect_check(r, pf[i].fd);
     }
     return open;
 }
@@ -331,7 +368,7 @@ static int sample_fds(uint32_t socks, uint64_t nofile, bool *exact)
     unsigned int hi = atomic_load(&cl_fd_high);
     bool whole = fdc.next == 0;
     int polled = 0;
-    while (!fdc.counted || polled < FD_POLL_OPEN) {
+    for (int windows = 0; polled < FD_POLL_OPEN && windows < FD_WINDOW_MAX; windows++) {
         int open = fd_window(window);
         if (open < 0 || (open == 0 && fdc.next >= hi) || fdc.next + window >= (1u << 24)) {
             fdc.last = open < 0 ? open : fdc.open + open; /* the round ends */
@@ -344,7 +381,15 @@ static int sample_fds(uint32_t socks, uint64_t nofile, bool *exact)
         fdc.next += window;
     }
     *exact = false;
-    return fdc.last < 0 ? fdc.last : fdc.last + (int)(socks - fdc.last_socks);
+    if (fdc.counted) {
+        int est = fdc.last + (int)(socks - fdc.last_socks);
+        return fdc.last < 0 ? fdc.last : est < 0 ? 0 : est;
+    }
+    /* no count yet: the fds polled so far and the tracked sockets beyond */
+    int beyond = 0;
+    for (unsigned int fd = fdc.next; fd < hi; fd++)
+        beyond += atomic_load_explicit(&cl_slots[fd].rec, memory_order_relaxed) != 0;
+    return fdc.open + beyond;
 }
 
 /* ---- the kernel's walk ---- */
@@ -376,6 +421,7 @@ static void sample_walk(struct sample *s, bool want_tw, struct sample_counts *ou
     tw_walk_begin();
     suspect_new = false;
     sockdiag_dump_all(states, 0, diag_buf, sizeof(diag_buf), sample_kernel_one, s);
+    suspects_rearm();
     s->tcp[TCP_TIME_WAIT] += tw_walk_end(out);
     walk_ran((thread_cpu_ns() - c) / 1000);
 }
@@ -438,6 +484,7 @@ void sampler_after_fork_child(void)
     memset(&fdc, 0, sizeof(fdc));
     walk_left = 0;
     suspect_new = false;
+    nsuspects = 0;
     unread_cursor = 0;
     tw_after_fork_child();
 }

@@ -44,7 +44,7 @@ struct tw_site {
     uint64_t recent; /* closes in the last 60 s, at the last tw_age */
 };
 static struct tw_site tw_sites[TW_SITES];
-static _Atomic int tw_any; /* a connection was closed first, ever */
+static _Atomic uint64_t tw_closes_unsited; /* closes beyond the TW_SITES pairs */
 
 /* By local port: the last connection closed first from that port, as one
  * word, peer hash (24 bits) << 40 | stk (24) << 16 | second (16): 512 KiB,
@@ -135,9 +135,9 @@ void tw_note_close(const struct sock_rec *r, int fd)
     if (!cl_cfg.sample_ms || r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
     if (!r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
     uint64_t pkey = peer_key(&r->peer);
-    site_count(r, pkey);
+    if (!site_count(r, pkey))
+        atomic_fetch_add_explicit(&tw_closes_unsited, 1, memory_order_relaxed);
     if (tw_ports) port_note(r, fd, pkey);
-    if (!atomic_load_explicit(&tw_any, memory_order_relaxed)) atomic_store(&tw_any, 1);
 }
 
 /* Each site's closes of the last 60 s (flusher thread, every sample).
@@ -145,7 +145,7 @@ void tw_note_close(const struct sock_rec *r, int fd)
  * within the last 60 s. *first: the first such close ever, not yet walked. */
 bool tw_age(uint64_t now, bool *first)
 {
-    uint64_t sum = 0;
+    uint64_t sum = atomic_load_explicit(&tw_closes_unsited, memory_order_relaxed);
     for (unsigned int i = 0; i < TW_SITES; i++) {
         struct tw_site *t = &tw_sites[i];
         if (!atomic_load_explicit(&t->stk, memory_order_acquire)) continue;
@@ -169,20 +169,25 @@ bool tw_age(uint64_t now, bool *first)
         *first = !closes_grew_once;
         closes_seen = sum, closes_grew_ns = now, closes_grew_once = true;
     }
-    /* (a site table full: its closes are not counted, but tw_any says) */
-    if (!closes_grew_once && atomic_load(&tw_any)) *first = closes_grew_once = true;
     return closes_grew_once && now - closes_grew_ns <= TW_WINDOW_NS + 1000000000ull;
 }
 
 /* ---- one kernel walk ---- */
 
-#define TW_PEERS 32
-static struct count walk_sites[TW_MAX], walk_peers[TW_PEERS];
+/* The walk's TIME_WAIT sockets by peer and site (the TW_MAX largest are
+ * written), their total (all of them, listed or not), and the per-peer
+ * counts to share out without the port table. */
+#define TW_GROUPS 64
+#define TW_PEERS  32
+static struct count walk_sites[TW_GROUPS], walk_peers[TW_PEERS];
 static unsigned int walk_nsites, walk_npeers;
+static uint32_t walk_total;
+static uint32_t walk_sec; /* seconds since start when the walk began */
 
 void tw_walk_begin(void)
 {
-    walk_nsites = walk_npeers = 0;
+    walk_nsites = walk_npeers = walk_total = 0;
+    walk_sec = (uint32_t)(clock_coarse_since_start() / 1000000000ull);
 }
 
 /* A peer some site of ours closed connections to in the last 60 s. */
@@ -195,16 +200,23 @@ static bool peer_recent(uint64_t key)
     return false;
 }
 
-/* One TIME_WAIT socket of the host's, towards peer from local port sport. */
-void tw_walk_sock(const struct cl_addr *peer, uint16_t sport, uint64_t now)
+/* One TIME_WAIT socket of the host's, towards peer from local port sport.
+ * An entry is the program's for 65 s after its close (a close during the
+ * walk is up to a few seconds "ahead" of walk_sec); the 16-bit second
+ * wraps after 18 h, when a port unused since and the same peer hash would
+ * be needed to mistake an old entry for a new one. */
+void tw_walk_sock(const struct cl_addr *peer, uint16_t sport)
 {
     uint64_t key = peer_key(peer);
     if (tw_ports) {
         uint64_t e = atomic_load_explicit(&tw_ports[sport], memory_order_relaxed);
-        uint32_t age = ((uint32_t)(now / 1000000000ull) - PORT_SEC(e)) & 0xffffu;
-        if (!e || PORT_PEER(e) != peer24(key) || age > 65) return; /* not ours */
+        uint32_t age = (walk_sec - PORT_SEC(e)) & 0xffffu;
+        if (!e || PORT_PEER(e) != peer24(key) || (age > 65 && age < 0xffffu - 4))
+            return; /* not ours */
         uint32_t stk = PORT_STK(e);
-        struct count *c = count_add(walk_sites, &walk_nsites, TW_MAX, key ^ ((uint64_t)stk << 40));
+        walk_total++;
+        struct count *c =
+            count_add(walk_sites, &walk_nsites, TW_GROUPS, key ^ ((uint64_t)stk << 40));
         if (c) c->n++, c->stk = stk, c->peer = *peer;
         return;
     }
@@ -226,33 +238,32 @@ static void walk_share(void)
             if (!stk || !t->recent || peer_key(&t->peer) != walk_peers[p].key) continue;
             uint64_t n = t->recent < left ? t->recent : left;
             left -= n;
-            struct count *c = count_add(walk_sites, &walk_nsites, TW_MAX, t->key);
+            walk_total += (uint32_t)n;
+            struct count *c = count_add(walk_sites, &walk_nsites, TW_GROUPS, t->key);
             if (c) c->n += (uint32_t)n, c->stk = stk == UINT32_MAX ? 0 : stk, c->peer = t->peer;
         }
     }
 }
 
-/* The walk's TIME_WAIT sockets per peer and site, largest first, into out;
- * returns their total. */
+/* The walk's TIME_WAIT sockets per peer and site, the TW_MAX largest
+ * first, into out; returns the total of the program's TIME_WAIT sockets. */
 uint32_t tw_walk_end(struct sample_counts *out)
 {
     if (!tw_ports) walk_share();
-    uint32_t total = 0;
     counts_sort(walk_sites, walk_nsites);
     out->ntw = 0;
-    for (unsigned int i = 0; i < walk_nsites; i++) {
-        total += walk_sites[i].n;
+    for (unsigned int i = 0; i < walk_nsites && i < TW_MAX; i++) {
         out->tw_peer[i] = &walk_sites[i].peer, out->tw_stk[i] = walk_sites[i].stk;
         out->tw_n[i] = walk_sites[i].n, out->ntw++;
     }
-    return total;
+    return walk_total;
 }
 
 /* A fork child's closes are its own: the parent's are forgotten. */
 void tw_after_fork_child(void)
 {
     memset(tw_sites, 0, sizeof(tw_sites));
-    atomic_store(&tw_any, 0);
+    atomic_store(&tw_closes_unsited, 0);
     closes_seen = closes_grew_ns = 0;
     closes_grew_once = false;
     if (tw_ports) madvise(tw_ports, 65536 * sizeof(*tw_ports), MADV_DONTNEED); /* zero again */
