@@ -145,6 +145,7 @@ static bool rec_ref(int oldfd, struct sock_rec *r)
     if (fdtable_get(oldfd) == r) return true;
     if (atomic_fetch_sub(&r->refs, 1) == 1) { /* we held the last one: the close is ours */
         ev_close(r, oldfd, "close", true);
+        tw_note_close(r, -1);
         atomic_fetch_add(&cl_stats.closed, 1);
         rec_free(r);
     }
@@ -259,6 +260,7 @@ void track_mark_all_inherited(uint64_t shift)
     uint64_t n = 0;
     for (unsigned int fd = 0; fd < hi; fd++) {
         struct sock_rec *r = fdtable_get((int)fd);
+        if (r) r->flags &= (uint8_t)~REC_KASKED; /* the child's sampler asks on its own */
         if (r && !(r->flags & REC_INHERITED)) {
             r->flags |= REC_INHERITED;
             r->dump_mark = 0;

@@ -25,6 +25,7 @@
 #include "sockdiag.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -167,22 +168,29 @@ static bool unread_check(struct sock_rec *r, int fd, uint64_t now)
 
 /* ---- reasons to walk the kernel's sockets ---- */
 
-/* A walk costs about 0.3 us per socket of the host (the kernel visits them
- * all, whatever the filter), so it runs only when there is a reason: a
- * tracked connection whose peer has closed or reset it (the program read
- * EOF, or poll says POLLRDHUP), or TIME_WAIT sockets the program may have
- * left (a connection closed first in the last 60 s). A socket is a reason
- * once (REC_KASKED) while the walk finds it out of ESTABLISHED; one the
- * walk found still ESTABLISHED (shutdown(SHUT_RD) by the program) is asked
- * about again at its next POLLRDHUP. Its inode is learnt when it becomes a
- * reason (fstat), so that the walk can join it. */
-#define SUSPECT_MAX 256
+/* A walk costs about 0.4 us per socket of the host (the kernel visits them
+ * all, whatever the filter) plus a fixed ~2 ms, so it runs only when there
+ * is a reason: a tracked connection whose peer has closed it (the program
+ * read EOF, or poll says POLLRDHUP) and that the kernel (TCP_INFO, one
+ * getsockopt) puts in a state the walk reports, or TIME_WAIT sockets the
+ * program may have left (a connection closed first in the last 60 s). A
+ * socket still ESTABLISHED (the program's shutdown(SHUT_RD)) is no reason
+ * and is looked at again next time; one in CLOSE (reset, or done) is
+ * written as such without a walk, as the walk does not list it; any other
+ * is a reason once (REC_KASKED). Its inode is learnt then (fstat), so that
+ * the walk can join it. */
 static bool suspect_new;
-static struct {
-    uint32_t idx; /* record index + 1 */
-    uint64_t sid;
-} suspects[SUSPECT_MAX];
-static unsigned int nsuspects;
+
+/* The kernel's TCP state of r behind fd, or 0 if it cannot be asked. */
+static int tcp_state(struct sock_rec *r, int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    uint64_t sid = r->sid;
+    if (syscall(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 || len < 1) return 0;
+    if (fdtable_get(fd) != r || r->sid != sid) return 0; /* closed meanwhile */
+    return ti.tcpi_state;
+}
 
 static void suspect_check(struct sock_rec *r, int fd)
 {
@@ -191,27 +199,24 @@ static void suspect_check(struct sock_rec *r, int fd)
         return;
     if (r->role != ROLE_CLIENT && r->role != ROLE_ACCEPTED && r->role != ROLE_RECEIVED) return;
     uint64_t sid = r->sid;
+    int state = tcp_state(r, fd);
+    if (state == 0 || state == TCP_ESTABLISHED) return;
     __atomic_fetch_or(&r->flags, REC_KASKED, __ATOMIC_RELAXED);
     if (r->sid != sid) { /* reused as we wrote: not the new socket's mark */
         __atomic_fetch_and(&r->flags, (uint8_t)~REC_KASKED, __ATOMIC_RELAXED);
         return;
     }
-    uint32_t idx = (uint32_t)(r - cl_recs) + 1;
-    uint64_t ino = rec_inode(r, fd);
-    if (ino) join_put(ino, idx, sid);
-    if (nsuspects < SUSPECT_MAX) suspects[nsuspects].idx = idx, suspects[nsuspects++].sid = sid;
-    suspect_new = true;
-}
-
-/* After a walk: the reasons it found still ESTABLISHED may be again. */
-static void suspects_rearm(void)
-{
-    for (unsigned int i = 0; i < nsuspects; i++) {
-        struct sock_rec *r = &cl_recs[suspects[i].idx - 1];
-        if (r->sid == suspects[i].sid && r->kstate <= TCP_ESTABLISHED)
-            __atomic_fetch_and(&r->flags, (uint8_t)~REC_KASKED, __ATOMIC_RELAXED);
+    if (state == TCP_CLOSE) {
+        r->kstate = TCP_CLOSE;
+        if (r->sid == sid)
+            ev_ktcp(r, sid, "CLOSE", 0);
+        else
+            r->kstate = 0; /* reused as we wrote */
+        return;
     }
-    nsuspects = 0;
+    uint64_t ino = rec_inode(r, fd);
+    if (ino) join_put(ino, (uint32_t)(r - cl_recs) + 1, sid);
+    suspect_new = true;
 }
 
 /* The idle sockets are asked a few per sample, round robin, so that a
@@ -420,8 +425,9 @@ static void sample_walk(struct sample *s, bool want_tw, struct sample_counts *ou
     if (!want_tw) states &= ~SOCKDIAG_STATE(TCP_TIME_WAIT);
     tw_walk_begin();
     suspect_new = false;
-    sockdiag_dump_all(states, 0, diag_buf, sizeof(diag_buf), sample_kernel_one, s);
-    suspects_rearm();
+    /* refused (seccomp, a container without netlink): no kernel view */
+    if (sockdiag_dump_all(states, 0, diag_buf, sizeof(diag_buf), sample_kernel_one, s) < 0)
+        out->kernel = false;
     s->tcp[TCP_TIME_WAIT] += tw_walk_end(out);
     walk_ran((thread_cpu_ns() - c) / 1000);
 }
@@ -484,7 +490,6 @@ void sampler_after_fork_child(void)
     memset(&fdc, 0, sizeof(fdc));
     walk_left = 0;
     suspect_new = false;
-    nsuspects = 0;
     unread_cursor = 0;
     tw_after_fork_child();
 }

@@ -6,5 +6,5 @@
 # agg_*: bounded traces (CONNLEAK_DETAIL_SOCKETS=0, every socket only counted
 # or written late) of the HTTP samples give the findings of detailed ones.
 connleak_e2e(kernel_closewait kernel_timewait kernel_tw_exact kernel_growth kernel_steady kernel_dump
-             kernel_fdcount
+             kernel_fdcount kernel_reset
              agg_noreuse agg_discarded agg_unclosed)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# kernel_reset: a connection its peer reset (RST), held open by the program,
+# is in the kernel's CLOSE state, which the kernel's socket list does not
+# hold: the sampler writes it as a `ktcp` CLOSE record after one
+# getsockopt(TCP_INFO), and it is no reason to read that list, however
+# long it stays. A connection the program half-closed for reading
+# (shutdown(SHUT_RD), still ESTABLISHED) is no reason either.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+export CONNLEAK_SAMPLE_MS=100
+
+run_json --keep-traces --trace-dir "$tmp/traces" -- python3 -c '
+import os, socket, struct, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4)
+reset = socket.create_connection(l.getsockname())
+s, _ = l.accept()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+half = socket.create_connection(l.getsockname())
+h, _ = l.accept()
+half.shutdown(socket.SHUT_RD)
+time.sleep(3)
+os._exit(0)'
+expect_rc 0
+trace=$(ls "$tmp"/traces/connleak-*.jsonl)
+closes=$(jq -s '[.[] | select(.t == "ktcp" and .state == "CLOSE")] | length' "$trace")
+[[ $closes -eq 1 ]] || fail "want one ktcp CLOSE record (the reset socket), got $closes"
+samples=$(jq -s '[.[] | select(.t == "sample")] | length' "$trace")
+walks=$(jq -s '[.[] | select(.t == "sample" and .tcp)] | length' "$trace")
+[[ $samples -ge 15 ]] || fail "only $samples samples"
+[[ $walks -eq 0 ]] || fail "$walks of $samples samples read the kernel's sockets without a reason"
+pass
