@@ -13,7 +13,7 @@
  * joined to the fd table by inode, and the TIME_WAIT sockets, matched to
  * the program's closes by timewait.c. The kernel visits every socket of the
  * host for such a walk, so it runs only when the program's sockets give a
- * reason (a peer closed or reset a connection, connections closed first in
+ * reason (a peer closed a connection, connections closed first in
  * the last 60 s), paced by its cost. A socket whose kernel state changes
  * gets a `ktcp` record (a CLOSE_WAIT socket is known with the time it got
  * there and its unread bytes).
