@@ -187,7 +187,7 @@ int sockdiag_dump_all(uint32_t states, unsigned flags, void *buf, size_t buflen,
 {
     bool stopped = false;
     int n4 = dump_family(AF_INET, states, flags, buf, buflen, cb, arg, &stopped);
-    if (n4 < 0 || stopped) return n4;
+    if (n4 < 0 || stopped || (flags & SOCKDIAG_INET_ONLY)) return n4;
     int n6 = dump_family(AF_INET6, states, flags, buf, buflen, cb, arg, &stopped);
     /* no IPv6 in this kernel (or namespace): the IPv4 sockets are all there is */
     if (n6 == -ENOENT || n6 == -EAFNOSUPPORT || n6 == -EPROTONOSUPPORT) return n4;

@@ -205,7 +205,9 @@ struct cl_addr {
 void addr_from_sockaddr(struct cl_addr *dst, const struct sockaddr *sa, socklen_t len);
 void jb_addr(struct jb *b, const struct cl_addr *a); /* quoted string */
 uint64_t addr_hash(const struct cl_addr *a);         /* family, port and address */
-const char *family_name(int fam, char *tmp);         /* "inet", "other:N" */
+/* ip: 4 (AF_INET) or 16 bytes in network order; port in host order */
+void addr_from_raw(struct cl_addr *a, int family, const uint8_t *ip, uint16_t port);
+const char *family_name(int fam, char *tmp); /* "inet", "other:N" */
 const char *socktype_name(int type, char *tmp);
 
 /* ---- fdtable.c ---- */
@@ -288,6 +290,7 @@ extern struct fd_slot *cl_slots;
 extern struct sock_rec *cl_recs;
 extern unsigned int cl_nslots;
 extern _Atomic unsigned int cl_fd_high; /* highest fd + 1 ever tracked */
+extern _Atomic int cl_inet6_seen;       /* an AF_INET6 socket was ever tracked */
 extern struct fd_stats cl_stats;
 
 int fdtable_init(void);
@@ -458,7 +461,7 @@ int tw_init(void);
 void tw_note_close(const struct sock_rec *r, int fd); /* close path; fd -1: not open */
 bool tw_age(uint64_t now, bool *first);               /* flusher: TIME_WAIT worth asking */
 void tw_walk_begin(void);
-void tw_walk_sock(const struct cl_addr *peer, uint16_t sport);
+void tw_walk_sock(int family, const uint8_t *dst, uint16_t dport, uint16_t sport);
 uint32_t tw_walk_end(struct sample_counts *out);
 void tw_after_fork_child(void);
 

@@ -19,6 +19,7 @@ struct fd_slot *cl_slots;
 struct sock_rec *cl_recs;
 unsigned int cl_nslots;
 _Atomic unsigned int cl_fd_high;
+_Atomic int cl_inet6_seen;
 struct fd_stats cl_stats;
 
 static _Atomic uint64_t next_sid = 1;
@@ -171,6 +172,8 @@ struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
     r->stk = stk;
     r->refs = 1;
     r->family = (uint16_t)fam;
+    if (fam == AF_INET6 && !atomic_load_explicit(&cl_inet6_seen, memory_order_relaxed))
+        atomic_store(&cl_inet6_seen, 1);
     r->type = (uint16_t)(type & 0xf);
     r->role = r->open_role = (uint8_t)role;
     if (peer) r->peer = *peer;

@@ -289,6 +289,14 @@ const char *socktype_name(int type, char *tmp)
 
 /* A hash of an address (FNV-1a over family, port and the address bytes
  * that mean something), for the sampler's and agg.c's tables. */
+void addr_from_raw(struct cl_addr *a, int family, const uint8_t *ip, uint16_t port)
+{
+    memset(a, 0, sizeof(*a));
+    a->family = (uint16_t)family;
+    a->port = port;
+    memcpy(a->a, ip, family == AF_INET ? 4 : 16);
+}
+
 uint64_t addr_hash(const struct cl_addr *a)
 {
     size_t n = a->family == AF_INET ? 4u : a->family == AF_INET6 ? 16u : sizeof(a->a);

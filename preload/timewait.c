@@ -205,24 +205,26 @@ static bool peer_recent(uint64_t key)
  * walk is up to a few seconds "ahead" of walk_sec); the 16-bit second
  * wraps after 18 h, when a port unused since and the same peer hash would
  * be needed to mistake an old entry for a new one. */
-void tw_walk_sock(const struct cl_addr *peer, uint16_t sport)
+void tw_walk_sock(int family, const uint8_t *dst, uint16_t dport, uint16_t sport)
 {
-    uint64_t key = peer_key(peer);
+    uint64_t e = tw_ports ? atomic_load_explicit(&tw_ports[sport], memory_order_relaxed) : 0;
+    uint32_t age = (walk_sec - PORT_SEC(e)) & 0xffffu;
+    if (tw_ports && (!e || (age > 65 && age < 0xffffu - 4))) return; /* no close of ours */
+    struct cl_addr peer;
+    addr_from_raw(&peer, family, dst, dport);
+    uint64_t key = peer_key(&peer);
     if (tw_ports) {
-        uint64_t e = atomic_load_explicit(&tw_ports[sport], memory_order_relaxed);
-        uint32_t age = (walk_sec - PORT_SEC(e)) & 0xffffu;
-        if (!e || PORT_PEER(e) != peer24(key) || (age > 65 && age < 0xffffu - 4))
-            return; /* not ours */
+        if (PORT_PEER(e) != peer24(key)) return; /* the port's last close was elsewhere */
         uint32_t stk = PORT_STK(e);
         walk_total++;
         struct count *c =
             count_add(walk_sites, &walk_nsites, TW_GROUPS, key ^ ((uint64_t)stk << 40));
-        if (c) c->n++, c->stk = stk, c->peer = *peer;
+        if (c) c->n++, c->stk = stk, c->peer = peer;
         return;
     }
     if (!peer_recent(key)) return; /* the host's other TIME_WAIT sockets */
     struct count *c = count_add(walk_peers, &walk_npeers, TW_PEERS, key);
-    if (c) c->n++, c->peer = *peer;
+    if (c) c->n++, c->peer = peer;
 }
 
 /* Without the port table: each peer's TIME_WAIT sockets go to the sites
