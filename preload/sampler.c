@@ -176,11 +176,22 @@ static bool unread_check(struct sock_rec *r, int fd, uint64_t now)
  * getsockopt) puts in a state the walk reports, or TIME_WAIT sockets the
  * program may have left (a connection closed first in the last 60 s). A
  * socket still ESTABLISHED (the program's shutdown(SHUT_RD)) is no reason
- * and is looked at again next time; one in CLOSE (reset, or done) is
- * written as such without a walk, as the walk does not list it; any other
- * is a reason once (REC_KASKED). Its inode is learnt then (fstat), so that
- * the walk can join it. */
+ * and is looked at again at the next POLLRDHUP (once only after an EOF
+ * read: REC_EOF_ASKED); one in CLOSE (reset, a refused connect, both sides
+ * done) is written as such without a walk, as the walk does not list it;
+ * any other is a reason once (REC_KASKED). Its inode is learnt then
+ * (fstat), so that the walk can join it. */
 static bool suspect_new;
+
+/* This round's reasons, to look at again after the walk (a socket may
+ * reach CLOSE, which the walk does not list, before it; a walk may fail). */
+#define SUSPECT_MAX 256
+static struct {
+    uint64_t sid;
+    uint32_t idx; /* record index + 1 */
+    int fd;
+} suspects[SUSPECT_MAX];
+static unsigned int nsuspects;
 
 /* The kernel's TCP state of r behind fd, or 0 if it cannot be asked. */
 static int tcp_state(struct sock_rec *r, int fd)
@@ -193,31 +204,70 @@ static int tcp_state(struct sock_rec *r, int fd)
     return ti.tcpi_state;
 }
 
-static void suspect_check(struct sock_rec *r, int fd)
+/* Sets mark in r's flags if r still holds socket sid (else leaves none). */
+static bool rec_mark(struct sock_rec *r, uint64_t sid, uint8_t mark)
+{
+    __atomic_fetch_or(&r->flags, mark, __ATOMIC_RELAXED);
+    if (r->sid == sid) return true;
+    __atomic_fetch_and(&r->flags, (uint8_t)~mark, __ATOMIC_RELAXED); /* not the new socket's */
+    return false;
+}
+
+/* A state learnt from the socket itself rather than from the walk. */
+static void kstate_write(struct sock_rec *r, uint64_t sid, int state, uint32_t rq)
+{
+    r->kstate = (uint8_t)state;
+    if (r->sid == sid)
+        ev_ktcp(r, sid, sockdiag_state_name(state), rq);
+    else
+        r->kstate = 0; /* reused as we wrote */
+}
+
+/* from_poll: POLLRDHUP (asked again each round while ESTABLISHED, bounded
+ * by the fd windows); else an EOF read (asked once while ESTABLISHED). */
+static void suspect_check(struct sock_rec *r, int fd, bool from_poll)
 {
     if (!join || r->type != SOCK_STREAM || (r->family != AF_INET && r->family != AF_INET6) ||
-        (r->flags & REC_KASKED) || r->kstate > TCP_SYN_SENT || ev_is_quiet(r))
+        (r->flags & REC_KASKED) || r->kstate > TCP_SYN_SENT || ev_is_quiet(r) ||
+        (!from_poll && (r->flags & REC_EOF_ASKED)))
         return;
     if (r->role != ROLE_CLIENT && r->role != ROLE_ACCEPTED && r->role != ROLE_RECEIVED) return;
     uint64_t sid = r->sid;
     int state = tcp_state(r, fd);
-    if (state == 0 || state == TCP_ESTABLISHED) return;
-    __atomic_fetch_or(&r->flags, REC_KASKED, __ATOMIC_RELAXED);
-    if (r->sid != sid) { /* reused as we wrote: not the new socket's mark */
-        __atomic_fetch_and(&r->flags, (uint8_t)~REC_KASKED, __ATOMIC_RELAXED);
-        return;
-    }
+    if (state == TCP_ESTABLISHED && !from_poll) rec_mark(r, sid, REC_EOF_ASKED);
+    if (state == 0 || state == TCP_ESTABLISHED || !rec_mark(r, sid, REC_KASKED)) return;
     if (state == TCP_CLOSE) {
-        r->kstate = TCP_CLOSE;
-        if (r->sid == sid)
-            ev_ktcp(r, sid, "CLOSE", 0);
-        else
-            r->kstate = 0; /* reused as we wrote */
+        kstate_write(r, sid, TCP_CLOSE, 0);
         return;
     }
+    uint32_t idx = (uint32_t)(r - cl_recs) + 1;
     uint64_t ino = rec_inode(r, fd);
-    if (ino) join_put(ino, (uint32_t)(r - cl_recs) + 1, sid);
+    if (ino) join_put(ino, idx, sid);
+    if (nsuspects < SUSPECT_MAX)
+        suspects[nsuspects].sid = sid, suspects[nsuspects].idx = idx, suspects[nsuspects++].fd = fd;
     suspect_new = true;
+}
+
+/* After a walk: a reason the walk did not join (it reached CLOSE, which
+ * the walk does not list, or its inode was not learnt) is written from the
+ * socket itself; if the walk failed, each is a reason again. */
+static void suspects_after_walk(bool walked)
+{
+    for (unsigned int i = 0; i < nsuspects; i++) {
+        struct sock_rec *r = &cl_recs[suspects[i].idx - 1];
+        uint64_t sid = suspects[i].sid;
+        int fd = suspects[i].fd, n = 0;
+        if (r->sid != sid || r->kstate > TCP_SYN_SENT) continue; /* closed, or seen */
+        if (!walked) {
+            __atomic_fetch_and(&r->flags, (uint8_t)~REC_KASKED, __ATOMIC_RELAXED);
+            continue;
+        }
+        int state = fdtable_get(fd) == r ? tcp_state(r, fd) : 0;
+        if (state <= TCP_ESTABLISHED) continue;
+        if (state != TCP_CLOSE && syscall(SYS_ioctl, fd, FIONREAD, &n) != 0) n = 0;
+        kstate_write(r, sid, state, n > 0 ? (uint32_t)n : 0);
+    }
+    nsuspects = 0;
 }
 
 /* The idle sockets are asked a few per sample, round robin, so that a
@@ -248,7 +298,7 @@ static void sample_live(struct sample *s, bool with_join)
             unread_check(r, (int)fd, now) && ++asked == UNREAD_PER_SAMPLE)
             next_cursor = fd + 1; /* the next sample goes on from here */
         if (with_join && atomic_load_explicit(&r->eof, memory_order_relaxed))
-            suspect_check(r, (int)fd);
+            suspect_check(r, (int)fd, false);
         if (with_join && r->ino) join_put(r->ino, idx, r->sid);
         s->socks++;
         s->roles[r->role <= ROLE_RECEIVED ? r->role : 0]++;
@@ -352,7 +402,7 @@ static int fd_window(unsigned int window)
         open++;
         if (!(pf[i].revents & POLLRDHUP) || !sid_before[i]) continue;
         struct sock_rec *r = fdtable_get(pf[i].fd);
-        if (r && r->sid == sid_before[i]) suspect_check(r, pf[i].fd);
+        if (r && r->sid == sid_before[i]) suspect_check(r, pf[i].fd, true);
     }
     return open;
 }
@@ -421,6 +471,7 @@ static void sample_walk(struct sample *s, bool want_tw, struct sample_counts *ou
     unsigned flags = atomic_load(&cl_inet6_seen) ? 0 : SOCKDIAG_INET_ONLY;
     if (sockdiag_dump_all(states, flags, diag_buf, sizeof(diag_buf), sample_kernel_one, s) < 0)
         out->kernel = false;
+    suspects_after_walk(out->kernel);
     s->tcp[TCP_TIME_WAIT] += tw_walk_end(out);
     walk_ran((thread_cpu_ns() - c) / 1000);
 }
@@ -483,6 +534,7 @@ void sampler_after_fork_child(void)
     memset(&fdc, 0, sizeof(fdc));
     walk_left = 0;
     suspect_new = false;
+    nsuspects = 0;
     unread_cursor = 0;
     tw_after_fork_child();
 }
