@@ -8,7 +8,7 @@
  * port into a table indexed by port (one getsockname unless the port is
  * known already). The sampler's kernel walk hands each TIME_WAIT socket to
  * tw_walk_sock: one whose local port holds an entry for the same peer from
- * the last 60 s is the program's, credited to the stack that opened it;
+ * the last 65 s is the program's, credited to the stack that opened it;
  * other processes' are ignored. With CONNLEAK_TW_EXACT=0 (no system call at
  * close) the TIME_WAIT sockets towards a peer are shared out among the
  * sites that closed connections to it in the last 60 s, never more than
