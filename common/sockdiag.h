@@ -30,9 +30,9 @@
 
 /* flags of sockdiag_dump */
 #define SOCKDIAG_WANT_INFO 1u /* ask for INET_DIAG_INFO (struct tcp_info) */
-#define SOCKDIAG_INET_ONLY                                                                         \
-    2u /* sockdiag_dump_all: AF_INET only (each family's dump                                      \
-          costs ~1 ms of walking the kernel's hash table) */
+/* sockdiag_dump_all: AF_INET only (each family's dump costs ~1 ms of
+ * walking the kernel's connection hash table, whatever it finds) */
+#define SOCKDIAG_INET_ONLY 2u
 
 /* One TCP socket as the kernel reports it. Addresses are in network byte
  * order (4 bytes used for AF_INET), ports in host byte order. */

@@ -22,9 +22,7 @@
 
 #define AGG_CAP 512
 
-#define agg_ent agg_counts
-
-static struct agg_ent *agg;
+static struct agg_counts *agg;
 static unsigned int agg_used;
 static cl_lock_t agg_lock = CL_LOCK_INIT;
 static _Atomic uint64_t detail_left = UINT64_MAX;
@@ -59,7 +57,7 @@ static uint64_t agg_key(const struct sock_rec *r, const struct cl_addr *peer)
     return ((uint64_t)r->stk << 32 ^ addr_hash(peer) ^ r->role) | 1u;
 }
 
-static struct agg_ent *agg_find_locked(const struct sock_rec *r)
+static struct agg_counts *agg_find_locked(const struct sock_rec *r)
 {
     if (!agg) {
         void *m = mmap(NULL, AGG_CAP * sizeof(*agg), PROT_READ | PROT_WRITE,
@@ -72,11 +70,11 @@ static struct agg_ent *agg_find_locked(const struct sock_rec *r)
     for (unsigned int i = 0; i < agg_used; i++)
         if (agg[i].key == key) return &agg[i];
     if (agg_used == AGG_CAP - 1) { /* full: the last entry, stack 0 and no peer, takes the rest */
-        struct agg_ent *e = &agg[AGG_CAP - 1];
+        struct agg_counts *e = &agg[AGG_CAP - 1];
         if (!e->key) e->key = 1;
         return e;
     }
-    struct agg_ent *e = &agg[agg_used++];
+    struct agg_counts *e = &agg[agg_used++];
     memset(e, 0, sizeof(*e));
     e->key = key;
     e->stk = r->stk;
@@ -89,7 +87,7 @@ void agg_note_close(const struct sock_rec *r, const struct http1 *h)
 {
     uint64_t now = clock_since_start();
     lock_take(&agg_lock);
-    struct agg_ent *e = agg_find_locked(r);
+    struct agg_counts *e = agg_find_locked(r);
     if (e) {
         if (!e->closed) e->first_ts = r->opened;
         e->last_ts = now;
@@ -116,26 +114,31 @@ void agg_note_close(const struct sock_rec *r, const struct http1 *h)
     lock_give(&agg_lock);
 }
 
-/* Writes one agg record per key with closes since the last call, and
- * starts the counts again (connleak's thread). */
+/* Writes entry i's record if it counted closes since the last flush, and
+ * starts its counts again; false past the used entries (but the catch-all). */
+static bool agg_flush_one(unsigned int i)
+{
+    lock_take(&agg_lock);
+    if (i >= agg_used && i != AGG_CAP - 1) {
+        lock_give(&agg_lock);
+        return false;
+    }
+    struct agg_counts copy = agg[i];
+    memset(&agg[i], 0, sizeof(agg[i]));
+    agg[i].key = copy.key, agg[i].stk = copy.stk, agg[i].peer = copy.peer;
+    lock_give(&agg_lock);
+    if (copy.closed) ev_agg(&copy);
+    return true;
+}
+
+/* One agg record per key with closes since the last call (connleak's
+ * thread): the used entries, then the catch-all. */
 void agg_flush(void)
 {
     if (!agg) return;
-    for (unsigned int i = 0; i < AGG_CAP; i++) {
-        struct agg_ent copy;
-        lock_take(&agg_lock);
-        if (i >= agg_used && i != AGG_CAP - 1) { /* past the used ones: only the catch-all */
-            lock_give(&agg_lock);
-            i = AGG_CAP - 2;
-            continue;
-        }
-        copy = agg[i];
-        uint64_t key = agg[i].key;
-        memset(&agg[i], 0, sizeof(agg[i]));
-        agg[i].key = key, agg[i].stk = copy.stk, agg[i].peer = copy.peer;
-        lock_give(&agg_lock);
-        if (copy.closed) ev_agg(&copy);
+    for (unsigned int i = 0; i < AGG_CAP - 1 && agg_flush_one(i); i++) {
     }
+    agg_flush_one(AGG_CAP - 1);
 }
 
 /* A fork child starts with no counts of its own. */

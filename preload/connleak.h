@@ -204,7 +204,9 @@ struct cl_addr {
 };
 void addr_from_sockaddr(struct cl_addr *dst, const struct sockaddr *sa, socklen_t len);
 void jb_addr(struct jb *b, const struct cl_addr *a); /* quoted string */
-uint64_t addr_hash(const struct cl_addr *a);         /* family, port and address */
+uint64_t addr_hash(const struct cl_addr *a);         /* family, port and address; never 0 */
+#define FNV1A_INIT 1469598103934665603ull
+uint64_t fnv1a(uint64_t h, const void *p, size_t n); /* h: FNV1A_INIT, or a previous hash */
 /* ip: 4 (AF_INET) or 16 bytes in network order; port in host order */
 void addr_from_raw(struct cl_addr *a, int family, const uint8_t *ip, uint16_t port);
 const char *family_name(int fam, char *tmp); /* "inet", "other:N" */

@@ -103,12 +103,6 @@ static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inh
  * first, late, with what it has become. The claim on `quiet` is taken
  * under the trace lock, so that a close that sees it cleared writes its
  * line after this one. */
-static void promote(const struct sock_rec *r, int fd)
-{
-    struct sock_rec *w = (struct sock_rec *)r;
-    if (atomic_load_explicit(&w->quiet, memory_order_relaxed)) open_write(r, fd, 0, false, true);
-}
-
 bool ev_is_quiet(const struct sock_rec *r)
 {
     return atomic_load_explicit(&((struct sock_rec *)r)->quiet, memory_order_relaxed);
@@ -116,7 +110,7 @@ bool ev_is_quiet(const struct sock_rec *r)
 
 void ev_promote(const struct sock_rec *r, int fd)
 {
-    promote(r, fd);
+    if (ev_is_quiet(r)) open_write(r, fd, 0, false, true);
 }
 
 void ev_open(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited)
@@ -177,7 +171,7 @@ void ev_listen(const struct sock_rec *r, int fd)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
-    promote(r, fd);
+    ev_promote(r, fd);
     ev_begin(&b, mem, "listen");
     kv_sock(&b, r, fd);
     kv_addr(&b, "local", &r->local);
@@ -201,7 +195,7 @@ void ev_shut(const struct sock_rec *r, int fd, int how)
     static const char *names[] = {"rd", "wr", "rdwr"};
     char mem[LINE_MAX_BYTES];
     struct jb b;
-    promote(r, fd);
+    ev_promote(r, fd);
     ev_begin(&b, mem, "shut");
     kv_sock(&b, r, fd);
     JB_KV_LIT(&b, "how", how >= 0 && how <= 2 ? names[how] : "other");
@@ -279,7 +273,7 @@ void ev_live(const struct sock_rec *r, const int *fds, int nfds, uint32_t dump)
 {
     char mem[LINE_MAX_BYTES], t1[16], t2[16];
     struct jb b;
-    promote(r, nfds ? fds[0] : -1);
+    ev_promote(r, nfds ? fds[0] : -1);
     ev_begin(&b, mem, "live");
     JB_KV_U64(&b, "sid", r->sid);
     JB_LIT(&b, ",\"fds\":[");

@@ -184,7 +184,10 @@ struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
     return r;
 }
 
-bool track_close(int fd, const char *how)
+/* fd_holds: fd still refers to the socket (a close about to happen); false
+ * when the number already holds something else (dup2 onto it, a reuse
+ * after an unseen close): then the socket itself cannot be asked. */
+static bool track_close_as(int fd, const char *how, bool fd_holds)
 {
     if ((unsigned int)fd >= cl_nslots) return false;
     struct fd_slot *s = &cl_slots[fd];
@@ -203,14 +206,16 @@ bool track_close(int fd, const char *how)
     bool last = atomic_fetch_sub(&r->refs, 1) == 1;
     if (!quiet) ev_close(r, fd, how, last);
     if (last) {
-        /* "dup2" / "implicit" / "unseen": the number holds something else now */
-        bool open =
-            strcmp(how, "dup2") != 0 && strcmp(how, "implicit") != 0 && strcmp(how, "unseen") != 0;
-        tw_note_close(r, open ? fd : -1);
+        tw_note_close(r, fd_holds ? fd : -1);
         atomic_fetch_add(&cl_stats.closed, 1);
         rec_free(r);
     }
     return true;
+}
+
+bool track_close(int fd, const char *how)
+{
+    return track_close_as(fd, how, true);
 }
 
 void track_closed_ok(int fd, bool was_tracked)
@@ -227,7 +232,8 @@ void track_dup(int oldfd, int newfd, const char *how)
     struct sock_rec *r = fdtable_get(oldfd);
     bool explicit_target = how[0] == 'd' && how[3] != 0; /* dup2, dup3 */
     if (!r) { /* newfd now holds a non-socket: what the table had there is gone */
-        if (track_close(newfd, explicit_target ? "dup2" : "implicit")) cl_slots[newfd].closed = 0;
+        if (track_close_as(newfd, explicit_target ? "dup2" : "implicit", false))
+            cl_slots[newfd].closed = 0;
         return;
     }
     if (fdtable_get(newfd) == r) return;
@@ -330,7 +336,7 @@ void fdtable_verify_live(void)
         struct stat st;
         if (!r) continue;
         if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode) || (r->ino && st.st_ino != r->ino)) {
-            track_close((int)fd, "unseen");
+            track_close_as((int)fd, "unseen", false);
             continue;
         }
         r->ino = (uint64_t)st.st_ino;

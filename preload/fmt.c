@@ -287,8 +287,6 @@ const char *socktype_name(int type, char *tmp)
     return tmp;
 }
 
-/* A hash of an address (FNV-1a over family, port and the address bytes
- * that mean something), for the sampler's and agg.c's tables. */
 void addr_from_raw(struct cl_addr *a, int family, const uint8_t *ip, uint16_t port)
 {
     memset(a, 0, sizeof(*a));
@@ -297,12 +295,19 @@ void addr_from_raw(struct cl_addr *a, int family, const uint8_t *ip, uint16_t po
     memcpy(a->a, ip, family == AF_INET ? 4 : 16);
 }
 
+uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const uint8_t *)p)[i]) * 1099511628211ull;
+    return h;
+}
+
+/* A hash of an address (FNV-1a over family, port and the address bytes
+ * that mean something), never 0, for the sampler's, timewait.c's and
+ * agg.c's tables. */
 uint64_t addr_hash(const struct cl_addr *a)
 {
     size_t n = a->family == AF_INET ? 4u : a->family == AF_INET6 ? 16u : sizeof(a->a);
-    uint64_t h = 1469598103934665603ull;
-    h = (h ^ a->family) * 1099511628211ull;
+    uint64_t h = (FNV1A_INIT ^ a->family) * 1099511628211ull;
     h = (h ^ a->port) * 1099511628211ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ a->a[i]) * 1099511628211ull;
-    return h;
+    return fnv1a(h, a->a, n) | 1u;
 }

@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <string.h>
 
 static struct {
     _Atomic(void *) easy_init, easy_dup, easy_cleanup, easy_perform, easy_getinfo, multi_init,
@@ -84,9 +85,8 @@ static void transferred(CURL *e)
         if (url) url_redact(url, clean, sizeof(clean));
         if (info(e, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK) fd = CURL_SOCKET_BAD;
         struct sock_rec *r = fd == CURL_SOCKET_BAD ? NULL : fdtable_get(fd);
-        uint64_t sid = r ? r->sid : 0, used = 1469598103934665603ull ^ sid;
-        for (const char *c = url ? clean : ""; *c; c++)
-            used = (used ^ (uint8_t)*c) * 1099511628211ull;
+        uint64_t sid = r ? r->sid : 0;
+        uint64_t used = fnv1a(FNV1A_INIT ^ sid, clean, url ? strlen(clean) : 0);
         if (used != h->used) { /* a loop over one URL on one connection: once */
             h->used = used;
             ev_huse(h->id, sid, url ? clean : NULL);

@@ -107,8 +107,10 @@ CL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
         if (err == 0 || err == EINPROGRESS) {
             r->role = ROLE_CLIENT;
             addr_from_sockaddr(&r->peer, addr, len);
-            /* the local address is learnt by the sampler (sock_diag) or at
-             * exit: a getsockname per connect costs more than the hook */
+            /* the local address is not asked for here (a getsockname per
+             * connect costs more than the hook): the sampler learns it for
+             * sockets out of ESTABLISHED, a close first asks for the port
+             * (timewait.c), the exit for the ones still open */
         }
         ev_conn(r, fd, err, addr, len);
     }

@@ -135,7 +135,7 @@ static void *lib_fn(struct ssl_lib *l, int i)
 
 /* The libssl of the hook being run (set by SSL_REAL, for the helpers). */
 static __thread struct ssl_lib *cur_lib __attribute__((tls_model("initial-exec")));
-#define SSL_REAL(field, name, type)                                                                \
+#define SSL_REAL(field, type)                                                                      \
     ((type)lib_fn(cur_lib = lib_for(__builtin_return_address(0), F_##field), F_##field))
 #define SSL_HELPER(field, type) ((type)lib_fn(cur_lib, F_##field))
 
@@ -220,7 +220,7 @@ static bool ssl_closed(SSL *s, int ret)
 
 CL_EXPORT int SSL_read(SSL *s, void *buf, int num)
 {
-    int (*real)(SSL *, void *, int) = SSL_REAL(READ, "SSL_read", int (*)(SSL *, void *, int));
+    int (*real)(SSL *, void *, int) = SSL_REAL(READ, int (*)(SSL *, void *, int));
     if (!real) return -1;
     struct ssl_call c;
     call_begin(&c);
@@ -234,7 +234,7 @@ CL_EXPORT int SSL_read(SSL *s, void *buf, int num)
 CL_EXPORT int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *got)
 {
     int (*real)(SSL *, void *, size_t, size_t *) =
-        SSL_REAL(READ_EX, "SSL_read_ex", int (*)(SSL *, void *, size_t, size_t *));
+        SSL_REAL(READ_EX, int (*)(SSL *, void *, size_t, size_t *));
     if (!real) return 0;
     struct ssl_call c;
     call_begin(&c);
@@ -242,15 +242,14 @@ CL_EXPORT int SSL_read_ex(SSL *s, void *buf, size_t num, size_t *got)
     int fd = call_end(&c);
     if (ret == 1 && got && *got)
         ssl_data(s, &c, fd, buf, *got, true);
-    else if (ret == 0 && c.outer && ssl_ended(s, ret == 1 ? 1 : 0, fd))
+    else if (ret == 0 && c.outer && ssl_ended(s, 0, fd))
         ssl_data(s, &c, fd, buf, 0, true);
     return ret;
 }
 
 CL_EXPORT int SSL_write(SSL *s, const void *buf, int num)
 {
-    int (*real)(SSL *, const void *, int) =
-        SSL_REAL(WRITE, "SSL_write", int (*)(SSL *, const void *, int));
+    int (*real)(SSL *, const void *, int) = SSL_REAL(WRITE, int (*)(SSL *, const void *, int));
     if (!real) return -1;
     struct ssl_call c;
     call_begin(&c);
@@ -263,7 +262,7 @@ CL_EXPORT int SSL_write(SSL *s, const void *buf, int num)
 CL_EXPORT int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *put)
 {
     int (*real)(SSL *, const void *, size_t, size_t *) =
-        SSL_REAL(WRITE_EX, "SSL_write_ex", int (*)(SSL *, const void *, size_t, size_t *));
+        SSL_REAL(WRITE_EX, int (*)(SSL *, const void *, size_t, size_t *));
     if (!real) return 0;
     struct ssl_call c;
     call_begin(&c);
@@ -275,7 +274,7 @@ CL_EXPORT int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *put)
 
 CL_EXPORT SSL *SSL_new(SSL_CTX *ctx)
 {
-    SSL *(*real)(SSL_CTX *) = SSL_REAL(NEW, "SSL_new", SSL * (*)(SSL_CTX *));
+    SSL *(*real)(SSL_CTX *) = SSL_REAL(NEW, SSL * (*)(SSL_CTX *));
     if (!real) return NULL;
     SSL *s = real(ctx);
     if (!s || !hook_enter_recording()) return s;
@@ -288,7 +287,7 @@ CL_EXPORT SSL *SSL_new(SSL_CTX *ctx)
 
 CL_EXPORT void SSL_free(SSL *s)
 {
-    void (*real)(SSL *) = SSL_REAL(FREE, "SSL_free", void (*)(SSL *));
+    void (*real)(SSL *) = SSL_REAL(FREE, void (*)(SSL *));
     if (s && hook_enter_recording()) {
         int saved = errno;
         handle_free(s); /* before the real free: the address may be reused at once */
@@ -300,7 +299,7 @@ CL_EXPORT void SSL_free(SSL *s)
 
 CL_EXPORT int SSL_set_fd(SSL *s, int fd)
 {
-    int (*real)(SSL *, int) = SSL_REAL(SET_FD, "SSL_set_fd", int (*)(SSL *, int));
+    int (*real)(SSL *, int) = SSL_REAL(SET_FD, int (*)(SSL *, int));
     if (!real) return 0;
     int ret = real(s, fd);
     if (ret != 1 || !hook_enter_recording()) return ret;
@@ -317,7 +316,7 @@ CL_EXPORT int SSL_set_fd(SSL *s, int fd)
 
 CL_EXPORT int SSL_shutdown(SSL *s)
 {
-    int (*real)(SSL *) = SSL_REAL(SHUTDOWN, "SSL_shutdown", int (*)(SSL *));
+    int (*real)(SSL *) = SSL_REAL(SHUTDOWN, int (*)(SSL *));
     if (!real) return -1;
     int ret = real(s);
     if (!hook_enter_recording()) return ret;

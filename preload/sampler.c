@@ -36,11 +36,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JOIN_BITS                                                                                  \
-    16 /* inode join table: 65,536 slots, sockets beyond half of it are not joined                 \
-        */
-#define JOIN_CAP (1u << JOIN_BITS)
-#define TOP_MAX  8 /* sites / peers listed per sample */
+/* inode join table: 65,536 slots, sockets beyond half of it are not joined */
+#define JOIN_BITS 16
+#define JOIN_CAP  (1u << JOIN_BITS)
+#define TOP_MAX   8 /* sites / peers listed per sample */
 
 struct join_ent {
     uint64_t ino;
@@ -63,11 +62,6 @@ int sampler_init(void)
     return join ? 0 : -1;
 }
 
-static uint64_t peer_key(const struct cl_addr *a)
-{
-    return addr_hash(a) | 1u; /* never 0 */
-}
-
 /* ---- one sample ---- */
 
 struct sample {
@@ -75,8 +69,7 @@ struct sample {
     uint32_t tcp[TCP_CLOSING + 1];
     struct count sites[32], peers[32];
     unsigned int nsites, npeers;
-    uint32_t joined, socks;
-    uint64_t now; /* ns since start */
+    uint32_t socks;
 };
 
 struct count *count_add(struct count *c, unsigned int *n, unsigned int cap, uint64_t key)
@@ -140,6 +133,22 @@ static bool seen_before(struct sock_rec *r)
     return false;
 }
 
+/* A connection the program holds (not a listener, not a socket never
+ * connected). */
+static bool rec_connected(const struct sock_rec *r)
+{
+    return r->role == ROLE_CLIENT || r->role == ROLE_ACCEPTED || r->role == ROLE_RECEIVED;
+}
+
+/* Sets mark in r's flags if r still holds socket sid (else leaves none). */
+static bool rec_mark(struct sock_rec *r, uint64_t sid, uint8_t mark)
+{
+    __atomic_fetch_or(&r->flags, mark, __ATOMIC_RELAXED);
+    if (r->sid == sid) return true;
+    __atomic_fetch_and(&r->flags, (uint8_t)~mark, __ATOMIC_RELAXED); /* not the new socket's */
+    return false;
+}
+
 /* An idle connected stream socket whose receive queue holds bytes the
  * program never read (an unread response, a request nobody answered):
  * written once, as a ktcp record with its state and those bytes. Returns
@@ -149,20 +158,14 @@ static bool unread_check(struct sock_rec *r, int fd, uint64_t now)
     uint64_t period = (uint64_t)cl_cfg.sample_ms * 1000000u;
     uint64_t last = atomic_load_explicit(&r->last_io, memory_order_relaxed);
     if (r->type != SOCK_STREAM || (r->flags & REC_UNREAD_SEEN) || r->kstate > TCP_ESTABLISHED ||
-        (r->role != ROLE_CLIENT && r->role != ROLE_ACCEPTED && r->role != ROLE_RECEIVED) ||
-        atomic_load_explicit(&r->eof, memory_order_relaxed) || (last ? last : r->opened) >= now ||
-        now - (last ? last : r->opened) < period)
+        !rec_connected(r) || atomic_load_explicit(&r->eof, memory_order_relaxed) ||
+        (last ? last : r->opened) >= now || now - (last ? last : r->opened) < period)
         return false; /* (used since `now` was read: not idle) */
     int n = 0;
     uint64_t sid = r->sid;
     if (syscall(SYS_ioctl, fd, FIONREAD, &n) != 0 || n <= 0) return true;
     if (fdtable_get(fd) != r || r->sid != sid) return true; /* closed meanwhile */
-    __atomic_fetch_or(&r->flags, REC_UNREAD_SEEN, __ATOMIC_RELAXED);
-    if (r->sid != sid) { /* reused as we looked: not the new socket's mark */
-        __atomic_fetch_and(&r->flags, (uint8_t)~REC_UNREAD_SEEN, __ATOMIC_RELAXED);
-        return true;
-    }
-    ev_ktcp(r, sid, "ESTABLISHED", (uint32_t)n);
+    if (rec_mark(r, sid, REC_UNREAD_SEEN)) ev_ktcp(r, sid, "ESTABLISHED", (uint32_t)n);
     return true;
 }
 
@@ -204,15 +207,6 @@ static int tcp_state(struct sock_rec *r, int fd)
     return ti.tcpi_state;
 }
 
-/* Sets mark in r's flags if r still holds socket sid (else leaves none). */
-static bool rec_mark(struct sock_rec *r, uint64_t sid, uint8_t mark)
-{
-    __atomic_fetch_or(&r->flags, mark, __ATOMIC_RELAXED);
-    if (r->sid == sid) return true;
-    __atomic_fetch_and(&r->flags, (uint8_t)~mark, __ATOMIC_RELAXED); /* not the new socket's */
-    return false;
-}
-
 /* A state learnt from the socket itself rather than from the walk. */
 static void kstate_write(struct sock_rec *r, uint64_t sid, int state, uint32_t rq)
 {
@@ -229,9 +223,8 @@ static void suspect_check(struct sock_rec *r, int fd, bool from_poll)
 {
     if (!join || r->type != SOCK_STREAM || (r->family != AF_INET && r->family != AF_INET6) ||
         (r->flags & REC_KASKED) || r->kstate > TCP_SYN_SENT || ev_is_quiet(r) ||
-        (!from_poll && (r->flags & REC_EOF_ASKED)))
+        (!from_poll && (r->flags & REC_EOF_ASKED)) || !rec_connected(r))
         return;
-    if (r->role != ROLE_CLIENT && r->role != ROLE_ACCEPTED && r->role != ROLE_RECEIVED) return;
     uint64_t sid = r->sid;
     int state = tcp_state(r, fd);
     if (state == TCP_ESTABLISHED && !from_poll) rec_mark(r, sid, REC_EOF_ASKED);
@@ -276,15 +269,15 @@ static void suspects_after_walk(bool walked)
 #define UNREAD_PER_SAMPLE 32
 static unsigned int unread_cursor;
 
-/* Counts the live sockets; with join, indexes those whose inode is known
- * for the kernel's walk and notes the ones that read EOF; asks idle ones
- * for their unread bytes. */
-static void sample_live(struct sample *s, bool with_join)
+/* Counts the live sockets; with the join table, indexes those whose inode
+ * is known for the kernel's walk and notes the ones that read EOF; asks
+ * idle ones for their unread bytes. */
+static void sample_live(struct sample *s)
 {
     uint64_t now = clock_since_start();
     unsigned int asked = 0, next_cursor = 0;
     unsigned int hi = atomic_load(&cl_fd_high);
-    if (with_join && ++join_gen == 0) join_gen = 1;
+    if (join && ++join_gen == 0) join_gen = 1;
     if (++sample_mark == 0) sample_mark = 1;
     for (unsigned int fd = 0; fd < hi; fd++) {
         uint32_t idx = atomic_load_explicit(&cl_slots[fd].rec, memory_order_acquire);
@@ -297,15 +290,14 @@ static void sample_live(struct sample *s, bool with_join)
         if (fd >= unread_cursor && asked < UNREAD_PER_SAMPLE && !ev_is_quiet(r) &&
             unread_check(r, (int)fd, now) && ++asked == UNREAD_PER_SAMPLE)
             next_cursor = fd + 1; /* the next sample goes on from here */
-        if (with_join && atomic_load_explicit(&r->eof, memory_order_relaxed))
-            suspect_check(r, (int)fd, false);
-        if (with_join && r->ino) join_put(r->ino, idx, r->sid);
+        if (atomic_load_explicit(&r->eof, memory_order_relaxed)) suspect_check(r, (int)fd, false);
+        if (join && r->ino) join_put(r->ino, idx, r->sid);
         s->socks++;
         s->roles[r->role <= ROLE_RECEIVED ? r->role : 0]++;
         struct count *c = count_add(s->sites, &s->nsites, 32, r->stk);
         if (c) c->n++, c->stk = r->stk;
         if (r->role == ROLE_CLIENT && r->peer.family && r->kstate <= TCP_ESTABLISHED) {
-            c = count_add(s->peers, &s->npeers, 32, peer_key(&r->peer));
+            c = count_add(s->peers, &s->npeers, 32, addr_hash(&r->peer));
             if (c) c->n++, c->peer = r->peer;
         }
     }
@@ -324,7 +316,6 @@ static int sample_kernel_one(const struct sockdiag_sock *k, void *arg)
     uint64_t sid = 0;
     struct sock_rec *r = k->inode ? join_get(k->inode, &sid) : NULL;
     if (!r) return 0;
-    s->joined++;
     if (ev_is_quiet(r)) return 0; /* young and not in the trace: seen again next time */
     if (k->state >= 1 && k->state <= TCP_CLOSING) s->tcp[k->state]++;
     if (!r->local.port && r->sid == sid) addr_from_raw(&r->local, k->family, k->src, k->sport);
@@ -466,8 +457,8 @@ static void sample_walk(struct sample *s, bool want_tw, struct sample_counts *ou
     if (!want_tw) states &= ~SOCKDIAG_STATE(TCP_TIME_WAIT);
     tw_walk_begin();
     suspect_new = false;
-    /* refused (seccomp, a container without netlink): no kernel view */
-    /* (no IPv6 socket ever: the AF_INET6 dump would only cost its ~1 ms) */
+    /* no IPv6 socket ever: the AF_INET6 dump would only cost its ~1 ms;
+     * refused (seccomp, a container without netlink): no kernel view */
     unsigned flags = atomic_load(&cl_inet6_seen) ? 0 : SOCKDIAG_INET_ONLY;
     if (sockdiag_dump_all(states, flags, diag_buf, sizeof(diag_buf), sample_kernel_one, s) < 0)
         out->kernel = false;
@@ -483,12 +474,11 @@ static void sample_take(void)
     struct sample_counts out;
     memset(&out, 0, sizeof(out));
     uint64_t t0 = clock_now_ns(), c0 = thread_cpu_ns();
-    s.now = clock_since_start();
     struct rlimit rl = {0, 0};
     syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl);
     uint64_t nofile = rl.rlim_cur == RLIM_INFINITY ? 0 : (uint64_t)rl.rlim_cur;
-    bool tw_first, tw_want = tw_age(s.now, &tw_first);
-    sample_live(&s, join != NULL);
+    bool tw_first, tw_want = tw_age(clock_since_start(), &tw_first);
+    sample_live(&s);
     out.fds = sample_fds(s.socks, nofile, &out.fds_exact);
     if (walk_left) walk_left--;
     /* the first close that leaves a TIME_WAIT socket brings the walk

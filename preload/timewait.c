@@ -29,19 +29,19 @@
 #define TW_WINDOW_NS 60000000000ull /* Linux's TIME_WAIT period */
 
 /* Per peer and opening stack: the connections the program closed first,
- * with a history of the count at past samples to know how many of them are
- * younger than 60 s. */
+ * and (without the port table) a history of the count at past samples to
+ * know how many of them are younger than 60 s. */
 #define TW_SITES 64
 #define TW_HIST  128 /* samples remembered: 60 s at periods down to 0.5 s */
 struct tw_site {
-    _Atomic uint64_t key; /* peer_key ^ stk << 40; 0 = free */
+    _Atomic uint64_t key; /* addr_hash(peer) ^ stk << 40; 0 = free */
     _Atomic uint64_t closes;
     struct cl_addr peer;
     _Atomic uint32_t stk;
     /* flusher thread only */
     uint64_t hist_closes[TW_HIST], hist_ts[TW_HIST];
     unsigned int hist_pos;
-    uint64_t recent; /* closes in the last 60 s, at the last tw_age */
+    uint64_t recent; /* closes in the last 60 s, at the last site_age */
 };
 static struct tw_site tw_sites[TW_SITES];
 static _Atomic uint64_t tw_closes_unsited; /* closes beyond the TW_SITES pairs */
@@ -57,11 +57,6 @@ static _Atomic uint64_t *tw_ports;
 /* flusher thread: the closes summed at the last tw_age, and when they last grew */
 static uint64_t closes_seen, closes_grew_ns;
 static bool closes_grew_once;
-
-static uint64_t peer_key(const struct cl_addr *a)
-{
-    return addr_hash(a) | 1u; /* never 0 */
-}
 
 static uint32_t peer24(uint64_t key)
 {
@@ -134,35 +129,42 @@ void tw_note_close(const struct sock_rec *r, int fd)
 {
     if (!cl_cfg.sample_ms || r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
     if (!r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
-    uint64_t pkey = peer_key(&r->peer);
+    uint64_t pkey = addr_hash(&r->peer);
     if (!site_count(r, pkey))
         atomic_fetch_add_explicit(&tw_closes_unsited, 1, memory_order_relaxed);
     if (tw_ports) port_note(r, fd, pkey);
 }
 
-/* Each site's closes of the last 60 s (flusher thread, every sample).
- * Returns true while TIME_WAIT sockets of the program may exist: a close
- * within the last 60 s. *first: the first such close ever, not yet walked. */
+/* Site t's closes of the last 60 s, from the history of its count (only
+ * for sharing out: the port table needs none of it). */
+static void site_age(struct tw_site *t, uint64_t closes, uint64_t now)
+{
+    unsigned int prev = (t->hist_pos + TW_HIST - 1) % TW_HIST;
+    if (now - t->hist_ts[prev] >= 500000000ull) { /* 0.5 s apart: 128 cover 64 s */
+        t->hist_closes[t->hist_pos] = closes;
+        t->hist_ts[t->hist_pos] = now;
+        t->hist_pos = (t->hist_pos + 1) % TW_HIST;
+    }
+    /* the newest count older than 60 s: what had closed before the window */
+    uint64_t best_ts = 0, base = 0;
+    for (unsigned int h = 0; h < TW_HIST; h++)
+        if (t->hist_ts[h] && now - t->hist_ts[h] > TW_WINDOW_NS && t->hist_ts[h] > best_ts)
+            best_ts = t->hist_ts[h], base = t->hist_closes[h];
+    t->recent = closes - base;
+}
+
+/* Flusher thread, every sample. Returns true while TIME_WAIT sockets of
+ * the program may exist: a close within the last 60 s. *first: the first
+ * such close ever, not yet walked. */
 bool tw_age(uint64_t now, bool *first)
 {
     uint64_t sum = atomic_load_explicit(&tw_closes_unsited, memory_order_relaxed);
     for (unsigned int i = 0; i < TW_SITES; i++) {
         struct tw_site *t = &tw_sites[i];
         if (!atomic_load_explicit(&t->stk, memory_order_acquire)) continue;
-        uint64_t closes = atomic_load_explicit(&t->closes, memory_order_relaxed), base = 0;
+        uint64_t closes = atomic_load_explicit(&t->closes, memory_order_relaxed);
         sum += closes;
-        unsigned int prev = (t->hist_pos + TW_HIST - 1) % TW_HIST;
-        if (now - t->hist_ts[prev] >= 500000000ull) { /* 0.5 s apart: 128 cover 64 s */
-            t->hist_closes[t->hist_pos] = closes;
-            t->hist_ts[t->hist_pos] = now;
-            t->hist_pos = (t->hist_pos + 1) % TW_HIST;
-        }
-        /* the newest count older than 60 s: what had closed before the window */
-        uint64_t best_ts = 0;
-        for (unsigned int h = 0; h < TW_HIST; h++)
-            if (t->hist_ts[h] && now - t->hist_ts[h] > TW_WINDOW_NS && t->hist_ts[h] > best_ts)
-                best_ts = t->hist_ts[h], base = t->hist_closes[h];
-        t->recent = closes - base;
+        if (!tw_ports) site_age(t, closes, now);
     }
     *first = false;
     if (sum != closes_seen) {
@@ -195,7 +197,7 @@ static bool peer_recent(uint64_t key)
 {
     for (unsigned int i = 0; i < TW_SITES; i++)
         if (atomic_load_explicit(&tw_sites[i].stk, memory_order_acquire) && tw_sites[i].recent &&
-            peer_key(&tw_sites[i].peer) == key)
+            addr_hash(&tw_sites[i].peer) == key)
             return true;
     return false;
 }
@@ -212,7 +214,7 @@ void tw_walk_sock(int family, const uint8_t *dst, uint16_t dport, uint16_t sport
     if (tw_ports && (!e || (age > 65 && age < 0xffffu - 4))) return; /* no close of ours */
     struct cl_addr peer;
     addr_from_raw(&peer, family, dst, dport);
-    uint64_t key = peer_key(&peer);
+    uint64_t key = addr_hash(&peer);
     if (tw_ports) {
         if (PORT_PEER(e) != peer24(key)) return; /* the port's last close was elsewhere */
         uint32_t stk = PORT_STK(e);
@@ -237,7 +239,7 @@ static void walk_share(void)
         for (unsigned int i = 0; i < TW_SITES && left; i++) {
             struct tw_site *t = &tw_sites[i];
             uint32_t stk = atomic_load_explicit(&t->stk, memory_order_acquire);
-            if (!stk || !t->recent || peer_key(&t->peer) != walk_peers[p].key) continue;
+            if (!stk || !t->recent || addr_hash(&t->peer) != walk_peers[p].key) continue;
             uint64_t n = t->recent < left ? t->recent : left;
             left -= n;
             walk_total += (uint32_t)n;
