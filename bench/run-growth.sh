@@ -20,7 +20,7 @@ while [[ $# -gt 0 ]]; do
     --build) build=$2; shift 2 ;;
     -n) n=$2; shift 2 ;;
     --detail) detail=$2; shift 2 ;;
-    *) sed -n '5p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2; exit 2 ;;
+    *) sed -n '4p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2; exit 2 ;;
     esac
 done
 dir=$(mktemp -d)

@@ -367,7 +367,8 @@ static void badclose_of_negative_fd(void **state)
 /* ---- hostile agg records ---------------------------------------------- */
 
 /* Counts above `closed` are cut to it, an example that is no object is
- * none, a record without `closed` is malformed, a count beyond 2^64 is 0. */
+ * none, a record without `closed` is malformed, a count beyond 2^64
+ * (reqs 1e300) is read without harm. */
 static void hostile_agg_records(void **state)
 {
     (void)state;

@@ -312,8 +312,9 @@ static void absent_peer_in_full_list_is_unknown(void **state)
         struct strbuf peers = {0};
         for (int k = 0; k < 8; k++)
             strbuf_addf(&peers, "%s{\"peer\":\"10.0.1.%d:80\",\"n\":50}", k ? "," : "", k);
-        /* peer Z: 5 in the first ten samples, absent (unknown) later */
-        if (i < 10) strbuf_add(&peers, ",{\"peer\":\"10.9.9.9:80\",\"n\":5}");
+        /* peer Z: absent (unknown) in the first fifteen samples, 5 later:
+         * read as 0 before, it would be a rising pool */
+        if (i >= 15) strbuf_add(&peers, ",{\"peer\":\"10.9.9.9:80\",\"n\":5}");
         sample(&sb, SEC + (uint64_t)i * SEC, 30, 3, NULL, peers.s, NULL);
         strbuf_free(&peers);
     }
