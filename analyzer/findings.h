@@ -40,6 +40,11 @@ enum finding_kind {
     ((1u << KIND_ORPHAN) | (1u << KIND_UNCLOSED_BODY) | (1u << KIND_STUCK_REQUEST) |               \
      (1u << KIND_CLOSE_WAIT))
 #define MAX_URLS 5 /* distinct URLs kept per client-handle-leak */
+/* What to change about a time-wait-storm (text and JSON reports). */
+#define TIME_WAIT_ADVICE                                                                           \
+    "reuse connections (HTTP keep-alive, one shared client or a pool): each connection the "       \
+    "program closes first holds a local port in TIME_WAIT for 60 s; SO_REUSEADDR does not help "   \
+    "the client side"
 
 const char *kind_name(enum finding_kind kind); /* "orphaned-socket", ... */
 int kind_parse(const char *s);                 /* -1 when unknown */

@@ -222,8 +222,7 @@ struct process {
     struct tw_site *tw; /* by (peer, stk), indexed by tw_index */
     size_t ntw, captw;
     struct hindex tw_index;
-    uint32_t dump;    /* the dump (`dump` record) the live set is as of; 0 = none */
-    uint64_t dump_ts; /* its ts */
+    uint32_t dump; /* the dump (`dump` record) the live set is as of; 0 = none */
 
     uint64_t opened, closed; /* counted from open / last-close records, and agg closes */
     /* What the report shows: from the end record when the trace is complete,

@@ -19,5 +19,8 @@ void render_json(FILE *out, const struct report *r);
 /* A trend fit {slope_per_s, intercept, tau, z, p, n}, for watch_json.c too. */
 struct trend_fit;
 struct cJSON *trend_fit_json(const struct trend_fit *fit);
+/* A JSON array of numbers; a number, or null unless ok and finite. */
+struct cJSON *json_numbers(const double *v, size_t n);
+void json_num_or_null(struct cJSON *o, const char *key, double v, bool ok);
 
 #endif

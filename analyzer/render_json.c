@@ -6,6 +6,7 @@
 
 #include <cJSON.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "util.h"
@@ -168,11 +169,6 @@ static void handle_json(cJSON *o, const struct finding *f)
 
 /* ---- the sampler's findings ---------------------------------------------- */
 
-#define TW_ADVICE                                                                                  \
-    "reuse connections (HTTP keep-alive, one shared client or a pool): each connection the "       \
-    "program closes first holds a local port in TIME_WAIT for 60 s; SO_REUSEADDR does not help "   \
-    "the client side"
-
 static void closewait_json(cJSON *o, const struct finding *f)
 {
     cJSON_AddStringToObject(o, "role", role_name(finding_role(f)));
@@ -188,18 +184,23 @@ static void timewait_json(cJSON *o, const struct finding *f)
     add_str_or_null(o, "peer", f->npeers ? f->peers[0].peer : NULL);
     add_u64(o, "peak", f->count);
     add_u64(o, "closes", f->closes);
-    if (f->rate >= 0)
-        cJSON_AddNumberToObject(o, "rate_per_s", f->rate);
-    else
-        cJSON_AddNullToObject(o, "rate_per_s");
-    cJSON_AddStringToObject(o, "advice", TW_ADVICE);
+    json_num_or_null(o, "rate_per_s", f->rate, f->rate >= 0);
+    cJSON_AddStringToObject(o, "advice", TIME_WAIT_ADVICE);
 }
 
-static cJSON *doubles_json(const double *v, size_t n)
+cJSON *json_numbers(const double *v, size_t n)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
     return a;
+}
+
+void json_num_or_null(cJSON *o, const char *key, double v, bool ok)
+{
+    if (ok && isfinite(v))
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
 }
 
 /* A trend fit as both reports write it (docs/report-json.md, docs/watch.md). */
@@ -231,9 +232,9 @@ static void trend_json(cJSON *o, const struct finding_trend *tr, const char *yna
     cJSON_AddNumberToObject(o, "peak", tr->peak);
     cJSON_AddItemToObject(o, "fit", fit_json(&tr->fit));
     cJSON *series = cJSON_AddObjectToObject(o, "series");
-    cJSON_AddItemToObject(series, "t", doubles_json(tr->t, tr->n));
-    cJSON_AddItemToObject(series, yname, doubles_json(tr->y, tr->n));
-    if (tr->y2) cJSON_AddItemToObject(series, "socks", doubles_json(tr->y2, tr->n));
+    cJSON_AddItemToObject(series, "t", json_numbers(tr->t, tr->n));
+    cJSON_AddItemToObject(series, yname, json_numbers(tr->y, tr->n));
+    if (tr->y2) cJSON_AddItemToObject(series, "socks", json_numbers(tr->y2, tr->n));
 }
 
 static void growth_json(cJSON *o, const struct finding *f)
@@ -247,13 +248,8 @@ static void growth_json(cJSON *o, const struct finding *f)
         cJSON_AddNullToObject(o, "nofile");
         cJSON_AddNullToObject(o, "rlimit_nofile");
     }
-    if (tr->eta_s >= 0) {
-        cJSON_AddNumberToObject(o, "eta_s", tr->eta_s);
-        cJSON_AddNumberToObject(o, "seconds_to_limit", tr->eta_s);
-    } else {
-        cJSON_AddNullToObject(o, "eta_s");
-        cJSON_AddNullToObject(o, "seconds_to_limit");
-    }
+    json_num_or_null(o, "eta_s", tr->eta_s, tr->eta_s >= 0);
+    json_num_or_null(o, "seconds_to_limit", tr->eta_s, tr->eta_s >= 0);
     cJSON *sites = cJSON_AddArrayToObject(o, "sites");
     for (size_t i = 0; i < f->ngsites; i++) {
         cJSON *s = cJSON_CreateObject();

@@ -340,9 +340,7 @@ static const char *const advice[KIND_COUNT] = {
                       "connect per request",
     [KIND_CLOSE_WAIT] = "the peer closed these connections and the program never closed its "
                         "end: close the socket once a read returns 0 (end of file)",
-    [KIND_TIME_WAIT] = "reuse connections (HTTP keep-alive, one shared client or a pool): each "
-                       "connection the program closes first holds a local port in TIME_WAIT for "
-                       "60 s; SO_REUSEADDR does not help the client side",
+    [KIND_TIME_WAIT] = TIME_WAIT_ADVICE,
     [KIND_FD_GROWTH] = "open fds keep rising: something is opened and never closed",
     [KIND_POOL] = "connections to this peer keep rising: bound the pool (max connections per "
                   "host) and return connections to it",
@@ -486,12 +484,9 @@ static void text_timewait(struct text *t, const struct finding *f, const char *w
 /* "Mann-Kendall tau 0.88, p < 0.001, 31 points" */
 static void text_fit(struct text *t, const struct trend_fit *fit)
 {
-    fprintf(t->out, "(Theil-Sen; Mann-Kendall tau %.2f, ", fit->tau);
-    if (fit->p < 0.001)
-        fputs("p < 0.001", t->out);
-    else
-        fprintf(t->out, "p = %.3f", fit->p);
-    fprintf(t->out, ", %d points)", fit->n);
+    char phrase[128];
+    trend_fit_phrase(fit, phrase, sizeof(phrase));
+    fprintf(t->out, "(%s)", phrase);
 }
 
 static void text_spark(struct text *t, const struct finding_trend *tr)

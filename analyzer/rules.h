@@ -20,14 +20,18 @@
 #define DEFAULT_TW_MIN        100   /* time-wait-storm */
 #define DEFAULT_LEAK_AFTER_MS 0     /* orphaned-socket in a running service's trace: off */
 
-/* The trend findings (fd-growth, unbounded-pool), as `connleak watch`. */
-#define GROWTH_ALPHA    0.01 /* p-value below which a trend counts */
-#define GROWTH_MIN_RISE 2.0  /* fd-growth, and a growing site: fitted rise over the trace */
-#define POOL_MIN_RISE   3.0  /* unbounded-pool: fitted rise, in connections */
 /* close-wait-pile from the EOF alone (no sample saw the kernel's CLOSE_WAIT):
  * the program left it unclosed this long. A program that reads a reply to
  * EOF and exits at once without closing leaks an orphaned-socket. */
 #define CLOSEWAIT_EOF_MIN_MS 1000
+
+#define NS_PER_MS 1000000ULL
+
+/* ms -> ns, saturating */
+static inline uint64_t ms_to_ns(uint64_t ms)
+{
+    return ms < UINT64_MAX / NS_PER_MS ? ms * NS_PER_MS : UINT64_MAX;
+}
 
 struct rule_opts {
     bool include_listeners; /* report listeners still open at the end */
@@ -61,6 +65,7 @@ struct ids {
     size_t nw, capw;
 };
 void ids_push(struct ids *ids, uint32_t id);
+int id_count_cmp(const void *a, const void *b); /* qsort: struct id_count by id */
 void ids_push_n(struct ids *ids, uint32_t id, uint64_t n);
 /* Pushes every distinct non-zero id of ids (names from p->peers) with its
  * count into f's peers (or hosts), then frees ids. */

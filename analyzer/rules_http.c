@@ -25,14 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NS_PER_MS 1000000ULL
-
-/* ms -> ns, saturating */
-static uint64_t ms_to_ns(uint64_t ms)
-{
-    return ms < UINT64_MAX / NS_PER_MS ? ms * NS_PER_MS : UINT64_MAX;
-}
-
 void finding_http_of(const struct process *p, struct finding *f, const struct http_state *h,
                      uint32_t peer)
 {
@@ -232,12 +224,6 @@ struct reuse_peer {
     uint64_t count;
 };
 
-static int cmp_id_count(const void *a, const void *b)
-{
-    uint32_t x = ((const struct id_count *)a)->id, y = ((const struct id_count *)b)->id;
-    return x < y ? -1 : x > y;
-}
-
 /* The most common opening stack of the connections (ties: the lowest id),
  * and how many distinct ones there are. */
 static uint32_t reuse_site(const struct reuse_peer *rp, uint64_t *sites)
@@ -247,7 +233,7 @@ static uint32_t reuse_site(const struct reuse_peer *rp, uint64_t *sites)
     for (size_t i = 0; i < rp->n; i++) v[i] = (struct id_count){rp->c[i].stk, 1};
     for (size_t k = 0; k < rp->na; k++)
         v[rp->n + k] = (struct id_count){rp->a[k]->stk, rp->a[k]->one_req_ka};
-    qsort(v, m, sizeof(*v), cmp_id_count);
+    qsort(v, m, sizeof(*v), id_count_cmp);
     uint32_t best = 0;
     uint64_t best_n = 0;
     *sites = 0;
@@ -311,8 +297,7 @@ static void reuse_finding(const struct process *p, const struct reuse_peer *rp,
 static bool agg_reuse(const struct process *p, const struct agg_site *a)
 {
     const char *peer = a->one_req_ka && a->peer ? strtab_get(&p->peers, a->peer) : NULL;
-    size_t n = peer ? strlen(peer) : 0;
-    return peer && !(n >= 2 && strcmp(peer + n - 2, ":0") == 0);
+    return peer && !str_has_suffix(peer, ":0");
 }
 
 static int cmp_agg_peer(const void *a, const void *b)

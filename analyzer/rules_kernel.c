@@ -37,7 +37,7 @@ static uint64_t closewait_waited(const struct live_sock *l)
 bool live_closewait(const struct live_sock *l)
 {
     if (l->cw_since || l->kstate == KSTATE_CLOSE_WAIT || l->kstate == KSTATE_LAST_ACK) return true;
-    return l->eof && closewait_waited(l) >= CLOSEWAIT_EOF_MIN_MS * 1000000ULL;
+    return l->eof && closewait_waited(l) >= ms_to_ns(CLOSEWAIT_EOF_MIN_MS);
 }
 
 static void closewait_add(struct finding *f, const struct live_sock *l)
@@ -110,15 +110,6 @@ void rules_timewait(const struct process *p, const struct http_opts *h, struct f
 static double sample_t(const struct process *p, size_t i)
 {
     return (double)(p->samples[i].ts - p->samples[0].ts) / NS_PER_S;
-}
-
-/* A growing series: significant, upwards, and rising by min_rise over its
- * span (a step of one fd in a noisy series is no leak). */
-static bool series_grows(const double *t, const double *y, size_t n, double min_rise,
-                         struct trend_fit *fit)
-{
-    if (n < TREND_MIN_SIGNIFICANT || !trend_fit(t, y, n, GROWTH_ALPHA, fit)) return false;
-    return fit->significant && fit->slope > 0 && fit->slope * (t[n - 1] - t[0]) >= min_rise;
 }
 
 static void trend_set(struct finding_trend *tr, double *t, double *y, size_t n)
@@ -203,7 +194,7 @@ static void series_each_growing(const struct process *p, bool peers, double min_
         double *t, *y;
         struct trend_fit fit;
         size_t m = series_of(p, v + runs[r].start, runs[r].end - runs[r].start, peers, &t, &y);
-        if (series_grows(t, y, m, min_rise, &fit)) {
+        if (trend_rising(t, y, m, min_rise, &fit)) {
             cb(ctx, v[runs[r].start].id, t, y, m, &fit);
         } else {
             free(t);
@@ -260,7 +251,7 @@ void rules_growth(const struct process *p, struct findings *out)
     struct trend_fit fit;
     if (!p->nsamples) return;
     size_t n = fds_series(p, &t, &y, &y2);
-    if (!series_grows(t, y, n, GROWTH_MIN_RISE, &fit)) {
+    if (!trend_rising(t, y, n, TREND_FD_MIN_RISE, &fit)) {
         free(t);
         free(y);
         free(y2);
@@ -276,7 +267,7 @@ void rules_growth(const struct process *p, struct findings *out)
     f->count = (uint64_t)f->trend.last;
     f->trend.nofile = p->samples[p->nsamples - 1].nofile;
     f->trend.eta_s = f->trend.nofile ? trend_time_to(&fit, t[n - 1], (double)f->trend.nofile) : -1;
-    series_each_growing(p, false, GROWTH_MIN_RISE, growth_site_add, f);
+    series_each_growing(p, false, TREND_FD_MIN_RISE, growth_site_add, f);
     if (f->ngsites > 1) qsort(f->gsites, f->ngsites, sizeof(*f->gsites), cmp_gsite);
     if (f->ngsites > MAX_GSITES) {
         for (size_t i = MAX_GSITES; i < f->ngsites; i++) frames_free(&f->gsites[i].stack);
@@ -314,5 +305,5 @@ static void pool_add(void *ctx, uint32_t id, double *t, double *y, size_t n,
 void rules_pool(const struct process *p, struct findings *out)
 {
     struct pool_ctx c = {p, out};
-    series_each_growing(p, true, POOL_MIN_RISE, pool_add, &c);
+    series_each_growing(p, true, TREND_POOL_MIN_RISE, pool_add, &c);
 }

@@ -13,13 +13,6 @@
 
 #include <stdlib.h>
 
-#define NS_PER_MS 1000000ULL
-
-static uint64_t ms_to_ns(uint64_t ms)
-{
-    return ms < UINT64_MAX / NS_PER_MS ? ms * NS_PER_MS : UINT64_MAX;
-}
-
 /* One group while it is gathered. */
 struct orphan_group {
     struct ids peers;
@@ -48,7 +41,7 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int cmp_id_count(const void *a, const void *b)
+int id_count_cmp(const void *a, const void *b)
 {
     return cmp_u32(&((const struct id_count *)a)->id, &((const struct id_count *)b)->id);
 }
@@ -60,7 +53,7 @@ void ids_count_peers(const struct process *p, struct finding *f, struct ids *ids
     const struct id_count *w = ids->w;
     size_t n = ids->n, nw = ids->nw, i = 0, k = 0;
     if (n > 1) qsort(ids->v, n, sizeof(*v), cmp_u32);
-    if (nw > 1) qsort(ids->w, nw, sizeof(*w), cmp_id_count);
+    if (nw > 1) qsort(ids->w, nw, sizeof(*w), id_count_cmp);
     while (i < n || k < nw) {
         uint32_t id = i < n && (k == nw || v[i] <= w[k].id) ? v[i] : w[k].id;
         uint64_t count = 0;

@@ -51,7 +51,6 @@ struct sock {
 
 /* What the sampler's ktcp records said of one socket. */
 struct ksock {
-    uint64_t sid;
     uint64_t cw_since; /* ts of the first record with CLOSE_WAIT; 0 = none */
     uint32_t rq;
     uint8_t kstate; /* enum kstate */
@@ -88,7 +87,6 @@ struct reader {
     struct idmap stk_ids;    /* trace stack id -> index in p->stacks */
     bool in_live_batch;      /* no socket event since the last live record */
     uint32_t batch_dump;     /* the dump of the current live batch; 0 = at exit */
-    uint64_t batch_ts;       /* ts of its dump record */
     struct ksock *ksocks;    /* what ktcp records said, by socket */
     size_t nksocks, capksocks;
     struct sidmap kids;      /* sid -> index in ksocks + 1 */
@@ -1057,7 +1055,7 @@ static bool read_ktcp(struct reader *r, const struct rec *o)
     uint32_t i = sidmap_get(&r->kids, s->sid);
     if (!i) {
         ALLOC_GROW(r->ksocks, r->nksocks + 1, r->capksocks);
-        r->ksocks[r->nksocks++] = (struct ksock){.sid = s->sid};
+        r->ksocks[r->nksocks++] = (struct ksock){0};
         i = (uint32_t)r->nksocks;
         sidmap_put(&r->kids, s->sid, i, r->nksocks);
     }
@@ -1079,7 +1077,6 @@ static bool read_dump(struct reader *r, const struct rec *o)
     r->p->nlive = 0;
     r->in_live_batch = true;
     r->batch_dump = (uint32_t)n;
-    r->batch_ts = rec_u64_or(o, F_TS, r->p->last_ts);
     return true;
 }
 
@@ -1474,7 +1471,6 @@ static void live_as_of_dump(struct reader *r)
 {
     struct process *p = r->p;
     p->dump = r->batch_dump;
-    p->dump_ts = r->batch_ts;
     for (size_t i = 0; i < p->nlive; i++) live_kernel(r, &p->live[i]);
     p->totals.opened = p->opened;
     p->totals.closed = p->closed;

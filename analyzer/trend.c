@@ -9,6 +9,7 @@
 #include "trend.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,4 +193,21 @@ void trend_sparkline(const double *y, size_t n, size_t width, char *out, size_t 
     }
     out[len] = '\0';
     free(v);
+}
+
+void trend_fit_phrase(const struct trend_fit *f, char *out, size_t outsz)
+{
+    if (f->p < 0.001)
+        snprintf(out, outsz, "Theil-Sen; Mann-Kendall tau %.2f, p < 0.001, %d points", f->tau,
+                 f->n);
+    else
+        snprintf(out, outsz, "Theil-Sen; Mann-Kendall tau %.2f, p = %.3f, %d points", f->tau, f->p,
+                 f->n);
+}
+
+bool trend_rising(const double *x, const double *y, size_t n, double min_rise,
+                  struct trend_fit *fit)
+{
+    if (n < TREND_MIN_SIGNIFICANT || !trend_fit(x, y, n, TREND_ALPHA, fit)) return false;
+    return fit->significant && fit->slope > 0 && fit->slope * (x[n - 1] - x[0]) >= min_rise;
 }

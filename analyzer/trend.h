@@ -33,6 +33,20 @@ bool trend_fit(const double *x, const double *y, size_t n, double alpha, struct 
 /* Seconds from x_last until the fitted line reaches limit; < 0 if never (slope <= 0). */
 double trend_time_to(const struct trend_fit *f, double x_last, double limit);
 
+/* The trend findings (fd-growth, unbounded-pool) of `connleak report` and
+ * `connleak watch`: significant at TREND_ALPHA, upwards, and rising by at
+ * least the given amount over the series' span (a step of one fd in a
+ * noisy series is no leak). */
+#define TREND_ALPHA         0.01 /* p-value below which a trend counts */
+#define TREND_FD_MIN_RISE   2.0  /* fd-growth, and a growing site: fitted rise over the span */
+#define TREND_POOL_MIN_RISE 3.0  /* unbounded-pool: fitted rise, in connections */
+bool trend_rising(const double *x, const double *y, size_t n, double min_rise,
+                  struct trend_fit *fit);
+
+/* "Theil-Sen; Mann-Kendall tau 0.88, p < 0.001, 31 points", for the text
+ * reports of `connleak report` and `connleak watch`. */
+void trend_fit_phrase(const struct trend_fit *f, char *out, size_t outsz);
+
 /* Writes a UTF-8 sparkline (▁▂▃▄▅▆▇█, 3 bytes a glyph) of y into out, at most
  * `width` glyphs: when n > width, each glyph is the max of its bucket. Scaled
  * from min to max of y; a flat series is all ▁. Always NUL-terminated; stops

@@ -22,9 +22,7 @@
 #include "util.h"
 
 /* The thresholds of the findings (docs/watch.md). */
-#define WATCH_ALPHA         0.01  /* p-value below which a trend counts */
-#define WATCH_FD_MIN_RISE   2.0   /* fd-growth: fitted rise over the watch, in fds */
-#define WATCH_POOL_MIN_RISE 3.0   /* unbounded-pool: fitted rise, in connections */
+/* fd-growth and unbounded-pool: trend_rising with TREND_*_MIN_RISE (trend.h) */
 #define WATCH_TIME_WAIT_MIN 50    /* time-wait-storm: TIME_WAIT sockets towards one peer */
 #define WATCH_KEEP_S        120.0 /* endpoints remembered to match TIME_WAIT (lasts 60 s) */
 #define WATCH_MAX_PEERS     1024  /* beyond: one "(other peers)" row */

@@ -6,9 +6,9 @@
  *                    program never did
  *   fd-growth        the open-fd series has a significant upward trend
  *                    (Mann-Kendall, trend.h) and its Theil-Sen line rises by
- *                    at least WATCH_FD_MIN_RISE fds over the watch
+ *                    at least TREND_FD_MIN_RISE fds over the watch
  *   unbounded-pool   per peer: the same test on its ESTABLISHED series
- *                    (WATCH_POOL_MIN_RISE)
+ *                    (TREND_POOL_MIN_RISE)
  *   time-wait-storm  per peer: at least WATCH_TIME_WAIT_MIN of the process's
  *                    connections in TIME_WAIT at once
  *
@@ -35,15 +35,13 @@ static struct watch_finding *finding_add(struct watch_findings *fs, enum watch_k
 static bool rising(const struct watch_model *m, const double *y, double min_rise,
                    struct trend_fit *fit)
 {
-    if (m->npts < 3 || !trend_fit(m->t, y, m->npts, WATCH_ALPHA, fit)) return false;
-    double span = m->t[m->npts - 1] - m->t[0];
-    return fit->significant && fit->slope > 0 && fit->slope * span >= min_rise;
+    return trend_rising(m->t, y, m->npts, min_rise, fit);
 }
 
 static void fd_growth_find(const struct watch_model *m, struct watch_findings *fs)
 {
     struct trend_fit fit;
-    if (!rising(m, m->fds, WATCH_FD_MIN_RISE, &fit)) return;
+    if (!rising(m, m->fds, TREND_FD_MIN_RISE, &fit)) return;
     struct watch_finding *f = finding_add(fs, WK_FD_GROWTH, SIZE_MAX);
     f->fit = fit;
     f->count = (uint64_t)m->fds_last;
@@ -58,7 +56,7 @@ static void peer_find(const struct watch_model *m, size_t i, struct watch_findin
     uint32_t cw = m->nsamples > 1 ? p->cw_kept : p->cur[TCP_CLOSE_WAIT];
     if (cw > 0) finding_add(fs, WK_CLOSE_WAIT, i)->count = cw;
     struct trend_fit fit;
-    if (rising(m, p->est, WATCH_POOL_MIN_RISE, &fit)) {
+    if (rising(m, p->est, TREND_POOL_MIN_RISE, &fit)) {
         struct watch_finding *f = finding_add(fs, WK_POOL, i);
         f->fit = fit;
         f->count = p->cur[TCP_ESTABLISHED];

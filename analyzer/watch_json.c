@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <cJSON.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,21 +12,6 @@
 #include "watch.h"
 
 #define WATCH_JSON_VERSION 1
-
-static cJSON *numbers(const double *v, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
-    return a;
-}
-
-static void add_num_or_null(cJSON *o, const char *key, double v, bool ok)
-{
-    if (ok && isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
 
 /* Sockets per TCP state: every state, zeros included. */
 static cJSON *states_json(const uint32_t *cur)
@@ -48,7 +32,7 @@ static cJSON *peer_json(const struct watch_model *m, const struct watch_peer *p)
                             : p->key.inbound   ? "in"
                                                : "out");
     if (p->key.family) inet_ntop(p->key.family, p->key.addr, addr, sizeof(addr));
-    add_num_or_null(o, "port", p->key.port, p->key.family != 0);
+    json_num_or_null(o, "port", p->key.port, p->key.family != 0);
     if (p->key.family)
         cJSON_AddStringToObject(o, "address", addr);
     else
@@ -61,9 +45,9 @@ static cJSON *peer_json(const struct watch_model *m, const struct watch_peer *p)
     cJSON_AddNumberToObject(peak, "TIME_WAIT", p->peak_tw);
     cJSON_AddNumberToObject(o, "time_wait_seen", (double)p->tw_total);
     cJSON *series = cJSON_AddObjectToObject(o, "series");
-    cJSON_AddItemToObject(series, "ESTABLISHED", numbers(p->est, m->npts));
-    cJSON_AddItemToObject(series, "CLOSE_WAIT", numbers(p->cw, m->npts));
-    cJSON_AddItemToObject(series, "TIME_WAIT", numbers(p->tw, m->npts));
+    cJSON_AddItemToObject(series, "ESTABLISHED", json_numbers(p->est, m->npts));
+    cJSON_AddItemToObject(series, "CLOSE_WAIT", json_numbers(p->cw, m->npts));
+    cJSON_AddItemToObject(series, "TIME_WAIT", json_numbers(p->tw, m->npts));
     return o;
 }
 
@@ -88,12 +72,12 @@ static cJSON *finding_json(const struct watch_report *r, const struct watch_find
     const struct watch_peer *p = f->peer != SIZE_MAX ? &m->peers[f->peer] : NULL;
     if (f->kind == WK_CLOSE_WAIT) {
         cJSON_AddNumberToObject(o, "peak", p->peak_cw);
-        add_num_or_null(o, "oldest_s", p->cw_oldest, m->nsamples > 1);
+        json_num_or_null(o, "oldest_s", p->cw_oldest, m->nsamples > 1);
         cJSON_AddNumberToObject(o, "unread_bytes", (double)p->cw_unread);
     } else if (f->kind == WK_TIME_WAIT) {
         cJSON_AddNumberToObject(o, "peak", p->peak_tw);
         cJSON_AddNumberToObject(o, "seen", (double)p->tw_total);
-        add_num_or_null(o, "rate_per_s", f->rate, f->rate >= 0);
+        json_num_or_null(o, "rate_per_s", f->rate, f->rate >= 0);
     } else {
         cJSON_AddNumberToObject(o, "first", f->first);
         cJSON_AddNumberToObject(o, "last", (double)f->count);
@@ -102,8 +86,8 @@ static cJSON *finding_json(const struct watch_report *r, const struct watch_find
         cJSON_AddItemToObject(o, "fit", trend_fit_json(&f->fit));
     }
     if (f->kind == WK_FD_GROWTH) {
-        add_num_or_null(o, "rlimit_nofile", (double)m->nofile, m->nofile > 0);
-        add_num_or_null(o, "seconds_to_limit", f->to_limit, f->to_limit >= 0);
+        json_num_or_null(o, "rlimit_nofile", (double)m->nofile, m->nofile > 0);
+        json_num_or_null(o, "seconds_to_limit", f->to_limit, f->to_limit >= 0);
     }
     return o;
 }
@@ -125,8 +109,8 @@ static void process_json(cJSON *root, const struct watch_report *r)
     for (int i = 0; i < r->o->nargs; i++)
         cJSON_AddItemToArray(argv, cJSON_CreateString(r->o->args[i]));
     bool done = r->end == END_EXITED;
-    add_num_or_null(prog, "exit_code", r->exit_code, done && !r->signal);
-    add_num_or_null(prog, "signal", r->signal, done && r->signal);
+    json_num_or_null(prog, "exit_code", r->exit_code, done && !r->signal);
+    json_num_or_null(prog, "signal", r->signal, done && r->signal);
 }
 
 static cJSON *listening_json(const struct watch_model *m)
@@ -152,7 +136,7 @@ static void sample_json(cJSON *root, const struct watch_report *r)
     cJSON_AddNumberToObject(root, "samples", m->nsamples);
     cJSON_AddNumberToObject(root, "duration_s", m->nsamples ? m->t_last - m->t_first : 0);
     cJSON_AddStringToObject(root, "ended", watch_end_name(r->end));
-    add_num_or_null(root, "rlimit_nofile", (double)m->nofile, m->nofile > 0);
+    json_num_or_null(root, "rlimit_nofile", (double)m->nofile, m->nofile > 0);
     cJSON *last = cJSON_AddObjectToObject(root, "last");
     cJSON_AddNumberToObject(last, "fds", m->fds_last);
     cJSON_AddNumberToObject(last, "sockets", (double)m->nsock_last);
@@ -160,9 +144,9 @@ static void sample_json(cJSON *root, const struct watch_report *r)
     cJSON_AddItemToObject(last, "listening", listening_json(m));
     cJSON *series = cJSON_AddObjectToObject(root, "series");
     cJSON_AddNumberToObject(series, "every_samples", m->stride ? m->stride : 1);
-    cJSON_AddItemToObject(series, "t", numbers(m->t, m->npts));
-    cJSON_AddItemToObject(series, "fds", numbers(m->fds, m->npts));
-    cJSON_AddItemToObject(series, "sockets", numbers(m->socks, m->npts));
+    cJSON_AddItemToObject(series, "t", json_numbers(m->t, m->npts));
+    cJSON_AddItemToObject(series, "fds", json_numbers(m->fds, m->npts));
+    cJSON_AddItemToObject(series, "sockets", json_numbers(m->socks, m->npts));
     size_t n, *idx = watch_peers_sorted(m, false, &n);
     cJSON *peers = cJSON_AddArrayToObject(root, "peers");
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(peers, peer_json(m, &m->peers[idx[i]]));

@@ -135,16 +135,6 @@ static void peer_phrase(const struct watch_report *r, size_t peer, char *out, si
     snprintf(out, outsz, "from %s on port %u", addr, p->key.port);
 }
 
-static void fit_phrase(const struct trend_fit *f, char *out, size_t outsz)
-{
-    if (f->p < 0.001)
-        snprintf(out, outsz, "Theil-Sen; Mann-Kendall tau %.2f, p < 0.001, %d points", f->tau,
-                 f->n);
-    else
-        snprintf(out, outsz, "Theil-Sen; Mann-Kendall tau %.2f, p = %.3f, %d points", f->tau, f->p,
-                 f->n);
-}
-
 static void close_wait_text(FILE *out, const struct watch_report *r, const struct watch_finding *f)
 {
     const struct watch_peer *p = &r->m->peers[f->peer];
@@ -166,7 +156,7 @@ static void fd_growth_text(FILE *out, const struct watch_report *r, const struct
     const struct watch_model *m = r->m;
     char span[32], fit[128], spark[SPARK_WIDTH * 3 + 1], when[32];
     human_seconds(span, sizeof(span), m->t_last - m->t_first);
-    fit_phrase(&f->fit, fit, sizeof(fit));
+    trend_fit_phrase(&f->fit, fit, sizeof(fit));
     sparkline(m->fds, m->npts, spark, sizeof(spark));
     fprintf(out, "FD GROWTH  open fds %.0f -> %" PRIu64 " over %s: %+.1f per minute (%s)\n",
             f->first, f->count, span, f->fit.slope * 60, fit);
@@ -185,7 +175,7 @@ static void pool_text(FILE *out, const struct watch_report *r, const struct watc
     const struct watch_peer *p = &r->m->peers[f->peer];
     char who[128], fit[128], spark[SPARK_WIDTH * 3 + 1];
     peer_phrase(r, f->peer, who, sizeof(who));
-    fit_phrase(&f->fit, fit, sizeof(fit));
+    trend_fit_phrase(&f->fit, fit, sizeof(fit));
     sparkline(p->est, r->m->npts, spark, sizeof(spark));
     fprintf(out,
             "UNBOUNDED POOL  ESTABLISHED connections %s keep rising: %.0f -> %" PRIu64

@@ -43,22 +43,14 @@ if(ANALYZER_VALGRIND)
     set_tests_properties(analyzer_report_valgrind_${fmt} PROPERTIES
       ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
   endforeach()
-  # The HTTP and client-handle findings, on the hostile traces of their test too.
-  add_test(NAME analyzer_http_valgrind
-    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
-            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
-            $<TARGET_FILE:test_analyzer_http>)
-  set_tests_properties(analyzer_http_valgrind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
-  # ... and the sampler's findings.
-  add_test(NAME analyzer_kernel_valgrind
-    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
-            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
-            $<TARGET_FILE:test_analyzer_kernel>)
-  set_tests_properties(analyzer_kernel_valgrind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
-  # ... and bounded traces.
-  add_test(NAME analyzer_agg_valgrind
-    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
-            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
-            $<TARGET_FILE:test_analyzer_agg>)
-  set_tests_properties(analyzer_agg_valgrind PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
+  # The rule tests under valgrind, on their hostile traces too: the HTTP and
+  # client-handle findings, the sampler's findings, bounded traces.
+  foreach(t http kernel agg)
+    add_test(NAME analyzer_${t}_valgrind
+      COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+              --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+              $<TARGET_FILE:test_analyzer_${t}>)
+    set_tests_properties(analyzer_${t}_valgrind PROPERTIES
+      ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
+  endforeach()
 endif()
