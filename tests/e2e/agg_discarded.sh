@@ -12,12 +12,10 @@ source "$(dirname "$0")/http_lib.sh"
 start_http_server
 host="127.0.0.1:$port"
 
-mkdir "$tmp/traces"
-CONNLEAK_DETAIL_SOCKETS=0 run_json --keep-traces --trace-dir "$tmp/traces" -- \
+CONNLEAK_DETAIL_SOCKETS=0 run_json_traced -- \
     "$SAMPLES/http_leaky" discarded "$port" 3
 expect_rc 0
 expect_stdout "http_leaky discarded: 3 responses of 1048576 bytes, headers read, 3 sockets closed"
-trace=$(ls "$tmp"/traces/connleak-*.jsonl)
 [[ $(jq -c 'select(.t == "close")' "$trace" | wc -l) -eq 0 ]] ||
     fail "CONNLEAK_DETAIL_SOCKETS=0 still wrote close records"
 [[ $(jq -s '[.[] | select(.t == "agg") | .discarded] | add' "$trace") -eq 3 ]] ||

@@ -13,12 +13,10 @@ source "$(dirname "$0")/http_lib.sh"
 start_http_server
 host="127.0.0.1:$port"
 
-mkdir "$tmp/traces"
-CONNLEAK_DETAIL_SOCKETS=0 run_json --keep-traces --trace-dir "$tmp/traces" -- \
+CONNLEAK_DETAIL_SOCKETS=0 run_json_traced -- \
     "$SAMPLES/http_leaky" unclosed "$port" 3
 expect_rc 0
 expect_stdout "http_leaky unclosed: 3 responses of 1048576 bytes, headers read, bodies not, 3 sockets open"
-trace=$(ls "$tmp"/traces/connleak-*.jsonl)
 [[ $(jq -c 'select(.t == "open" and .late == true and .opened < .ts)' "$trace" | wc -l) -eq 3 ]] ||
     fail "expected 3 late open records"
 

@@ -10,13 +10,11 @@
 source "$(dirname "$0")/lib.sh"
 
 M=500
-mkdir "$tmp/traces"
 export CONNLEAK_DETAIL_SOCKETS=100
-run_json --keep-traces --trace-dir "$tmp/traces" -- "$SAMPLES/mt_churn" $M
+run_json_traced -- "$SAMPLES/mt_churn" $M
 expect_rc 0
 expect_leaked_at mt_churn.c leak-site leak_one 8
 
-trace=$(ls "$tmp"/traces/connleak-*.jsonl)
 lines=$(wc -l < "$trace")
 end=$(jq -c 'select(.t == "end")' "$trace")
 opened=$(jq .opened <<< "$end")

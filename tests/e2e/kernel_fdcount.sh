@@ -8,14 +8,13 @@ source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=100
 ulimit -n 4096
 
-run_json --keep-traces --trace-dir "$tmp/traces" -- python3 -c '
+run_json_traced -- python3 -c '
 import os, time
 files = [open("/dev/null") for _ in range(1200)]
 time.sleep(3)
 os._exit(0)'
 expect_rc 0
 expect_json '.summary["fd-growth"]' 0
-trace=$(ls "$tmp"/traces/connleak-*.jsonl)
 jq -s -e '[.[] | select(.t == "sample")] | length >= 10' "$trace" > /dev/null ||
     fail "fewer than 10 samples in $trace"
 # the samples of the last second: every count, counted or moved, is 1,200

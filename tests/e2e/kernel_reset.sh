@@ -11,7 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=100
 
-run_json --keep-traces --trace-dir "$tmp/traces" -- python3 -c '
+run_json_traced -- python3 -c '
 import os, socket, struct, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4)
 reset = socket.create_connection(l.getsockname())
@@ -24,7 +24,6 @@ half.shutdown(socket.SHUT_RD)
 time.sleep(3)
 os._exit(0)'
 expect_rc 0
-trace=$(ls "$tmp"/traces/connleak-*.jsonl)
 closes=$(jq -s '[.[] | select(.t == "ktcp" and .state == "CLOSE")] | length' "$trace")
 [[ $closes -eq 1 ]] || fail "want one ktcp CLOSE record (the reset socket), got $closes"
 samples=$(jq -s '[.[] | select(.t == "sample")] | length' "$trace")
@@ -35,7 +34,7 @@ walks=$(jq -s '[.[] | select(.t == "sample" and .tcp)] | length' "$trace")
 # A's peer closes (CLOSE_WAIT: a walk, whose cost paces the next one); then
 # B's peer closes, and B is reset (the program writes to it) before that
 # next walk: both get a ktcp record.
-run_json --keep-traces --trace-dir "$tmp/traces2" -- python3 -c '
+run_json_traced -- python3 -c '
 import os, socket, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4)
 A = socket.create_connection(l.getsockname()); a, _ = l.accept()
@@ -46,7 +45,6 @@ time.sleep(0.3); B.send(b"x")
 time.sleep(3)
 os._exit(0)'
 expect_rc 0
-trace=$(ls "$tmp"/traces2/connleak-*.jsonl)
 socks=$(jq -s '[.[] | select(.t == "ktcp" and (.state == "CLOSE_WAIT" or .state == "CLOSE"))
                | .sid] | unique | length' "$trace")
 [[ $socks -eq 2 ]] ||

@@ -9,13 +9,13 @@
 source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=200
 
-run_json --keep-traces --trace-dir "$tmp/traces" -- "$SAMPLES/leak_growth" --steady --seconds 12
+run_json_traced -- "$SAMPLES/leak_growth" --steady --seconds 12
 expect_rc 0
 expect_json '.status' '"clean"'
 expect_json '.findings' '[]'
-samples=$(grep -c '"t":"sample"' "$tmp"/traces/connleak-*.jsonl)
+samples=$(grep -c '"t":"sample"' "$trace")
 [[ $samples -ge 40 ]] || fail "only $samples samples in the trace: the test saw no series"
 # (a sample may land between a read of EOF and its close: a reason, rarely)
-walks=$(grep '"t":"sample"' "$tmp"/traces/connleak-*.jsonl | grep -c '"tcp":' || true)
+walks=$(grep '"t":"sample"' "$trace" | grep -c '"tcp":' || true)
 [[ $walks -le 3 ]] || fail "$walks of $samples samples walked the kernel's sockets without reason"
 pass

@@ -82,6 +82,15 @@ run_json() {
     jq -e 'type == "object"' "$REPORT" > /dev/null || fail "the report is not a JSON object"
 }
 
+# run_json_traced ARGS...: run_json, keeping the trace in a directory of
+# its own; $trace is then its trace file (one process: one file).
+run_json_traced() {
+    local dir
+    dir=$(mktemp -d "$tmp/traces.XXXXXX")
+    run_json --keep-traces --trace-dir "$dir" "$@"
+    trace=$(ls "$dir"/connleak-*.jsonl)
+}
+
 # report_json TRACE|DIR...: `connleak report --format json` into $REPORT.
 report_json() {
     rm -f "$REPORT"

@@ -8,13 +8,12 @@ source "$(dirname "$0")/lib.sh"
 # Every socket one by one (no per-site counters after the first 10,000):
 # this test counts open records against the end record's totals.
 export CONNLEAK_DETAIL_SOCKETS=-1
-run_json --keep-traces --trace-dir "$tmp/traces" -- "$SAMPLES/signal_storm" 1000
+run_json_traced -- "$SAMPLES/signal_storm" 1000
 expect_rc 0
 grep -q "signals handled, errno preserved" "$tmp/stdout" ||
     fail "signal_storm said: $(cat "$tmp/stdout")"
 expect_json '.status' '"clean"'
 expect_json '.processes[0].complete' true
-trace=$(ls "$tmp"/traces/connleak-*.jsonl)
 end=$(jq -c 'select(.t == "end")' "$trace")
 [[ -n "$end" ]] || fail "no end record"
 opened=$(jq .opened <<< "$end")

@@ -32,12 +32,7 @@
 
 static void hdr(struct strbuf *sb, int pid)
 {
-    strbuf_addf(sb,
-                "{\"t\":\"hdr\",\"format\":\"connleak-trace\",\"version\":1,\"pid\":%d,"
-                "\"exe\":\"/x/svc\",\"start_unix_ns\":%d}\n",
-                pid, pid);
-    for (int id = 1; id <= 4; id++)
-        strbuf_addf(sb, "{\"t\":\"stk\",\"id\":%d,\"pc\":[\"0x7f000000%d000\"]}\n", id, id);
+    trace_hdr(sb, pid, "/x/svc");
 }
 
 /* open + conn of a detailed client socket */
@@ -105,12 +100,6 @@ static void trace_end(struct strbuf *sb, uint64_t ts, int opened, int closed, in
 
 /* ---- reading reports -------------------------------------------------- */
 
-static void analyze(struct report *r, struct strbuf *sb)
-{
-    char *path = trace_write(sb);
-    analyze_paths(r, &path, 1, NULL);
-}
-
 static uint64_t site_pc(const struct finding *f)
 {
     assert_true(f->stack.n > 0);
@@ -149,7 +138,7 @@ static void agg_only_counts_like_detailed_sockets(void **state)
     struct strbuf sb = {0};
     struct report r;
     agg_only_trace(&sb);
-    analyze(&r, &sb);
+    analyze(&r, &sb, NULL);
     const struct finding *f = only(&r, KIND_NO_REUSE);
     assert_int_equal(f->count, 43); /* 28 + 15 */
     assert_int_equal(f->requests, 55);
@@ -190,7 +179,7 @@ static void agg_only_json(void **state)
     struct strbuf sb = {0};
     struct report r;
     agg_only_trace(&sb);
-    analyze(&r, &sb);
+    analyze(&r, &sb, NULL);
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
@@ -255,7 +244,7 @@ static void agg_and_detailed_merge(void **state)
     struct strbuf sb = {0};
     struct report r;
     mixed_trace(&sb);
-    analyze(&r, &sb);
+    analyze(&r, &sb, NULL);
     const struct finding *f = only(&r, KIND_NO_REUSE);
     assert_int_equal(f->count, 30);         /* 4 + 6 + 20 */
     assert_int_equal(f->requests, 36);      /* 4 + 1 (the discarded) + 6 + 20 + 5 */
@@ -298,7 +287,7 @@ static void late_open_live_at_the_end(void **state)
     late_open(&sb, 51, 4, 3 * SEC, 4 * SEC);
     sock_close(&sb, 51, 5 * SEC, NULL);
     sample(&sb, 6 * SEC, NULL, NULL);
-    analyze(&r, &sb);
+    analyze(&r, &sb, NULL);
     const struct process *p = &r.procs[0];
     assert_false(p->complete);
     assert_int_equal(p->totals.opened, 13);
@@ -330,7 +319,7 @@ static void late_open_in_complete_trace(void **state)
                 "\"peer\":\"" PEER "\",\"stk\":4,\"opened\":%lu,\"last_io\":0}\n",
                 3 * SEC, 2 * SEC);
     trace_end(&sb, 3 * SEC, 101, 100, 1);
-    analyze(&r, &sb);
+    analyze(&r, &sb, NULL);
     assert_int_equal(r.notes.n, 0);
     assert_int_equal(r.procs[0].totals.live, 1);
     assert_int_equal(only(&r, KIND_ORPHAN)->age_max, SEC);
@@ -354,7 +343,7 @@ static void badclose_of_negative_fd(void **state)
     strbuf_add(&sb, "{\"t\":\"badclose\",\"ts\":200,\"fd\":7,\"kind\":\"foreign\",\"stk\":2}\n");
     strbuf_add(&sb, "{\"t\":\"badclose\",\"ts\":201,\"fd\":-1.5,\"kind\":\"foreign\",\"stk\":2}\n");
     trace_end(&sb, 300, 0, 0, 0);
-    analyze(&r, &sb);
+    analyze(&r, &sb, NULL);
     const struct finding *f = only(&r, KIND_FOREIGN_CLOSE);
     assert_int_equal(f->count, 1);
     assert_int_equal(f->nfds, 1);
@@ -379,7 +368,7 @@ static void hostile_agg_records(void **state)
     strbuf_add(&sb, "{\"t\":\"agg\",\"ts\":5,\"stk\":1,\"peer\":\"" PEER "\",\"one_req_ka\":9}\n");
     agg(&sb, SEC, 2, "unix:/run/x.sock", 1, SEC, SEC, ",\"reqs\":1e300");
     trace_end(&sb, 2 * SEC, 13, 13, 0);
-    analyze(&r, &sb);
+    analyze(&r, &sb, NULL);
     assert_int_equal(only(&r, KIND_NO_REUSE)->count, 12);
     const struct finding *f = only(&r, KIND_DISCARDED_BODY);
     assert_int_equal(f->count, 12);

@@ -29,12 +29,7 @@
 
 static void hdr(struct strbuf *sb, int pid)
 {
-    strbuf_addf(sb,
-                "{\"t\":\"hdr\",\"format\":\"connleak-trace\",\"version\":1,\"pid\":%d,"
-                "\"exe\":\"/x/app\",\"start_unix_ns\":%d}\n",
-                pid, pid);
-    for (int id = 1; id <= 4; id++)
-        strbuf_addf(sb, "{\"t\":\"stk\",\"id\":%d,\"pc\":[\"0x7f000000%d000\"]}\n", id, id);
+    trace_hdr(sb, pid, "/x/app");
 }
 
 /* open + conn of a client socket */
@@ -93,12 +88,6 @@ static void trace_end(struct strbuf *sb, uint64_t ts)
     "\"read\":2,\"ka\":false,\"method\":\"GET\",\"target\":\"/x\",\"host\":\"svc.test\"}"
 
 /* ---- reading reports -------------------------------------------------- */
-
-static void analyze(struct report *r, struct strbuf *sb, const struct http_opts *h)
-{
-    char *path = trace_write(sb);
-    analyze_paths(r, &path, 1, h);
-}
 
 static struct process *load(struct strbuf *sb)
 {

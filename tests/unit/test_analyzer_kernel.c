@@ -30,12 +30,7 @@
 
 static void hdr(struct strbuf *sb, int pid)
 {
-    strbuf_addf(sb,
-                "{\"t\":\"hdr\",\"format\":\"connleak-trace\",\"version\":1,\"pid\":%d,"
-                "\"exe\":\"/x/svc\",\"start_unix_ns\":%d}\n",
-                pid, pid);
-    for (int id = 1; id <= 4; id++)
-        strbuf_addf(sb, "{\"t\":\"stk\",\"id\":%d,\"pc\":[\"0x7f000000%d000\"]}\n", id, id);
+    trace_hdr(sb, pid, "/x/svc");
 }
 
 static void sock_open(struct strbuf *sb, int sid, int stk, const char *role, const char *peer,
@@ -92,12 +87,6 @@ static void sample(struct strbuf *sb, uint64_t ts, int fds, int socks, const cha
 static void trace_end(struct strbuf *sb, uint64_t ts)
 {
     strbuf_addf(sb, "{\"t\":\"end\",\"ts\":%lu}\n", ts);
-}
-
-static void analyze(struct report *r, struct strbuf *sb, const struct http_opts *h)
-{
-    char *path = trace_write(sb);
-    analyze_paths(r, &path, 1, h);
 }
 
 /* ---- close-wait-pile -------------------------------------------------- */
