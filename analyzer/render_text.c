@@ -291,6 +291,15 @@ static void text_peers(struct text *t, const struct finding *f)
     if (f->npeers > MAX_PEERS) fprintf(t->out, ", +%zu more", f->npeers - MAX_PEERS);
 }
 
+/* " · 1.2 KiB never read", if any bytes were left unread. */
+static void text_unread(struct text *t, uint64_t n)
+{
+    char unread[32];
+    if (!n) return;
+    bytes_fmt(n, unread, sizeof(unread));
+    fprintf(t->out, " · %s never read", unread);
+}
+
 static void text_orphan_numbers(struct text *t, const struct finding *f)
 {
     char age[80], idle[80], in[32], out[32];
@@ -303,11 +312,7 @@ static void text_orphan_numbers(struct text *t, const struct finding *f)
         bytes_fmt(f->bytes_out, out, sizeof(out));
         fprintf(t->out, " · %s in, %s out", in, out);
     }
-    if (f->unread) {
-        char unread[32];
-        bytes_fmt(f->unread, unread, sizeof(unread));
-        fprintf(t->out, " · %s never read", unread);
-    }
+    text_unread(t, f->unread);
 }
 
 static void text_pids(struct text *t, const struct finding *f)
@@ -458,7 +463,7 @@ static const char *when_of(const struct finding *f, char *buf, size_t n)
 
 static void text_closewait(struct text *t, const struct finding *f, const char *where)
 {
-    char when[32], waited[80], age[80], unread[32];
+    char when[32], waited[80], age[80];
     range_fmt(f->waited_min, f->waited_max, waited, sizeof(waited));
     range_fmt(f->age_min, f->age_max, age, sizeof(age));
     fprintf(t->out, "  %" PRIu64 " socket%s the peer closed, still open %s, opened in %s\n  %s\n",
@@ -466,10 +471,7 @@ static void text_closewait(struct text *t, const struct finding *f, const char *
             advice[f->kind]);
     text_peers(t, f);
     fprintf(t->out, " · waited %s · age %s", waited, age);
-    if (f->unread) {
-        bytes_fmt(f->unread, unread, sizeof(unread));
-        fprintf(t->out, " · %s never read", unread);
-    }
+    text_unread(t, f->unread);
 }
 
 static void text_timewait(struct text *t, const struct finding *f, const char *where)
@@ -496,11 +498,17 @@ static void text_spark(struct text *t, const struct finding_trend *tr)
     fprintf(t->out, "  %s  peak %.0f", spark, tr->peak);
 }
 
+/* The time a trend's series spans, "11.6 s". */
+static void trend_span_fmt(const struct finding_trend *tr, char *out, size_t n)
+{
+    ms_fmt(tr->n ? (uint64_t)(tr->t[tr->n - 1] * 1000) : 0, out, n);
+}
+
 static void text_growth(struct text *t, const struct finding *f)
 {
     const struct finding_trend *tr = &f->trend;
     char span[32], eta[32];
-    ms_fmt(tr->n ? (uint64_t)(tr->t[tr->n - 1] * 1000) : 0, span, sizeof(span));
+    trend_span_fmt(tr, span, sizeof(span));
     fprintf(t->out, "  open fds %.0f -> %.0f over %s: %+.1f per minute ", tr->first, tr->last, span,
             tr->fit.slope * 60);
     text_fit(t, &tr->fit);
@@ -526,7 +534,7 @@ static void text_pool(struct text *t, const struct finding *f)
 {
     const struct finding_trend *tr = &f->trend;
     char span[32];
-    ms_fmt(tr->n ? (uint64_t)(tr->t[tr->n - 1] * 1000) : 0, span, sizeof(span));
+    trend_span_fmt(tr, span, sizeof(span));
     fprintf(t->out, "  ESTABLISHED connections to %s %.0f -> %.0f over %s: %+.1f per minute ",
             esc(t, f->npeers ? f->peers[0].peer : "?"), tr->first, tr->last, span,
             tr->fit.slope * 60);

@@ -944,6 +944,12 @@ static bool read_end(struct reader *r, const struct rec *o)
 
 /* The tw_site of (peer, stk), created when new. The last one used is
  * tried first: a churning client closes to one peer from one stack. */
+/* The hindex hash of a (peer, stack) pair. */
+static uint32_t pair_hash(uint32_t peer, uint32_t stk)
+{
+    return (uint32_t)((((uint64_t)peer << 32 | stk) * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
 static struct tw_site *tw_site_get(struct reader *r, uint32_t peer, uint32_t stk)
 {
     struct process *p = r->p;
@@ -951,8 +957,7 @@ static struct tw_site *tw_site_get(struct reader *r, uint32_t peer, uint32_t stk
         struct tw_site *t = &p->tw[r->tw_last - 1];
         if (t->peer == peer && t->stk == stk) return t;
     }
-    uint64_t h64 = ((uint64_t)peer << 32 | stk) * 0x9e3779b97f4a7c15ULL;
-    uint32_t h = (uint32_t)(h64 >> 32);
+    uint32_t h = pair_hash(peer, stk);
     size_t cur = 0, i;
     while ((i = hindex_next(&p->tw_index, h, &cur)) != SIZE_MAX)
         if (p->tw[i].peer == peer && p->tw[i].stk == stk) break;
@@ -968,13 +973,21 @@ static struct tw_site *tw_site_get(struct reader *r, uint32_t peer, uint32_t stk
 
 /* A TCP client socket's last close, the program's first (no EOF read):
  * counted towards its (peer, stk), like an agg record's `active`. */
+/* n closes first, between first and last, of connections to peer from stk. */
+static void tw_closes_add(struct reader *r, uint32_t peer, uint32_t stk, uint64_t n, uint64_t first,
+                          uint64_t last)
+{
+    struct tw_site *t = tw_site_get(r, peer, stk);
+    if (!t->closes || first < t->first_close) t->first_close = first;
+    if (last > t->last_close) t->last_close = last;
+    t->closes = add_sat(t->closes, n);
+}
+
 static void tw_close(struct reader *r, const struct sock *s, const struct rec *o)
 {
     if (s->role != ROLE_CLIENT || !s->peer || !s->stream || rec_bool_or(o, F_EOF, false)) return;
     uint64_t ts = rec_u64_or(o, F_TS, r->p->last_ts);
-    struct tw_site *t = tw_site_get(r, s->peer, s->stk);
-    if (!t->closes++ || ts < t->first_close) t->first_close = ts;
-    if (ts > t->last_close) t->last_close = ts;
+    tw_closes_add(r, s->peer, s->stk, 1, ts, ts);
 }
 
 static bool value_i64(const cJSON *v, int64_t *out)
@@ -1022,7 +1035,7 @@ static void sample_tw(struct reader *r, const cJSON *a)
         uint32_t peer = strtab_intern(&r->p->peers, rec_str(&o, F_PEER));
         if (!peer || !rec_u64(&o, F_N, &v)) continue;
         struct tw_site *t = tw_site_get(r, peer, stack_ref(r, &o, F_STK));
-        uint32_t n = v < UINT32_MAX ? (uint32_t)v : UINT32_MAX;
+        uint32_t n = rec_u32_sat(&o, F_N);
         if (n > t->peak) t->peak = n;
     }
 }
@@ -1098,8 +1111,7 @@ static void live_kernel(const struct reader *r, struct live_sock *l)
 static struct agg_site *agg_site_get(struct reader *r, uint32_t stk, uint32_t peer)
 {
     struct process *p = r->p;
-    uint64_t h64 = ((uint64_t)peer << 32 | stk) * 0x9e3779b97f4a7c15ULL;
-    uint32_t h = (uint32_t)(h64 >> 32);
+    uint32_t h = pair_hash(peer, stk);
     size_t cur = 0, i;
     while ((i = hindex_next(&r->agg_index, h, &cur)) != SIZE_MAX)
         if (p->aggs[i].stk == stk && p->aggs[i].peer == peer) return &p->aggs[i];
@@ -1159,12 +1171,7 @@ static bool read_agg(struct reader *r, const struct rec *o)
     p->closed = add_sat(p->closed, closed);
     peer_reqs_add(p, peer, n[1]);
     if (n[3]) agg_example(r, a, o->f[F_EXAMPLE]);
-    if (n[0] && peer) {
-        struct tw_site *t = tw_site_get(r, peer, a->stk);
-        if (!t->closes || first < t->first_close) t->first_close = first;
-        if (last > t->last_close) t->last_close = last;
-        t->closes = add_sat(t->closes, n[0]);
-    }
+    if (n[0] && peer) tw_closes_add(r, peer, a->stk, n[0], first, last);
     return true;
 }
 
