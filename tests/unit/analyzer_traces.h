@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "report.h"
-#include "rules.h"
-#include "util.h"
+#include "verdict/report.h"
+#include "rules/rules.h"
+#include "util/util.h"
 
 static char dir[64];
 static int ntraces;

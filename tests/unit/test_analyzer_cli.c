@@ -16,7 +16,7 @@
 #include <cJSON.h>
 #include <cmocka.h>
 
-#include "util.h"
+#include "util/util.h"
 
 struct result {
     int code;

@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "emit.h"
-#include "report.h"
-#include "symbols.h"
-#include "util.h"
+#include "cli/emit.h"
+#include "verdict/report.h"
+#include "symbols/symbols.h"
+#include "util/util.h"
 
 /* The number of IN_OPEN events waiting on the inotify fd. */
 static int opens_seen(int ifd)

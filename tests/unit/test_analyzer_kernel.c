@@ -16,10 +16,10 @@
 #include <cJSON.h>
 #include <cmocka.h>
 
-#include "render.h"
-#include "report.h"
-#include "rules.h"
-#include "util.h"
+#include "render/render.h"
+#include "verdict/report.h"
+#include "rules/rules.h"
+#include "util/util.h"
 
 #include "analyzer_traces.h"
 

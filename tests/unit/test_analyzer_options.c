@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "findings.h"
-#include "options.h"
-#include "rules.h"
-#include "util.h"
+#include "model/findings.h"
+#include "cli/options.h"
+#include "rules/rules.h"
+#include "util/util.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

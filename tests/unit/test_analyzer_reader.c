@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "model.h"
-#include "trace_read.h"
-#include "util.h"
+#include "model/model.h"
+#include "trace/trace_read.h"
+#include "util/util.h"
 
 struct loaded {
     struct process p;

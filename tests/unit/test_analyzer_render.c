@@ -13,9 +13,9 @@
 #include <cJSON.h>
 #include <cmocka.h>
 
-#include "render.h"
-#include "report.h"
-#include "util.h"
+#include "render/render.h"
+#include "verdict/report.h"
+#include "util/util.h"
 
 static void analyze(struct report *r, const char *name, bool listeners)
 {

@@ -12,12 +12,12 @@
 
 #include <cmocka.h>
 
-#include "findings.h"
-#include "report.h"
-#include "rules.h"
-#include "stackfmt.h"
-#include "trace_read.h"
-#include "util.h"
+#include "model/findings.h"
+#include "verdict/report.h"
+#include "rules/rules.h"
+#include "symbols/stackfmt.h"
+#include "trace/trace_read.h"
+#include "util/util.h"
 
 static const struct rule_opts defaults = {false, false};
 static const struct http_opts http_defaults = HTTP_OPTS_DEFAULT;

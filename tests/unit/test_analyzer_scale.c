@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "report.h"
-#include "util.h"
+#include "verdict/report.h"
+#include "util/util.h"
 
 #define CONNS 200000
 #define SITES 4

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "binkind.h"
+#include "cli/binkind.h"
 
 static char tmpdir[] = "/tmp/connleak-binkind-XXXXXX";
 

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "symbols.h"
+#include "symbols/symbols.h"
 
 #define FIX_MAX_MODS 32
 

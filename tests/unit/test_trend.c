@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trend.h"
+#include "util/trend.h"
 
 #define ALPHA 0.05
 

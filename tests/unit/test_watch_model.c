@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watch.h"
+#include "watch/watch.h"
 
 /* ---- building snapshots ----------------------------------------------- */
 

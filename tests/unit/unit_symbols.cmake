@@ -1,4 +1,4 @@
-# unit_symbols.cmake - unit tests of analyzer/symbols.c and analyzer/binkind.c
+# unit_symbols.cmake - unit tests of analyzer/symbols/symbols.c and analyzer/cli/binkind.c
 # and the fixtures they run: sym_fixture (-g -O2) as PIE, as non-PIE and as a
 # --strip-debug copy; -static, -static-pie and -shared builds of bk_hello; a
 # Go hello world (only when `go` is found - test_binkind then fails without it).
@@ -81,9 +81,9 @@ if(TARGET connleak_analyzer)
   target_link_libraries(test_symbols PRIVATE connleak_analyzer)
   target_link_libraries(test_binkind PRIVATE connleak_analyzer)
 else()
-  target_sources(test_symbols PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/symbols.c)
+  target_sources(test_symbols PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/symbols/symbols.c)
   target_link_libraries(test_symbols PRIVATE PkgConfig::SYMT_DW PkgConfig::SYMT_ELF)
-  target_sources(test_binkind PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/binkind.c)
+  target_sources(test_binkind PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/cli/binkind.c)
   target_link_libraries(test_binkind PRIVATE PkgConfig::SYMT_ELF)
 endif()
 

@@ -1,9 +1,9 @@
-# unit_trend.cmake - unit tests of the trend statistics (analyzer/trend.c),
+# unit_trend.cmake - unit tests of the trend statistics (analyzer/util/trend.c),
 # compiled straight into the test with the analyzer's util.c, under ASan and
 # UBSan so that any read outside a series or a buffer fails the test.
 add_executable(test_trend ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_trend.c
-                          ${PROJECT_SOURCE_DIR}/analyzer/trend.c
-                          ${PROJECT_SOURCE_DIR}/analyzer/util.c)
+                          ${PROJECT_SOURCE_DIR}/analyzer/util/trend.c
+                          ${PROJECT_SOURCE_DIR}/analyzer/util/util.c)
 target_include_directories(test_trend PRIVATE ${PROJECT_SOURCE_DIR}/analyzer)
 target_compile_options(test_trend PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all)
 target_link_options(test_trend PRIVATE -fsanitize=address,undefined)

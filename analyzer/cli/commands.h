@@ -1,0 +1,11 @@
+/* commands.h - the subcommands of connleak; each returns the exit code.
+ * The interface of cli/: main.c dispatches through its table to these. */
+#ifndef CONNLEAK_COMMANDS_H
+#define CONNLEAK_COMMANDS_H
+
+int cmd_run(int argc, char **argv);    /* connleak run [options] [--] PROG [ARGS...] */
+int cmd_report(int argc, char **argv); /* connleak report [options] TRACE|DIR... */
+int cmd_watch(int argc, char **argv);  /* connleak watch [options] PID | -- PROG [ARGS...] (watch_cmd.c) */
+void usage_print(void);                /* the --help text, on stdout (usage.c) */
+
+#endif

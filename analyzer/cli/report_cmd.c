@@ -1,0 +1,47 @@
+/* report_cmd.c - `connleak report TRACE|DIR...`: the report of traces that
+ * already exist (a run elsewhere, a service that was killed, CI artefacts). */
+#include <stdio.h>
+
+#include "cli/commands.h"
+#include "cli/emit.h"
+#include "cli/options.h"
+#include "verdict/report.h"
+#include "util/util.h"
+
+int cmd_report(int argc, char **argv)
+{
+    struct options o;
+    if (options_parse(&o, CMD_REPORT, argc, argv) < 0) {
+        options_free(&o);
+        return EXIT_TOOL;
+    }
+    if (o.help || o.version) {
+        if (o.help)
+            usage_print();
+        else
+            puts("connleak " CONNLEAK_VERSION);
+        options_free(&o);
+        return 0;
+    }
+    struct report r;
+    struct output out;
+    report_init(&r);
+    int rc = EXIT_TOOL;
+    if (report_load_paths(&r, o.args, o.nargs) == 0 && output_open(&out, &o) == 0) {
+        struct rule_opts ro = {o.include_listeners, o.include_inherited};
+        options_http_opts(&o, &r.http);
+        report_analyze(&r, &ro);
+        int written = output_report(&out, &o, &r);
+        int closed = output_close(&out);
+        rc = 0;
+        if (written < 0 || closed != 0) {
+            fputs("connleak: could not write the report\n", stderr);
+            rc = EXIT_TOOL;
+        } else if (o.fail_on && report_has_kinds(&r, o.fail_on)) {
+            rc = o.error_exitcode;
+        }
+    }
+    report_free(&r);
+    options_free(&o);
+    return rc;
+}

@@ -1,0 +1,357 @@
+/* run.c - `connleak run PROG ARGS...`: run a program with libconnleak.so
+ * preloaded, wait for it, then report on the traces it (and every process
+ * it forked) left in the trace directory.
+ *
+ * connleak stays out of the program's way: the program keeps the terminal
+ * (Ctrl-C goes to it; connleak ignores SIGINT/SIGQUIT while waiting and
+ * passes SIGTERM/SIGHUP on), and the exit code is the program's own unless
+ * --fail-on asks otherwise. Exec failures come back over a CLOEXEC pipe so
+ * "not found" (127) and "not executable" (126) are told apart like a shell. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/binkind.h"
+#include "cli/commands.h"
+#include "cli/emit.h"
+#include "cli/libpath.h"
+#include "cli/options.h"
+#include "verdict/report.h"
+#include "util/util.h"
+
+struct tracedir {
+    char *path;            /* absolute */
+    bool temp;             /* made by us: removed after a good report */
+    struct strlist before; /* trace files already there: not this run's */
+};
+
+/* ---- before the run ------------------------------------------------ */
+
+/* PROG as execvp will find it, or NULL. */
+static char *prog_resolve(const char *prog)
+{
+    if (strchr(prog, '/')) return xstrdup(prog);
+    const char *path = getenv("PATH");
+    if (!path) path = "/bin:/usr/bin";
+    for (const char *p = path;; p++) {
+        const char *end = strchrnul(p, ':');
+        char *cand = xasprintf("%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", prog);
+        struct stat st;
+        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) return cand;
+        free(cand);
+        if (!*end) return NULL;
+        p = end;
+    }
+}
+
+/* The line that says LD_PRELOAD cannot see PROG, or NULL when it can. */
+static char *observe_check(const char *prog)
+{
+    char *path = prog_resolve(prog), why[256] = "";
+    enum bin_kind kind = path ? binkind_detect(path, why, sizeof(why)) : BIN_UNKNOWN;
+    free(path);
+    if (kind == BIN_GO)
+        return xasprintf("connleak: %s is a Go binary: it makes its own system calls, so "
+                         "LD_PRELOAD cannot observe its sockets and no leak report is possible; "
+                         "watch it from outside instead: connleak watch -- %s",
+                         prog, prog);
+    if (kind == BIN_STATIC)
+        return xasprintf("connleak: %s is statically linked: the loader ignores LD_PRELOAD, "
+                         "so connleak cannot observe its sockets and no leak report is possible; "
+                         "watch it from outside instead: connleak watch -- %s",
+                         prog, prog);
+    return NULL;
+}
+
+static int tracedir_fail(const char *dir, int err)
+{
+    fprintf(stderr, "connleak: cannot use trace dir '%s': %s\n", dir, strerror(err));
+    return -1;
+}
+
+static int tracedir_prepare(struct tracedir *td, const char *dir)
+{
+    memset(td, 0, sizeof(*td));
+    if (!dir) {
+        const char *tmp = getenv("TMPDIR");
+        char *tmpl = xasprintf("%s/connleak-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(tmpl)) {
+            int err = errno;
+            free(tmpl);
+            return tracedir_fail(tmp && *tmp ? tmp : "/tmp", err);
+        }
+        td->path = realpath(tmpl, NULL);
+        td->path = td->path ? td->path : tmpl;
+        if (td->path != tmpl) free(tmpl);
+        td->temp = true;
+        return 0;
+    }
+    struct stat st;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) return tracedir_fail(dir, errno);
+    if (stat(dir, &st) != 0) return tracedir_fail(dir, errno);
+    if (!S_ISDIR(st.st_mode)) return tracedir_fail(dir, ENOTDIR);
+    if (access(dir, W_OK | X_OK) != 0) return tracedir_fail(dir, errno);
+    td->path = realpath(dir, NULL);
+    if (!td->path) return tracedir_fail(dir, errno);
+    trace_dir_list(td->path, &td->before);
+    return 0;
+}
+
+/* Removes the traces of a directory we made, then the directory. */
+static void tracedir_remove(const struct tracedir *td)
+{
+    struct strlist files = {0};
+    trace_dir_list(td->path, &files);
+    for (size_t i = 0; i < files.n; i++) unlink(files.v[i]);
+    strlist_free(&files);
+    rmdir(td->path);
+}
+
+static void tracedir_free(struct tracedir *td)
+{
+    free(td->path);
+    strlist_free(&td->before);
+}
+
+/* ---- the child ------------------------------------------------------ */
+
+static volatile sig_atomic_t child_pid;
+
+static void signal_forward(int sig)
+{
+    if (child_pid > 0) kill((pid_t)child_pid, sig);
+}
+
+struct sigsave {
+    sigset_t mask;
+    struct sigaction intr, quit, term, hup;
+};
+
+/* Blocks the signals we handle until the child exists (see signals_take). */
+static void signals_block(struct sigsave *s)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGQUIT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, &s->mask);
+}
+
+/* While the child runs: Ctrl-C is the child's business, SIGTERM/SIGHUP are
+ * passed on to it. */
+static void signals_take(struct sigsave *s)
+{
+    struct sigaction ign = {.sa_handler = SIG_IGN}, fwd = {.sa_handler = signal_forward};
+    sigemptyset(&ign.sa_mask);
+    sigemptyset(&fwd.sa_mask);
+    sigaction(SIGINT, &ign, &s->intr);
+    sigaction(SIGQUIT, &ign, &s->quit);
+    sigaction(SIGTERM, &fwd, &s->term);
+    sigaction(SIGHUP, &fwd, &s->hup);
+    sigprocmask(SIG_SETMASK, &s->mask, NULL);
+}
+
+static void signals_restore(struct sigsave *s)
+{
+    sigaction(SIGINT, &s->intr, NULL);
+    sigaction(SIGQUIT, &s->quit, NULL);
+    sigaction(SIGTERM, &s->term, NULL);
+    sigaction(SIGHUP, &s->hup, NULL);
+    child_pid = 0;
+}
+
+static void child_setenv_int(const char *name, int v)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%d", v);
+    setenv(name, buf, 1);
+}
+
+/* In the child (single-threaded: setenv is fine here). */
+static void child_env(const char *lib, const char *dir, const struct options *o)
+{
+    const char *old = getenv("LD_PRELOAD");
+    char *preload = old && *old ? xasprintf("%s:%s", lib, old) : xstrdup(lib);
+    setenv("LD_PRELOAD", preload, 1);
+    free(preload);
+    setenv("CONNLEAK_DIR", dir, 1);
+    child_setenv_int("CONNLEAK_ROOT_PID", (int)getpid()); /* this process, once exec'd */
+    if (o->depth) child_setenv_int("CONNLEAK_DEPTH", o->depth);
+    if (o->flush_ms) child_setenv_int("CONNLEAK_FLUSH_MS", o->flush_ms);
+    if (o->follow_exec) setenv("CONNLEAK_FOLLOW_EXEC", "1", 1);
+    if (o->close_stacks) setenv("CONNLEAK_CLOSE_STACKS", "1", 1);
+}
+
+/* Runs the program to its end. Returns 0 with its wait status, or the
+ * errno of a failed exec in *exec_err; -1 when it could not be started. */
+static int child_run(const struct options *o, const char *lib, const char *dir, int *status,
+                     int *exec_err, long *child)
+{
+    struct sigsave s;
+    int pipefd[2];
+    *exec_err = 0;
+    if (pipe2(pipefd, O_CLOEXEC) != 0) return -1;
+    signals_block(&s);
+    pid_t pid = fork();
+    int fork_err = errno;
+    if (pid == 0) {
+        close(pipefd[0]);
+        sigprocmask(SIG_SETMASK, &s.mask, NULL);
+        child_env(lib, dir, o);
+        execvp(o->args[0], o->args);
+        int err = errno;
+        if (write(pipefd[1], &err, sizeof(err)) < 0) _exit(127);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    child_pid = pid > 0 ? pid : 0;
+    *child = pid;
+    signals_take(&s);
+    ssize_t n = -1;
+    while (pid > 0 && (n = read(pipefd[0], exec_err, sizeof(*exec_err))) < 0 && errno == EINTR)
+        ;
+    close(pipefd[0]);
+    if (n != sizeof(*exec_err)) *exec_err = 0;
+    int rc = pid > 0 ? 0 : -1;
+    while (pid > 0 && waitpid(pid, status, 0) < 0)
+        if (errno != EINTR) {
+            rc = -1;
+            break;
+        }
+    signals_restore(&s);
+    if (pid < 0) errno = fork_err;
+    return rc;
+}
+
+/* ---- after the run -------------------------------------------------- */
+
+/* The program's outcome into the report; returns its shell-style code. */
+static int program_outcome(struct report *r, const struct options *o, int status)
+{
+    r->has_program = true;
+    for (int i = 0; i < o->nargs; i++) strlist_push(&r->argv, xstrdup(o->args[i]));
+    if (WIFSIGNALED(status)) {
+        r->signal = WTERMSIG(status);
+        r->exit_code = -1;
+        return 128 + r->signal;
+    }
+    r->exit_code = WEXITSTATUS(status);
+    return r->exit_code;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The traces this run produced (files already in a --trace-dir are not;
+ * both lists are sorted). */
+static void traces_read(struct report *r, const struct tracedir *td)
+{
+    struct strlist files = {0};
+    trace_dir_list(td->path, &files);
+    for (size_t i = 0; i < files.n; i++)
+        if (!td->before.n ||
+            !bsearch(&files.v[i], td->before.v, td->before.n, sizeof(*td->before.v), cmp_str_ptr))
+            report_add_trace(r, files.v[i]);
+    strlist_free(&files);
+}
+
+static int exec_failed(const struct options *o, const struct tracedir *td, int err)
+{
+    fprintf(stderr, "connleak: cannot run '%s': %s\n", o->args[0], strerror(err));
+    if (td->temp) tracedir_remove(td);
+    return err == ENOENT || err == ENOTDIR ? 127 : 126;
+}
+
+static int run_and_report(const struct options *o, const char *lib, struct tracedir *td,
+                          struct output *out, struct report *r)
+{
+    int status = 0, exec_err = 0;
+    if (child_run(o, lib, td->path, &status, &exec_err, &r->pid) < 0) {
+        fprintf(stderr, "connleak: cannot start '%s': %s\n", o->args[0], strerror(errno));
+        return EXIT_TOOL;
+    }
+    if (exec_err) return exec_failed(o, td, exec_err);
+    int code = program_outcome(r, o, status);
+    /* a Go or static program's traces, if any, say nothing (a Go program
+     * even exits past libc, leaving them "cut short"): not read */
+    if (!r->observe_line) traces_read(r, td);
+    struct rule_opts ro = {o->include_listeners, o->include_inherited};
+    options_http_opts(o, &r->http);
+    report_analyze(r, &ro);
+    bool keep = td->temp && (o->keep_traces || report_has_problems(r));
+    if (keep) notes_addf(&r->notes, "traces kept in %s", td->path);
+    if (output_report(out, o, r) < 0 || output_close(out) != 0) {
+        fputs("connleak: could not write the report\n", stderr);
+        if (td->temp) fprintf(stderr, "connleak: traces kept in %s\n", td->path);
+        return EXIT_TOOL;
+    }
+    if (td->temp && !keep) tracedir_remove(td);
+    /* a CI gate must not pass when nothing could be observed */
+    bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE;
+    if (o->fail_on && code == 0 && gate) code = o->error_exitcode;
+    return code;
+}
+
+static int run_program(const struct options *o)
+{
+    char why[PATH_MAX + 256];
+    char *lib = libpath_find(why, sizeof(why));
+    if (!lib) {
+        fprintf(stderr, "connleak: %s\n", why);
+        return EXIT_TOOL;
+    }
+    struct report r;
+    struct tracedir td;
+    struct output out = {0};
+    int rc = EXIT_TOOL;
+    report_init(&r);
+    if (tracedir_prepare(&td, o->trace_dir) == 0) {
+        if (output_open(&out, o) == 0) {
+            r.observe_line = observe_check(o->args[0]);
+            if (r.observe_line) fprintf(stderr, "%s\n", r.observe_line);
+            /* a text report on stderr need not say it again */
+            r.observe_shown = out.f == stderr && o->format == FORMAT_TEXT;
+            rc = run_and_report(o, lib, &td, &out, &r);
+        } else if (td.temp) {
+            rmdir(td.path);
+        }
+    }
+    output_close(&out);
+    tracedir_free(&td);
+    report_free(&r);
+    free(lib);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct options o;
+    int rc = EXIT_TOOL;
+    if (options_parse(&o, CMD_RUN, argc, argv) < 0) {
+        rc = EXIT_TOOL;
+    } else if (o.help || o.version) {
+        if (o.help)
+            usage_print();
+        else
+            puts("connleak " CONNLEAK_VERSION);
+        rc = 0;
+    } else if (o.nargs == 0) {
+        fputs("connleak: run needs a program to run (see connleak --help)\n", stderr);
+    } else {
+        rc = run_program(&o);
+    }
+    options_free(&o);
+    return rc;
+}

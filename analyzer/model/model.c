@@ -1,0 +1,115 @@
+/* model.c - small accessors of the per-process model (see model.h). */
+#include "model/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const role_names[ROLE_COUNT] = {
+    [ROLE_SOCKET] = "socket",     [ROLE_CLIENT] = "client", [ROLE_LISTENER] = "listener",
+    [ROLE_ACCEPTED] = "accepted", [ROLE_PAIR] = "pair",     [ROLE_RECEIVED] = "received",
+    [ROLE_OTHER] = "other",
+};
+
+const char *role_name(enum sock_role role)
+{
+    return role < ROLE_COUNT ? role_names[role] : "other";
+}
+
+enum sock_role role_parse(const char *s)
+{
+    if (!s) return ROLE_OTHER;
+    for (int r = 0; r < ROLE_OTHER; r++)
+        if (strcmp(s, role_names[r]) == 0) return (enum sock_role)r;
+    return ROLE_OTHER;
+}
+
+static const char *const phase_names[HTTP_PHASE_OTHER] = {
+    [HTTP_IDLE] = "idle", [HTTP_HEADERS] = "headers", [HTTP_BODY] = "body"};
+
+const char *http_phase_name(enum http_phase phase)
+{
+    return phase < HTTP_PHASE_OTHER ? phase_names[phase] : "other";
+}
+
+enum http_phase http_phase_parse(const char *s)
+{
+    for (int i = 0; s && i < HTTP_PHASE_OTHER; i++)
+        if (strcmp(s, phase_names[i]) == 0) return (enum http_phase)i;
+    return HTTP_PHASE_OTHER;
+}
+
+static const char *const handle_names[HANDLE_COUNT] = {
+    [HANDLE_CURL] = "curl", [HANDLE_CURLM] = "curlm", [HANDLE_SSL] = "ssl"};
+
+const char *handle_kind_name(enum handle_kind kind)
+{
+    return kind < HANDLE_COUNT ? handle_names[kind] : "?";
+}
+
+const struct http_state *process_http(const struct process *p, uint32_t http)
+{
+    return http > 0 && http <= p->nhttp ? &p->http[http - 1] : NULL;
+}
+
+uint32_t http_host_or(const struct http_state *h, uint32_t peer)
+{
+    return h && h->host ? h->host : peer;
+}
+
+const struct stack *process_stack(const struct process *p, uint32_t id)
+{
+    return id > 0 && id < p->nstacks ? &p->stacks[id] : NULL;
+}
+
+const struct module *process_module_at(const struct process *p, uint64_t pc)
+{
+    for (size_t i = 0; i < p->nmods; i++)
+        if (p->mods[i].lo <= pc && pc < p->mods[i].hi) return &p->mods[i];
+    return NULL;
+}
+
+const char *process_name(const struct process *p)
+{
+    if (p->exe && *p->exe) return path_basename(p->exe);
+    if (p->argv.n > 0 && *p->argv.v[0]) return path_basename(p->argv.v[0]);
+    return "?";
+}
+
+enum kstate kstate_parse(const char *s)
+{
+    if (!s) return KSTATE_NONE;
+    if (strcmp(s, "CLOSE_WAIT") == 0) return KSTATE_CLOSE_WAIT;
+    if (strcmp(s, "LAST_ACK") == 0) return KSTATE_LAST_ACK;
+    return KSTATE_OTHER;
+}
+
+void process_free(struct process *p)
+{
+    free(p->trace);
+    free(p->exe);
+    strlist_free(&p->argv);
+    for (size_t i = 0; i < p->nmods; i++) {
+        free(p->mods[i].path);
+        free(p->mods[i].bid);
+    }
+    free(p->mods);
+    for (size_t i = 0; i < p->nstacks; i++) free(p->stacks[i].pc);
+    free(p->stacks);
+    free(p->live);
+    free(p->bad);
+    strtab_free(&p->peers);
+    strtab_free(&p->texts);
+    free(p->http);
+    free(p->discarded);
+    free(p->reuse);
+    free(p->peer_reqs);
+    free(p->aggs);
+    free(p->handles);
+    free(p->huses);
+    free(p->samples);
+    free(p->sites);
+    free(p->peer_pts);
+    free(p->tw);
+    hindex_free(&p->tw_index);
+    memset(p, 0, sizeof(*p));
+}

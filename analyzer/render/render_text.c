@@ -1,0 +1,665 @@
+/* render_text.c - the report for a person reading a terminal.
+ *
+ * The most important finding first, one block per call site: a headline
+ * that says what and where, one line of numbers, then the stack with the
+ * program's own frames in bold and library frames dimmed. A clean run is a
+ * single line. Colour only when asked (render_text's caller decides).
+ * The HTTP and client-handle findings add a line of advice under their
+ * headline: what to change in the program.
+ * Every string that comes from a trace (names, paths, peers, notes) goes
+ * through esc(): a trace must not be able to drive the terminal. */
+#define _GNU_SOURCE
+#include "render/render.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbols/stackfmt.h"
+#include "util/trend.h"
+#include "util/util.h"
+
+#define MAX_PEERS    5
+#define MAX_FDS      8
+#define MAX_PIDS     6
+#define MAX_FUNC_COL 48
+
+#define STYLE_KIND  "\033[1;31m"
+#define STYLE_USER  "\033[1m"
+#define STYLE_LIB   "\033[2m"
+#define STYLE_RESET "\033[0m"
+#define ESC_RING    8 /* escaped strings alive at once (a few per printf) */
+
+struct text {
+    FILE *out;
+    bool color;
+    char *ring[ESC_RING];
+    unsigned next;
+};
+
+/* s with its control characters escaped; valid until ESC_RING more calls. */
+static const char *esc(struct text *t, const char *s)
+{
+    unsigned i = t->next++ % ESC_RING;
+    free(t->ring[i]);
+    t->ring[i] = str_escape_controls(s ? s : "");
+    return t->ring[i];
+}
+
+static void styled(struct text *t, const char *style, const char *s)
+{
+    if (t->color)
+        fprintf(t->out, "%s%s%s", style, s, STYLE_RESET);
+    else
+        fputs(s, t->out);
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* ---- numbers -------------------------------------------------------- */
+
+static void bytes_fmt(uint64_t b, char *buf, size_t n)
+{
+    if (b < 1024)
+        snprintf(buf, n, "%" PRIu64 " B", b);
+    else if (b < 1024 * 1024)
+        snprintf(buf, n, "%.1f KiB", b / 1024.0);
+    else if (b < 1024ULL * 1024 * 1024)
+        snprintf(buf, n, "%.1f MiB", b / (1024.0 * 1024));
+    else
+        snprintf(buf, n, "%.1f GiB", b / (1024.0 * 1024 * 1024));
+}
+
+static void ms_fmt(uint64_t ms, char *buf, size_t n)
+{
+    if (ms < 1000)
+        snprintf(buf, n, "%" PRIu64 " ms", ms);
+    else if (ms < 60 * 1000)
+        snprintf(buf, n, "%.1f s", ms / 1000.0);
+    else if (ms < 3600 * 1000)
+        snprintf(buf, n, "%.1f min", ms / 60000.0);
+    else
+        snprintf(buf, n, "%.1f h", ms / 3600000.0);
+}
+
+/* "2–40 ms", "3 ms–4.1 s", "41 ms" */
+static void range_fmt(uint64_t min_ns, uint64_t max_ns, char *buf, size_t n)
+{
+    uint64_t lo = min_ns == UINT64_MAX ? 0 : min_ns / 1000000, hi = max_ns / 1000000;
+    char a[24], b[24];
+    ms_fmt(lo, a, sizeof(a));
+    ms_fmt(hi, b, sizeof(b));
+    if (lo == hi || strcmp(a, b) == 0)
+        snprintf(buf, n, "%s", a);
+    else if (hi < 1000)
+        snprintf(buf, n, "%" PRIu64 "–%" PRIu64 " ms", lo, hi);
+    else
+        snprintf(buf, n, "%s–%s", a, b);
+}
+
+/* ---- processes ------------------------------------------------------ */
+
+/* "leaky (pid 42)", "worker (pids 4, 5)", "server (pid 3) and 2 other processes" */
+static char *procs_describe(const struct report *r, const long *pids, size_t n)
+{
+    const struct process *first = report_process(r, pids[0]);
+    const char *name = first ? process_name(first) : "?";
+    bool same = true;
+    for (size_t i = 1; i < n; i++) {
+        const struct process *p = report_process(r, pids[i]);
+        same &= p && strcmp(process_name(p), name) == 0;
+    }
+    struct strbuf sb = {0};
+    if (n == 1 || !same) {
+        strbuf_addf(&sb, "%s (pid %ld)", name, pids[0]);
+        if (n > 1) strbuf_addf(&sb, " and %zu other process%s", n - 1, n == 2 ? "" : "es");
+        return strbuf_steal(&sb);
+    }
+    strbuf_addf(&sb, "%s (pids ", name);
+    for (size_t i = 0; i < n && i < MAX_PIDS; i++)
+        strbuf_addf(&sb, "%s%ld", i ? ", " : "", pids[i]);
+    strbuf_add(&sb, n > MAX_PIDS ? ", …)" : ")");
+    return strbuf_steal(&sb);
+}
+
+/* The distinct pids of all findings, sorted (or of all processes). */
+static size_t pids_collect(const struct report *r, bool from_findings, long **out)
+{
+    struct finding all = {0};
+    for (size_t i = 0; from_findings && i < r->findings.n; i++)
+        for (size_t j = 0; j < r->findings.v[i].npids; j++)
+            finding_add_pid(&all, r->findings.v[i].pids[j]);
+    for (size_t i = 0; !from_findings && i < r->nprocs; i++) finding_add_pid(&all, r->procs[i].pid);
+    *out = all.pids;
+    return all.npids;
+}
+
+/* ---- headline ------------------------------------------------------- */
+
+/* " and closed them all", " and closed all but 1 listener (not counted ...)" */
+static void clean_tail(struct text *t, uint64_t opened, uint64_t listeners, uint64_t inherited)
+{
+    uint64_t kept = listeners + inherited;
+    if (opened == 0) return;
+    if (!kept) {
+        fputs(opened == 1 ? " and closed it" : " and closed them all", t->out);
+        return;
+    }
+    fputs(kept >= opened ? " and kept" : " and closed all but", t->out);
+    if (listeners)
+        fprintf(t->out, " %" PRIu64 " listener%s", listeners, plural(listeners, "", "s"));
+    if (listeners && inherited) fputs(" and", t->out);
+    if (inherited)
+        fprintf(t->out, " %" PRIu64 " inherited socket%s", inherited, plural(inherited, "", "s"));
+    fputs(kept >= opened ? " open" : "", t->out);
+    fputs(" (not counted as leaks)", t->out);
+}
+
+static void text_clean(struct text *t, const struct report *r)
+{
+    uint64_t opened = 0, listeners = 0, inherited = 0;
+    bool partial = false;
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const struct process *p = &r->procs[i];
+        opened += p->totals.opened;
+        partial |= !p->complete;
+        for (size_t j = 0; j < p->nlive; j++) {
+            if (p->live[j].role == ROLE_LISTENER)
+                listeners++;
+            else if (p->live[j].inherited)
+                inherited++;
+        }
+    }
+    long *pids;
+    size_t n = pids_collect(r, false, &pids);
+    char *who = procs_describe(r, pids, n);
+    /* a trace cut short says nothing about what came after its last flush */
+    fprintf(t->out, "connleak: %s: %s opened ",
+            partial ? "no leaks seen up to the last flush" : "no leaks", esc(t, who));
+    if (opened == 0)
+        fputs("no sockets", t->out);
+    else
+        fprintf(t->out, "%" PRIu64 " socket%s", opened, plural(opened, "", "s"));
+    clean_tail(t, opened, listeners, inherited);
+    fputs(".\n", t->out);
+    free(who);
+    free(pids);
+}
+
+static uint64_t findings_count(const struct findings *fs, enum finding_kind kind)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < fs->n; i++) n += fs->v[i].kind == kind;
+    return n;
+}
+
+static void text_headline(struct text *t, const struct report *r)
+{
+    static const char *const what[KIND_COUNT][2] = {
+        [KIND_UNCLOSED_BODY] = {"unclosed body", "unclosed bodies"},
+        [KIND_STUCK_REQUEST] = {"stuck request", "stuck requests"},
+        [KIND_ORPHAN] = {"socket leaked", "sockets leaked"},
+        [KIND_DOUBLE_CLOSE] = {"double close", "double closes"},
+        [KIND_HANDLE_LEAK] = {"client handle leaked", "client handles leaked"},
+        [KIND_DISCARDED_BODY] = {"discarded body", "discarded bodies"},
+        [KIND_NO_REUSE] = {"connection not reused", "connections not reused"},
+        [KIND_FOREIGN_CLOSE] = {"close of a never-opened fd", "closes of never-opened fds"},
+        [KIND_CLOSE_WAIT] = {"socket left in CLOSE_WAIT", "sockets left in CLOSE_WAIT"},
+        [KIND_FD_GROWTH] = {"growing fd count", "growing fd counts"},
+        [KIND_TIME_WAIT] = {"connection in TIME_WAIT at peak", "connections in TIME_WAIT at peak"},
+        [KIND_POOL] = {"growing connection pool", "growing connection pools"},
+    };
+    int kinds[KIND_COUNT], nkinds = 0;
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (findings_total(&r->findings, (enum finding_kind)k)) kinds[nkinds++] = k;
+    fputs("connleak: ", t->out);
+    for (int i = 0; i < nkinds; i++) {
+        uint64_t n = findings_total(&r->findings, (enum finding_kind)kinds[i]);
+        if (kinds[i] == KIND_FD_GROWTH || kinds[i] == KIND_POOL) /* trends: how many */
+            n = findings_count(&r->findings, (enum finding_kind)kinds[i]);
+        const char *sep = i == 0 ? "" : i == nkinds - 1 ? " and " : ", ";
+        fprintf(t->out, "%s%" PRIu64 " %s", sep, n, what[kinds[i]][n != 1]);
+    }
+    long *pids;
+    size_t n = pids_collect(r, true, &pids);
+    char *who = procs_describe(r, pids, n);
+    fprintf(t->out, " by %s from %zu call site%s\n", esc(t, who), r->findings.n,
+            plural(r->findings.n, "", "s"));
+    free(who);
+    free(pids);
+}
+
+/* ---- one finding ---------------------------------------------------- */
+
+/* The function column of a frame: "open_connection", "func+0x2d", "0x55d0..." */
+static void frame_func(const struct frame *f, char *buf, size_t n)
+{
+    if (!f->function)
+        snprintf(buf, n, "0x%" PRIx64, f->pc);
+    else if (!f->file && f->offset)
+        snprintf(buf, n, "%s+0x%" PRIx64, f->function, f->offset);
+    else
+        snprintf(buf, n, "%s", f->function);
+}
+
+static void frame_where(const struct frame *f, char *buf, size_t n)
+{
+    if (f->file)
+        snprintf(buf, n, "%s:%d", path_display(f->file), f->line);
+    else
+        snprintf(buf, n, "%s", f->module ? path_basename(f->module) : "??");
+}
+
+static void text_stack(struct text *t, const struct frames *s)
+{
+    if (s->n == 0) {
+        styled(t, STYLE_LIB, "    (no stack recorded)");
+        fputc('\n', t->out);
+        return;
+    }
+    int width = 0;
+    char func[512], where[1024], line[1700];
+    for (size_t i = 0; i < s->n; i++) {
+        frame_func(&s->v[i], func, sizeof(func));
+        int len = (int)strlen(func);
+        if (len > width) width = len < MAX_FUNC_COL ? len : MAX_FUNC_COL;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        const struct frame *f = &s->v[i];
+        frame_func(f, func, sizeof(func));
+        frame_where(f, where, sizeof(where));
+        snprintf(line, sizeof(line), "#%zu %-*s  %s%s", i, width, func, where,
+                 f->inlined ? " (inlined)" : "");
+        fputs("    ", t->out);
+        styled(t, f->user ? STYLE_USER : STYLE_LIB, esc(t, line));
+        fputc('\n', t->out);
+    }
+}
+
+static void text_peers(struct text *t, const struct finding *f)
+{
+    enum sock_role role = finding_role(f);
+    fprintf(t->out, "  %s", role == ROLE_SOCKET ? "unconnected socket" : role_name(role));
+    if (f->npeers)
+        fputs(role == ROLE_CLIENT ? " to " : role == ROLE_ACCEPTED ? " from " : ", peer ", t->out);
+    for (size_t i = 0; i < f->npeers && i < MAX_PEERS; i++)
+        fprintf(t->out, "%s%s (%" PRIu64 ")", i ? ", " : "", esc(t, f->peers[i].peer),
+                f->peers[i].count);
+    if (f->npeers > MAX_PEERS) fprintf(t->out, ", +%zu more", f->npeers - MAX_PEERS);
+}
+
+/* " · 1.2 KiB never read", if any bytes were left unread. */
+static void text_unread(struct text *t, uint64_t n)
+{
+    char unread[32];
+    if (!n) return;
+    bytes_fmt(n, unread, sizeof(unread));
+    fprintf(t->out, " · %s never read", unread);
+}
+
+static void text_orphan_numbers(struct text *t, const struct finding *f)
+{
+    char age[80], idle[80], in[32], out[32];
+    range_fmt(f->age_min, f->age_max, age, sizeof(age));
+    range_fmt(f->idle_min, f->idle_max, idle, sizeof(idle));
+    text_peers(t, f);
+    fprintf(t->out, " · age %s · idle %s", age, idle);
+    if (f->bytes_in || f->bytes_out) {
+        bytes_fmt(f->bytes_in, in, sizeof(in));
+        bytes_fmt(f->bytes_out, out, sizeof(out));
+        fprintf(t->out, " · %s in, %s out", in, out);
+    }
+    text_unread(t, f->unread);
+}
+
+static void text_pids(struct text *t, const struct finding *f)
+{
+    if (f->npids < 2) return;
+    fputs(" · pids ", t->out);
+    for (size_t i = 0; i < f->npids && i < MAX_PIDS; i++)
+        fprintf(t->out, "%s%ld", i ? ", " : "", f->pids[i]);
+    if (f->npids > MAX_PIDS) fputs(", …", t->out);
+}
+
+static void text_fds(struct text *t, const struct finding *f)
+{
+    fprintf(t->out, " (fd%s ", plural(f->nfds, "", "s"));
+    for (size_t i = 0; i < f->nfds && i < MAX_FDS; i++)
+        fprintf(t->out, "%s%d", i ? ", " : "", f->fds[i]);
+    fputs(f->nfds > MAX_FDS ? ", …)" : ")", t->out);
+}
+
+/* ---- HTTP and client-handle findings --------------------------------- */
+
+static const char *const advice[KIND_COUNT] = {
+    [KIND_UNCLOSED_BODY] = "read the body to the end or close the response: the connection "
+                           "stays open until the server gives up",
+    [KIND_STUCK_REQUEST] = "set a response timeout: the server never answered, and the "
+                           "socket stays open",
+    [KIND_DISCARDED_BODY] = "read the body to the end before closing, so that the connection "
+                            "can be reused",
+    [KIND_NO_REUSE] = "reuse one client (session, curl handle) per host: keep-alive saves a "
+                      "connect per request",
+    [KIND_CLOSE_WAIT] = "the peer closed these connections and the program never closed its "
+                        "end: close the socket once a read returns 0 (end of file)",
+    [KIND_TIME_WAIT] = TIME_WAIT_ADVICE,
+    [KIND_FD_GROWTH] = "open fds keep rising: something is opened and never closed",
+    [KIND_POOL] = "connections to this peer keep rising: bound the pool (max connections per "
+                  "host) and return connections to it",
+};
+
+static const char *const handle_advice[HANDLE_COUNT] = {
+    [HANDLE_CURL] = "call curl_easy_cleanup() when done: the handle keeps its connections open",
+    [HANDLE_CURLM] = "call curl_multi_cleanup() when done: the handle keeps its connections open",
+    [HANDLE_SSL] = "call SSL_free() when done with the connection",
+};
+
+static const char *const handle_what[HANDLE_COUNT][2] = {
+    [HANDLE_CURL] = {"curl easy handle", "curl easy handles"},
+    [HANDLE_CURLM] = {"curl multi handle", "curl multi handles"},
+    [HANDLE_SSL] = {"SSL object", "SSL objects"},
+};
+
+/* "(api:443, GET /v1/items, 200, read 1.2 KiB of 5.0 MiB)"; no bytes for
+ * stuck-request. */
+static void text_http_brief(struct text *t, const struct finding *f)
+{
+    const struct finding_http *h = &f->http;
+    fprintf(t->out, " (%s", esc(t, h->host ? h->host : "?"));
+    if (h->request) fprintf(t->out, ", %s", esc(t, h->request));
+    if (h->status) fprintf(t->out, ", %u", (unsigned)h->status);
+    if (f->kind != KIND_STUCK_REQUEST) {
+        char read[32], expect[32] = "?";
+        bytes_fmt(h->read, read, sizeof(read));
+        if (h->expect >= 0) bytes_fmt((uint64_t)h->expect, expect, sizeof(expect));
+        fprintf(t->out, ", read %s of %s", read, expect);
+    }
+    fputs(h->tls ? ", TLS)" : ")", t->out);
+}
+
+static void text_hosts(struct text *t, const struct finding *f)
+{
+    if (f->nhosts < 2) return;
+    fputs(" · hosts ", t->out);
+    for (size_t i = 0; i < f->nhosts && i < MAX_PEERS; i++)
+        fprintf(t->out, "%s%s (%" PRIu64 ")", i ? ", " : "", esc(t, f->hosts[i].peer),
+                f->hosts[i].count);
+    if (f->nhosts > MAX_PEERS) fprintf(t->out, ", +%zu more", f->nhosts - MAX_PEERS);
+}
+
+static void text_body(struct text *t, const struct finding *f, const char *where)
+{
+    char idle[80], read[32];
+    bool stuck = f->kind == KIND_STUCK_REQUEST;
+    range_fmt(f->idle_min, f->idle_max, idle, sizeof(idle));
+    if (stuck)
+        fprintf(t->out, "  %" PRIu64 " request%s without a response after %s", f->count,
+                plural(f->count, "", "s"), idle);
+    else
+        fprintf(t->out, "  %" PRIu64 " response%s %s", f->count, plural(f->count, "", "s"),
+                f->kind == KIND_UNCLOSED_BODY ? "never read to the end"
+                                              : "closed before the body was read to the end");
+    text_http_brief(t, f);
+    fprintf(t->out, " at %s\n  %s\n", esc(t, where), advice[f->kind]);
+    text_peers(t, f);
+    text_hosts(t, f);
+    if (!stuck) {
+        bytes_fmt(f->bytes_read, read, sizeof(read));
+        fprintf(t->out, " · idle %s · %s of body read", idle, read);
+    }
+}
+
+static void text_reuse(struct text *t, const struct finding *f, const char *where)
+{
+    const char *peer = f->npeers ? f->peers[0].peer : "?";
+    fprintf(t->out, "  %" PRIu64 " connections to %s", f->count, esc(t, peer));
+    if (f->http.host && strcmp(f->http.host, peer) != 0)
+        fprintf(t->out, " (%s)", esc(t, f->http.host));
+    fprintf(t->out, " carried one request each, opened in %s\n  %s\n", esc(t, where),
+            advice[f->kind]);
+    fprintf(t->out,
+            "  keep-alive would have saved %" PRIu64 " (at most %" PRIu64
+            " open at once) · %" PRIu64 " request%s to this peer · %" PRIu64 " call site%s",
+            finding_saved(f), f->max_concurrent, f->requests, plural(f->requests, "", "s"),
+            f->sites, plural(f->sites, "", "s"));
+}
+
+static void text_handles(struct text *t, const struct finding *f, const char *where)
+{
+    uint8_t k = f->handle < HANDLE_COUNT ? f->handle : HANDLE_CURL;
+    fprintf(t->out, "  %" PRIu64 " %s never released, created in %s\n  %s\n", f->count,
+            handle_what[k][f->count != 1], esc(t, where), handle_advice[k]);
+    fprintf(t->out, "  %" PRIu64 " socket%s %s used still open", f->open_sockets,
+            plural(f->open_sockets, "", "s"), f->count == 1 ? "it" : "they");
+    for (size_t i = 0; i < f->nurls; i++)
+        fprintf(t->out, "%s%s", i ? ", " : " · ", esc(t, f->urls[i]));
+}
+
+/* The orphan's HTTP context: "  last HTTP: GET /x to host · 3 requests · body · 200" */
+static void text_orphan_http(struct text *t, const struct finding *f)
+{
+    const struct finding_http *h = &f->http;
+    if (!h->set) return;
+    fprintf(t->out, "\n  last HTTP: %s to %s · %u request%s · %s",
+            esc(t, h->request ? h->request : "?"), esc(t, h->host ? h->host : "?"), h->requests,
+            plural(h->requests, "", "s"), http_phase_name(h->phase));
+    if (h->status) fprintf(t->out, " · %u", (unsigned)h->status);
+}
+
+/* ---- the sampler's findings ------------------------------------------- */
+
+/* "at exit", "at dump 2", "at the last flush" */
+static const char *when_of(const struct finding *f, char *buf, size_t n)
+{
+    if (f->dump)
+        snprintf(buf, n, "at dump %u", (unsigned)f->dump);
+    else
+        snprintf(buf, n, "%s", f->partial ? "at the last flush" : "at exit");
+    return buf;
+}
+
+static void text_closewait(struct text *t, const struct finding *f, const char *where)
+{
+    char when[32], waited[80], age[80];
+    range_fmt(f->waited_min, f->waited_max, waited, sizeof(waited));
+    range_fmt(f->age_min, f->age_max, age, sizeof(age));
+    fprintf(t->out, "  %" PRIu64 " socket%s the peer closed, still open %s, opened in %s\n  %s\n",
+            f->count, plural(f->count, "", "s"), when_of(f, when, sizeof(when)), esc(t, where),
+            advice[f->kind]);
+    text_peers(t, f);
+    fprintf(t->out, " · waited %s · age %s", waited, age);
+    text_unread(t, f->unread);
+}
+
+static void text_timewait(struct text *t, const struct finding *f, const char *where)
+{
+    fprintf(t->out, "  peak of %" PRIu64 " connection%s to %s in TIME_WAIT, opened in %s\n  %s\n",
+            f->count, plural(f->count, "", "s"), esc(t, f->npeers ? f->peers[0].peer : "?"),
+            esc(t, where), advice[f->kind]);
+    fprintf(t->out, "  %" PRIu64 " close%s by the program", f->closes, plural(f->closes, "", "s"));
+    if (f->rate >= 0) fprintf(t->out, " at %.1f per second", f->rate);
+}
+
+/* "Mann-Kendall tau 0.88, p < 0.001, 31 points" */
+static void text_fit(struct text *t, const struct trend_fit *fit)
+{
+    char phrase[128];
+    trend_fit_phrase(fit, phrase, sizeof(phrase));
+    fprintf(t->out, "(%s)", phrase);
+}
+
+static void text_spark(struct text *t, const struct finding_trend *tr)
+{
+    char spark[3 * 60 + 1];
+    trend_sparkline(tr->y, tr->n, 60, spark, sizeof(spark));
+    fprintf(t->out, "  %s  peak %.0f", spark, tr->peak);
+}
+
+/* The time a trend's series spans, "11.6 s". */
+static void trend_span_fmt(const struct finding_trend *tr, char *out, size_t n)
+{
+    ms_fmt(tr->n ? (uint64_t)(tr->t[tr->n - 1] * 1000) : 0, out, n);
+}
+
+static void text_growth(struct text *t, const struct finding *f)
+{
+    const struct finding_trend *tr = &f->trend;
+    char span[32], eta[32];
+    trend_span_fmt(tr, span, sizeof(span));
+    fprintf(t->out, "  open fds %.0f -> %.0f over %s: %+.1f per minute ", tr->first, tr->last, span,
+            tr->fit.slope * 60);
+    text_fit(t, &tr->fit);
+    fprintf(t->out, "\n  %s\n", advice[f->kind]);
+    text_spark(t, tr);
+    if (tr->nofile && tr->eta_s >= 0) {
+        ms_fmt((uint64_t)(tr->eta_s * 1000), eta, sizeof(eta));
+        fprintf(t->out, "; RLIMIT_NOFILE (%" PRIu64 ") reached in about %s at this rate",
+                tr->nofile, eta);
+    } else if (!tr->nofile) {
+        fputs("; no RLIMIT_NOFILE", t->out);
+    }
+    for (size_t i = 0; i < f->ngsites; i++) {
+        char *w = frames_where(&f->gsites[i].stack);
+        fprintf(t->out, "\n  live sockets growing at %s: %+.1f per minute", esc(t, w),
+                f->gsites[i].slope_per_min);
+        free(w);
+    }
+    if (!f->ngsites) fputs("\n  no call site of the program's sockets grows with it", t->out);
+}
+
+static void text_pool(struct text *t, const struct finding *f)
+{
+    const struct finding_trend *tr = &f->trend;
+    char span[32];
+    trend_span_fmt(tr, span, sizeof(span));
+    fprintf(t->out, "  ESTABLISHED connections to %s %.0f -> %.0f over %s: %+.1f per minute ",
+            esc(t, f->npeers ? f->peers[0].peer : "?"), tr->first, tr->last, span,
+            tr->fit.slope * 60);
+    text_fit(t, &tr->fit);
+    fprintf(t->out, "\n  %s\n", advice[f->kind]);
+    text_spark(t, tr);
+}
+
+/* ---- one block ---------------------------------------------------------- */
+
+static const char *const title[KIND_COUNT] = {
+    [KIND_UNCLOSED_BODY] = "UNCLOSED BODIES",     [KIND_STUCK_REQUEST] = "STUCK REQUESTS",
+    [KIND_ORPHAN] = "ORPHANED SOCKETS",           [KIND_DOUBLE_CLOSE] = "DOUBLE CLOSE",
+    [KIND_HANDLE_LEAK] = "LEAKED CLIENT HANDLES", [KIND_DISCARDED_BODY] = "DISCARDED BODIES",
+    [KIND_NO_REUSE] = "NO CONNECTION REUSE",      [KIND_FOREIGN_CLOSE] = "FOREIGN CLOSE",
+    [KIND_CLOSE_WAIT] = "CLOSE_WAIT PILE",        [KIND_FD_GROWTH] = "FD GROWTH",
+    [KIND_TIME_WAIT] = "TIME_WAIT STORM",         [KIND_POOL] = "UNBOUNDED POOL",
+};
+
+static void text_closes(struct text *t, const struct finding *f, const char *where)
+{
+    bool dbl = f->kind == KIND_DOUBLE_CLOSE;
+    fprintf(t->out, "  %" PRIu64 " close%s of %s", f->count, plural(f->count, "", "s"),
+            dbl ? plural(f->count, "an already-closed fd", "already-closed fds")
+                : plural(f->count, "a never-opened fd", "never-opened fds"));
+    text_fds(t, f);
+    fprintf(t->out, " in %s", esc(t, where));
+}
+
+static void text_finding(struct text *t, const struct finding *f)
+{
+    char *where = frames_where(&f->stack);
+    styled(t, STYLE_KIND, title[f->kind]);
+    if (f->kind == KIND_ORPHAN) {
+        char when[32];
+        fprintf(t->out, "  %" PRIu64 " still open %s, opened in %s\n", f->count,
+                when_of(f, when, sizeof(when)), esc(t, where));
+        text_orphan_numbers(t, f);
+        text_orphan_http(t, f);
+    } else if (f->kind == KIND_UNCLOSED_BODY || f->kind == KIND_STUCK_REQUEST ||
+               f->kind == KIND_DISCARDED_BODY) {
+        text_body(t, f, where);
+    } else if (f->kind == KIND_NO_REUSE) {
+        text_reuse(t, f, where);
+    } else if (f->kind == KIND_HANDLE_LEAK) {
+        text_handles(t, f, where);
+    } else if (f->kind == KIND_CLOSE_WAIT) {
+        text_closewait(t, f, where);
+    } else if (f->kind == KIND_TIME_WAIT) {
+        text_timewait(t, f, where);
+    } else if (f->kind == KIND_FD_GROWTH) {
+        text_growth(t, f);
+    } else if (f->kind == KIND_POOL) {
+        text_pool(t, f);
+    } else {
+        text_closes(t, f, where);
+    }
+    text_pids(t, f);
+    fputc('\n', t->out);
+    if (f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n)) text_stack(t, &f->stack);
+    if (f->kind == KIND_DOUBLE_CLOSE && f->first_close_stack.n) {
+        fputs("  it was first closed at:\n", t->out);
+        text_stack(t, &f->first_close_stack);
+    }
+    if (f->kind == KIND_DOUBLE_CLOSE && f->open_stack.n) {
+        fputs("  the socket on that fd was opened at:\n", t->out);
+        text_stack(t, &f->open_stack);
+    }
+    free(where);
+}
+
+/* ---- the whole report ----------------------------------------------- */
+
+static const char *sig_name(int sig)
+{
+    const char *abbrev = sigabbrev_np(sig);
+    return abbrev ? abbrev : "?";
+}
+
+static void text_no_trace(struct text *t, const struct report *r)
+{
+    const char *prog = esc(t, r->argv.n ? r->argv.v[0] : "the program");
+    if (r->signal)
+        fprintf(t->out,
+                "connleak: no trace: %s was killed by signal %d (SIG%s) before connleak's "
+                "first flush, so there is nothing to report\n",
+                prog, r->signal, sig_name(r->signal));
+    else
+        fprintf(t->out,
+                "connleak: no trace: %s left no trace, so there is nothing to report "
+                "(a setuid program, or one that drops LD_PRELOAD?)\n",
+                prog);
+}
+
+/* One line when the program connleak ran was killed by a signal. */
+static void text_killed(struct text *t, const struct report *r)
+{
+    const struct process *p = r->pid > 0 ? report_process(r, r->pid) : NULL;
+    const char *name = p ? process_name(p) : path_basename(r->argv.n ? r->argv.v[0] : NULL);
+    unsigned flush = p && p->flush_ms ? p->flush_ms : 200;
+    fprintf(t->out,
+            "connleak: %s (pid %ld) was killed by signal %d (SIG%s): the report is as of its "
+            "last flush (%u ms)\n",
+            esc(t, *name ? name : "the program"), r->pid, r->signal, sig_name(r->signal), flush);
+}
+
+void render_text(FILE *out, const struct report *r, bool color)
+{
+    struct text t = {.out = out, .color = color};
+    if (r->status == STATUS_NOT_OBSERVABLE && !r->observe_shown)
+        fprintf(out, "%s\n", esc(&t, r->observe_line));
+    else if (r->status == STATUS_NO_TRACE)
+        text_no_trace(&t, r);
+    if (r->has_program && r->signal && r->status != STATUS_NO_TRACE &&
+        r->status != STATUS_NOT_OBSERVABLE)
+        text_killed(&t, r);
+    if (r->status == STATUS_CLEAN)
+        text_clean(&t, r);
+    else if (r->status == STATUS_LEAKS)
+        text_headline(&t, r);
+    for (size_t i = 0; i < r->findings.n; i++) {
+        fputc('\n', out);
+        text_finding(&t, &r->findings.v[i]);
+    }
+    if (r->notes.n && r->findings.n) fputc('\n', out);
+    for (size_t i = 0; i < r->notes.n; i++) fprintf(out, "note: %s\n", esc(&t, r->notes.v[i]));
+    for (unsigned i = 0; i < ESC_RING; i++) free(t.ring[i]);
+}

@@ -1,0 +1,125 @@
+/* rules.h - the rules that turn one process' model into findings.
+ *
+ * Each rule appends per-process groups (one per stack id) to a findings
+ * list; their stacks are still ids (f->stk, f->open_stk): the caller resolves
+ * them (stackfmt.h) and merges the groups across processes. */
+#ifndef CONNLEAK_RULES_H
+#define CONNLEAK_RULES_H
+
+#include "model/findings.h"
+#include "model/model.h"
+
+/* A call site that closed at least this many distinct never-opened fds is a
+ * close-all sweep, not a bug. */
+#define SWEEP_MIN_FDS 4
+
+/* The thresholds of the HTTP rules when none are given. */
+#define DEFAULT_IDLE_MS       5000  /* unclosed-body in a trace cut short */
+#define DEFAULT_STUCK_MS      10000 /* stuck-request */
+#define DEFAULT_REUSE_MIN     10    /* no-connection-reuse */
+#define DEFAULT_TW_MIN        100   /* time-wait-storm */
+#define DEFAULT_LEAK_AFTER_MS 0     /* orphaned-socket in a running service's trace: off */
+
+/* close-wait-pile from the EOF alone (no sample saw the kernel's CLOSE_WAIT):
+ * the program left it unclosed this long. A program that reads a reply to
+ * EOF and exits at once without closing leaks an orphaned-socket. */
+#define CLOSEWAIT_EOF_MIN_MS 1000
+
+#define NS_PER_MS 1000000ULL
+
+/* ms -> ns, saturating */
+static inline uint64_t ms_to_ns(uint64_t ms)
+{
+    return ms < UINT64_MAX / NS_PER_MS ? ms * NS_PER_MS : UINT64_MAX;
+}
+
+struct rule_opts {
+    bool include_listeners; /* report listeners still open at the end */
+    bool include_inherited; /* report sockets a forked child inherited */
+};
+
+/* The thresholds of the rules (struct report keeps them): the HTTP ones,
+ * and those of the sampler's findings. */
+struct http_opts {
+    uint64_t idle_ms;       /* unclosed-body in a trace cut short: idle at least this */
+    uint64_t stuck_ms;      /* stuck-request: idle at least this */
+    uint64_t reuse_min;     /* no-connection-reuse: at least this many connections */
+    uint64_t tw_min;        /* time-wait-storm: a peak of at least this many */
+    uint64_t leak_after_ms; /* trace cut short: orphaned only when idle this long; 0 = off */
+};
+#define HTTP_OPTS_DEFAULT                                                                          \
+    ((struct http_opts){DEFAULT_IDLE_MS, DEFAULT_STUCK_MS, DEFAULT_REUSE_MIN, DEFAULT_TW_MIN,      \
+                        DEFAULT_LEAK_AFTER_MS})
+
+/* Interned ids of one group (peers, hosts), counted once the group is
+ * complete: one entry per socket, or one with a count for many (an agg
+ * record's). */
+struct id_count {
+    uint32_t id;
+    uint64_t n;
+};
+struct ids {
+    uint32_t *v;
+    size_t n, cap;
+    struct id_count *w;
+    size_t nw, capw;
+};
+void ids_push(struct ids *ids, uint32_t id);
+int id_count_cmp(const void *a, const void *b); /* qsort: struct id_count by id */
+void ids_push_n(struct ids *ids, uint32_t id, uint64_t n);
+/* Pushes every distinct non-zero id of ids (names from p->peers) with its
+ * count into f's peers (or hosts), then frees ids. */
+void ids_count_peers(const struct process *p, struct finding *f, struct ids *ids, bool hosts);
+
+/* The ns a live socket has been idle: from its last I/O (or its opening)
+ * to the end of the trace. */
+uint64_t live_idle_ns(const struct live_sock *l);
+/* A live socket the rules report at all (listeners and inherited sockets
+ * only when asked). */
+bool live_counts(const struct live_sock *l, const struct rule_opts *o);
+
+/* Sets f->http from h, with the host of h, or else the peer's name. */
+void finding_http_of(const struct process *p, struct finding *f, const struct http_state *h,
+                     uint32_t peer);
+
+/* The HTTP finding that answers for a live socket instead of
+ * orphaned-socket: KIND_UNCLOSED_BODY, KIND_STUCK_REQUEST, or -1. One
+ * answer per socket. */
+int http_live_kind(const struct process *p, const struct live_sock *l, const struct http_opts *h);
+
+/* orphaned-socket: the sockets still open at the end, by opening stack,
+ * but those an HTTP rule answers for; a group whose sockets carried HTTP
+ * shows the exchange of its most recent one. */
+void rules_orphan(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                  struct findings *out);
+
+/* unclosed-body and stuck-request (live sockets) and discarded-body
+ * (closed ones), by opening stack; no-connection-reuse by peer. */
+void rules_http(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                struct findings *out);
+
+/* client-handle-leak: handles created and never released, by kind and
+ * creating stack. */
+void rules_handles(const struct process *p, struct findings *out);
+
+/* The sampler's findings (rules_kernel.c). A live socket the peer closed:
+ * kernel CLOSE_WAIT (or LAST_ACK) seen, or EOF read CLOSEWAIT_EOF_MIN_MS or
+ * more before the end. */
+bool live_closewait(const struct live_sock *l);
+/* close-wait-pile: such sockets, by opening stack, but those an HTTP rule
+ * answers for (orphaned-socket leaves them to this one). */
+void rules_closewait(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                     struct findings *out);
+/* time-wait-storm: per peer and opening stack, a TIME_WAIT peak of at least
+ * h->tw_min. */
+void rules_timewait(const struct process *p, const struct http_opts *h, struct findings *out);
+/* fd-growth: the open-fd series trends up; names the sites that grow. */
+void rules_growth(const struct process *p, struct findings *out);
+/* unbounded-pool: per peer, ESTABLISHED client connections trend up. */
+void rules_pool(const struct process *p, struct findings *out);
+
+/* double-close and foreign-close: the EBADF closes, by closing stack. A
+ * foreign-close group of SWEEP_MIN_FDS or more distinct fds gets sweep set. */
+void rules_close(const struct process *p, struct findings *out);
+
+#endif

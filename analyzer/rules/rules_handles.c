@@ -1,0 +1,98 @@
+/* rules_handles.c - client-handle-leak: libcurl easy and multi handles and
+ * OpenSSL SSL objects created (hnew) and never released (hfree) by the end
+ * of the trace, grouped by kind and creating stack.
+ *
+ * A group names up to MAX_URLS distinct URLs its handles fetched (huse)
+ * and counts the sockets they used that are still open: a leaked handle
+ * usually holds its connection too. The sids are gathered per group, then
+ * sorted, deduplicated and looked up in the sorted live set. */
+#include "rules/rules.h"
+
+#include <stdlib.h>
+
+struct sids {
+    uint64_t *v;
+    size_t n, cap;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The sids of the live set, sorted. */
+static uint64_t *live_sids(const struct process *p)
+{
+    uint64_t *v = xcalloc(p->nlive ? p->nlive : 1, sizeof(*v));
+    for (size_t i = 0; i < p->nlive; i++) v[i] = p->live[i].sid;
+    qsort(v, p->nlive, sizeof(*v), cmp_u64);
+    return v;
+}
+
+/* How many distinct sids of s are in live[0..nlive); frees s. */
+static uint64_t sids_open(struct sids *s, const uint64_t *live, size_t nlive)
+{
+    uint64_t open = 0;
+    qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+    for (size_t i = 0; i < s->n; i++)
+        if ((i == 0 || s->v[i] != s->v[i - 1]) &&
+            bsearch(&s->v[i], live, nlive, sizeof(*live), cmp_u64))
+            open++;
+    free(s->v);
+    return open;
+}
+
+/* The handle's URLs into f, its sids into s (newest use first). */
+static void handle_uses(const struct process *p, const struct handle *h, struct finding *f,
+                        struct sids *s)
+{
+    for (uint32_t u = h->uses; u && u <= p->nhuses; u = p->huses[u - 1].next) {
+        const struct handle_use *use = &p->huses[u - 1];
+        if (use->url) finding_add_url(f, strtab_get(&p->texts, use->url));
+        if (!use->sid) continue;
+        ALLOC_GROW(s->v, s->n + 1, s->cap);
+        s->v[s->n++] = use->sid;
+        if (use->next >= u) break; /* chains only go back */
+    }
+}
+
+static struct finding *handle_group_new(const struct process *p, struct findings *out,
+                                        const struct handle *h, uint32_t stk)
+{
+    struct finding *f = findings_add(out, KIND_HANDLE_LEAK);
+    f->stk = stk;
+    f->handle = h->kind;
+    f->key = (uint64_t)h->kind + 1;
+    f->partial = !p->complete;
+    finding_add_pid(f, p->pid);
+    return f;
+}
+
+void rules_handles(const struct process *p, struct findings *out)
+{
+    if (!p->nhandles) return;
+    size_t nslots = p->nstacks ? p->nstacks : 1, first = out->n, ngroups = 0, cap = 0;
+    uint32_t *group_of = xcalloc(nslots * HANDLE_COUNT, sizeof(*group_of));
+    struct sids *sids = NULL;
+    for (size_t i = 0; i < p->nhandles; i++) {
+        const struct handle *h = &p->handles[i];
+        if (h->freed || h->kind >= HANDLE_COUNT) continue;
+        uint32_t stk = h->stk < nslots ? h->stk : 0, *slot = &group_of[h->kind * nslots + stk];
+        if (!*slot) {
+            handle_group_new(p, out, h, stk);
+            ALLOC_GROW(sids, ngroups + 1, cap);
+            sids[ngroups++] = (struct sids){0};
+            *slot = (uint32_t)ngroups;
+        }
+        struct finding *f = &out->v[first + *slot - 1];
+        f->count++;
+        handle_uses(p, h, f, &sids[*slot - 1]);
+    }
+    uint64_t *live = ngroups ? live_sids(p) : NULL;
+    for (size_t g = 0; g < ngroups; g++)
+        out->v[first + g].open_sockets = sids_open(&sids[g], live, p->nlive);
+    free(live);
+    free(sids);
+    free(group_of);
+}

@@ -1,0 +1,145 @@
+/* stackfmt.c - symbolises and trims the stacks that findings use.
+ *
+ * Symbolisation is the slow part of a report (DWARF), so it runs per
+ * finding stack, never per socket, and only the modules those stacks touch
+ * are handed to libdwfl. */
+#include "symbols/stackfmt.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_INLINE 16 /* frames one pc may expand into */
+
+/* Marks in used the modules the pcs of s fall in. */
+static void stack_mark_modules(const struct process *p, const struct stack *s, bool *used)
+{
+    for (uint32_t j = 0; s && j < s->n; j++) {
+        const struct module *m = process_module_at(p, s->pc[j]);
+        if (m) used[m - p->mods] = true;
+    }
+}
+
+struct symbolizer *stackfmt_symbolizer(const struct process *p, const struct findings *fs,
+                                       size_t from)
+{
+    bool *used = xcalloc(p->nmods ? p->nmods : 1, sizeof(*used));
+    for (size_t i = from; i < fs->n; i++) {
+        const struct stack *s[3] = {process_stack(p, fs->v[i].stk),
+                                    process_stack(p, fs->v[i].open_stk),
+                                    process_stack(p, fs->v[i].first_close_stk)};
+        for (int k = 0; k < 3; k++) stack_mark_modules(p, s[k], used);
+        for (size_t g = 0; g < fs->v[i].ngsites; g++)
+            stack_mark_modules(p, process_stack(p, fs->v[i].gsites[g].stk), used);
+    }
+    struct symbolizer *sym = symbolizer_new();
+    for (size_t i = 0; sym && i < p->nmods; i++) {
+        const struct module *m = &p->mods[i];
+        if (used[i]) symbolizer_add_module(sym, m->path, m->base, m->lo, m->hi, m->bid);
+    }
+    free(used);
+    return sym;
+}
+
+bool module_is_runtime(const char *module)
+{
+    if (!module) return false;
+    const char *b = path_basename(module);
+    return str_has_prefix(b, "libconnleak") || str_has_prefix(b, "libc.so") ||
+           str_has_prefix(b, "libc-") || str_has_prefix(b, "libpthread") ||
+           str_has_prefix(b, "ld-linux");
+}
+
+bool module_is_user(const char *module)
+{
+    static const char *const system_dirs[] = {"/lib/", "/usr/lib/", "/lib64/", "/usr/lib64/"};
+    if (!module) return false;
+    for (size_t i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++)
+        if (str_has_prefix(module, system_dirs[i])) return false;
+    return true;
+}
+
+/* The raw frames of one stack, before trimming; strings belong to sym. */
+static size_t stack_symbolise(struct symbolizer *sym, const struct process *p,
+                              const struct stack *s, struct sym_frame **out)
+{
+    struct sym_frame *v = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        ALLOC_GROW(v, n + MAX_INLINE, cap);
+        int k = sym ? symbolizer_resolve(sym, s->pc[i], v + n, MAX_INLINE) : 0;
+        if (k <= 0) {
+            v[n] = (struct sym_frame){.pc = s->pc[i]};
+            k = 1;
+        }
+        for (int j = 0; j < k; j++) {
+            v[n + j].pc = s->pc[i];
+            if (!v[n + j].module) {
+                const struct module *m = process_module_at(p, s->pc[i]);
+                v[n + j].module = m ? m->path : NULL;
+            }
+        }
+        n += (size_t)k;
+    }
+    *out = v;
+    return n;
+}
+
+int frames_top(const struct frames *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].function && s->v[i].user) return (int)i;
+    return -1;
+}
+
+void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t stk,
+                      struct frames *out)
+{
+    *out = (struct frames){.top = -1};
+    const struct stack *s = process_stack(p, stk);
+    if (!s || s->n == 0) return;
+    struct sym_frame *raw;
+    size_t n = stack_symbolise(sym, p, s, &raw), skip = 0;
+    while (skip < n && module_is_runtime(raw[skip].module)) skip++;
+    out->v = xcalloc(n - skip, sizeof(*out->v));
+    for (size_t i = skip; i < n; i++) {
+        const struct sym_frame *r = &raw[i];
+        const struct module *m = process_module_at(p, r->pc);
+        out->v[out->n++] = (struct frame){
+            .pc = r->pc,
+            .rel = m ? r->pc - m->base : r->pc,
+            .module = xstrdup(r->module),
+            .function = xstrdup(r->function),
+            .file = xstrdup(r->file),
+            .offset = r->function ? r->offset : 0,
+            .line = r->file ? r->line : 0,
+            .inlined = r->inlined,
+            .user = module_is_user(r->module),
+        };
+    }
+    free(raw);
+    out->top = frames_top(out);
+}
+
+const char *path_display(const char *path)
+{
+    static char cwd[PATH_MAX];
+    static size_t len;
+    if (!path) return NULL;
+    if (!len && getcwd(cwd, sizeof(cwd))) len = strlen(cwd);
+    if (len > 1 && strncmp(path, cwd, len) == 0 && path[len] == '/') return path + len + 1;
+    return path;
+}
+
+char *frames_where(const struct frames *s)
+{
+    if (s->n == 0) return xstrdup("an unknown place (no stack recorded)");
+    const struct frame *f = &s->v[s->top >= 0 ? s->top : 0];
+    const char *mod = f->module ? path_basename(f->module) : "unknown module";
+    if (f->function && f->file)
+        return xasprintf("%s (%s:%d)", f->function, path_display(f->file), f->line);
+    if (f->function) return xasprintf("%s (%s)", f->function, mod);
+    return xasprintf("0x%" PRIx64 " (%s)", f->pc, mod);
+}
