@@ -19,6 +19,7 @@
 #                                        itself (by the order above) and
 #                                        tests, samples, bench
 #   tests, samples, bench -> anything    allowed
+#   a header named *_internal.h may be included only from its own folder
 #
 # An include "X" is resolved as the compiler would find it: next to the
 # including file, then under each include root (analyzer/, common/,
@@ -144,7 +145,11 @@ for f in "${files[@]}"; do
         [[ $from_layer == "$to_layer" ]] && continue
         key="$from_layer -> $to_layer"
         edges[$key]=$((${edges[$key]:-0} + 1))
-        why=$(why_not "$from_layer" "$to_layer")
+        if [[ $TARGET == *_internal.h ]]; then
+            why="${TARGET##*/} is internal to ${to_layer}: include that folder's interface header"
+        else
+            why=$(why_not "$from_layer" "$to_layer")
+        fi
         [[ -n $why ]] && violations+=("$f:$line: #include \"$inc\": $key: $why")
     done < <(grep -n -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" |
         sed 's/^\([0-9]*\):[^"]*"\([^"]*\)".*/\1:\2/')

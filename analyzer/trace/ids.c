@@ -1,0 +1,99 @@
+/* ids.c - socket ids and stack ids of a trace to dense indexes (sidmap),
+ * so that memory follows the records, never the values of the ids. */
+#include "trace/reader_internal.h"
+
+/* ---- sockets and stacks by id ------------------------------------------ */
+
+static size_t sid_slot(uint64_t sid, size_t nslots)
+{
+    return (size_t)((sid * 0x9e3779b97f4a7c15ULL) >> 20) & (nslots - 1);
+}
+
+static void sidmap_insert(struct sidmap *m, uint64_t sid, uint32_t val)
+{
+    size_t j = sid_slot(sid, m->nslots);
+    while (m->keys[j]) j = (j + 1) & (m->nslots - 1);
+    m->keys[j] = sid;
+    m->vals[j] = val;
+}
+
+static void sidmap_grow(struct sidmap *m)
+{
+    struct sidmap old = *m;
+    m->nslots = old.nslots ? old.nslots * 2 : 1024;
+    m->keys = xcalloc(m->nslots, sizeof(*m->keys));
+    m->vals = xcalloc(m->nslots, sizeof(*m->vals));
+    for (size_t i = 0; i < old.nslots; i++)
+        if (old.keys[i]) sidmap_insert(m, old.keys[i], old.vals[i]);
+    free(old.keys);
+    free(old.vals);
+}
+
+uint32_t sidmap_get(const struct sidmap *m, uint64_t sid)
+{
+    uint64_t off = sid - m->base; /* wraps for sid < base: out of the window */
+    if (off < m->ndense && m->dense[off]) return m->dense[off];
+    if (!m->nslots) return 0;
+    for (size_t j = sid_slot(sid, m->nslots); m->keys[j]; j = (j + 1) & (m->nslots - 1))
+        if (m->keys[j] == sid) return m->vals[j];
+    return 0;
+}
+
+/* Maps sid to val; nsocks (the sockets so far) bounds the dense window. */
+void sidmap_put(struct sidmap *m, uint64_t sid, uint32_t val, size_t nsocks)
+{
+    if (!m->dense && !m->nslots) m->base = sid;
+    uint64_t off = sid - m->base, limit = 2 * (uint64_t)nsocks + DENSE_SLACK;
+    if (off < limit) {
+        if (off >= m->ndense) {
+            size_t n = m->ndense ? m->ndense * 2 : 1024;
+            while (n <= off) n *= 2;
+            if (n > limit) n = (size_t)limit;
+            m->dense = xreallocarray(m->dense, n, sizeof(*m->dense));
+            memset(m->dense + m->ndense, 0, (n - m->ndense) * sizeof(*m->dense));
+            m->ndense = n;
+        }
+        m->dense[off] = val;
+        return;
+    }
+    if (2 * (m->n + 1) > m->nslots) sidmap_grow(m);
+    sidmap_insert(m, sid, val);
+    m->n++;
+}
+
+void sidmap_free(struct sidmap *m)
+{
+    free(m->dense);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof(*m));
+}
+
+/* The socket with this sid; a new one (zeroed) when `create` and the trace
+ * has not opened it yet. Only open records create: the table grows with
+ * the records, whatever the sids. */
+struct sock *sock_get(struct reader *r, uint64_t sid, bool create)
+{
+    if (sid == 0) return NULL;
+    uint32_t i = sidmap_get(&r->sids, sid);
+    if (i) return &r->socks[i - 1];
+    if (!create || r->nsocks >= UINT32_MAX - 1) return NULL;
+    ALLOC_GROW(r->socks, r->nsocks + 1, r->capsocks);
+    r->socks[r->nsocks++] = (struct sock){.sid = sid};
+    sidmap_put(&r->sids, sid, (uint32_t)r->nsocks, r->nsocks);
+    return &r->socks[r->nsocks - 1];
+}
+
+/* The dense index of the stack a record names; 0 when no stk record
+ * defined that id. */
+uint32_t stack_ref(struct reader *r, const struct rec *o, enum field f)
+{
+    uint32_t id = rec_id(o, f);
+    return id ? idmap_get(&r->stk_ids, id) : 0;
+}
+
+void ts_seen(struct reader *r, const struct rec *o)
+{
+    uint64_t ts;
+    if (rec_u64(o, F_TS, &ts) && ts > r->p->last_ts) r->p->last_ts = ts;
+}
