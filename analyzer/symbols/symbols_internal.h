@@ -1,0 +1,76 @@
+/* symbols_internal.h - what symbols.c (modules, cache, interned strings,
+ * notes) and dwarf.c (resolving one pc with libdwfl) share. Internal to
+ * symbols/. */
+#ifndef CONNLEAK_SYMBOLS_INTERNAL_H
+#define CONNLEAK_SYMBOLS_INTERNAL_H
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "symbols/symbols.h"
+
+#define SYM_MAX_FRAMES 16 /* frames kept per pc: inlined chain + function */
+#define SYM_MAX_SCOPES 64 /* DWARF nesting depth followed */
+
+struct sym_entry { /* one code symbol; name points into the module's Dwfl */
+    uint64_t addr, size;
+    const char *name;
+    int rank; /* lower is a better name for an address */
+};
+
+struct sym_module {
+    char *path;
+    uint64_t base, lo, hi;
+    Dwfl *dwfl;  /* made on first use */
+    bool usable; /* false: the file cannot be used, frames show the module only */
+    bool debug_checked, syms_loaded;
+    struct sym_entry *syms; /* code symbols sorted by address */
+    size_t nsyms;
+};
+
+struct str_set { /* interned strings, open addressing */
+    char **slots;
+    size_t cap, n;
+};
+
+struct pc_slot { /* cache entry: frames[first .. first+count) */
+    uint64_t pc;
+    uint32_t first;
+    uint16_t count;
+    bool used;
+};
+
+struct symbolizer {
+    struct sym_module *mods;
+    size_t nmods, capmods;
+    char **notes;
+    size_t nnotes, capnotes;
+    struct str_set strs;
+    struct pc_slot *cache;
+    size_t cache_cap, cache_n;
+    struct sym_frame *frames;
+    size_t nframes, capframes;
+};
+
+/* dwarf.c */
+int resolve_uncached(struct symbolizer *sym, uint64_t pc, struct sym_frame *out);
+
+/* symbols.c */
+const char *str_intern(struct str_set *set, const char *s);
+Dwfl *module_dwfl(struct symbolizer *sym, struct sym_module *m);
+struct sym_module *module_find(struct symbolizer *sym, uint64_t pc);
+void module_check_debug(struct symbolizer *sym, struct sym_module *m, Dwfl_Module *mod);
+
+#endif
