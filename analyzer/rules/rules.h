@@ -74,27 +74,39 @@ void ids_count_peers(const struct process *p, struct finding *f, struct ids *ids
 /* The ns a live socket has been idle: from its last I/O (or its opening)
  * to the end of the trace. */
 uint64_t live_idle_ns(const struct live_sock *l);
-/* A live socket the rules report at all (listeners and inherited sockets
- * only when asked). */
-bool live_counts(const struct live_sock *l, const struct rule_opts *o);
 
 /* Sets f->http from h, with the host of h, or else the peer's name. */
 void finding_http_of(const struct process *p, struct finding *f, const struct http_state *h,
                      uint32_t peer);
 
-/* The HTTP finding that answers for a live socket instead of
- * orphaned-socket: KIND_UNCLOSED_BODY, KIND_STUCK_REQUEST, or -1. One
- * answer per socket. */
-int http_live_kind(const struct process *p, const struct live_sock *l, const struct http_opts *h);
+/* ---- the verdict: one finding per live socket (verdict.c) ------------ */
 
-/* orphaned-socket: the sockets still open at the end, by opening stack,
- * but those an HTTP rule answers for; a group whose sockets carried HTTP
+/* The one finding a live socket counts in: the first kind, in the
+ * precedence table of verdict.c, whose rule claims it; -1 when no rule
+ * reports it (a listener or an inherited socket not asked for). */
+int live_verdict(const struct process *p, const struct live_sock *l, const struct rule_opts *o,
+                 const struct http_opts *h);
+
+/* The claims the table asks, one per live-socket finding, each next to its
+ * rule: does this socket show the rule's pattern (whatever else it shows)? */
+bool claim_unclosed_body(const struct process *p, const struct live_sock *l,
+                         const struct http_opts *h); /* rules_http.c */
+bool claim_stuck_request(const struct process *p, const struct live_sock *l,
+                         const struct http_opts *h); /* rules_http.c */
+bool claim_close_wait(const struct process *p, const struct live_sock *l,
+                      const struct http_opts *h); /* rules_kernel.c */
+bool claim_orphaned(const struct process *p, const struct live_sock *l,
+                    const struct http_opts *h); /* rules_orphan.c: always */
+
+/* orphaned-socket: the sockets still open at the end whose verdict it is,
+ * by opening stack; a group whose sockets carried HTTP
  * shows the exchange of its most recent one. */
 void rules_orphan(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
                   struct findings *out);
 
-/* unclosed-body and stuck-request (live sockets) and discarded-body
- * (closed ones), by opening stack; no-connection-reuse by peer. */
+/* unclosed-body and stuck-request (live sockets whose verdict they are)
+ * and discarded-body (closed sockets), by opening stack;
+ * no-connection-reuse by peer. */
 void rules_http(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
                 struct findings *out);
 
@@ -102,12 +114,10 @@ void rules_http(const struct process *p, const struct rule_opts *o, const struct
  * creating stack. */
 void rules_handles(const struct process *p, struct findings *out);
 
-/* The sampler's findings (rules_kernel.c). A live socket the peer closed:
- * kernel CLOSE_WAIT (or LAST_ACK) seen, or EOF read CLOSEWAIT_EOF_MIN_MS or
- * more before the end. */
-bool live_closewait(const struct live_sock *l);
-/* close-wait-pile: such sockets, by opening stack, but those an HTTP rule
- * answers for (orphaned-socket leaves them to this one). */
+/* The sampler's findings (rules_kernel.c). close-wait-pile: live sockets
+ * the peer closed (kernel CLOSE_WAIT or LAST_ACK seen, or EOF read
+ * CLOSEWAIT_EOF_MIN_MS or more before the end) whose verdict it is, by
+ * opening stack. */
 void rules_closewait(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
                      struct findings *out);
 /* time-wait-storm: per peer and opening stack, a TIME_WAIT peak of at least

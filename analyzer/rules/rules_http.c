@@ -25,22 +25,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-void finding_http_of(const struct process *p, struct finding *f, const struct http_state *h,
-                     uint32_t peer)
-{
-    finding_set_http(f, h, strtab_get(&p->peers, http_host_or(h, peer)),
-                     strtab_get(&p->texts, h->method), strtab_get(&p->texts, h->target));
-}
-
-int http_live_kind(const struct process *p, const struct live_sock *l, const struct http_opts *o)
+/* The claims of the live-socket findings of this file (rules/verdict.c asks
+ * them in its precedence order). An HTTP state lost or tunnelled says
+ * nothing. */
+static const struct http_state *live_http_state(const struct process *p, const struct live_sock *l)
 {
     const struct http_state *h = process_http(p, l->http);
-    if (!h || h->lost || h->tunnel) return -1;
-    uint64_t idle = live_idle_ns(l);
-    if (h->phase == HTTP_BODY)
-        return p->complete || idle >= ms_to_ns(o->idle_ms) ? KIND_UNCLOSED_BODY : -1;
-    if (h->await > 0 && idle >= ms_to_ns(o->stuck_ms)) return KIND_STUCK_REQUEST;
-    return -1;
+    return h && !h->lost && !h->tunnel ? h : NULL;
+}
+
+bool claim_unclosed_body(const struct process *p, const struct live_sock *l,
+                         const struct http_opts *o)
+{
+    const struct http_state *h = live_http_state(p, l);
+    return h && h->phase == HTTP_BODY && (p->complete || live_idle_ns(l) >= ms_to_ns(o->idle_ms));
+}
+
+bool claim_stuck_request(const struct process *p, const struct live_sock *l,
+                         const struct http_opts *o)
+{
+    const struct http_state *h = live_http_state(p, l);
+    return h && h->phase != HTTP_BODY && h->await > 0 && live_idle_ns(l) >= ms_to_ns(o->stuck_ms);
 }
 
 /* ---- by opening stack: unclosed-body, stuck-request, discarded-body ---- */
@@ -120,8 +125,8 @@ static void groups_live(struct http_groups *gs, const struct rule_opts *o,
     const struct process *p = gs->p;
     for (size_t i = 0; i < p->nlive; i++) {
         const struct live_sock *l = &p->live[i];
-        int kind = live_counts(l, o) ? http_live_kind(p, l, h) : -1;
-        if (kind < 0) continue;
+        int kind = live_verdict(p, l, o, h);
+        if (kind != KIND_UNCLOSED_BODY && kind != KIND_STUCK_REQUEST) continue;
         struct http_sock s = {.opened = l->opened,
                               .idle = live_idle_ns(l),
                               .stk = l->stk,

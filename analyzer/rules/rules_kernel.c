@@ -34,10 +34,18 @@ static uint64_t closewait_waited(const struct live_sock *l)
     return l->at > since ? l->at - since : 0;
 }
 
-bool live_closewait(const struct live_sock *l)
+static bool live_closewait(const struct live_sock *l)
 {
     if (l->cw_since || l->kstate == KSTATE_CLOSE_WAIT || l->kstate == KSTATE_LAST_ACK) return true;
     return l->eof && closewait_waited(l) >= ms_to_ns(CLOSEWAIT_EOF_MIN_MS);
+}
+
+/* The claim of close-wait-pile (rules/verdict.c). */
+bool claim_close_wait(const struct process *p, const struct live_sock *l, const struct http_opts *o)
+{
+    (void)p;
+    (void)o;
+    return live_closewait(l);
 }
 
 static void closewait_add(struct finding *f, const struct live_sock *l)
@@ -63,7 +71,7 @@ void rules_closewait(const struct process *p, const struct rule_opts *o, const s
     size_t cappeers = 0;
     for (size_t i = 0; i < p->nlive; i++) {
         const struct live_sock *l = &p->live[i];
-        if (!live_counts(l, o) || !live_closewait(l) || http_live_kind(p, l, h) >= 0) continue;
+        if (live_verdict(p, l, o, h) != KIND_CLOSE_WAIT) continue;
         uint32_t stk = l->stk < nslots ? l->stk : 0;
         if (!group_of[stk]) {
             struct finding *f = findings_add(out, KIND_CLOSE_WAIT);
