@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "cli/options.h"
-#include "verdict/report.h"
+#include "report/report.h"
 
 struct output {
     FILE *f;

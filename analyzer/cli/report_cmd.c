@@ -5,7 +5,7 @@
 #include "cli/commands.h"
 #include "cli/emit.h"
 #include "cli/options.h"
-#include "verdict/report.h"
+#include "report/report.h"
 #include "util/util.h"
 
 int cmd_report(int argc, char **argv)

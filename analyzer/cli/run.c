@@ -24,7 +24,7 @@
 #include "cli/emit.h"
 #include "cli/libpath.h"
 #include "cli/options.h"
-#include "verdict/report.h"
+#include "report/report.h"
 #include "util/util.h"
 
 struct tracedir {

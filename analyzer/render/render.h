@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "verdict/report.h"
+#include "report/report.h"
 
 struct cJSON;
 

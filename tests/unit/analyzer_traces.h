@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "verdict/report.h"
+#include "report/report.h"
 #include "rules/rules.h"
 #include "util/util.h"
 

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "cli/emit.h"
-#include "verdict/report.h"
+#include "report/report.h"
 #include "symbols/symbols.h"
 #include "util/util.h"
 

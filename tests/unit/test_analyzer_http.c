@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "render/render.h"
-#include "verdict/report.h"
+#include "report/report.h"
 #include "rules/rules.h"
 #include "trace/trace_read.h"
 #include "util/util.h"

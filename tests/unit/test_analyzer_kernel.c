@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "render/render.h"
-#include "verdict/report.h"
+#include "report/report.h"
 #include "rules/rules.h"
 #include "util/util.h"
 

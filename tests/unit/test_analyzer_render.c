@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "render/render.h"
-#include "verdict/report.h"
+#include "report/report.h"
 #include "util/util.h"
 
 static void analyze(struct report *r, const char *name, bool listeners)

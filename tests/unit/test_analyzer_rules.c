@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "model/findings.h"
-#include "verdict/report.h"
+#include "report/report.h"
 #include "rules/rules.h"
 #include "symbols/stackfmt.h"
 #include "trace/trace_read.h"

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "verdict/report.h"
+#include "report/report.h"
 #include "util/util.h"
 
 #define CONNS 200000

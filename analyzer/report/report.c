@@ -3,9 +3,11 @@
  * Each process is interpreted on its own (rules, then symbolisation of the
  * few stacks its findings use, then its symbolizer is freed), and only the
  * resolved findings are merged into the report: memory for DWARF never
- * accumulates across processes. */
+ * accumulates across processes. Groups of the same kind and call site merge
+ * across processes into one finding (findings_merge): one finding per root
+ * cause. A new rule is called from analyze_process below. */
 #define _GNU_SOURCE
-#include "verdict/report.h"
+#include "report/report.h"
 
 #include <dirent.h>
 #include <errno.h>
