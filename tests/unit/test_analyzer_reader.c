@@ -1,4 +1,4 @@
-/* test_analyzer_reader.c - the trace reader (analyzer/trace_read.c) on the
+/* test_analyzer_reader.c - the trace reader (analyzer/trace/) on the
  * hand-written traces of tests/data: what it keeps from a good trace, how it
  * survives a bad one, and how it rebuilds the live set of a cut-short one;
  * also hostile inputs: far sids, records after the end, a second header,

@@ -1,4 +1,4 @@
-/* test_binkind.c - unit tests of analyzer/binkind.c on real binaries built by
+/* test_binkind.c - unit tests of analyzer/cli/binkind.c on real binaries built by
  * tests/unit/unit_symbols.cmake (dynamic, -static, -static-pie, -shared, Go)
  * and on scripts and text files written into a temporary directory. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* test_symbols.c - unit tests of analyzer/symbols.c on addresses of a real
+/* test_symbols.c - unit tests of analyzer/symbols/ on addresses of a real
  * run: the fixture programs (tests/unit/fixtures/sym_fixture.c, built -g -O2
  * as PIE, as non-PIE and as a --strip-debug copy) print their module map and
  * return addresses; these tests symbolise them and check function, file,

@@ -1,4 +1,4 @@
-/* test_trend.c - unit tests of analyzer/trend.c (Theil-Sen slope,
+/* test_trend.c - unit tests of analyzer/util/trend.c (Theil-Sen slope,
  * Mann-Kendall test, time to a limit, sparklines) against series whose
  * answers are known: exact lines, lines with outliers, noise, steps, and
  * numbers worked out by hand (and checked with a few lines of python3). */

@@ -1,5 +1,5 @@
 /* test_watch_model.c - the model and findings of `connleak watch`
- * (analyzer/watch_model.c, watch_find.c) on hand-made snapshots: how long
+ * (analyzer/watch/watch_model.c, watch_find.c) on hand-made snapshots: how long
  * CLOSE_WAIT sockets have waited, which TIME_WAIT sockets are the
  * process's (by its earlier 4-tuples, by its listening ports, and not the
  * others), the thresholds of each finding, series thinning, the peer cap,
