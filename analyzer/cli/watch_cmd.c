@@ -380,7 +380,8 @@ static int watch_run(const struct watch_opts *o)
 {
     struct watch_run w = {.o = o};
     struct watch_model m = {0};
-    struct watch_report r = {.interval_ms = o->interval_ms, .args = o->args, .nargs = o->nargs, .m = &m};
+    struct watch_report r = {
+        .interval_ms = o->interval_ms, .args = o->args, .nargs = o->nargs, .m = &m};
     signals_setup(&w);
     int rc = outputs_open(&w);
     if (rc == 0 && (rc = target_open(&w)) == 0) {

@@ -106,8 +106,7 @@ static void process_json(cJSON *root, const struct watch_report *r)
     }
     cJSON *prog = cJSON_AddObjectToObject(root, "program");
     cJSON *argv = cJSON_AddArrayToObject(prog, "argv");
-    for (int i = 0; i < r->nargs; i++)
-        cJSON_AddItemToArray(argv, cJSON_CreateString(r->args[i]));
+    for (int i = 0; i < r->nargs; i++) cJSON_AddItemToArray(argv, cJSON_CreateString(r->args[i]));
     bool done = r->end == END_EXITED;
     json_num_or_null(prog, "exit_code", r->exit_code, done && !r->signal);
     json_num_or_null(prog, "signal", r->signal, done && r->signal);

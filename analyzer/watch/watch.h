@@ -39,7 +39,6 @@ const char *watch_kind_severity(enum watch_kind kind);
  * name is unknown. */
 int watch_fail_on_parse(const char *list, unsigned *mask);
 
-
 /* ---- one sample ---------------------------------------------------- */
 
 /* Two TCP endpoints; padding zeroed, so that memcmp compares. Addresses

@@ -16,20 +16,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/findings.h"
 #include "watch/watch.h"
 
-static const char *const kind_names[WK_COUNT] = {
-    [WK_CLOSE_WAIT] = "close-wait-pile",
-    [WK_FD_GROWTH] = "fd-growth",
-    [WK_POOL] = "unbounded-pool",
-    [WK_TIME_WAIT] = "time-wait-storm",
+/* The finding of a report each kind of watch finding is: the same name,
+ * the same meaning (docs/watch.md), seen from outside. */
+static const enum finding_kind as_finding[WK_COUNT] = {
+    [WK_CLOSE_WAIT] = KIND_CLOSE_WAIT,
+    [WK_FD_GROWTH] = KIND_FD_GROWTH,
+    [WK_POOL] = KIND_POOL,
+    [WK_TIME_WAIT] = KIND_TIME_WAIT,
 };
 
 const char *watch_kind_name(enum watch_kind kind)
 {
-    return kind < WK_COUNT ? kind_names[kind] : "?";
+    return kind < WK_COUNT ? kind_name(as_finding[kind]) : "?";
 }
 
+/* Not kind_severity(): without stacks or sockets, watch calls fd-growth a
+ * warning where a report (which names the growing sites) says error. */
 const char *watch_kind_severity(enum watch_kind kind)
 {
     return kind == WK_CLOSE_WAIT ? "error" : "warning";
@@ -43,7 +48,7 @@ int watch_fail_on_parse(const char *list, unsigned *mask)
     for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
         int found = -1;
         for (int i = 0; i < WK_COUNT; i++)
-            if (strcmp(k, kind_names[i]) == 0) found = i;
+            if (strcmp(k, watch_kind_name((enum watch_kind)i)) == 0) found = i;
         if (strcmp(k, "any") == 0)
             *mask |= (1u << WK_COUNT) - 1;
         else if (found >= 0)
@@ -54,7 +59,6 @@ int watch_fail_on_parse(const char *list, unsigned *mask)
     free(copy);
     return rc == 0 && *mask ? 0 : -1;
 }
-
 
 static struct watch_finding *finding_add(struct watch_findings *fs, enum watch_kind kind,
                                          size_t peer)
