@@ -136,19 +136,10 @@ static void clean_tail(struct text *t, uint64_t opened, uint64_t listeners, uint
 
 static void text_clean(struct text *t, const struct report *r)
 {
-    uint64_t opened = 0, listeners = 0, inherited = 0;
-    bool partial = false;
-    for (size_t i = 0; i < r->nprocs; i++) {
-        const struct process *p = &r->procs[i];
-        opened += p->totals.opened;
-        partial |= !p->complete;
-        for (size_t j = 0; j < p->nlive; j++) {
-            if (p->live[j].role == ROLE_LISTENER)
-                listeners++;
-            else if (p->live[j].inherited)
-                inherited++;
-        }
-    }
+    struct report_sockets totals;
+    report_sockets(r, &totals);
+    uint64_t opened = totals.opened, listeners = totals.listeners, inherited = totals.inherited;
+    bool partial = totals.partial;
     long *pids;
     size_t n = pids_collect(r, false, &pids);
     char *who = procs_describe(r, pids, n);

@@ -209,3 +209,19 @@ const struct process *report_process(const struct report *r, long pid)
         if (r->procs[i].pid == pid) return &r->procs[i];
     return NULL;
 }
+
+void report_sockets(const struct report *r, struct report_sockets *out)
+{
+    *out = (struct report_sockets){0};
+    for (size_t i = 0; i < r->nprocs; i++) {
+        const struct process *p = &r->procs[i];
+        out->opened += p->totals.opened;
+        out->partial |= !p->complete;
+        for (size_t j = 0; j < p->nlive; j++) {
+            if (p->live[j].role == ROLE_LISTENER)
+                out->listeners++;
+            else if (p->live[j].inherited)
+                out->inherited++;
+        }
+    }
+}

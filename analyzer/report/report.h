@@ -60,4 +60,13 @@ bool report_has_kinds(const struct report *r, unsigned kinds);
 bool report_has_problems(const struct report *r);
 const struct process *report_process(const struct report *r, long pid);
 
+/* What a clean report says of the sockets, over all processes: how many were
+ * opened, how many are still open but not leaks (listeners; sockets a
+ * forked child inherited), and whether a trace was cut short. */
+struct report_sockets {
+    uint64_t opened, listeners, inherited;
+    bool partial;
+};
+void report_sockets(const struct report *r, struct report_sockets *out);
+
 #endif
