@@ -2,11 +2,15 @@
 # record.sh BUILD_DIR: re-records the traces under tests/golden/traces/ by
 # running every sample that `connleak run` works on, then sanitises them so
 # that reports rendered from them depend on nothing outside the trace:
-#   - the checkout path becomes /src, and every module, exe and argv path is
-#     moved under /nonexistent-golden/ (basenames are kept: the runtime-frame
-#     filters look at them), so frames print unsymbolised on any machine;
+#   - the checkout path becomes /src, and every module path, the exe and
+#     argv[0] move under /nonexistent-golden/ (basenames are kept: the
+#     runtime-frame filters look at them), so frames print unsymbolised on
+#     any machine, whatever is installed there.
+# Samples not in the list: static_hello and go_hello (no trace: not
+# observable), signal_storm (a 3 MB trace), http_server (runs until killed).
 # Run it by hand only when the trace format changes on purpose; then
-# regenerate the golden reports with update.sh and review the diff.
+# regenerate the golden reports with `check.sh CONNLEAK --update` and review
+# the diff.
 set -euo pipefail
 build=$(cd "${1:?usage: record.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
