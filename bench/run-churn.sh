@@ -2,13 +2,16 @@
 # run-churn.sh - connleak's overhead on connection churn, side by side.
 #
 # Starts samples/http_server on loopback, then runs bench/churn_client bare
-# and with libconnleak.so preloaded, alternating, for R rounds, and prints the
-# median elapsed time of each and the ratio preloaded / bare. With --compare,
-# also one run under `strace -f -o /dev/null` and one under
-# `valgrind --track-fds=yes`, as ratios to the bare median.
+# and traced, alternating, for R rounds, and prints the medians of its wall
+# time and of its CPU time (user + system: what a kernel-side probe adds to
+# its system calls is system time) and the ratios traced / bare. Traced is
+# libconnleak.so preloaded, or with --backend probe the client run under
+# `connleak run --backend probe` (eBPF; root), whose loader process's own
+# CPU time is printed apart. With --compare, also one run under
+# `strace -f -o /dev/null` and one under `valgrind --track-fds=yes`.
 #
 #   bench/run-churn.sh [--build DIR] [-n CYCLES] [-r ROUNDS] [--reqs K]
-#                      [--body BYTES] [--compare]
+#                      [--body BYTES] [--backend preload|probe] [--compare]
 #
 # Defaults: --build <repo>/build, -n 2000 cycles per run, -r 11 rounds,
 # --reqs 1 request per connection (K > 1 measures keep-alive traffic).
@@ -23,10 +26,11 @@ rounds=11
 reqs=1
 body=64
 compare=0
+backend=preload
 run_timeout=300
 
 usage() {
-    sed -n '10,11p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+    sed -n '13,14p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
     exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -37,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --reqs) reqs=$2; shift 2 ;;
     --body) body=$2; shift 2 ;;
     --compare) compare=1; shift ;;
+    --backend) backend=$2; shift 2 ;;
     -h | --help) usage ;;
     *) echo "run-churn: unknown option $1" >&2; usage ;;
     esac
@@ -45,7 +50,9 @@ build=$(cd "$build" && pwd)
 server="$build/samples/http_server"
 client="$build/bench/churn_client"
 lib="$build/libconnleak.so"
-for f in "$server" "$client" "$lib"; do
+connleak="$build/connleak"
+[[ $backend == preload || $backend == probe ]] || { echo "run-churn: --backend preload or probe" >&2; exit 2; }
+for f in "$server" "$client" "$lib" "$connleak"; do
     [[ -x "$f" || -f "$f" ]] || { echo "run-churn: $f not found: build first" >&2; exit 1; }
 done
 if [[ $compare -eq 1 ]]; then
@@ -80,35 +87,54 @@ port=$(head -n1 "$tmp/port")
 
 mkdir "$tmp/traces"
 bare() { timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs"; }
-preloaded() {
+traced() {
     rm -f "$tmp"/traces/*
-    timeout "$run_timeout" env LD_PRELOAD="$lib" CONNLEAK_DIR="$tmp/traces" \
-        "$client" "$port" "$cycles" "$reqs"
+    if [[ $backend == probe ]]; then
+        # the loader's own CPU time goes to loader.cpu (bash's times, children)
+        local t0 t1
+        t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+        timeout "$run_timeout" "$connleak" run --backend probe --trace-dir "$tmp/traces" \
+            --format json -o /dev/null -- "$client" "$port" "$cycles" "$reqs"
+        t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+        echo "$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) ))" >> "$tmp/loader.cpu"
+    else
+        timeout "$run_timeout" env LD_PRELOAD="$lib" CONNLEAK_DIR="$tmp/traces" \
+            "$client" "$port" "$cycles" "$reqs"
+    fi
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+col() { cut -d' ' -f"$1" "$2" | median; }
 
-echo "churn: $cycles connections x $reqs request(s), body $body bytes, $rounds rounds, port $port"
+echo "churn: $cycles connections x $reqs request(s), body $body bytes, $rounds rounds, port $port, $backend"
 bare > /dev/null # warm-up: page cache, TIME_WAIT reuse, CPU frequency
-preloaded > /dev/null
+traced > /dev/null
 : > "$tmp/bare.ms"
 : > "$tmp/pre.ms"
+: > "$tmp/loader.cpu"
 for ((i = 1; i <= rounds; i++)); do
     bare >> "$tmp/bare.ms"
-    preloaded >> "$tmp/pre.ms"
+    traced >> "$tmp/pre.ms"
 done
-[[ -n "$(ls -A "$tmp/traces")" ]] || echo "run-churn: warning: the preloaded run wrote no trace" >&2
+[[ -n "$(ls -A "$tmp/traces")" ]] || echo "run-churn: warning: the traced run wrote no trace" >&2
 
-bare_ms=$(median < "$tmp/bare.ms")
-pre_ms=$(median < "$tmp/pre.ms")
-printf '%-22s %10s ms\n' "bare (median)" "$bare_ms"
-printf '%-22s %10s ms   ratio %s\n' "connleak (median)" "$pre_ms" "$(ratio "$pre_ms" "$bare_ms")"
+bare_ms=$(col 1 "$tmp/bare.ms")
+pre_ms=$(col 1 "$tmp/pre.ms")
+bare_cpu=$(col 2 "$tmp/bare.ms")
+pre_cpu=$(col 2 "$tmp/pre.ms")
+printf '%-22s %10s ms wall %10s ms cpu\n' "bare (median)" "$bare_ms" "$bare_cpu"
+printf '%-22s %10s ms wall %10s ms cpu   ratio wall %s cpu %s\n' "connleak (median)" "$pre_ms" \
+    "$pre_cpu" "$(ratio "$pre_ms" "$bare_ms")" "$(ratio "$pre_cpu" "$bare_cpu")"
+if [[ $backend == probe ]]; then
+    printf '%-22s %10s ms cpu (median per run: BPF load, events, trace, report)\n' "probe loader" \
+        "$(median < "$tmp/loader.cpu")"
+fi
 
 if [[ $compare -eq 1 ]]; then
-    strace_ms=$(timeout "$run_timeout" strace -f -o /dev/null "$client" "$port" "$cycles" "$reqs")
+    strace_ms=$(timeout "$run_timeout" strace -f -o /dev/null "$client" "$port" "$cycles" "$reqs" | cut -d' ' -f1)
     printf '%-22s %10s ms   ratio %s\n' "strace -f (1 run)" "$strace_ms" "$(ratio "$strace_ms" "$bare_ms")"
     valgrind_ms=$(timeout "$run_timeout" valgrind -q --track-fds=yes --log-file=/dev/null \
-        "$client" "$port" "$cycles" "$reqs")
+        "$client" "$port" "$cycles" "$reqs" | cut -d' ' -f1)
     printf '%-22s %10s ms   ratio %s\n' "valgrind --track-fds" "$valgrind_ms" \
         "$(ratio "$valgrind_ms" "$bare_ms")"
 fi

@@ -33,7 +33,7 @@ for _ in $(seq 50); do [[ -s $dir/port ]] && break; sleep 0.1; done
 port=$(cat "$dir/port")
 mkdir "$dir/t"
 ms=$(LD_PRELOAD="$build/libconnleak.so" CONNLEAK_DIR="$dir/t" CONNLEAK_DETAIL_SOCKETS=$detail \
-    CONNLEAK_SAMPLE_MS=1000 timeout 600 "$build/bench/churn_client" "$port" "$n" 1)
+    CONNLEAK_SAMPLE_MS=1000 timeout 600 "$build/bench/churn_client" "$port" "$n" 1 | cut -d' ' -f1)
 trace=$(ls "$dir"/t/connleak-*.jsonl)
 total=$(stat -c %s "$trace")
 fixed=$(grep -E '"t":"(hdr|mod|stk)"' "$trace" | wc -c)

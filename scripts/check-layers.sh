@@ -12,6 +12,8 @@
 #   any stage listed before it, never one after it:
 #       util model trace symbols rules report watch render cli
 #   analyzer/<stage> -> common           allowed
+#   analyzer/cli -> probe                allowed (the probe's loader runs in
+#                                        the connleak process, driven by cli)
 #   preload -> common, probe -> common   allowed
 #   common -> preload|probe|analyzer     forbidden (common depends on nothing)
 #   preload <-> probe                    forbidden (both go through common)
@@ -125,6 +127,8 @@ why_not() {
         ;;
     esac
     case $from in
+    analyzer/cli) [[ $to == common || $to == probe ]] ||
+        echo "analyzer/cli may include only common/ and probe/ (the probe's loader runs in connleak) outside analyzer/" ;;
     analyzer/*) [[ $to == common ]] || echo "analyzer may include only common/ outside analyzer/" ;;
     common) echo "common/ includes nothing from the rest of the tree" ;;
     preload | probe) [[ $to == common ]] || echo "$from may include only common/ outside its own folder" ;;

@@ -17,6 +17,7 @@ static const struct {
 } commands[] = {
     {"run", cmd_run},
     {"report", cmd_report},
+    {"attach", cmd_attach},
     {"watch", cmd_watch},
 };
 
@@ -24,7 +25,7 @@ int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
     if (!cmd) {
-        fputs("connleak: missing command: run, report or watch (see connleak --help)\n", stderr);
+        fputs("connleak: missing command: run, report, attach or watch (see connleak --help)\n", stderr);
         return EXIT_TOOL;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

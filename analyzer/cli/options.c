@@ -37,36 +37,47 @@ enum opt_id {
     OPT_REUSE_MIN,
     OPT_TW_MIN,
     OPT_LEAK_AFTER_MS,
+    OPT_BACKEND,
+    OPT_DURATION,
 };
+
+/* The commands a flag belongs to. */
+#define FOR_ALL    (1u << CMD_RUN | 1u << CMD_REPORT | 1u << CMD_ATTACH)
+#define FOR_RUN    (1u << CMD_RUN)
+#define FOR_TRACE  (1u << CMD_RUN | 1u << CMD_ATTACH)
+#define FOR_ATTACH (1u << CMD_ATTACH)
 
 struct opt_def {
     const char *name;
     char short_name;
-    bool has_arg, run_only;
+    bool has_arg;
+    unsigned cmds; /* FOR_* */
     enum opt_id id;
 };
 
 static const struct opt_def opt_defs[] = {
-    {"format", 0, true, false, OPT_FORMAT},
-    {"output", 'o', true, false, OPT_OUTPUT},
-    {"color", 0, true, false, OPT_COLOR},
-    {"include-listeners", 0, false, false, OPT_LISTENERS},
-    {"include-inherited", 0, false, false, OPT_INHERITED},
-    {"fail-on", 0, true, false, OPT_FAIL_ON},
-    {"error-exitcode", 0, true, false, OPT_EXITCODE},
-    {"help", 'h', false, false, OPT_HELP},
-    {"version", 0, false, false, OPT_VERSION},
-    {"trace-dir", 0, true, true, OPT_TRACE_DIR},
-    {"keep-traces", 0, false, true, OPT_KEEP},
-    {"depth", 0, true, true, OPT_DEPTH},
-    {"flush-ms", 0, true, true, OPT_FLUSH},
-    {"follow-exec", 0, false, true, OPT_FOLLOW_EXEC},
-    {"close-stacks", 0, false, true, OPT_CLOSE_STACKS},
-    {"idle-ms", 0, true, false, OPT_IDLE_MS},
-    {"stuck-ms", 0, true, false, OPT_STUCK_MS},
-    {"reuse-min", 0, true, false, OPT_REUSE_MIN},
-    {"tw-min", 0, true, false, OPT_TW_MIN},
-    {"leak-after-ms", 0, true, false, OPT_LEAK_AFTER_MS},
+    {"format", 0, true, FOR_ALL, OPT_FORMAT},
+    {"output", 'o', true, FOR_ALL, OPT_OUTPUT},
+    {"color", 0, true, FOR_ALL, OPT_COLOR},
+    {"include-listeners", 0, false, FOR_ALL, OPT_LISTENERS},
+    {"include-inherited", 0, false, FOR_ALL, OPT_INHERITED},
+    {"fail-on", 0, true, FOR_ALL, OPT_FAIL_ON},
+    {"error-exitcode", 0, true, FOR_ALL, OPT_EXITCODE},
+    {"help", 'h', false, FOR_ALL, OPT_HELP},
+    {"version", 0, false, FOR_ALL, OPT_VERSION},
+    {"trace-dir", 0, true, FOR_TRACE, OPT_TRACE_DIR},
+    {"keep-traces", 0, false, FOR_TRACE, OPT_KEEP},
+    {"depth", 0, true, FOR_RUN, OPT_DEPTH},
+    {"flush-ms", 0, true, FOR_RUN, OPT_FLUSH},
+    {"follow-exec", 0, false, FOR_RUN, OPT_FOLLOW_EXEC},
+    {"close-stacks", 0, false, FOR_RUN, OPT_CLOSE_STACKS},
+    {"backend", 0, true, FOR_RUN, OPT_BACKEND},
+    {"duration", 0, true, FOR_ATTACH, OPT_DURATION},
+    {"idle-ms", 0, true, FOR_ALL, OPT_IDLE_MS},
+    {"stuck-ms", 0, true, FOR_ALL, OPT_STUCK_MS},
+    {"reuse-min", 0, true, FOR_ALL, OPT_REUSE_MIN},
+    {"tw-min", 0, true, FOR_ALL, OPT_TW_MIN},
+    {"leak-after-ms", 0, true, FOR_ALL, OPT_LEAK_AFTER_MS},
 };
 
 /* The HTTP thresholds: flag, environment variable, bounds, default. */
@@ -232,6 +243,20 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
     case OPT_FLUSH:
         return int_parse(v, 1, 3600000, &o->flush_ms) ? 0
                                                       : options_bad_value(d->name, v, "1..3600000");
+    case OPT_BACKEND:
+        if (strcmp(v, "auto") == 0)
+            o->backend = BACKEND_AUTO;
+        else if (strcmp(v, "preload") == 0)
+            o->backend = BACKEND_PRELOAD;
+        else if (strcmp(v, "probe") == 0)
+            o->backend = BACKEND_PROBE;
+        else
+            return options_bad_value(d->name, v, "auto, preload or probe");
+        return 0;
+    case OPT_DURATION:
+        return int_parse(v, 1, 31 * 86400, &o->duration_s)
+                   ? 0
+                   : options_bad_value(d->name, v, "seconds, 1..2678400");
     case OPT_IDLE_MS:
     case OPT_STUCK_MS:
     case OPT_REUSE_MIN:
@@ -292,7 +317,7 @@ static int opt_parse_one(struct options *o, int argc, char **argv, int *i)
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         d = opt_find(name, len, 0);
-        if (!d || (d->run_only && o->cmd != CMD_RUN) || (eq && !d->has_arg)) {
+        if (!d || !(d->cmds & (1u << o->cmd)) || (eq && !d->has_arg)) {
             fprintf(stderr, "connleak: unknown option '%.*s' (see connleak --help)\n",
                     (int)(len + 2), arg);
             return -1;
@@ -300,7 +325,7 @@ static int opt_parse_one(struct options *o, int argc, char **argv, int *i)
         value = eq ? eq + 1 : NULL;
     } else {
         d = opt_find(NULL, 0, arg[1]);
-        if (!d || (!d->has_arg && arg[2])) return unknown(arg);
+        if (!d || !(d->cmds & (1u << o->cmd)) || (!d->has_arg && arg[2])) return unknown(arg);
         value = d->has_arg && arg[2] ? arg + 2 : NULL;
     }
     if (!d->has_arg) {

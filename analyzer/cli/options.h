@@ -1,4 +1,4 @@
-/* options.h - the command-line flags of `connleak run` and `connleak report`.
+/* options.h - the command-line flags of `connleak run`, `report` and `attach`.
  *
  * One parser for both commands, so a flag means the same everywhere. Any
  * bad flag or value is one line on stderr and exit 125. The thresholds of
@@ -10,7 +10,10 @@
 
 #include <stdbool.h>
 
-enum cmd { CMD_RUN, CMD_REPORT };
+enum cmd { CMD_RUN, CMD_REPORT, CMD_ATTACH };
+/* Which recorder watches the program: auto picks the preload for programs
+ * that call libc, the probe (eBPF) for Go and static ones. */
+enum backend_choice { BACKEND_AUTO, BACKEND_PRELOAD, BACKEND_PROBE };
 enum out_format { FORMAT_TEXT, FORMAT_JSON };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
@@ -27,13 +30,15 @@ struct options {
     int idle_ms, stuck_ms, reuse_min; /* resolved: flag, else environment, else default */
     int tw_min, leak_after_ms;        /* the same */
     bool help, version;
-    /* run only */
+    /* run and attach */
     const char *trace_dir;
+    enum backend_choice backend; /* run: --backend */
+    int duration_s;       /* attach: --duration, 0 = until the process ends */
     bool keep_traces;
     int depth;    /* 0: the preload's default */
     int flush_ms; /* 0: the preload's default */
     bool follow_exec, close_stacks;
-    /* run: PROG ARGS...; report: TRACE|DIR... */
+    /* run: PROG ARGS...; report: TRACE|DIR...; attach: PID */
     char **args;
     int nargs;
 };

@@ -19,107 +19,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/binkind.h"
+#include "cli/backend.h"
+#include "cli/tracedir.h"
+#include "util/binkind.h"
 #include "cli/commands.h"
 #include "cli/emit.h"
 #include "cli/libpath.h"
 #include "cli/options.h"
 #include "report/report.h"
 #include "util/util.h"
-
-struct tracedir {
-    char *path;            /* absolute */
-    bool temp;             /* made by us: removed after a good report */
-    struct strlist before; /* trace files already there: not this run's */
-};
-
-/* ---- before the run ------------------------------------------------ */
-
-/* PROG as execvp will find it, or NULL. */
-static char *prog_resolve(const char *prog)
-{
-    if (strchr(prog, '/')) return xstrdup(prog);
-    const char *path = getenv("PATH");
-    if (!path) path = "/bin:/usr/bin";
-    for (const char *p = path;; p++) {
-        const char *end = strchrnul(p, ':');
-        char *cand = xasprintf("%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", prog);
-        struct stat st;
-        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) return cand;
-        free(cand);
-        if (!*end) return NULL;
-        p = end;
-    }
-}
-
-/* The line that says LD_PRELOAD cannot see PROG, or NULL when it can. */
-static char *observe_check(const char *prog)
-{
-    char *path = prog_resolve(prog), why[256] = "";
-    enum bin_kind kind = path ? binkind_detect(path, why, sizeof(why)) : BIN_UNKNOWN;
-    free(path);
-    if (kind == BIN_GO)
-        return xasprintf("connleak: %s is a Go binary: it makes its own system calls, so "
-                         "LD_PRELOAD cannot observe its sockets and no leak report is possible; "
-                         "watch it from outside instead: connleak watch -- %s",
-                         prog, prog);
-    if (kind == BIN_STATIC)
-        return xasprintf("connleak: %s is statically linked: the loader ignores LD_PRELOAD, "
-                         "so connleak cannot observe its sockets and no leak report is possible; "
-                         "watch it from outside instead: connleak watch -- %s",
-                         prog, prog);
-    return NULL;
-}
-
-static int tracedir_fail(const char *dir, int err)
-{
-    fprintf(stderr, "connleak: cannot use trace dir '%s': %s\n", dir, strerror(err));
-    return -1;
-}
-
-static int tracedir_prepare(struct tracedir *td, const char *dir)
-{
-    memset(td, 0, sizeof(*td));
-    if (!dir) {
-        const char *tmp = getenv("TMPDIR");
-        char *tmpl = xasprintf("%s/connleak-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(tmpl)) {
-            int err = errno;
-            free(tmpl);
-            return tracedir_fail(tmp && *tmp ? tmp : "/tmp", err);
-        }
-        td->path = realpath(tmpl, NULL);
-        td->path = td->path ? td->path : tmpl;
-        if (td->path != tmpl) free(tmpl);
-        td->temp = true;
-        return 0;
-    }
-    struct stat st;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) return tracedir_fail(dir, errno);
-    if (stat(dir, &st) != 0) return tracedir_fail(dir, errno);
-    if (!S_ISDIR(st.st_mode)) return tracedir_fail(dir, ENOTDIR);
-    if (access(dir, W_OK | X_OK) != 0) return tracedir_fail(dir, errno);
-    td->path = realpath(dir, NULL);
-    if (!td->path) return tracedir_fail(dir, errno);
-    trace_dir_list(td->path, &td->before);
-    return 0;
-}
-
-/* Removes the traces of a directory we made, then the directory. */
-static void tracedir_remove(const struct tracedir *td)
-{
-    struct strlist files = {0};
-    trace_dir_list(td->path, &files);
-    for (size_t i = 0; i < files.n; i++) unlink(files.v[i]);
-    strlist_free(&files);
-    rmdir(td->path);
-}
-
-static void tracedir_free(struct tracedir *td)
-{
-    free(td->path);
-    strlist_free(&td->before);
-}
 
 /* ---- the child ------------------------------------------------------ */
 
@@ -192,42 +100,77 @@ static void child_env(const char *lib, const char *dir, const struct options *o)
     if (o->close_stacks) setenv("CONNLEAK_CLOSE_STACKS", "1", 1);
 }
 
+/* The child: with the probe, it waits on `go` until the probe follows it. */
+static _Noreturn void child_exec(const struct options *o, const char *lib, const char *dir,
+                                 const sigset_t *mask, int errfd, int go)
+{
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    if (go >= 0) {
+        char c;
+        while (read(go, &c, 1) < 0 && errno == EINTR)
+            ;
+        close(go);
+    } else {
+        child_env(lib, dir, o);
+    }
+    execvp(o->args[0], o->args);
+    int err = errno;
+    if (write(errfd, &err, sizeof(err)) < 0) _exit(127);
+    _exit(127);
+}
+
+/* Waits for the child; with the probe, handling its events meanwhile. */
+static int child_wait(pid_t pid, int *status, struct backend *b)
+{
+    for (;;) {
+        pid_t w = waitpid(pid, status, b->probe ? WNOHANG : 0);
+        if (w == pid) return 0;
+        if (w < 0 && errno != EINTR) return -1;
+        if (w == 0) backend_poll(b, 100);
+    }
+}
+
 /* Runs the program to its end. Returns 0 with its wait status, or the
  * errno of a failed exec in *exec_err; -1 when it could not be started. */
 static int child_run(const struct options *o, const char *lib, const char *dir, int *status,
-                     int *exec_err, long *child)
+                     int *exec_err, long *child, struct backend *b)
 {
     struct sigsave s;
-    int pipefd[2];
+    int pipefd[2], gofd[2] = {-1, -1};
     *exec_err = 0;
     if (pipe2(pipefd, O_CLOEXEC) != 0) return -1;
+    if (b->probe && pipe2(gofd, O_CLOEXEC) != 0) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return -1;
+    }
     signals_block(&s);
     pid_t pid = fork();
     int fork_err = errno;
     if (pid == 0) {
         close(pipefd[0]);
-        sigprocmask(SIG_SETMASK, &s.mask, NULL);
-        child_env(lib, dir, o);
-        execvp(o->args[0], o->args);
-        int err = errno;
-        if (write(pipefd[1], &err, sizeof(err)) < 0) _exit(127);
-        _exit(127);
+        if (gofd[1] >= 0) close(gofd[1]);
+        child_exec(o, lib, dir, &s.mask, pipefd[1], gofd[0]);
     }
     close(pipefd[1]);
+    if (gofd[0] >= 0) close(gofd[0]);
     child_pid = pid > 0 ? pid : 0;
     *child = pid;
+    if (pid > 0 && b->probe && backend_follow(b, pid) < 0) {
+        kill(pid, SIGKILL); /* never run a program connleak cannot see */
+        pid = -1;
+        fork_err = EPERM;
+    }
+    if (gofd[1] >= 0) close(gofd[1]); /* the child may exec now */
     signals_take(&s);
     ssize_t n = -1;
     while (pid > 0 && (n = read(pipefd[0], exec_err, sizeof(*exec_err))) < 0 && errno == EINTR)
         ;
     close(pipefd[0]);
     if (n != sizeof(*exec_err)) *exec_err = 0;
-    int rc = pid > 0 ? 0 : -1;
-    while (pid > 0 && waitpid(pid, status, 0) < 0)
-        if (errno != EINTR) {
-            rc = -1;
-            break;
-        }
+    int rc = pid > 0 ? child_wait(pid, status, b) : -1;
+    if (pid < 0 && *child > 0) waitpid((pid_t)*child, NULL, 0);
+    backend_finish(b);
     signals_restore(&s);
     if (pid < 0) errno = fork_err;
     return rc;
@@ -249,24 +192,6 @@ static int program_outcome(struct report *r, const struct options *o, int status
     return r->exit_code;
 }
 
-static int cmp_str_ptr(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The traces this run produced (files already in a --trace-dir are not;
- * both lists are sorted). */
-static void traces_read(struct report *r, const struct tracedir *td)
-{
-    struct strlist files = {0};
-    trace_dir_list(td->path, &files);
-    for (size_t i = 0; i < files.n; i++)
-        if (!td->before.n ||
-            !bsearch(&files.v[i], td->before.v, td->before.n, sizeof(*td->before.v), cmp_str_ptr))
-            report_add_trace(r, files.v[i]);
-    strlist_free(&files);
-}
-
 static int exec_failed(const struct options *o, const struct tracedir *td, int err)
 {
     fprintf(stderr, "connleak: cannot run '%s': %s\n", o->args[0], strerror(err));
@@ -275,10 +200,10 @@ static int exec_failed(const struct options *o, const struct tracedir *td, int e
 }
 
 static int run_and_report(const struct options *o, const char *lib, struct tracedir *td,
-                          struct output *out, struct report *r)
+                          struct output *out, struct report *r, struct backend *b)
 {
     int status = 0, exec_err = 0;
-    if (child_run(o, lib, td->path, &status, &exec_err, &r->pid) < 0) {
+    if (child_run(o, lib, td->path, &status, &exec_err, &r->pid, b) < 0) {
         fprintf(stderr, "connleak: cannot start '%s': %s\n", o->args[0], strerror(errno));
         return EXIT_TOOL;
     }
@@ -286,7 +211,7 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     int code = program_outcome(r, o, status);
     /* a Go or static program's traces, if any, say nothing (a Go program
      * even exits past libc, leaving them "cut short"): not read */
-    if (!r->observe_line) traces_read(r, td);
+    if (!r->observe_line) tracedir_read(r, td);
     struct rule_opts ro = {o->include_listeners, o->include_inherited};
     options_http_opts(o, &r->http);
     report_analyze(r, &ro);
@@ -308,26 +233,28 @@ static int run_program(const struct options *o)
 {
     char why[PATH_MAX + 256];
     char *lib = libpath_find(why, sizeof(why));
-    if (!lib) {
-        fprintf(stderr, "connleak: %s\n", why);
-        return EXIT_TOOL;
-    }
     struct report r;
     struct tracedir td;
     struct output out = {0};
+    struct backend b = {0};
     int rc = EXIT_TOOL;
     report_init(&r);
     if (tracedir_prepare(&td, o->trace_dir) == 0) {
-        if (output_open(&out, o) == 0) {
-            r.observe_line = observe_check(o->args[0]);
+        if (backend_choose(&b, o, td.path, &r) < 0) {
+            if (td.temp) rmdir(td.path);
+        } else if (!b.probe && !lib) {
+            fprintf(stderr, "connleak: %s\n", why);
+            if (td.temp) rmdir(td.path);
+        } else if (output_open(&out, o) == 0) {
             if (r.observe_line) fprintf(stderr, "%s\n", r.observe_line);
             /* a text report on stderr need not say it again */
             r.observe_shown = out.f == stderr && o->format == FORMAT_TEXT;
-            rc = run_and_report(o, lib, &td, &out, &r);
+            rc = run_and_report(o, lib, &td, &out, &r, &b);
         } else if (td.temp) {
             rmdir(td.path);
         }
     }
+    backend_close(&b);
     output_close(&out);
     tracedir_free(&td);
     report_free(&r);

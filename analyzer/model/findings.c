@@ -180,6 +180,8 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
 {
     dst->count += src->count;
     dst->partial |= src->partial;
+    dst->detached |= src->detached;
+    dst->before_attach += src->before_attach;
     for (size_t i = 0; i < src->npids; i++) finding_add_pid(dst, src->pids[i]);
     for (size_t i = 0; i < src->nfds; i++) finding_add_fd(dst, src->fds[i]);
     counts_merge(&dst->peers, &dst->npeers, &dst->cappeers, src->peers, src->npeers);

@@ -111,6 +111,8 @@ struct finding {
     uint64_t fingerprint; /* functions only: the stable id in the JSON report */
     uint64_t site;        /* functions and lines: what findings are merged on */
     bool partial;         /* some of it comes from a trace cut short */
+    bool detached;        /* as of when connleak detached (attach): the process still runs */
+    uint64_t before_attach; /* orphaned-socket: sockets open before `connleak attach` */
     bool sweep;           /* foreign closes of a close-all loop: a note, not a finding */
     uint64_t key;         /* merged on too: hash of the peer or handle kind; 0 else */
 

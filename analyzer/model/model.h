@@ -74,7 +74,12 @@ struct http_state {
     uint16_t status; /* 0 = none yet */
     uint8_t phase;   /* enum http_phase */
     bool ka, tls, lost, tunnel;
+    uint8_t go;      /* Go's net/http (probe traces): GO_BUSY, GO_POOLED, GO_NONE */
+    uint32_t pool;   /* Go: serial of the connection's Transport in its process */
 };
+
+/* What Go's connection pool says of a connection (the probe's uprobes). */
+enum { GO_NONE, GO_BUSY, GO_POOLED };
 
 /* A socket still open at the end of the trace. */
 struct live_sock {
@@ -86,6 +91,7 @@ struct live_sock {
     uint32_t http; /* index + 1 into process.http; 0 = no HTTP seen */
     uint8_t role;
     bool inherited;
+    bool before_attach; /* open when `connleak attach` began: its opening was not seen */
     bool eof;          /* the program read end-of-file: the peer closed first */
     uint8_t kstate;    /* the kernel's TCP state last seen (KSTATE_*), 0 = not known */
     uint32_t rq;       /* bytes in its receive queue at the last ktcp record */
@@ -178,6 +184,8 @@ struct process {
     char *trace; /* path of the trace file */
     long pid, ppid;
     bool forked;
+    bool probe;      /* written by the probe backend (hdr "backend":"probe") */
+    bool detached;   /* its end says "detach": still running when tracing stopped */
     bool complete;   /* an end record was read */
     unsigned issues; /* malformed lines skipped */
     bool cut_short;  /* the last line was incomplete */

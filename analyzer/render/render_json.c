@@ -119,6 +119,7 @@ static void dump_json(cJSON *o, const struct finding *f)
 static void orphan_json(cJSON *o, const struct finding *f)
 {
     cJSON_AddStringToObject(o, "role", role_name(finding_role(f)));
+    cJSON_AddBoolToObject(o, "before_attach", f->count && f->before_attach == f->count);
     counts_json(o, "peers", "peer", f->peers, f->npeers);
     if (f->http.set) cJSON_AddItemToObject(o, "http", http_json(&f->http, true));
     cJSON_AddItemToObject(o, "age_ms", range_json(f->age_min, f->age_max));
@@ -378,6 +379,7 @@ cJSON *report_to_json(const struct report *r)
     cJSON_AddStringToObject(o, "tool", "connleak " CONNLEAK_VERSION);
     cJSON_AddNumberToObject(o, "report_version", REPORT_VERSION);
     cJSON_AddStringToObject(o, "status", status_name(r->status));
+    cJSON_AddStringToObject(o, "backend", r->backend ? r->backend : "preload");
     if (r->has_program) cJSON_AddItemToObject(o, "program", program_json(r));
     cJSON *procs = cJSON_AddArrayToObject(o, "processes");
     for (size_t i = 0; i < r->nprocs; i++) cJSON_AddItemToArray(procs, process_json(&r->procs[i]));

@@ -326,8 +326,12 @@ static void text_finding(struct text *t, const struct finding *f)
     styled(t, STYLE_KIND, title[f->kind]);
     if (f->kind == KIND_ORPHAN) {
         char when[32];
-        fprintf(t->out, "  %" PRIu64 " still open %s, opened in %s\n", f->count,
-                when_of(f, when, sizeof(when)), esc(t, where));
+        if (f->before_attach == f->count) /* their opening was not seen: no stack */
+            fprintf(t->out, "  %" PRIu64 " still open %s, opened before connleak attached\n",
+                    f->count, when_of(f, when, sizeof(when)));
+        else
+            fprintf(t->out, "  %" PRIu64 " still open %s, opened in %s\n", f->count,
+                    when_of(f, when, sizeof(when)), esc(t, where));
         text_orphan_numbers(t, f);
         text_orphan_http(t, f);
     } else if (f->kind == KIND_UNCLOSED_BODY || f->kind == KIND_STUCK_REQUEST ||
@@ -400,6 +404,9 @@ static void text_killed(struct text *t, const struct report *r)
 void render_text(FILE *out, const struct report *r, bool color)
 {
     struct text t = {.out = out, .color = color};
+    if (r->backend && strcmp(r->backend, "probe") == 0)
+        fputs("connleak: seen from the kernel (probe backend, eBPF): no preload in the program\n",
+              out);
     if (r->status == STATUS_NOT_OBSERVABLE && !r->observe_shown)
         fprintf(out, "%s\n", esc(&t, r->observe_line));
     else if (r->status == STATUS_NO_TRACE)

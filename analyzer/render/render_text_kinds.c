@@ -13,8 +13,8 @@ const char *const advice[KIND_COUNT] = {
                            "socket stays open",
     [KIND_DISCARDED_BODY] = "read the body to the end before closing, so that the connection "
                             "can be reused",
-    [KIND_NO_REUSE] = "reuse one client (session, curl handle) per host: keep-alive saves a "
-                      "connect per request",
+    [KIND_NO_REUSE] = "reuse one client (Go http.Client/Transport, session, curl handle) per "
+                      "host: keep-alive saves a connect per request",
     [KIND_CLOSE_WAIT] = "the peer closed these connections and the program never closed its "
                         "end: close the socket once a read returns 0 (end of file)",
     [KIND_TIME_WAIT] = TIME_WAIT_ADVICE,
@@ -129,7 +129,9 @@ const char *when_of(const struct finding *f, char *buf, size_t n)
     if (f->dump)
         snprintf(buf, n, "at dump %u", (unsigned)f->dump);
     else
-        snprintf(buf, n, "%s", f->partial ? "at the last flush" : "at exit");
+        snprintf(buf, n, "%s",
+                 f->detached ? "when connleak detached"
+                             : f->partial ? "at the last flush" : "at exit");
     return buf;
 }
 

@@ -173,7 +173,10 @@ void report_analyze(struct report *r, const struct rule_opts *o)
     struct findings sweeps = {0};
     if (r->nprocs > 1) qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_process);
     hindex_free(&r->traces); /* the processes moved */
-    for (size_t i = 0; i < r->nprocs; i++) analyze_process(r, &r->procs[i], o, &sweeps);
+    for (size_t i = 0; i < r->nprocs; i++) {
+        analyze_process(r, &r->procs[i], o, &sweeps);
+        if (r->procs[i].probe && !r->backend) r->backend = "probe";
+    }
     findings_sort(&r->findings);
     sweeps_note(r, &sweeps);
     findings_free(&sweeps);

@@ -26,6 +26,8 @@ struct report {
     struct hindex traces;  /* procs by the device and inode of their trace */
     struct http_opts http; /* thresholds of the HTTP rules: report_init sets the defaults */
 
+    const char *backend; /* "preload" or "probe" (run, attach; report: from the traces) */
+
     /* connleak run only */
     bool has_program;
     struct strlist argv;

@@ -95,6 +95,9 @@ bool claim_stuck_request(const struct process *p, const struct live_sock *l,
                          const struct http_opts *h); /* rules_http.c */
 bool claim_close_wait(const struct process *p, const struct live_sock *l,
                       const struct http_opts *h); /* rules_kernel.c */
+/* A Go connection idle in net/http's pool at the end (probe traces): the
+ * pool holds it; alone it is no leak (rules_http.c). */
+bool claim_go_pooled(const struct process *p, const struct live_sock *l, const struct http_opts *h);
 bool claim_orphaned(const struct process *p, const struct live_sock *l,
                     const struct http_opts *h); /* rules_orphan.c: always */
 

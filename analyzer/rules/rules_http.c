@@ -48,6 +48,14 @@ bool claim_stuck_request(const struct process *p, const struct live_sock *l,
     return h && h->phase != HTTP_BODY && h->await > 0 && live_idle_ns(l) >= ms_to_ns(o->stuck_ms);
 }
 
+bool claim_go_pooled(const struct process *p, const struct live_sock *l,
+                     const struct http_opts *o)
+{
+    (void)o;
+    const struct http_state *h = process_http(p, l->http);
+    return h && h->go == GO_POOLED;
+}
+
 /* ---- by opening stack: unclosed-body, stuck-request, discarded-body ---- */
 
 enum { G_UNCLOSED, G_STUCK, G_DISCARDED, G_KINDS };
@@ -327,16 +335,47 @@ static const struct agg_site **reuse_aggs(const struct process *p, size_t *na, u
     return a;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Go connections left idle, after one request, each in a pool (Transport)
+ * of its own: a new Transport per request, whose pool nobody uses again.
+ * Appended to c as if closed at their last I/O. Returns the new count. */
+static size_t reuse_go_stranded(const struct process *p, struct reuse_cand *c, size_t n)
+{
+    uint32_t *pools = xcalloc(p->nlive + 1, sizeof(*pools));
+    size_t np = 0;
+    for (size_t i = 0; i < p->nlive; i++) {
+        const struct http_state *h = process_http(p, p->live[i].http);
+        if (h && h->pool) pools[np++] = h->pool;
+    }
+    qsort(pools, np, sizeof(*pools), cmp_u32);
+    for (size_t i = 0; i < p->nlive; i++) {
+        const struct live_sock *l = &p->live[i];
+        const struct http_state *h = process_http(p, l->http);
+        if (!h || h->go != GO_POOLED || h->reqs != 1 || !h->pool) continue;
+        uint32_t *at = bsearch(&h->pool, pools, np, sizeof(*pools), cmp_u32);
+        bool alone = (at == pools || at[-1] != h->pool) && (at + 1 == pools + np || at[1] != h->pool);
+        /* done with at its last I/O: stranded, not in use, until the end */
+        uint64_t done = l->last_io > l->opened ? l->last_io : l->opened;
+        if (alone) c[n++] = (struct reuse_cand){l->opened, done, l->stk, l->peer, h->host};
+    }
+    free(pools);
+    return n;
+}
+
 static void rules_reuse(const struct process *p, const struct http_opts *h, struct findings *out)
 {
-    uint64_t min = h->reuse_min > 1 ? h->reuse_min : 2, total = p->nreuse;
-    size_t na, n = p->nreuse, i = 0, k = 0;
+    uint64_t min = h->reuse_min > 1 ? h->reuse_min : 2;
+    struct reuse_cand *c = xcalloc(p->nreuse + p->nlive + 1, sizeof(*c));
+    if (p->nreuse) memcpy(c, p->reuse, p->nreuse * sizeof(*c));
+    size_t na, n = reuse_go_stranded(p, c, p->nreuse), i = 0, k = 0;
+    uint64_t total = n;
     const struct agg_site **a = reuse_aggs(p, &na, &total);
-    struct reuse_cand *c = total >= min && n ? xcalloc(n, sizeof(*c)) : NULL;
-    if (c) {
-        memcpy(c, p->reuse, n * sizeof(*c));
-        qsort(c, n, sizeof(*c), cmp_reuse);
-    }
+    qsort(c, n, sizeof(*c), cmp_reuse);
     while (total >= min && (i < n || k < na)) { /* the two lists by peer, side by side */
         struct reuse_peer rp = {0};
         rp.peer = i < n && (k == na || c[i].peer <= a[k]->peer) ? c[i].peer : a[k]->peer;

@@ -33,6 +33,7 @@ static void orphan_add(struct finding *f, const struct live_sock *l)
     uint64_t age = l->at > l->opened ? l->at - l->opened : 0;
     uint64_t idle = live_idle_ns(l);
     f->count++;
+    if (l->before_attach) f->before_attach++;
     f->roles[l->role < ROLE_COUNT ? l->role : ROLE_OTHER]++;
     if (age < f->age_min) f->age_min = age;
     if (age > f->age_max) f->age_max = age;
@@ -57,6 +58,7 @@ static struct finding *orphan_group_new(const struct process *p, struct findings
     struct finding *f = findings_add(out, KIND_ORPHAN);
     f->stk = stk;
     f->partial = !p->complete;
+    f->detached = p->detached;
     f->dump = p->dump;
     finding_add_pid(f, p->pid);
     return f;

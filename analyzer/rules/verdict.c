@@ -6,7 +6,8 @@
  * (its claim_* function, next to the rule); the table below says which
  * claim wins, and each rule then counts only the sockets whose verdict is
  * its own kind. A new live-socket rule adds its claim_* to rules.h and one
- * row here; no other rule needs to know about it. */
+ * row here; no other rule needs to know about it. A row of KIND_COUNT is a
+ * claim that the socket is fine: it gets no finding. */
 #include "rules/rules.h"
 
 static bool live_counts(const struct live_sock *l, const struct rule_opts *o)
@@ -24,6 +25,7 @@ static const struct {
     {KIND_UNCLOSED_BODY, claim_unclosed_body}, /* rules_http.c: body never read to the end */
     {KIND_STUCK_REQUEST, claim_stuck_request}, /* rules_http.c: request never answered */
     {KIND_CLOSE_WAIT, claim_close_wait},       /* rules_kernel.c: the peer closed, we did not */
+    {KIND_COUNT, claim_go_pooled},             /* rules_http.c: idle in Go's pool: no finding */
     {KIND_ORPHAN, claim_orphaned},             /* rules_orphan.c: any other socket left open */
 };
 
@@ -32,6 +34,7 @@ int live_verdict(const struct process *p, const struct live_sock *l, const struc
 {
     if (!live_counts(l, o)) return -1;
     for (size_t i = 0; i < sizeof(precedence) / sizeof(precedence[0]); i++)
-        if (precedence[i].claims(p, l, h)) return (int)precedence[i].kind;
+        if (precedence[i].claims(p, l, h))
+            return precedence[i].kind == KIND_COUNT ? -1 : (int)precedence[i].kind;
     return -1;
 }

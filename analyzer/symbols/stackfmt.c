@@ -5,6 +5,8 @@
  * are handed to libdwfl. */
 #include "symbols/stackfmt.h"
 
+#include "util/binkind.h"
+
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -59,6 +61,44 @@ bool module_is_user(const char *module)
     for (size_t i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++)
         if (str_has_prefix(module, system_dirs[i])) return false;
     return true;
+}
+
+/* Whether the module is a Go binary (one module holds the runtime, the
+ * standard library and the program): asked once per path. */
+static bool module_is_go(const char *module)
+{
+    static struct {
+        char *path;
+        bool go;
+    } cache[16];
+    static unsigned n;
+    if (!module) return false;
+    for (unsigned i = 0; i < n; i++)
+        if (strcmp(cache[i].path, module) == 0) return cache[i].go;
+    bool go = binkind_detect(module, NULL, 0) == BIN_GO;
+    if (n < 16) cache[n++] = (typeof(cache[0])){xstrdup(module), go};
+    return go;
+}
+
+/* A Go function of the runtime or the standard library: its package path
+ * (up to the first '.' after the last '/') starts with an element without
+ * a dot ("net/http", "runtime", "internal/poll"), and is not "main"; a
+ * module's packages start with a domain ("github.com/..."). */
+static bool go_function_is_std(const char *fn)
+{
+    const char *slash = strrchr(fn, '/');
+    const char *pkg_end = strchr(slash ? slash : fn, '.');
+    if (!pkg_end) return false;
+    size_t first = strcspn(fn, "/");
+    if ((size_t)(pkg_end - fn) < first) first = (size_t)(pkg_end - fn);
+    if (first == 4 && strncmp(fn, "main", 4) == 0) return false;
+    return memchr(fn, '.', first) == NULL;
+}
+
+static bool frame_is_user(const struct sym_frame *r)
+{
+    if (!module_is_user(r->module)) return false;
+    return !(r->function && module_is_go(r->module) && go_function_is_std(r->function));
 }
 
 /* The raw frames of one stack, before trimming; strings belong to sym. */
@@ -116,7 +156,7 @@ void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t 
             .offset = r->function ? r->offset : 0,
             .line = r->file ? r->line : 0,
             .inlined = r->inlined,
-            .user = module_is_user(r->module),
+            .user = frame_is_user(r),
         };
     }
     free(raw);

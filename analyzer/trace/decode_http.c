@@ -35,6 +35,13 @@ int64_t rec_expect(const struct rec *o)
     return rec_u64(o, F_EXPECT, &v) && v < (UINT64_C(1) << 62) ? (int64_t)v : -1;
 }
 
+/* Go's net/http pool's word on a connection (probe traces): "busy" or "pooled". */
+static uint8_t go_state_parse(const char *s)
+{
+    if (!s) return GO_NONE;
+    return strcmp(s, "busy") == 0 ? GO_BUSY : strcmp(s, "pooled") == 0 ? GO_POOLED : GO_NONE;
+}
+
 /* The numbers of an `http` object into *h (o indexes it); false when the
  * record has none. */
 static bool http_numbers(const cJSON *obj, struct rec *o, struct http_state *h)
@@ -54,6 +61,8 @@ static bool http_numbers(const cJSON *obj, struct rec *o, struct http_state *h)
         .tls = rec_bool_or(o, F_TLS, false),
         .lost = rec_bool_or(o, F_LOST, false),
         .tunnel = rec_bool_or(o, F_TUNNEL, false),
+        .pool = rec_u32_sat(o, F_POOL),
+        .go = go_state_parse(rec_str(o, F_GO)),
     };
     return true;
 }

@@ -201,6 +201,7 @@ bool read_live(struct reader *r, const struct rec *o)
         .http = live_http(r, o),
         .role = (uint8_t)role_parse(rec_str(o, F_ROLE)),
         .inherited = rec_bool_or(o, F_INHERITED, false),
+        .before_attach = rec_bool_or(o, F_BEFORE_ATTACH, false),
         .eof = rec_bool_or(o, F_EOF, false),
         .kstate = (uint8_t)kstate_parse(rec_str(o, F_KSTATE)),
     };
@@ -216,6 +217,8 @@ bool read_end(struct reader *r, const struct rec *o)
     struct process *p = r->p;
     if (!r->in_live_batch) p->nlive = 0;
     p->complete = true;
+    const char *why = rec_str(o, F_WHY);
+    p->detached = why && strcmp(why, "detach") == 0;
     p->totals.opened = rec_u64_or(o, F_OPENED, p->opened);
     p->totals.closed = rec_u64_or(o, F_CLOSED, p->closed);
     p->totals.live = rec_u64_or(o, F_LIVE, p->nlive);

@@ -131,7 +131,11 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_ACTIVE] = "active",
                                                  [F_ONE_REQ_KA] = "one_req_ka",
                                                  [F_DISCARDED] = "discarded",
-                                                 [F_EXAMPLE] = "example"};
+                                                 [F_EXAMPLE] = "example",
+                                                 [F_POOL] = "pool",
+                                                 [F_GO] = "go",
+                                                 [F_BEFORE_ATTACH] = "before_attach",
+                                                 [F_WHY] = "why"};
 
 #define FIELD_SLOTS 128 /* a power of two, well above F_COUNT */
 static signed char field_slots[FIELD_SLOTS];

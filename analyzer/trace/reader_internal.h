@@ -163,6 +163,10 @@ enum field {
     F_ONE_REQ_KA,
     F_DISCARDED,
     F_EXAMPLE,
+    F_POOL,
+    F_GO,
+    F_BEFORE_ATTACH,
+    F_WHY,
     F_COUNT
 };
 

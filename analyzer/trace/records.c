@@ -90,6 +90,8 @@ int read_header(struct reader *r, const char *line, size_t len, char **why)
         p->ppid = (long)json_u64_or(o, "ppid", 0);
         p->forked = value_bool_or(cJSON_GetObjectItemCaseSensitive(o, "forked"), false);
         p->exe = xstrdup(json_str(o, "exe"));
+        const char *backend = json_str(o, "backend");
+        p->probe = backend && strcmp(backend, "probe") == 0;
         p->start_unix_ns = json_u64_or(o, "start_unix_ns", 0);
         uint64_t flush = json_u64_or(o, "flush_ms", 0);
         p->flush_ms = flush <= 3600000 ? (unsigned)flush : 0;

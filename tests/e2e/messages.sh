@@ -6,15 +6,16 @@
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-# A static binary: the one-line message is printed once on stderr.
-run_connleak run -- "$SAMPLES/static_hello"
+# A static binary the preload must watch: the one-line message is printed
+# once on stderr.
+run_connleak run --backend preload -- "$SAMPLES/static_hello"
 expect_rc 0
 [[ $(grep -c "is statically linked" "$tmp/stderr") -eq 1 ]] ||
     fail "the not-observable line is not printed exactly once"
 # ... and a CI gate does not pass silently
-run_connleak run --fail-on=leak -- "$SAMPLES/static_hello"
+run_connleak run --backend preload --fail-on=leak -- "$SAMPLES/static_hello"
 expect_rc 99
-run_connleak run --fail-on=any --error-exitcode=7 --format json -o "$REPORT" -- "$SAMPLES/static_hello"
+run_connleak run --backend preload --fail-on=any --error-exitcode=7 --format json -o "$REPORT" -- "$SAMPLES/static_hello"
 expect_rc 7
 expect_json '.status' '"not-observable"'
 

@@ -71,8 +71,8 @@ grep -q "▁.*█" "$tmp/stdout" || fail "no sparkline in the text report"
 grep -q "^connleak watch: pid [0-9]* (go_leaky_http), .* ended: it exited with status 0" \
     "$tmp/stdout" || fail "no header line saying the program exited"
 
-# connleak run cannot see it, and says where to look instead.
-run_connleak run -- "$prog" -url "$url" -n 1 -duration 0s
+# connleak run with the preload cannot see it, and says where to look instead.
+run_connleak run --backend preload -- "$prog" -url "$url" -n 1 -duration 0s
 expect_rc 0
 grep -q "is a Go binary.*connleak watch -- $prog" "$tmp/stderr" ||
     fail "connleak run does not point to connleak watch: $(head -c 500 "$tmp/stderr")"

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/binkind.h"
+#include "util/binkind.h"
 
 static char tmpdir[] = "/tmp/connleak-binkind-XXXXXX";
 

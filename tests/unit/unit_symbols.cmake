@@ -1,4 +1,4 @@
-# unit_symbols.cmake - unit tests of analyzer/symbols/symbols.c and analyzer/cli/binkind.c
+# unit_symbols.cmake - unit tests of analyzer/symbols/symbols.c and analyzer/util/binkind.c
 # and the fixtures they run: sym_fixture (-g -O2) as PIE, as non-PIE and as a
 # --strip-debug copy; -static, -static-pie and -shared builds of bk_hello; a
 # Go hello world (only when `go` is found - test_binkind then fails without it).
@@ -84,7 +84,7 @@ else()
   target_sources(test_symbols PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/symbols/symbols.c
                                           ${PROJECT_SOURCE_DIR}/analyzer/symbols/dwarf.c)
   target_link_libraries(test_symbols PRIVATE PkgConfig::SYMT_DW PkgConfig::SYMT_ELF)
-  target_sources(test_binkind PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/cli/binkind.c)
+  target_sources(test_binkind PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/util/binkind.c)
   target_link_libraries(test_binkind PRIVATE PkgConfig::SYMT_ELF)
 endif()
 

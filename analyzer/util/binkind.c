@@ -3,7 +3,7 @@
  * (no PT_INTERP, so no dynamic loader to preload anything) are not observable.
  * "#!" scripts are classified by their interpreter. */
 #define _GNU_SOURCE
-#include "cli/binkind.h"
+#include "util/binkind.h"
 
 #include <elf.h>
 #include <fcntl.h>

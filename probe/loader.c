@@ -1,0 +1,285 @@
+/* loader.c - loads the BPF programs (connleak.bpf.c, through the skeleton
+ * bpftool generates), attaches the tracepoints once and the Go uprobes per
+ * binary, and drains the ring buffer into procs.c. The only file that
+ * touches libbpf: the others see the kernel through the probe_fd_* and
+ * probe_traced_set helpers below. */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "connleak.skel.h"
+#include "probe_int.h"
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+    if (level == LIBBPF_WARN && getenv("CONNLEAK_PROBE_DEBUG")) return vfprintf(stderr, fmt, ap);
+    return 0;
+}
+
+/* The syscall tracepoints are found through tracefs: mounted where the
+ * kernel expects it when nothing mounted it yet. */
+static int tracefs_ensure(char *why, size_t len)
+{
+    if (access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ||
+        access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0)
+        return 0;
+    if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              NULL) == 0 &&
+        access("/sys/kernel/tracing/events/syscalls", F_OK) == 0)
+        return 0;
+    snprintf(why, len, "the kernel's syscall tracepoints are not reachable (tracefs is not "
+             "mounted at /sys/kernel/tracing and mounting it failed: %s)", strerror(errno));
+    return -1;
+}
+
+bool probe_supported(char *why, size_t len)
+{
+    if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+        snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux): the probe cannot load");
+        return false;
+    }
+    if (geteuid() != 0) {
+        snprintf(why, len, "the probe needs root (CAP_BPF and CAP_PERFMON)");
+        return false;
+    }
+    return true;
+}
+
+static void say(char *why, size_t len, const char *what, int err)
+{
+    if (err == EPERM || err == EACCES)
+        snprintf(why, len, "%s: permission denied (the probe needs CAP_BPF and CAP_PERFMON, "
+                 "or root; a locked-down kernel refuses it too)", what);
+    else
+        snprintf(why, len, "%s: %s", what, strerror(err));
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+    struct probe *p = ctx;
+    if (size >= sizeof(struct pev_hdr)) proc_handle(p, data, size);
+    return 0;
+}
+
+struct probe *probe_open(const struct probe_opts *o, char *why, size_t len)
+{
+    if (!probe_supported(why, len) || tracefs_ensure(why, len) < 0) return NULL;
+    libbpf_set_print(libbpf_quiet);
+    struct probe *p = calloc(1, sizeof(*p));
+    if (!p) return NULL;
+    p->o = *o;
+    p->skel = connleak_bpf__open();
+    if (!p->skel) {
+        say(why, len, "cannot open the BPF programs", errno);
+        free(p);
+        return NULL;
+    }
+    p->skel->rodata->capture_bytes = o->http ? 65536 : 0;
+    int err = connleak_bpf__load(p->skel);
+    if (!err) err = connleak_bpf__attach(p->skel);
+    if (!err) {
+        p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
+        if (!p->rb) err = -errno;
+    }
+    if (err) {
+        say(why, len, "cannot load the BPF programs", -err);
+        connleak_bpf__destroy(p->skel);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void probe_traced_set(struct probe *p, pid_t pid, uint32_t how)
+{
+    __u32 k = (__u32)pid;
+    bpf_map_update_elem(bpf_map__fd(p->skel->maps.traced), &k, &how, BPF_ANY);
+}
+
+void probe_fd_counts(struct probe *p, pid_t pid, int fd, struct pev_fd *into)
+{
+    struct pfd_key k = {.pid = (__u32)pid, .fd = fd};
+    struct pfd_val v;
+    if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.fds), &k, &v) != 0) return;
+    into->in = v.in;
+    into->out = v.out;
+    into->last_io = v.last_io;
+    into->eof = v.eof;
+}
+
+void probe_fd_forget(struct probe *p, pid_t pid, int fd)
+{
+    struct pfd_key k = {.pid = (__u32)pid, .fd = fd};
+    bpf_map_delete_elem(bpf_map__fd(p->skel->maps.fds), &k);
+}
+
+void probe_fd_capture_off(struct probe *p, pid_t pid, int fd)
+{
+    struct pfd_key k = {.pid = (__u32)pid, .fd = fd};
+    struct pfd_val v;
+    int mfd = bpf_map__fd(p->skel->maps.fds);
+    if (bpf_map_lookup_elem(mfd, &k, &v) != 0 || !v.capture) return;
+    v.capture = 0;
+    bpf_map_update_elem(mfd, &k, &v, BPF_EXIST);
+}
+
+void probe_fd_add(struct probe *p, pid_t pid, int fd, uint64_t sk)
+{
+    struct pfd_key k = {.pid = (__u32)pid, .fd = fd};
+    struct pfd_val v = {.sk = sk};
+    bpf_map_update_elem(bpf_map__fd(p->skel->maps.fds), &k, &v, BPF_ANY);
+}
+
+static bool bin_probed(struct probe *p, const char *path)
+{
+    for (size_t i = 0; i < p->nprobed; i++)
+        if (strcmp(p->probed_bins[i], path) == 0) return true;
+    return false;
+}
+
+static void uprobes_attach(struct probe *p, const char *exe, const struct go_info *gi)
+{
+    struct bpf_object *obj = p->skel->obj;
+    for (int t = 0; t < 5; t++) {
+        const struct go_target *g = &gi->targets[t];
+        struct bpf_program *prog = bpf_object__find_program_by_name(obj, g->prog);
+        if (!g->offset || !prog) continue;
+        struct bpf_link *l = bpf_program__attach_uprobe(prog, false, -1, exe, g->offset);
+        if (!l) {
+            fprintf(stderr, "connleak: cannot probe %s in %s: %s\n", g->func, exe, strerror(errno));
+            continue;
+        }
+        struct bpf_link **v = realloc(p->links, (p->nlinks + 1) * sizeof(*v));
+        if (!v) {
+            bpf_link__destroy(l);
+            continue;
+        }
+        p->links = v;
+        p->links[p->nlinks++] = l;
+        if (p->o.verbose) fprintf(stderr, "connleak: probing %s in %s\n", g->func, exe);
+    }
+    char **b = realloc(p->probed_bins, (p->nprobed + 1) * sizeof(*b));
+    if (b) {
+        p->probed_bins = b;
+        p->probed_bins[p->nprobed++] = strdup(exe);
+    }
+}
+
+/* The Go uprobes for binary `exe` run by pid, and its struct offsets for
+ * the BPF side. Returns 1 when net/http is followed, 0 when it is no Go
+ * program, -1 when it is one whose requests cannot be followed (why). */
+static int go_prepare(struct probe *p, pid_t pid, const char *exe, char *why, size_t len)
+{
+    struct go_info gi;
+    if (!gosyms_inspect(exe, &gi)) return 0;
+    if (!gi.why[0] && !gi.targets[0].offset) return 1; /* no net/http client in it */
+    if (gi.why[0]) {
+        snprintf(why, len, "%s", gi.why);
+        return -1;
+    }
+    __u32 k = (__u32)pid;
+    bpf_map_update_elem(bpf_map__fd(p->skel->maps.go_offs), &k, &gi.offs, BPF_ANY);
+    if (!bin_probed(p, exe)) uprobes_attach(p, exe, &gi);
+    return 1;
+}
+
+/* At the start of pr's trace: Go's uprobes for the binary it runs now. */
+int probe_go_attach(struct probe *p, struct pproc *pr)
+{
+    char link[64], exe[4096], why[512];
+    snprintf(link, sizeof(link), "/proc/%d/exe", (int)pr->pid);
+    ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+    if (n <= 0) return 0;
+    exe[n] = 0;
+    int rc = go_prepare(p, pr->pid, exe, why, sizeof(why));
+    pr->go = rc != 0;
+    if (rc < 0) rec_note(pr, 0, "go-http-unseen", why);
+    return rc;
+}
+
+int probe_trace(struct probe *p, pid_t pid, const char *exe, char *why, size_t len)
+{
+    bool running = exe == NULL;
+    struct pproc *pr = proc_new(p, pid, getpid());
+    if (!pr) {
+        snprintf(why, len, "out of memory");
+        return -1;
+    }
+    probe_traced_set(p, pid, TR_ON | TR_WAKE);
+    if (running) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        pr->running_at_attach = true;
+        proc_begin_trace(p, pr, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec,
+                         false);
+        if (!pr->f) {
+            snprintf(why, len, "cannot create a trace in %s", p->o.dir);
+            return -1;
+        }
+        proc_snapshot_fds(p, pr);
+    } else {
+        pr->exe = strdup(exe);
+        char gowhy[512];
+        go_prepare(p, pid, exe, gowhy, sizeof(gowhy)); /* before it runs: no request missed */
+    }
+    return 0;
+}
+
+static void traces_flush(struct probe *p)
+{
+    for (size_t i = 0; i < p->nprocs; i++)
+        if (p->procs[i]->f) fflush(p->procs[i]->f);
+}
+
+int probe_poll(struct probe *p, int timeout_ms)
+{
+    int n = ring_buffer__poll(p->rb, timeout_ms);
+    if (n == -EINTR) n = 0;
+    p->lost_events = p->skel->bss->dropped;
+    traces_flush(p);
+    return n;
+}
+
+int probe_live_processes(const struct probe *p)
+{
+    return p->running;
+}
+
+void probe_finish(struct probe *p, const char *why)
+{
+    struct timespec now;
+    while (ring_buffer__consume(p->rb) > 0)
+        ;
+    p->lost_events = p->skel->bss->dropped;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+    for (size_t i = 0; i < p->nprocs; i++)
+        if (!p->procs[i]->ended && p->procs[i]->f) proc_end_trace(p, p->procs[i], t, why);
+}
+
+void probe_close(struct probe *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->nlinks; i++) bpf_link__destroy(p->links[i]);
+    for (size_t i = 0; i < p->nprobed; i++) free(p->probed_bins[i]);
+    for (size_t i = 0; i < p->nprocs; i++) {
+        free(p->procs[i]->path);
+        free(p->procs[i]->exe);
+        free(p->procs[i]->cmdline);
+        free(p->procs[i]->transports);
+        free(p->procs[i]);
+    }
+    ring_buffer__free(p->rb);
+    connleak_bpf__destroy(p->skel);
+    free(p->links);
+    free(p->probed_bins);
+    free(p->procs);
+    free(p);
+}

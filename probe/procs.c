@@ -1,0 +1,255 @@
+/* procs.c - the traced processes: a trace file each, begun at exec (or at
+ * fork, or at attach), ended at exit (or when tracing stops), and the
+ * dispatch of the kernel's events to the socket and Go handlers.
+ *
+ * A forked child starts with a copy of its parent's sockets, written as
+ * `inherited` opens like the preload's; the kernel sends every close of a
+ * child until the loader has copied them (traced = 2). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe_int.h"
+
+struct pproc *proc_find(struct probe *p, pid_t pid)
+{
+    for (size_t i = 0; i < p->nprocs; i++)
+        if (p->procs[i]->pid == pid && !p->procs[i]->ended) return p->procs[i];
+    return NULL;
+}
+
+struct pproc *proc_new(struct probe *p, pid_t pid, pid_t ppid)
+{
+    struct pproc **v = realloc(p->procs, (p->nprocs + 1) * sizeof(*v));
+    struct pproc *pr = calloc(1, sizeof(*pr));
+    if (!v || !pr) {
+        free(pr);
+        if (v) p->procs = v;
+        return NULL;
+    }
+    p->procs = v;
+    pr->pid = pid;
+    pr->ppid = ppid;
+    p->procs[p->nprocs++] = pr;
+    p->running++;
+    return pr;
+}
+
+uint64_t proc_ts(const struct pproc *pr, uint64_t ktime)
+{
+    return ktime > pr->start ? ktime - pr->start : 0;
+}
+
+/* connleak-PID.jsonl, or connleak-PID.N.jsonl when that exists: created,
+ * never followed through a link nor overwritten, mode 0600. */
+static FILE *proc_trace_create(const char *dir, pid_t pid, char **path_out)
+{
+    for (int n = 0; n < 1000; n++) {
+        char *path = NULL;
+        if ((n ? asprintf(&path, "%s/connleak-%d.%d.jsonl", dir, (int)pid, n)
+               : asprintf(&path, "%s/connleak-%d.jsonl", dir, (int)pid)) < 0)
+            return NULL;
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            *path_out = path;
+            return fdopen(fd, "w");
+        }
+        free(path);
+        if (errno != EEXIST) return NULL;
+    }
+    return NULL;
+}
+
+/* Its program and argv, from /proc while it lives, else from `from` (the
+ * parent of a fork, or what the caller knew before the exec). */
+void proc_identity(struct pproc *pr, const struct pproc *from)
+{
+    char path[64], buf[8192], exe[4096];
+    snprintf(path, sizeof(path), "/proc/%d/exe", (int)pr->pid);
+    ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        free(pr->exe);
+        pr->exe = strdup(exe);
+    } else if (!pr->exe && from && from->exe) {
+        pr->exe = strdup(from->exe);
+    }
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pr->pid);
+    FILE *f = fopen(path, "re");
+    size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f) fclose(f);
+    const char *src = buf;
+    if (!len && from && from->cmdline) {
+        src = from->cmdline;
+        len = from->cmdline_len;
+    }
+    if (!len) return;
+    free(pr->cmdline);
+    pr->cmdline = malloc(len + 1);
+    if (!pr->cmdline) return;
+    memcpy(pr->cmdline, src, len);
+    pr->cmdline[len] = 0;
+    pr->cmdline_len = len;
+}
+
+void proc_begin_trace(struct probe *p, struct pproc *pr, uint64_t ktime, bool forked)
+{
+    pr->start = ktime;
+    pr->forked = forked;
+    pr->f = proc_trace_create(p->o.dir, pr->pid, &pr->path);
+    if (!pr->f) {
+        fprintf(stderr, "connleak: cannot create a trace for pid %d in %s: %s\n", (int)pr->pid,
+                p->o.dir, strerror(errno));
+        return;
+    }
+    proc_identity(pr, NULL);
+    rec_header(pr);
+    modmap_refresh(pr);
+    if (!pr->nmods) modmap_exe_fallback(pr);
+    if (probe_go_attach(p, pr) < 0) pr->go = false;
+}
+
+/* The live sockets, their kernel counts first, then `end`. */
+void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const char *why)
+{
+    uint64_t ts = proc_ts(pr, ktime), live = 0;
+    for (int fd = 0; fd < pr->nfdv; fd++) {
+        struct psock *s = pr->fdv[fd];
+        if (!s) continue;
+        struct pev_fd c = {0};
+        probe_fd_counts(p, pr->pid, fd, &c);
+        s->in += c.in;
+        s->out += c.out;
+        if (c.last_io && proc_ts(pr, c.last_io) > s->last_io) s->last_io = proc_ts(pr, c.last_io);
+        if (c.eof) s->eof = true;
+        probe_fd_forget(p, pr->pid, fd);
+        pr->fdv[fd] = NULL;
+        if (--s->nfds > 0) continue; /* written with its last fd */
+        sock_write_open(pr, s);
+        rec_live(pr, s, ts);
+        live++;
+        free(s);
+    }
+    if (p->lost_events) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "%llu kernel events were lost (ring buffer full)",
+                 (unsigned long long)p->lost_events);
+        rec_note(pr, ts, "events-lost", detail);
+    }
+    rec_end(pr, ts, why, live);
+    if (pr->f) fclose(pr->f);
+    pr->f = NULL;
+    free(pr->fdv);
+    pr->fdv = NULL;
+    pr->nfdv = 0;
+    stacks_free(&pr->stacks);
+    modmap_free(pr);
+    free(pr->gors);
+    pr->gors = NULL;
+    pr->ngors = 0;
+    pr->ended = true;
+    p->running--;
+}
+
+/* A forked child's copy of its parent's sockets. */
+void proc_adopt_fds(struct probe *p, struct pproc *parent, struct pproc *child)
+{
+    for (int fd = 0; parent && fd < parent->nfdv; fd++) {
+        struct psock *ps = parent->fdv[fd], *s;
+        if (!ps || ps->fd != fd || !(s = malloc(sizeof(*s)))) continue;
+        *s = *ps;
+        s->sid = ++child->next_sid;
+        s->nfds = 0;
+        s->inherited = true;
+        s->pending = false;
+        s->in = s->out = 0;
+        s->opened = 0;
+        s->stk = s->site = 0;
+        child->opened++;
+        for (int j = fd; j < parent->nfdv; j++) {
+            if (parent->fdv[j] != ps) continue;
+            if (proc_fd_reserve(child, j) < 0) continue;
+            child->fdv[j] = s;
+            s->nfds++;
+            probe_fd_add(p, child->pid, j, s->sk);
+        }
+        rec_open(child, s, 0);
+    }
+    probe_traced_set(p, child->pid, TR_ON | (child->maps_complete ? 0 : TR_WAKE));
+}
+
+static void on_fork(struct probe *p, struct pproc *parent, const struct pev_proc *e)
+{
+    struct pproc *c = proc_new(p, (pid_t)e->child, parent->pid);
+    if (!c) return;
+    c->go = parent->go;
+    proc_identity(c, parent);
+    proc_begin_trace(p, c, e->h.ts, true);
+    for (size_t i = 0; i < parent->nmods; i++) { /* the same address space, as of the fork */
+        const struct pmod *m = &parent->mods[i];
+        if (modmap_covers(c, m->lo)) continue;
+        struct pmod *v = realloc(c->mods, (c->nmods + 1) * sizeof(*v));
+        if (!v) break;
+        c->mods = v;
+        c->mods[c->nmods] = *m;
+        c->mods[c->nmods++].path = strdup(m->path);
+        modmap_write(c, m);
+    }
+    c->maps_complete = parent->maps_complete;
+    proc_adopt_fds(p, parent, c);
+}
+
+/* exec: the old image's trace ends; sockets that survive the exec go on,
+ * inherited, in the new image's trace. */
+static void on_exec(struct probe *p, struct pproc *pr, const struct pev_proc *e)
+{
+    if (pr->f) {
+        struct pproc *next = proc_new(p, pr->pid, pr->ppid);
+        if (!next) return;
+        proc_begin_trace(p, next, e->h.ts, false);
+        proc_adopt_fds(p, pr, next);
+        proc_end_trace(p, pr, e->h.ts, "exec");
+        return;
+    }
+    proc_begin_trace(p, pr, e->h.ts, false);
+}
+
+void proc_handle(struct probe *p, const struct pev_hdr *h, size_t size)
+{
+    struct pproc *pr = proc_find(p, (pid_t)h->pid);
+    if (!pr || size < h->size) return;
+    if (h->kind == PEV_EXEC) {
+        on_exec(p, pr, (const struct pev_proc *)h);
+        return;
+    }
+    if (!pr->f) { /* not exec'd yet: the loader's own child */
+        if (h->kind == PEV_EXIT) {
+            pr->ended = true;
+            p->running--;
+        }
+        return;
+    }
+    switch (h->kind) {
+    case PEV_SOCKET: sock_on_socket(p, pr, (const void *)h); break;
+    case PEV_CONNECT:
+    case PEV_BIND: sock_on_connect(p, pr, (const void *)h); break;
+    case PEV_LISTEN:
+    case PEV_CLOSE:
+    case PEV_DUP:
+    case PEV_SHUTDOWN: sock_on_fd(p, pr, (const void *)h); break;
+    case PEV_IO:
+        if (!sock_on_io(p, pr, (const void *)h))
+            probe_fd_capture_off(p, pr->pid, ((const struct pev_io *)h)->fd);
+        break;
+    case PEV_TCP: sock_on_tcp(p, pr, (const void *)h); break;
+    case PEV_FORK: on_fork(p, pr, (const void *)h); break;
+    case PEV_EXIT:
+        pr->exit_code = ((const struct pev_proc *)h)->code;
+        proc_end_trace(p, pr, h->ts, "exit");
+        break;
+    default: gohttp_on_event(p, pr, (const void *)h); break;
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# probe_go_body: a Go client (its own system calls: LD_PRELOAD sees nothing)
+# that never reads nor closes resp.Body, run under `connleak run`, which
+# picks the probe backend by itself: one unclosed-body finding at the
+# user's client.Get line (main.leakBody, through the inlined net/http
+# frames), count exact, with the request; its clean twin (one client,
+# every body read and closed) gives no finding and passes --fail-on leak.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/http_lib.sh
+source "$(dirname "$0")/http_lib.sh"
+# shellcheck source=tests/e2e/probe_lib.sh
+source "$(dirname "$0")/probe_lib.sh"
+probe_required
+
+start_http_server
+prog="$SAMPLES/go_client"
+
+run_json --fail-on leak -- "$prog" -url "http://127.0.0.1:$port/" -mode leak-body -n 7
+expect_rc 99
+grep -q "go_client: leak-body: 7 requests, 7 with status 200" "$tmp/stdout" ||
+    fail "the client's output changed: $(head -c 300 "$tmp/stdout")"
+expect_json '.backend' '"probe"'
+expect_json '.status' '"leaks"'
+f=$(expect_go_site unclosed-body client.go leak-body-site main.leakBody 7)
+expect_field "$f" '.http | {host, request, status}' \
+    "{\"host\":\"127.0.0.1:$port\",\"request\":\"GET /\",\"status\":200}"
+expect_json '[.findings[] | select(.kind == "orphaned-socket")] | length' 0
+
+# The clean twin: one connection, reused, closed at the end.
+run_json --fail-on leak -- "$prog" -url "http://127.0.0.1:$port/" -mode clean -n 7
+expect_rc 0
+expect_json '.backend' '"probe"'
+expect_json '.status' '"clean"'
+expect_json '.findings | length' 0
+
+# What LD_PRELOAD cannot see is seen: a Go program and a static one, clean.
+for prog in go_hello static_hello; do
+    run_json --fail-on leak -- "$SAMPLES/$prog"
+    expect_rc 0
+    grep -qx "$prog: hello" "$tmp/stdout" || fail "$prog did not run: $(head -c 300 "$tmp/stdout")"
+    expect_json '.backend' '"probe"'
+    expect_json '.status' '"clean"'
+done
+
+# The text report says which backend saw the program, and names the line.
+line=$(go_marker_line client.go leak-body-site)
+run_connleak run --color never -- "$prog" -url "http://127.0.0.1:$port/" -mode leak-body -n 3
+expect_rc 0
+grep -q "probe" <(head -n 3 "$tmp/stderr") || fail "the report's first lines do not name the probe backend"
+grep -qF "client.go:$line" "$tmp/stderr" || fail "the text report does not name client.go:$line"
+pass

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# probe_go_closewait: a Go server that keeps the connections its clients
+# hung up: every one sits in CLOSE_WAIT, seen as the kernel's own state
+# change (no polling). One close-wait-pile finding at the user's Accept line
+# (main.main.func1) with the exact count; the twin that closes at EOF gives
+# no finding.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/probe_lib.sh
+source "$(dirname "$0")/probe_lib.sh"
+probe_required
+
+# serve CLOSE_FLAG: runs go_cw_server under connleak, 4 clients that send a
+# line and hang up, and waits for the report.
+serve() {
+    rm -f "$REPORT" "$tmp/port"
+    timeout -k 5 45 "$CONNLEAK" run --format json -o "$REPORT" --fail-on leak -- \
+        "$SAMPLES/go_cw_server" -duration 3s "$@" > "$tmp/port" 2> "$tmp/stderr" &
+    local pid=$! i
+    for ((i = 0; i < 100; i++)); do
+        [[ -s "$tmp/port" ]] && break
+        sleep 0.1
+    done
+    local port
+    port=$(head -n1 "$tmp/port")
+    [[ "$port" =~ ^[0-9]+$ ]] || fail "go_cw_server did not start"
+    for ((i = 0; i < 4; i++)); do
+        python3 -c "import socket; s = socket.create_connection(('127.0.0.1', $port)); s.sendall(b'hi\n'); s.close()"
+    done
+    RC=0
+    wait "$pid" || RC=$?
+}
+
+serve
+expect_rc 99
+expect_json '.backend' '"probe"'
+expect_go_site close-wait-pile cw_server.go accept-site main.main.func1 4 > /dev/null
+expect_json '[.findings[] | select(.kind == "orphaned-socket")] | length' 0
+
+serve -close
+expect_rc 0
+expect_json '.findings | length' 0
+pass

@@ -1,0 +1,103 @@
+/* test_probe_gosyms.c - what the probe learns from a Go binary before it
+ * attaches its uprobes (probe/gosyms.c), on the real Go samples: the Go
+ * version, the five net/http functions, and the struct offsets, read from
+ * DWARF and checked against the values verified by hand for go1.19; a
+ * stripped build and a C program as the other cases.
+ *
+ *   test_probe_gosyms SAMPLES_DIR */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "probe_int.h"
+
+static const char *samples;
+
+static const char *sample(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", samples, name);
+    return path;
+}
+
+static void go_binary_is_recognised_with_its_version(void **state)
+{
+    (void)state;
+    struct go_info gi;
+    assert_true(gosyms_inspect(sample("go_client"), &gi));
+    assert_int_equal(strncmp(gi.version, "go1.", 4), 0);
+    assert_true(gi.regabi);
+    assert_string_equal(gi.why, "");
+}
+
+static void every_probed_function_is_found(void **state)
+{
+    (void)state;
+    struct go_info gi;
+    assert_true(gosyms_inspect(sample("go_client"), &gi));
+    for (int i = 0; i < 5; i++) {
+        if (!gi.targets[i].offset) fail_msg("%s not found", gi.targets[i].func);
+        assert_true(gi.targets[i].offset > 0x1000); /* in .text, past the headers */
+    }
+    assert_true(gi.targets[0].offset != gi.targets[1].offset);
+}
+
+/* DWARF and the hand-checked table agree on go1.19 (design notes, §10). */
+static void dwarf_offsets_match_the_checked_go119_values(void **state)
+{
+    (void)state;
+    struct go_info gi;
+    assert_true(gosyms_inspect(sample("go_client"), &gi));
+    assert_true(gi.offs_from_dwarf);
+    if (strncmp(gi.version, "go1.19", 6) != 0) skip();
+    assert_int_equal(gi.offs.g_goid, 152);
+    assert_int_equal(gi.offs.pc_conn, 80);
+    assert_int_equal(gi.offs.pc_reused, 265);
+    assert_int_equal(gi.offs.tcpconn_fd, 0);
+    assert_int_equal(gi.offs.netfd_sysfd, 16);
+    assert_int_equal(gi.offs.req_url, 16);
+    assert_int_equal(gi.offs.url_host, 40);
+    assert_int_equal(gi.offs.url_path, 56);
+}
+
+static void stripped_go_binary_says_why_requests_are_not_followed(void **state)
+{
+    (void)state;
+    struct go_info gi;
+    assert_true(gosyms_inspect(sample("go_client_stripped"), &gi));
+    assert_false(gi.offs_from_dwarf);
+    if (gi.targets[0].offset) return; /* functions found without .symtab: followed */
+    assert_non_null(strstr(gi.why, "stripped"));
+}
+
+static void c_program_is_not_go(void **state)
+{
+    (void)state;
+    struct go_info gi;
+    assert_false(gosyms_inspect(sample("leaky_client"), &gi));
+    assert_string_equal(gi.version, "");
+    assert_false(gosyms_inspect("/nonexistent/binary", &gi));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_probe_gosyms SAMPLES_DIR\n");
+        return 2;
+    }
+    samples = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(go_binary_is_recognised_with_its_version),
+        cmocka_unit_test(every_probed_function_is_found),
+        cmocka_unit_test(dwarf_offsets_match_the_checked_go119_values),
+        cmocka_unit_test(stripped_go_binary_says_why_requests_are_not_followed),
+        cmocka_unit_test(c_program_is_not_go),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
