@@ -102,14 +102,31 @@ static void frame_set_symbol(struct symbolizer *sym, struct sym_module *m, Dwfl_
     f->offset = addr + 1 - e->addr;
 }
 
+/* The compile unit holding addr. libdwfl finds it through .debug_aranges,
+ * which Go does not write: then each unit's own ranges are asked. */
+static Dwarf_Die *module_cu_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+    if (cu) return cu;
+    while ((cu = dwfl_module_nextcu(mod, cu, bias)))
+        if (dwarf_haspc(cu, addr - *bias) == 1) return cu;
+    return NULL;
+}
+
 /* file:line of the instruction at addr from the line table. */
 static void frame_set_line(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr addr,
                            struct sym_frame *f)
 {
     Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
     int lineno = 0;
-    if (!line) return;
-    const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+    const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    if (!line) { /* no .debug_aranges (Go): the unit's own line table */
+        Dwarf_Addr bias = 0;
+        Dwarf_Die *cu = module_cu_at(mod, addr, &bias);
+        Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+        file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+        if (l) dwarf_lineno(l, &lineno);
+    }
     if (!file) return;
     f->file = str_intern(&sym->strs, file);
     f->line = lineno;
@@ -192,7 +209,7 @@ static int frames_from_scopes(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Ad
                               struct sym_frame *out, int max)
 {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias), *prev = NULL;
+    Dwarf_Die *cudie = module_cu_at(mod, addr, &bias), *prev = NULL;
     struct scope_chain chain = {.n = 0};
     Dwarf_Files *files = NULL;
     if (!cudie || !scopes_descend(cudie, addr - bias, &chain, 0)) return 0;
