@@ -35,10 +35,10 @@ expect_json '.status' '"clean"'
 expect_json '.findings | length' 0
 
 # What LD_PRELOAD cannot see is seen: a Go program and a static one, clean.
-for prog in go_hello static_hello; do
-    run_json --fail-on leak -- "$SAMPLES/$prog"
+for hello in go_hello static_hello; do
+    run_json --fail-on leak -- "$SAMPLES/$hello"
     expect_rc 0
-    grep -qx "$prog: hello" "$tmp/stdout" || fail "$prog did not run: $(head -c 300 "$tmp/stdout")"
+    grep -qx "$hello: hello" "$tmp/stdout" || fail "$hello did not run: $(head -c 300 "$tmp/stdout")"
     expect_json '.backend' '"probe"'
     expect_json '.status' '"clean"'
 done
