@@ -48,7 +48,7 @@ struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
     __uint(max_entries, 262144);
     __type(key, __u64);   /* struct sock * */
-    __type(value, __u32); /* tgid */
+    __type(value, __u64); /* tgid << 32 | the fd it was opened as */
 } socks SEC(".maps");
 
 /* A syscall's arguments, from its sys_enter to its sys_exit. */
@@ -58,7 +58,7 @@ struct inflight {
     __u32 pad;
 };
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(type, BPF_MAP_TYPE_LRU_HASH); /* a thread that never returns leaves no debris */
     __uint(max_entries, 16384);
     __type(key, __u32); /* tid */
     __type(value, struct inflight);
@@ -227,7 +227,8 @@ static __always_inline void socket_new(void *ctx, __u32 tgid, int fd, int lfd, _
     struct pfd_key k = {.pid = tgid, .fd = fd};
     struct pfd_val v = {.sk = sk, .capture = capture_bytes};
     bpf_map_update_elem(&fds, &k, &v, BPF_ANY);
-    if (v.sk) bpf_map_update_elem(&socks, &v.sk, &tgid, BPF_ANY);
+    __u64 owner = (__u64)tgid << 32 | (__u32)fd;
+    if (v.sk) bpf_map_update_elem(&socks, &v.sk, &owner, BPF_ANY);
 }
 
 /* ---- socket, accept ---- */
@@ -555,13 +556,16 @@ SEC("tracepoint/sock/inet_sock_set_state")
 int on_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
     __u64 sk = (__u64)ctx->skaddr;
-    __u32 *tgid = bpf_map_lookup_elem(&socks, &sk);
-    if (!tgid || ctx->protocol != 6 /* IPPROTO_TCP */) return 0;
+    int st = ctx->newstate;
+    /* only what the peer's close or reset does: CLOSE_WAIT, LAST_ACK, CLOSE */
+    if (ctx->protocol != 6 /* IPPROTO_TCP */ || (st != 7 && st != 8 && st != 9)) return 0;
+    __u64 *owner = bpf_map_lookup_elem(&socks, &sk);
+    if (!owner) return 0;
     struct pev_tcp *e = ev_reserve(sizeof(*e));
     if (e) {
         hdr_fill(&e->h, PEV_TCP, sizeof(*e));
-        e->h.pid = *tgid;
-        e->h.tid = 0;
+        e->h.pid = *owner >> 32;
+        e->h.tid = (__u32)*owner; /* the fd it was opened as */
         e->sk = sk;
         e->oldstate = ctx->oldstate;
         e->newstate = ctx->newstate;

@@ -16,10 +16,16 @@
 
 #include "probe_int.h"
 
+#define GORS_MAX 4096 /* goroutines remembered; the older half goes when full */
+
 static struct pgor *gor_get(struct pproc *pr, uint64_t goid)
 {
-    for (size_t i = 0; i < pr->ngors; i++)
+    for (size_t i = pr->ngors; i-- > 0;)
         if (pr->gors[i].goid == goid) return &pr->gors[i];
+    if (pr->ngors >= GORS_MAX) {
+        memmove(pr->gors, pr->gors + GORS_MAX / 2, (GORS_MAX / 2) * sizeof(*pr->gors));
+        pr->ngors = GORS_MAX / 2;
+    }
     struct pgor *v = realloc(pr->gors, (pr->ngors + 1) * sizeof(*v));
     if (!v) return NULL;
     pr->gors = v;

@@ -121,7 +121,7 @@ struct pev_proc { /* fork, exec, exit */
     __s32 code;  /* exit: exit_code as wait() would see it */
 };
 
-struct pev_tcp {
+struct pev_tcp { /* h.tid: the fd the socket was opened as */
     struct pev_hdr h;
     __u64 sk;
     __s32 oldstate, newstate;

@@ -259,10 +259,8 @@ bool sock_on_io(struct probe *p, struct pproc *pr, const struct pev_io *e)
 void sock_on_tcp(struct probe *p, struct pproc *pr, const struct pev_tcp *e)
 {
     (void)p;
-    for (int i = 0; i < pr->nfdv; i++) {
-        struct psock *s = pr->fdv[i];
-        if (!s || s->sk != e->sk || s->fd != i) continue;
-        kstate_set(pr, s, e->newstate, proc_ts(pr, e->h.ts));
-        return;
-    }
+    struct psock *s = proc_sock(pr, (int)e->h.tid);
+    for (int i = 0; (!s || s->sk != e->sk) && i < pr->nfdv; i++) /* moved by dup: look */
+        s = pr->fdv[i];
+    if (s && s->sk == e->sk) kstate_set(pr, s, e->newstate, proc_ts(pr, e->h.ts));
 }
