@@ -561,6 +561,9 @@ int on_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
     if (ctx->protocol != 6 /* IPPROTO_TCP */ || (st != 7 && st != 8 && st != 9)) return 0;
     __u64 *owner = bpf_map_lookup_elem(&socks, &sk);
     if (!owner) return 0;
+    struct pfd_key k = {.pid = *owner >> 32, .fd = (__s32)*owner};
+    struct pfd_val *v = bpf_map_lookup_elem(&fds, &k);
+    if (!v || v->sk != sk) return 0; /* closed by the program (or its fd moved by dup) */
     struct pev_tcp *e = ev_reserve(sizeof(*e));
     if (e) {
         hdr_fill(&e->h, PEV_TCP, sizeof(*e));

@@ -260,7 +260,5 @@ void sock_on_tcp(struct probe *p, struct pproc *pr, const struct pev_tcp *e)
 {
     (void)p;
     struct psock *s = proc_sock(pr, (int)e->h.tid);
-    for (int i = 0; (!s || s->sk != e->sk) && i < pr->nfdv; i++) /* moved by dup: look */
-        s = pr->fdv[i];
     if (s && s->sk == e->sk) kstate_set(pr, s, e->newstate, proc_ts(pr, e->h.ts));
 }
