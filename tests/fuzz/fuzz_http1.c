@@ -1,5 +1,5 @@
 /* fuzz_http1.c - libFuzzer target of the HTTP/1.x exchange tracker
- * (preload/http1.c): it must never crash, never read outside the buffer it
+ * (common/http1.c): it must never crash, never read outside the buffer it
  * is given, never loop, and give the same state and events whatever the
  * byte boundaries its input arrives in.
  *

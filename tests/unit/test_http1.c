@@ -1,4 +1,4 @@
-/* test_http1.c - the HTTP/1.x exchange tracker (preload/http1.c) follows
+/* test_http1.c - the HTTP/1.x exchange tracker (common/http1.c) follows
  * every framing case of RFC 9112 a client meets, tells non-HTTP sockets
  * apart at once, gives up cleanly on garbage, keeps no payload, and gives
  * the same answer whatever the byte boundaries the data arrives in. */

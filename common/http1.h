@@ -1,6 +1,7 @@
 /* http1.h - the HTTP/1.x exchange tracker: follows the requests a client
  * socket writes and the responses it reads, incrementally, from the bytes
- * that pass through the read/write hooks.
+ * that pass through the read/write hooks (preload/) or that the kernel
+ * copied of them (probe/): shared by both recorders, so it lives in common/.
  *
  * It runs inside every read and write of the traced program, possibly in a
  * signal handler: no allocation, no stdio, no locks, no libc beyond memchr.
