@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gopclntab.h"
 #include "probe_int.h"
 
 #define OFF_NONE 0xffff
@@ -95,6 +96,20 @@ static bool targets_find(Elf *e, struct go_info *gi)
     return symtab;
 }
 
+/* A stripped binary (no .symtab): the functions from Go's own table. */
+static bool targets_from_pclntab(Elf *e, struct go_info *gi)
+{
+    char why[128];
+    struct gopcln *t = gopcln_open(e, why, sizeof(why));
+    if (!t) return false;
+    for (int i = 0; i < 5; i++) {
+        uint64_t entry = gopcln_func_entry(t, gi->targets[i].func);
+        gi->targets[i].offset = entry ? vaddr_to_offset(e, entry) : 0;
+    }
+    gopcln_close(t);
+    return true;
+}
+
 /* ---- struct offsets from DWARF ---- */
 
 struct want {
@@ -168,6 +183,7 @@ static int offsets_from_dwarf(int fd, struct go_offsets *o)
     if (!found2[0] || sysfd == OFF_NONE) return -1;
     tmp.tcpconn_fd = (uint16_t)(tmp.tcpconn_fd + conn_fd);
     tmp.netfd_sysfd = (uint16_t)(tmp.netfd_sysfd + sysfd);
+    tmp.pad = 0;
     *o = tmp;
     return 0;
 }
@@ -185,6 +201,7 @@ bool gosyms_inspect(const char *path, struct go_info *gi)
     if (e) {
         version_read(e, gi);
         if (gi->version[0]) symtab = targets_find(e, gi);
+        if (gi->version[0] && !symtab) symtab = targets_from_pclntab(e, gi);
         elf_end(e);
     }
     bool go = gi->version[0] != 0;
@@ -204,8 +221,8 @@ bool gosyms_inspect(const char *path, struct go_info *gi)
             snprintf(gi->why, sizeof(gi->why), "%s: %s passes arguments on the stack: net/http "
                      "not followed (Go 1.17 or later is)", path, gi->version);
         else if (!symtab)
-            snprintf(gi->why, sizeof(gi->why), "%s has no symbol table (stripped): its net/http "
-                     "requests are not followed", path);
+            snprintf(gi->why, sizeof(gi->why), "%s has neither a symbol table nor a readable "
+                     ".gopclntab: its net/http requests are not followed", path);
     }
     close(fd);
     return go;

@@ -231,6 +231,21 @@ static int frames_from_scopes(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Ad
     return n;
 }
 
+/* Frames from Go's own table (a Go binary without DWARF); 0 if none. */
+static int frames_from_gopclntab(struct symbolizer *sym, struct sym_module *m, Dwarf_Addr addr,
+                                 struct sym_frame *out)
+{
+    struct gopcln_frame g[SYM_MAX_FRAMES];
+    int n = gopcln_lookup(m->go, addr - m->go_bias, g, SYM_MAX_FRAMES);
+    for (int i = 0; i < n; i++) {
+        out[i] = (struct sym_frame){.pc = out[0].pc, .module = m->path, .inlined = g[i].inlined};
+        out[i].function = g[i].function ? str_intern(&sym->strs, g[i].function) : NULL;
+        out[i].file = g[i].file ? str_intern(&sym->strs, g[i].file) : NULL;
+        out[i].line = g[i].line;
+    }
+    return n;
+}
+
 /* Resolves pc into out[0..SYM_MAX_FRAMES); returns the count (>= 1). */
 int resolve_uncached(struct symbolizer *sym, uint64_t pc, struct sym_frame *out)
 {
@@ -244,7 +259,9 @@ int resolve_uncached(struct symbolizer *sym, uint64_t pc, struct sym_frame *out)
     Dwfl_Module *mod = dwfl ? dwfl_addrmodule(dwfl, addr) : NULL;
     if (!mod) return 1;
     module_check_debug(sym, m, mod);
-    int n = frames_from_scopes(sym, mod, addr, out, SYM_MAX_FRAMES);
+    int n = m->go ? frames_from_gopclntab(sym, m, addr, out) : 0;
+    if (n > 0) return n;
+    n = frames_from_scopes(sym, mod, addr, out, SYM_MAX_FRAMES);
     if (n == 0) {
         n = 1;
         frame_set_line(sym, mod, addr, &out[0]);

@@ -125,6 +125,7 @@ void symbolizer_free(struct symbolizer *sym)
 {
     if (!sym) return;
     for (size_t i = 0; i < sym->nmods; i++) {
+        gopcln_close(sym->mods[i].go);
         if (sym->mods[i].dwfl) dwfl_end(sym->mods[i].dwfl);
         free(sym->mods[i].path);
         free(sym->mods[i].syms);
@@ -277,7 +278,11 @@ void module_check_debug(struct symbolizer *sym, struct sym_module *m, Dwfl_Modul
     Dwarf_Addr bias;
     if (m->debug_checked) return;
     m->debug_checked = true;
-    if (!dwfl_module_getdwarf(mod, &bias))
+    if (dwfl_module_getdwarf(mod, &bias)) return;
+    char why[128];
+    Elf *elf = dwfl_module_getelf(mod, &m->go_bias);
+    m->go = elf ? gopcln_open(elf, why, sizeof(why)) : NULL;
+    if (!m->go) /* a Go binary built with -ldflags=-s -w still names its lines */
         note_add(sym,
                  "no debug info for %s: showing function+offset "
                  "(install its -dbgsym / build with -g)",

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gopclntab.h"
 #include "symbols/symbols.h"
 
 #define SYM_MAX_FRAMES 16 /* frames kept per pc: inlined chain + function */
@@ -38,6 +39,8 @@ struct sym_module {
     bool debug_checked, syms_loaded;
     struct sym_entry *syms; /* code symbols sorted by address */
     size_t nsyms;
+    struct gopcln *go;      /* a Go binary without DWARF: its .gopclntab */
+    Dwarf_Addr go_bias;
 };
 
 struct str_set { /* interned strings, open addressing */
