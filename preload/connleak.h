@@ -3,7 +3,8 @@
  * The preload library is split by concern (libuv-style):
  *   real.c      the real libc functions behind every hook (dlsym RTLD_NEXT)
  *   config.c    CONNLEAK_* environment variables, read once
- *   fmt.c       a tiny async-signal-safe JSON line formatter (no stdio/malloc)
+ *   (common/jsonline.c: the async-signal-safe JSON line builder, shared with
+ *    the probe; common/tracefile.c: creating a trace file)
  *   fdtable.c   fd -> socket record table, record pool, socket lifecycle
  *   stacks.c    call stack capture (libunwind) and the dedup table
  *   modules.c   the module map (dl_iterate_phdr) written into the trace
@@ -29,11 +30,13 @@
 #include <sys/uio.h>
 #include <pthread.h>
 
+#include "jsonline.h"
+#include "tracefile.h"
+
 #define CL_EXPORT   __attribute__((visibility("default")))
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-#define CL_TRACE_VERSION 1
 #define CL_MAX_DEPTH     128
 
 /* ---- config.c ---- */
@@ -163,54 +166,7 @@ static inline void lock_give(cl_lock_t *l)
     atomic_flag_clear_explicit(&l->f, memory_order_release);
 }
 
-/* ---- fmt.c: append-only line builder ---- */
-struct jb {
-    char *p;
-    size_t len, cap;
-    bool overflow;
-};
-void jb_init(struct jb *b, char *mem, size_t cap);
-void jb_raw(struct jb *b, const char *s);
-static inline void jb_rawn(struct jb *b, const char *s, size_t n)
-{
-    if (unlikely(b->len + n > b->cap)) {
-        b->overflow = true;
-        return;
-    }
-    __builtin_memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-/* Literal text, keys and values whose length the compiler knows. */
-#define JB_LIT(b, s)       jb_rawn((b), "" s, sizeof(s) - 1)
-#define JB_KEY(b, k)       jb_rawn((b), ",\"" k "\":", sizeof(k) + 3)
-#define JB_KV_U64(b, k, v) (JB_KEY(b, k), jb_u64((b), (v)))
-#define JB_KV_LIT(b, k, s) (JB_KEY(b, k), jb_lit_str((b), (s)))
-void jb_lit_str(struct jb *b, const char *s); /* quoted, no escaping: for our own constants */
-void jb_u64(struct jb *b, uint64_t v);
-void jb_i64(struct jb *b, int64_t v);
-void jb_hex(struct jb *b, uint64_t v);                /* "0x..." with quotes */
-void jb_str(struct jb *b, const char *s, size_t max); /* quoted, JSON-escaped */
-/* ,"key": prefix helpers */
-void jb_key(struct jb *b, const char *key);
-void jb_kv_u64(struct jb *b, const char *key, uint64_t v);
-void jb_kv_str(struct jb *b, const char *key, const char *s);
-
-/* ---- socket addresses, compact ---- */
-struct cl_addr {
-    uint16_t family; /* 0 = unknown */
-    uint16_t port;   /* host order */
-    uint32_t scope;
-    uint8_t a[24]; /* in/in6 address, or the start of a unix path */
-};
-void addr_from_sockaddr(struct cl_addr *dst, const struct sockaddr *sa, socklen_t len);
-void jb_addr(struct jb *b, const struct cl_addr *a); /* quoted string */
-uint64_t addr_hash(const struct cl_addr *a);         /* family, port and address; never 0 */
-#define FNV1A_INIT 1469598103934665603ull
-uint64_t fnv1a(uint64_t h, const void *p, size_t n); /* h: FNV1A_INIT, or a previous hash */
-/* ip: 4 (AF_INET) or 16 bytes in network order; port in host order */
-void addr_from_raw(struct cl_addr *a, int family, const uint8_t *ip, uint16_t port);
-const char *family_name(int fam, char *tmp); /* "inet", "other:N" */
-const char *socktype_name(int type, char *tmp);
+/* ---- common/jsonline.c: the line builder and addresses (jsonline.h) ---- */
 
 /* ---- fdtable.c ---- */
 enum cl_role {

@@ -52,40 +52,9 @@ int trace_fd_place_high(int fd)
     return nfd;
 }
 
-static void path_build(void)
-{
-    struct jb b;
-    jb_init(&b, path, sizeof(path) - 1);
-    jb_raw(&b, cl_cfg.dir);
-    jb_raw(&b, "/connleak-");
-    jb_u64(&b, (uint64_t)cl_pid);
-    path[b.len] = 0;
-}
-
 static int file_create(void)
 {
-    char try[sizeof(path)];
-    path_build();
-    for (int n = 0; n < 100; n++) {
-        struct jb b;
-        jb_init(&b, try, sizeof(try) - 1);
-        jb_raw(&b, path);
-        if (n) {
-            jb_raw(&b, ".");
-            jb_u64(&b, (uint64_t)n);
-        }
-        jb_raw(&b, ".jsonl");
-        try[b.len] = 0;
-        int fd =
-            (int)syscall(SYS_openat, AT_FDCWD, try,
-                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600);
-        if (fd >= 0) {
-            memcpy(path, try, b.len + 1);
-            return fd;
-        }
-        if (errno != EEXIST) return -1;
-    }
-    return -1;
+    return tracefile_create(cl_cfg.dir, cl_pid, path, sizeof(path));
 }
 
 /* Creates this process's trace and writes header + module map. */

@@ -12,7 +12,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "fmt_shim.h"
+#include "jsonline.h"
+#include "tracefile.h"
 #include "http1.h"
 #include "probe.h"
 #include "probe_events.h"

@@ -43,24 +43,18 @@ uint64_t proc_ts(const struct pproc *pr, uint64_t ktime)
     return ktime > pr->start ? ktime - pr->start : 0;
 }
 
-/* connleak-PID.jsonl, or connleak-PID.N.jsonl when that exists: created,
- * never followed through a link nor overwritten, mode 0600. */
+/* Its trace file (tracefile.h: created safely, named like the preload's). */
 static FILE *proc_trace_create(const char *dir, pid_t pid, char **path_out)
 {
-    for (int n = 0; n < 1000; n++) {
-        char *path = NULL;
-        if ((n ? asprintf(&path, "%s/connleak-%d.%d.jsonl", dir, (int)pid, n)
-               : asprintf(&path, "%s/connleak-%d.jsonl", dir, (int)pid)) < 0)
-            return NULL;
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            *path_out = path;
-            return fdopen(fd, "w");
-        }
-        free(path);
-        if (errno != EEXIST) return NULL;
+    char path[4096 + 64];
+    int fd = tracefile_create(dir, pid, path, sizeof(path));
+    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (!f) {
+        if (fd >= 0) close(fd);
+        return NULL;
     }
-    return NULL;
+    *path_out = strdup(path);
+    return f;
 }
 
 /* Its program and argv, from /proc while it lives, else from `from` (the

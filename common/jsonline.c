@@ -1,11 +1,11 @@
-/* fmt.c - builds trace lines without stdio or malloc.
+/* jsonline.c - builds trace lines without stdio or malloc (jsonline.h).
  *
  * snprintf is neither async-signal-safe nor cheap; a trace line only needs
  * integers, hex, escaped strings and socket addresses, so they are written
  * by hand into a caller-provided buffer. A line that does not fit is marked
  * overflow and dropped whole by the writer rather than cut. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "jsonline.h"
 
 #include <netinet/in.h>
 #include <string.h>
