@@ -12,7 +12,8 @@ packages=(
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 python3-requests openssl curl golang-go valgrind
   libc6-dbg  # file:line for libc frames in reports
-  clang libclang-rt-14-dev  # libFuzzer for the HTTP/1 tracker
+  clang libclang-rt-14-dev  # libFuzzer for the HTTP/1 tracker; the probe's BPF programs
+  libbpf-dev bpftool        # the probe backend (eBPF): its loader and skeleton
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(strace hyperfine)
