@@ -74,7 +74,9 @@ static int attach_report(const struct options *o, struct tracedir *td, struct re
         return EXIT_TOOL;
     }
     if (td->temp && !keep) tracedir_remove(td);
-    return o->fail_on && report_has_kinds(r, o->fail_on) ? o->error_exitcode : 0;
+    /* a CI gate must not pass on what could not be fully seen */
+    bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE;
+    return o->fail_on && gate ? o->error_exitcode : 0;
 }
 
 static int attach_pid(const struct options *o, pid_t pid)

@@ -186,6 +186,7 @@ struct process {
     bool forked;
     bool probe;      /* written by the probe backend (hdr "backend":"probe") */
     bool detached;   /* its end says "detach": still running when tracing stopped */
+    bool events_lost; /* probe: a note says the kernel dropped events (ring buffer full) */
     bool complete;   /* an end record was read */
     unsigned issues; /* malformed lines skipped */
     bool cut_short;  /* the last line was incomplete */

@@ -176,6 +176,11 @@ void report_analyze(struct report *r, const struct rule_opts *o)
     for (size_t i = 0; i < r->nprocs; i++) {
         analyze_process(r, &r->procs[i], o, &sweeps);
         if (r->procs[i].probe && !r->backend) r->backend = "probe";
+        if (r->procs[i].events_lost && !r->observe_line) /* never clean when blind */
+            r->observe_line = xasprintf("connleak: the kernel dropped events of pid %ld (the "
+                                        "probe's ring buffer was full): this report is incomplete, "
+                                        "a socket whose close was lost shows as open",
+                                        r->procs[i].pid);
     }
     findings_sort(&r->findings);
     sweeps_note(r, &sweeps);

@@ -241,6 +241,7 @@ bool read_note(struct reader *r, const struct rec *o)
 {
     const char *what = rec_str(o, F_WHAT), *detail = rec_str(o, F_DETAIL);
     if (!what && !detail) return false;
+    if (what && strcmp(what, "events-lost") == 0) r->p->events_lost = true;
     if (detail && what)
         notes_addf(r->notes, "pid %ld: %s (%s)", r->p->pid, detail, what);
     else

@@ -10,3 +10,6 @@ if(CONNLEAK_HAVE_PROBE)
 else()
   message(STATUS "tests: the probe backend is not built: its end-to-end tests are left out")
 endif()
+# What connleak says when the probe cannot run (built or not): never clean.
+connleak_e2e(probe_refused)
+set_tests_properties(e2e_probe_refused PROPERTIES SKIP_RETURN_CODE 77)
