@@ -9,7 +9,12 @@
  * Byte counts stay in the `fds` map (no event per read or write); only the
  * first bytes of a socket's I/O are sent while the loader asks for them
  * (`capture`), for the HTTP tracker. Events go to user space through one
- * ring buffer, in the order they happened. */
+ * ring buffer, in the order they happened.
+ *
+ * Over 600 lines on purpose: it is one BPF object (one skeleton, one set of
+ * maps every program shares), and clang compiles one object from one file;
+ * the sections below (socket calls, fd calls, I/O, processes, TCP states,
+ * Go) are the concerns, each a screen or two. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
