@@ -31,7 +31,7 @@ struct gopcln {
     struct span tab;   /* .gopclntab */
     struct span ro[8]; /* sections holding funcdata (go.func.*: .rodata) */
     int nro;
-    bool v120;         /* Go 1.20+: _func has startLine; inlinedCall changed */
+    bool v120; /* Go 1.20+: _func has startLine; inlinedCall changed */
     uint64_t nfunc, text, gofunc;
     uint64_t funcname, cu, file, pc, ftab; /* offsets in tab */
 };
@@ -209,7 +209,7 @@ static int32_t pcvalue(const struct gopcln *t, const struct func *f, uint32_t ta
         uint32_t uv, pcd;
         if (!varint(&t->tab, &off, &uv) || (uv == 0 && n > 0)) return -1;
         if (!varint(&t->tab, &off, &pcd)) return -1;
-        val += (uv & 1) ? (int32_t)~(uv >> 1) : (int32_t)(uv >> 1);
+        val += (uv & 1) ? (int32_t) ~(uv >> 1) : (int32_t)(uv >> 1);
         at += pcd; /* the pc quantum is 1 on amd64 */
         if (pc < at) return val;
     }
@@ -271,7 +271,8 @@ int gopcln_lookup(const struct gopcln *t, uint64_t pc, struct gopcln_frame *out,
         uint32_t nameoff;
         int32_t parent_pc;
         if (!inl_entry(t, &f, ix, &nameoff, &parent_pc)) break;
-        out[n] = (struct gopcln_frame){.function = str_at(t, t->funcname + nameoff), .inlined = true};
+        out[n] =
+            (struct gopcln_frame){.function = str_at(t, t->funcname + nameoff), .inlined = true};
         frame_at(t, &f, pc, &out[n++]);
         pc = f.entry + (uint32_t)parent_pc;
         ix = pcvalue(t, &f, (uint32_t)inl, pc);

@@ -30,8 +30,9 @@ int tracefile_create(const char *dir, pid_t pid, char *path, size_t cap)
             return -1;
         }
         path[b.len] = 0;
-        int fd = (int)syscall(SYS_openat, AT_FDCWD, path,
-                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600);
+        int fd =
+            (int)syscall(SYS_openat, AT_FDCWD, path,
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_APPEND, 0600);
         if (fd >= 0 || errno != EEXIST) return fd;
     }
     errno = EEXIST;

@@ -25,7 +25,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define EINPROGRESS 115
+#define EINPROGRESS     115
 #define F_DUPFD         0
 #define F_DUPFD_CLOEXEC 1030
 #define TCP_CLOSE_STATE 7
@@ -38,7 +38,7 @@ struct {
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 4096);
-    __type(key, __u32);  /* tgid */
+    __type(key, __u32);   /* tgid */
     __type(value, __u32); /* TR_* flags */
 } traced SEC(".maps");
 
@@ -91,8 +91,20 @@ struct {
 const volatile __u32 capture_bytes = 0;
 
 enum sysnr {
-    NR_SOCKET = 1, NR_ACCEPT, NR_CONNECT, NR_BIND, NR_LISTEN, NR_CLOSE, NR_DUP,
-    NR_SHUTDOWN, NR_READ, NR_WRITE, NR_READV, NR_WRITEV, NR_RECVMSG, NR_SENDMSG,
+    NR_SOCKET = 1,
+    NR_ACCEPT,
+    NR_CONNECT,
+    NR_BIND,
+    NR_LISTEN,
+    NR_CLOSE,
+    NR_DUP,
+    NR_SHUTDOWN,
+    NR_READ,
+    NR_WRITE,
+    NR_READV,
+    NR_WRITEV,
+    NR_RECVMSG,
+    NR_SENDMSG,
 };
 
 static __always_inline void *ev_reserve(__u64 size)
@@ -269,13 +281,25 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_enter_accept4")
-int enter_accept4(struct trace_event_raw_sys_enter *ctx) { return accept_enter(ctx); }
+int enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+    return accept_enter(ctx);
+}
 SEC("tracepoint/syscalls/sys_exit_accept4")
-int exit_accept4(struct trace_event_raw_sys_exit *ctx) { return accept_exit(ctx); }
+int exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+    return accept_exit(ctx);
+}
 SEC("tracepoint/syscalls/sys_enter_accept")
-int enter_accept(struct trace_event_raw_sys_enter *ctx) { return accept_enter(ctx); }
+int enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+    return accept_enter(ctx);
+}
 SEC("tracepoint/syscalls/sys_exit_accept")
-int exit_accept(struct trace_event_raw_sys_exit *ctx) { return accept_exit(ctx); }
+int exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+    return accept_exit(ctx);
+}
 
 /* ---- connect, bind ---- */
 
@@ -307,13 +331,25 @@ static __always_inline int addr_exit(struct trace_event_raw_sys_exit *ctx, __u32
 }
 
 SEC("tracepoint/syscalls/sys_enter_connect")
-int enter_connect(struct trace_event_raw_sys_enter *ctx) { return addr_enter(ctx, NR_CONNECT); }
+int enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+    return addr_enter(ctx, NR_CONNECT);
+}
 SEC("tracepoint/syscalls/sys_exit_connect")
-int exit_connect(struct trace_event_raw_sys_exit *ctx) { return addr_exit(ctx, NR_CONNECT, PEV_CONNECT); }
+int exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+    return addr_exit(ctx, NR_CONNECT, PEV_CONNECT);
+}
 SEC("tracepoint/syscalls/sys_enter_bind")
-int enter_bind(struct trace_event_raw_sys_enter *ctx) { return addr_enter(ctx, NR_BIND); }
+int enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+    return addr_enter(ctx, NR_BIND);
+}
 SEC("tracepoint/syscalls/sys_exit_bind")
-int exit_bind(struct trace_event_raw_sys_exit *ctx) { return addr_exit(ctx, NR_BIND, PEV_BIND); }
+int exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+    return addr_exit(ctx, NR_BIND, PEV_BIND);
+}
 
 /* ---- listen, shutdown, close, dup ---- */
 
@@ -344,7 +380,10 @@ static __always_inline int fd_enter(struct trace_event_raw_sys_enter *ctx, __u32
 }
 
 SEC("tracepoint/syscalls/sys_enter_listen")
-int enter_listen(struct trace_event_raw_sys_enter *ctx) { return fd_enter(ctx, NR_LISTEN); }
+int enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+    return fd_enter(ctx, NR_LISTEN);
+}
 SEC("tracepoint/syscalls/sys_exit_listen")
 int exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
@@ -354,7 +393,10 @@ int exit_listen(struct trace_event_raw_sys_exit *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_enter_shutdown")
-int enter_shutdown(struct trace_event_raw_sys_enter *ctx) { return fd_enter(ctx, NR_SHUTDOWN); }
+int enter_shutdown(struct trace_event_raw_sys_enter *ctx)
+{
+    return fd_enter(ctx, NR_SHUTDOWN);
+}
 SEC("tracepoint/syscalls/sys_exit_shutdown")
 int exit_shutdown(struct trace_event_raw_sys_exit *ctx)
 {
@@ -419,21 +461,45 @@ static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_enter_dup")
-int enter_dup(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ctx->args[0], 0, 0); }
+int enter_dup(struct trace_event_raw_sys_enter *ctx)
+{
+    return dup_enter(ctx->args[0], 0, 0);
+}
 SEC("tracepoint/syscalls/sys_exit_dup")
-int exit_dup(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
+int exit_dup(struct trace_event_raw_sys_exit *ctx)
+{
+    return dup_exit(ctx);
+}
 SEC("tracepoint/syscalls/sys_enter_dup2")
-int enter_dup2(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ctx->args[0], ctx->args[1], 2); }
+int enter_dup2(struct trace_event_raw_sys_enter *ctx)
+{
+    return dup_enter(ctx->args[0], ctx->args[1], 2);
+}
 SEC("tracepoint/syscalls/sys_exit_dup2")
-int exit_dup2(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
+int exit_dup2(struct trace_event_raw_sys_exit *ctx)
+{
+    return dup_exit(ctx);
+}
 SEC("tracepoint/syscalls/sys_enter_dup3")
-int enter_dup3(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ctx->args[0], ctx->args[1], 3); }
+int enter_dup3(struct trace_event_raw_sys_enter *ctx)
+{
+    return dup_enter(ctx->args[0], ctx->args[1], 3);
+}
 SEC("tracepoint/syscalls/sys_exit_dup3")
-int exit_dup3(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
+int exit_dup3(struct trace_event_raw_sys_exit *ctx)
+{
+    return dup_exit(ctx);
+}
 SEC("tracepoint/syscalls/sys_enter_fcntl")
-int enter_fcntl(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ctx->args[0], ctx->args[1], 4); }
+int enter_fcntl(struct trace_event_raw_sys_enter *ctx)
+{
+    return dup_enter(ctx->args[0], ctx->args[1], 4);
+}
 SEC("tracepoint/syscalls/sys_exit_fcntl")
-int exit_fcntl(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
+int exit_fcntl(struct trace_event_raw_sys_exit *ctx)
+{
+    return dup_exit(ctx);
+}
 
 /* ---- read and write families: counts in the map, first bytes as events ---- */
 
@@ -470,8 +536,10 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx, __u32 n
         if (!dir) v->eof = 1;
         return 0;
     }
-    if (dir) v->out += ret;
-    else v->in += ret;
+    if (dir)
+        v->out += ret;
+    else
+        v->in += ret;
     v->last_io = bpf_ktime_get_ns();
     if (!v->capture) return 0;
     struct pev_io *e = ev_reserve(sizeof(*e));
@@ -491,9 +559,15 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx, __u32 n
 
 #define IO_PAIR(name, nr, dir)                                                                     \
     SEC("tracepoint/syscalls/sys_enter_" #name)                                                    \
-    int enter_##name(struct trace_event_raw_sys_enter *ctx) { return io_enter(ctx, nr); }         \
+    int enter_##name(struct trace_event_raw_sys_enter *ctx)                                        \
+    {                                                                                              \
+        return io_enter(ctx, nr);                                                                  \
+    }                                                                                              \
     SEC("tracepoint/syscalls/sys_exit_" #name)                                                     \
-    int exit_##name(struct trace_event_raw_sys_exit *ctx) { return io_exit(ctx, nr, dir); }
+    int exit_##name(struct trace_event_raw_sys_exit *ctx)                                          \
+    {                                                                                              \
+        return io_exit(ctx, nr, dir);                                                              \
+    }
 
 IO_PAIR(read, NR_READ, 0)
 IO_PAIR(recvfrom, NR_READ, 0)
@@ -626,7 +700,8 @@ static __always_inline struct pev_go *go_begin(struct pt_regs *ctx, __u32 kind, 
 
 static __always_inline void go_send(struct pev_go *e)
 {
-    if (bpf_ringbuf_output(&events, e, sizeof(*e), BPF_RB_NO_WAKEUP)) __sync_fetch_and_add(&dropped, 1);
+    if (bpf_ringbuf_output(&events, e, sizeof(*e), BPF_RB_NO_WAKEUP))
+        __sync_fetch_and_add(&dropped, 1);
 }
 
 /* The fd under a persistConn, read two ways: its net.Conn as a *net.TCPConn,

@@ -103,8 +103,12 @@ void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e)
     if (!g || gor_repeat(g, e)) return;
     struct psock *s;
     switch (e->h.kind) {
-    case PEV_GO_RT: on_round_trip(pr, g, e); break;
-    case PEV_GO_PCRT: on_conn_request(pr, g, e); break;
+    case PEV_GO_RT:
+        on_round_trip(pr, g, e);
+        break;
+    case PEV_GO_PCRT:
+        on_conn_request(pr, g, e);
+        break;
     case PEV_GO_PUTIDLE:
         if ((s = conn_sock(pr, e)) && s->go_busy) {
             s->go_busy = false;
@@ -114,6 +118,7 @@ void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e)
     case PEV_GO_CLOSE:
         if ((s = conn_sock(pr, e))) s->go_busy = false;
         break;
-    default: break;
+    default:
+        break;
     }
 }

@@ -28,10 +28,18 @@ static const struct go_target targets_init[5] = {
 };
 
 /* go1.19.x on amd64, checked against its DWARF (design notes, section 10). */
-static const struct go_offsets offsets_go119 = {
-    .g_goid = 152, .pc_conn = 80, .pc_reused = 265, .tcpconn_fd = 0, .netfd_sysfd = 16,
-    .tlsconn_conn = 0, .req_method = 0, .req_url = 16, .url_host = 40, .url_path = 56,
-    .treq_req = 0, .pad = 0};
+static const struct go_offsets offsets_go119 = {.g_goid = 152,
+                                                .pc_conn = 80,
+                                                .pc_reused = 265,
+                                                .tcpconn_fd = 0,
+                                                .netfd_sysfd = 16,
+                                                .tlsconn_conn = 0,
+                                                .req_method = 0,
+                                                .req_url = 16,
+                                                .url_host = 40,
+                                                .url_path = 56,
+                                                .treq_req = 0,
+                                                .pad = 0};
 
 /* .go.buildinfo: "\xff Go buildinf:", pointer size, flags; from Go 1.18
  * (flags & 2) the version follows at 32 as a varint-prefixed string. */
@@ -218,11 +226,15 @@ bool gosyms_inspect(const char *path, struct go_info *gi)
                      "%s has no DWARF and no offset table for %s: net/http not followed", path,
                      gi->version);
         if (!gi->regabi)
-            snprintf(gi->why, sizeof(gi->why), "%s: %s passes arguments on the stack: net/http "
-                     "not followed (Go 1.17 or later is)", path, gi->version);
+            snprintf(gi->why, sizeof(gi->why),
+                     "%s: %s passes arguments on the stack: net/http "
+                     "not followed (Go 1.17 or later is)",
+                     path, gi->version);
         else if (!symtab)
-            snprintf(gi->why, sizeof(gi->why), "%s has neither a symbol table nor a readable "
-                     ".gopclntab: its net/http requests are not followed", path);
+            snprintf(gi->why, sizeof(gi->why),
+                     "%s has neither a symbol table nor a readable "
+                     ".gopclntab: its net/http requests are not followed",
+                     path);
     }
     close(fd);
     return go;

@@ -35,15 +35,18 @@ static int tracefs_ensure(char *why, size_t len)
               NULL) == 0 &&
         access("/sys/kernel/tracing/events/syscalls", F_OK) == 0)
         return 0;
-    snprintf(why, len, "the kernel's syscall tracepoints are not reachable (tracefs is not "
-             "mounted at /sys/kernel/tracing and mounting it failed: %s)", strerror(errno));
+    snprintf(why, len,
+             "the kernel's syscall tracepoints are not reachable (tracefs is not "
+             "mounted at /sys/kernel/tracing and mounting it failed: %s)",
+             strerror(errno));
     return -1;
 }
 
 bool probe_supported(char *why, size_t len)
 {
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-        snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux): the probe cannot load");
+        snprintf(why, len,
+                 "the kernel has no BTF (/sys/kernel/btf/vmlinux): the probe cannot load");
         return false;
     }
     if (geteuid() != 0) {
@@ -56,8 +59,10 @@ bool probe_supported(char *why, size_t len)
 static void say(char *why, size_t len, const char *what, int err)
 {
     if (err == EPERM || err == EACCES)
-        snprintf(why, len, "%s: permission denied (the probe needs CAP_BPF and CAP_PERFMON, "
-                 "or root; a locked-down kernel refuses it too)", what);
+        snprintf(why, len,
+                 "%s: permission denied (the probe needs CAP_BPF and CAP_PERFMON, "
+                 "or root; a locked-down kernel refuses it too)",
+                 what);
     else
         snprintf(why, len, "%s: %s", what, strerror(err));
 }

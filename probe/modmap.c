@@ -112,7 +112,8 @@ void modmap_refresh(struct pproc *pr)
         char perms[8];
         int name = 0;
         if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", &lo, &hi, perms,
-                   &off, &name) < 4 || !name)
+                   &off, &name) < 4 ||
+            !name)
             continue;
         char *file = line + name;
         file[strcspn(file, "\n")] = 0;

@@ -9,28 +9,28 @@
 #ifndef CONNLEAK_PROBE_EVENTS_H
 #define CONNLEAK_PROBE_EVENTS_H
 
-#define PEV_STACK_MAX 32 /* user frames per stack */
-#define PEV_ADDR_MAX  28 /* bytes of a sockaddr kept: sockaddr_in6 */
-#define PEV_STR_MAX   48 /* bytes of a Go string kept (method, host, path) */
+#define PEV_STACK_MAX 32  /* user frames per stack */
+#define PEV_ADDR_MAX  28  /* bytes of a sockaddr kept: sockaddr_in6 */
+#define PEV_STR_MAX   48  /* bytes of a Go string kept (method, host, path) */
 #define PEV_CAP_MAX   256 /* first bytes of a read/write kept for the HTTP tracker */
 
 enum pev_kind {
-    PEV_SOCKET = 1, /* socket() or accept4() returned an fd */
-    PEV_CONNECT,    /* connect() returned (ret 0 or -EINPROGRESS) */
-    PEV_BIND,       /* bind() succeeded: local address */
-    PEV_LISTEN,     /* listen() succeeded */
-    PEV_CLOSE,      /* close() of a tracked socket fd */
-    PEV_DUP,        /* dup/dup2/dup3/fcntl(F_DUPFD) of a tracked socket fd */
-    PEV_SHUTDOWN,   /* shutdown() succeeded */
-    PEV_IO,         /* first bytes of a read or write (HTTP capture) */
-    PEV_FORK,       /* a traced process forked a new process */
-    PEV_EXEC,       /* a traced process exec'd */
-    PEV_EXIT,       /* a traced process ended (its last thread) */
-    PEV_TCP,        /* a tracked TCP socket changed state */
-    PEV_GO_RT,      /* net/http.(*Transport).roundTrip: the user's stack */
-    PEV_GO_PCRT,    /* net/http.(*persistConn).roundTrip: request on a conn */
-    PEV_GO_PUTIDLE, /* net/http.(*Transport).tryPutIdleConn: conn back in the pool */
-    PEV_GO_CLOSE,   /* net/http.(*persistConn).closeLocked: transport closes it */
+    PEV_SOCKET = 1,   /* socket() or accept4() returned an fd */
+    PEV_CONNECT,      /* connect() returned (ret 0 or -EINPROGRESS) */
+    PEV_BIND,         /* bind() succeeded: local address */
+    PEV_LISTEN,       /* listen() succeeded */
+    PEV_CLOSE,        /* close() of a tracked socket fd */
+    PEV_DUP,          /* dup/dup2/dup3/fcntl(F_DUPFD) of a tracked socket fd */
+    PEV_SHUTDOWN,     /* shutdown() succeeded */
+    PEV_IO,           /* first bytes of a read or write (HTTP capture) */
+    PEV_FORK,         /* a traced process forked a new process */
+    PEV_EXEC,         /* a traced process exec'd */
+    PEV_EXIT,         /* a traced process ended (its last thread) */
+    PEV_TCP,          /* a tracked TCP socket changed state */
+    PEV_GO_RT,        /* net/http.(*Transport).roundTrip: the user's stack */
+    PEV_GO_PCRT,      /* net/http.(*persistConn).roundTrip: request on a conn */
+    PEV_GO_PUTIDLE,   /* net/http.(*Transport).tryPutIdleConn: conn back in the pool */
+    PEV_GO_CLOSE,     /* net/http.(*persistConn).closeLocked: transport closes it */
     PEV_GO_BODYCLOSE, /* net/http.(*bodyEOFSignal).Close: resp.Body.Close() */
 };
 
@@ -73,13 +73,13 @@ struct pev_socket {
     __s32 fd;
     __s32 lfd; /* accept: the listening fd; -1 for socket() */
     __u16 fam, type;
-    __u32 addr_len;          /* accept: the peer address, when asked for */
+    __u32 addr_len; /* accept: the peer address, when asked for */
     __u8 addr[PEV_ADDR_MAX];
     __u64 ino;
     __u64 sk;
     struct pev_local local; /* accept: the connection's own address and state */
-    __u64 top_ret; /* *(u64 *)user RSP: the caller's return address when the
-                    * syscall was made by a frameless stub (glibc's socket) */
+    __u64 top_ret;          /* *(u64 *)user RSP: the caller's return address when the
+                             * syscall was made by a frameless stub (glibc's socket) */
     __u32 nstack;
     __u32 pad;
     __u64 stack[PEV_STACK_MAX];
@@ -99,7 +99,7 @@ struct pev_fd { /* listen, close, shutdown, dup */
     __s32 fd;
     __s32 arg; /* dup: the new fd; shutdown: how */
     __s32 ret;
-    __u32 how; /* dup: 0 dup, 2 dup2, 3 dup3, 4 fcntl */
+    __u32 how;              /* dup: 0 dup, 2 dup2, 3 dup3, 4 fcntl */
     __u64 in, out, last_io; /* close: the counts of the fd */
     __u32 eof;
     __u32 pad;
@@ -108,9 +108,9 @@ struct pev_fd { /* listen, close, shutdown, dup */
 struct pev_io {
     struct pev_hdr h;
     __s32 fd;
-    __u32 dir;   /* 0 read, 1 write */
-    __s64 ret;   /* bytes moved */
-    __u32 ncap;  /* bytes in cap */
+    __u32 dir;  /* 0 read, 1 write */
+    __s64 ret;  /* bytes moved */
+    __u32 ncap; /* bytes in cap */
     __u32 pad;
     __u8 cap[PEV_CAP_MAX];
 };
@@ -130,11 +130,11 @@ struct pev_tcp { /* h.tid: the fd the socket was opened as */
 struct pev_go {
     struct pev_hdr h;
     __u64 goid;
-    __u64 obj;     /* roundTrip: *Transport; pconn events: *persistConn; body: *bodyEOFSignal */
-    __u64 req;     /* roundTrip: *Request */
-    __u64 sp;      /* RSP at entry: with goid, de-duplicates a double-fired entry */
-    __s32 fd_tcp;  /* pconn events: the fd read through conn as a *net.TCPConn */
-    __s32 fd_tls;  /* ... and through conn as a *tls.Conn over a *net.TCPConn */
+    __u64 obj;    /* roundTrip: *Transport; pconn events: *persistConn; body: *bodyEOFSignal */
+    __u64 req;    /* roundTrip: *Request */
+    __u64 sp;     /* RSP at entry: with goid, de-duplicates a double-fired entry */
+    __s32 fd_tcp; /* pconn events: the fd read through conn as a *net.TCPConn */
+    __s32 fd_tls; /* ... and through conn as a *tls.Conn over a *net.TCPConn */
     __u32 reused;
     __u32 nstack;
     char method[16];
@@ -147,17 +147,17 @@ struct pev_go {
  * a per-version table): written by the loader into the `go_offs` array map
  * before the uprobes attach. 0xffff = unknown: the field is not read. */
 struct go_offsets {
-    __u16 g_goid;            /* runtime.g.goid */
-    __u16 pc_conn;           /* net/http.persistConn.conn (net.Conn interface) */
-    __u16 pc_reused;         /* net/http.persistConn.reused */
-    __u16 tcpconn_fd;        /* net.TCPConn -> conn.fd (*netFD) */
-    __u16 netfd_sysfd;       /* netFD.pfd (poll.FD) + poll.FD.Sysfd */
-    __u16 tlsconn_conn;      /* crypto/tls.Conn.conn (net.Conn interface) */
-    __u16 req_method;        /* net/http.Request.Method (string) */
-    __u16 req_url;           /* net/http.Request.URL (*url.URL) */
-    __u16 url_host;          /* net/url.URL.Host (string) */
-    __u16 url_path;          /* net/url.URL.Path (string) */
-    __u16 treq_req;          /* net/http.transportRequest.Request (*Request) */
+    __u16 g_goid;       /* runtime.g.goid */
+    __u16 pc_conn;      /* net/http.persistConn.conn (net.Conn interface) */
+    __u16 pc_reused;    /* net/http.persistConn.reused */
+    __u16 tcpconn_fd;   /* net.TCPConn -> conn.fd (*netFD) */
+    __u16 netfd_sysfd;  /* netFD.pfd (poll.FD) + poll.FD.Sysfd */
+    __u16 tlsconn_conn; /* crypto/tls.Conn.conn (net.Conn interface) */
+    __u16 req_method;   /* net/http.Request.Method (string) */
+    __u16 req_url;      /* net/http.Request.URL (*url.URL) */
+    __u16 url_host;     /* net/url.URL.Host (string) */
+    __u16 url_path;     /* net/url.URL.Path (string) */
+    __u16 treq_req;     /* net/http.transportRequest.Request (*Request) */
     __u16 pad;
 };
 

@@ -26,17 +26,17 @@ struct psock {
     uint64_t sk, ino;
     int fam, type;
     enum psock_role role;
-    int nfds;             /* fds that refer to it */
-    int fd;               /* the first of them (for records) */
-    uint32_t stk;         /* the stack that opened it (socket()/accept()) */
-    uint32_t site;        /* Go: the stack of the request it was dialled for */
+    int nfds;      /* fds that refer to it */
+    int fd;        /* the first of them (for records) */
+    uint32_t stk;  /* the stack that opened it (socket()/accept()) */
+    uint32_t site; /* Go: the stack of the request it was dialled for */
     struct cl_addr peer, local;
-    uint64_t opened, last_io, in, out; /* trace ns, bytes */
+    uint64_t opened, last_io, in, out;           /* trace ns, bytes */
     bool eof, before_attach, inherited, pending; /* pending: `open` not written yet */
-    bool conn_pending;    /* its `conn` record waits with the `open` */
-    int conn_err;         /* errno of that connect, 0, or -EINPROGRESS */
+    bool conn_pending;                           /* its `conn` record waits with the `open` */
+    int conn_err;                                /* errno of that connect, 0, or -EINPROGRESS */
     uint64_t conn_ts;
-    char kstate[16];      /* last TCP state seen, "" = ESTABLISHED or unknown */
+    char kstate[16]; /* last TCP state seen, "" = ESTABLISHED or unknown */
     /* HTTP on the wire */
     struct http1 http;
     bool http_on, http_seen;
@@ -48,7 +48,7 @@ struct psock {
     char method[16], host[48], path[48];
 };
 
-struct pstack { /* interned stacks of one process */
+struct pstack {     /* interned stacks of one process */
     uint64_t *hash; /* open addressing: hash of the pcs; 0 = empty */
     uint32_t *id;
     size_t cap, n;
@@ -69,21 +69,21 @@ struct pgor {
     uint32_t kind;         /* of its last Go event */
     uint32_t stk;
     uint64_t transport;
-    uint32_t pool;             /* serial of its Transport in the process, from 1 */
+    uint32_t pool; /* serial of its Transport in the process, from 1 */
     char method[16], host[48], path[48];
 };
 
 struct pproc {
     pid_t pid, ppid;
-    char *exe;             /* the program it runs, NULL when not known */
-    char *cmdline;         /* its argv, NUL-separated (/proc/PID/cmdline) */
+    char *exe;     /* the program it runs, NULL when not known */
+    char *cmdline; /* its argv, NUL-separated (/proc/PID/cmdline) */
     size_t cmdline_len;
-    FILE *f;               /* its trace, NULL before its header */
-    char *path;            /* of the trace */
-    uint64_t start;        /* ktime of the trace's ts 0 */
+    FILE *f;        /* its trace, NULL before its header */
+    char *path;     /* of the trace */
+    uint64_t start; /* ktime of the trace's ts 0 */
     bool forked, running_at_attach, exited, go, ended;
     bool maps_complete; /* a stack was covered by the module map: TR_WAKE is off */
-    struct psock **fdv;    /* by fd */
+    struct psock **fdv; /* by fd */
     int nfdv;
     uint64_t next_sid, opened, closed;
     struct pstack stacks;
@@ -150,7 +150,8 @@ void rec_header(struct pproc *pr);
 void rec_open(struct pproc *pr, const struct psock *s, uint64_t ts);
 void rec_conn(struct pproc *pr, const struct psock *s, uint64_t ts, int err);
 void rec_listen(struct pproc *pr, const struct psock *s, uint64_t ts);
-void rec_dup(struct pproc *pr, const struct psock *s, int fd, int nfd, const char *how, uint64_t ts);
+void rec_dup(struct pproc *pr, const struct psock *s, int fd, int nfd, const char *how,
+             uint64_t ts);
 void rec_shut(struct pproc *pr, const struct psock *s, int fd, int how, uint64_t ts);
 void rec_close(struct pproc *pr, const struct psock *s, int fd, const char *how, bool last,
                uint64_t ts);

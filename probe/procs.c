@@ -227,23 +227,35 @@ void proc_handle(struct probe *p, const struct pev_hdr *h, size_t size)
         return;
     }
     switch (h->kind) {
-    case PEV_SOCKET: sock_on_socket(p, pr, (const void *)h); break;
+    case PEV_SOCKET:
+        sock_on_socket(p, pr, (const void *)h);
+        break;
     case PEV_CONNECT:
-    case PEV_BIND: sock_on_connect(p, pr, (const void *)h); break;
+    case PEV_BIND:
+        sock_on_connect(p, pr, (const void *)h);
+        break;
     case PEV_LISTEN:
     case PEV_CLOSE:
     case PEV_DUP:
-    case PEV_SHUTDOWN: sock_on_fd(p, pr, (const void *)h); break;
+    case PEV_SHUTDOWN:
+        sock_on_fd(p, pr, (const void *)h);
+        break;
     case PEV_IO:
         if (!sock_on_io(p, pr, (const void *)h))
             probe_fd_capture_off(p, pr->pid, ((const struct pev_io *)h)->fd);
         break;
-    case PEV_TCP: sock_on_tcp(p, pr, (const void *)h); break;
-    case PEV_FORK: on_fork(p, pr, (const void *)h); break;
+    case PEV_TCP:
+        sock_on_tcp(p, pr, (const void *)h);
+        break;
+    case PEV_FORK:
+        on_fork(p, pr, (const void *)h);
+        break;
     case PEV_EXIT:
         pr->exit_code = ((const struct pev_proc *)h)->code;
         proc_end_trace(p, pr, h->ts, "exit");
         break;
-    default: gohttp_on_event(p, pr, (const void *)h); break;
+    default:
+        gohttp_on_event(p, pr, (const void *)h);
+        break;
     }
 }

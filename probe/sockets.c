@@ -16,9 +16,9 @@
 
 static const char *tcp_state_name(int st)
 {
-    static const char *names[] = {"?",         "ESTABLISHED", "SYN_SENT",   "SYN_RECV",
-                                  "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",  "CLOSE",
-                                  "CLOSE_WAIT", "LAST_ACK",   "LISTEN",     "CLOSING"};
+    static const char *names[] = {"?",          "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+                                  "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+                                  "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING"};
     return st > 0 && st < (int)(sizeof(names) / sizeof(*names)) ? names[st] : "?";
 }
 
@@ -130,7 +130,8 @@ void sock_on_socket(struct probe *p, struct pproc *pr, const struct pev_socket *
     fd_install(pr, e->fd, s, ts);
     s->pending = pr->go && s->role == PROLE_SOCKET;
     if (!s->pending) rec_open(pr, s, ts);
-    if (s->role == PROLE_ACCEPTED) kstate_set(pr, s, e->local.state, ts); /* closed in the backlog */
+    if (s->role == PROLE_ACCEPTED)
+        kstate_set(pr, s, e->local.state, ts); /* closed in the backlog */
 }
 
 void sock_on_connect(struct probe *p, struct pproc *pr, const struct pev_connect *e)
@@ -140,7 +141,8 @@ void sock_on_connect(struct probe *p, struct pproc *pr, const struct pev_connect
     if (!s) return;
     uint64_t ts = proc_ts(pr, e->h.ts);
     if (e->h.kind == PEV_BIND) {
-        if (e->addr_len) addr_from_sockaddr(&s->local, (const struct sockaddr *)e->addr, e->addr_len);
+        if (e->addr_len)
+            addr_from_sockaddr(&s->local, (const struct sockaddr *)e->addr, e->addr_len);
         return;
     }
     if (e->addr_len) addr_from_sockaddr(&s->peer, (const struct sockaddr *)e->addr, e->addr_len);
@@ -239,8 +241,8 @@ static void io_feed_http(struct psock *s, const struct pev_io *e)
         const uint8_t *buf = done < ncap ? e->cap + done : zeros;
         size_t n = done < ncap ? ncap - done : total - done;
         if (done >= ncap && n > sizeof(zeros)) n = sizeof(zeros);
-        size_t k = e->dir ? http1_on_write(&s->http, buf, n, &ev)
-                          : http1_on_read(&s->http, buf, n, &ev);
+        size_t k =
+            e->dir ? http1_on_write(&s->http, buf, n, &ev) : http1_on_read(&s->http, buf, n, &ev);
         if (k == 0 && !ev.flags) break;
         done += k;
     }

@@ -136,11 +136,29 @@ void backend_close(struct backend *b)
     memset(b, 0, sizeof(*b));
 }
 #else
-int backend_follow(struct backend *b, pid_t pid) { (void)b, (void)pid; return -1; }
-int backend_attach(struct backend *b, pid_t pid) { (void)b, (void)pid; return -1; }
-void backend_poll(struct backend *b, int ms) { (void)b, (void)ms; }
-int backend_live(const struct backend *b) { (void)b; return 0; }
-void backend_finish(struct backend *b) { (void)b; }
+int backend_follow(struct backend *b, pid_t pid)
+{
+    (void)b, (void)pid;
+    return -1;
+}
+int backend_attach(struct backend *b, pid_t pid)
+{
+    (void)b, (void)pid;
+    return -1;
+}
+void backend_poll(struct backend *b, int ms)
+{
+    (void)b, (void)ms;
+}
+int backend_live(const struct backend *b)
+{
+    (void)b;
+    return 0;
+}
+void backend_finish(struct backend *b)
+{
+    (void)b;
+}
 void backend_close(struct backend *b)
 {
     free(b->path);

@@ -78,4 +78,3 @@ void tracedir_read(struct report *r, const struct tracedir *td)
             report_add_trace(r, files.v[i]);
     strlist_free(&files);
 }
-

@@ -48,8 +48,7 @@ bool claim_stuck_request(const struct process *p, const struct live_sock *l,
     return h && h->phase != HTTP_BODY && h->await > 0 && live_idle_ns(l) >= ms_to_ns(o->stuck_ms);
 }
 
-bool claim_go_pooled(const struct process *p, const struct live_sock *l,
-                     const struct http_opts *o)
+bool claim_go_pooled(const struct process *p, const struct live_sock *l, const struct http_opts *o)
 {
     (void)o;
     const struct http_state *h = process_http(p, l->http);
@@ -358,7 +357,8 @@ static size_t reuse_go_stranded(const struct process *p, struct reuse_cand *c, s
         const struct http_state *h = process_http(p, l->http);
         if (!h || h->go != GO_POOLED || h->reqs != 1 || !h->pool) continue;
         uint32_t *at = bsearch(&h->pool, pools, np, sizeof(*pools), cmp_u32);
-        bool alone = (at == pools || at[-1] != h->pool) && (at + 1 == pools + np || at[1] != h->pool);
+        bool alone =
+            (at == pools || at[-1] != h->pool) && (at + 1 == pools + np || at[1] != h->pool);
         /* done with at its last I/O: stranded, not in use, until the end */
         uint64_t done = l->last_io > l->opened ? l->last_io : l->opened;
         if (alone) c[n++] = (struct reuse_cand){l->opened, done, l->stk, l->peer, h->host};
