@@ -12,6 +12,7 @@
  * callers (hooks_io.c) hold the hook guard and preserve errno. */
 #define _GNU_SOURCE
 #include "connleak.h"
+#include "http1_json.h"
 #include "http1.h"
 
 #include <string.h>
@@ -206,34 +207,12 @@ void http_release(struct sock_rec *r)
 
 /* ---- the "http" object of live and close records ---- */
 
-static const char *phase_name(enum http1_phase p)
-{
-    return p == HTTP1_PHASE_HEADERS ? "headers" : p == HTTP1_PHASE_BODY ? "body" : "idle";
-}
-
 void http_kv_state(struct jb *b, const struct sock_rec *r)
 {
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
     if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return;
-    const struct http1 *h = &slot_of(idx)->h;
-    JB_LIT(b, ",\"http\":{\"reqs\":");
-    jb_u64(b, http1_requests(h));
-    JB_KV_U64(b, "resps", http1_responses(h));
-    JB_KV_U64(b, "await", http1_outstanding(h));
-    JB_KV_LIT(b, "phase", phase_name(http1_phase(h)));
-    JB_KV_U64(b, "status", http1_status(h));
-    JB_KEY(b, "expect");
-    jb_i64(b, http1_body_expected(h));
-    JB_KV_U64(b, "read", http1_body_read(h));
-    jb_raw(b, http1_keep_alive(h) ? ",\"ka\":true" : ",\"ka\":false");
-    JB_KEY(b, "method");
-    jb_str(b, http1_method(h), HTTP1_METHOD_MAX);
-    JB_KEY(b, "target");
-    jb_str(b, http1_target(h), HTTP1_TARGET_MAX);
-    JB_KEY(b, "host");
-    jb_str(b, http1_host(h), HTTP1_HOST_MAX);
-    if (http1_state(h) == HTTP1_LOST_SYNC) JB_LIT(b, ",\"lost\":true");
-    if (http1_state(h) == HTTP1_TUNNEL) JB_LIT(b, ",\"tunnel\":true");
+    JB_LIT(b, ",\"http\":");
+    http1_json_open(b, &slot_of(idx)->h, false);
     if (idx & REC_HTTP_TLS) JB_LIT(b, ",\"tls\":true");
     JB_LIT(b, "}");
 }

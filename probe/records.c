@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http1_json.h"
 #include "probe_int.h"
 
 #define LINE_MAX_BYTES 16384
@@ -190,43 +191,6 @@ void rec_shut(struct pproc *pr, const struct psock *s, int fd, int how, uint64_t
     line_write(pr, &b);
 }
 
-static const char *phase_name(int phase)
-{
-    static const char *names[] = {"idle", "headers", "body"};
-    return phase >= 0 && phase <= 2 ? names[phase] : "idle";
-}
-
-/* The wire tracker's state, as the preload writes it (httptrack.c). */
-static void http1_kv_state(struct jb *b, const struct http1 *h, const struct psock *s)
-{
-    /* Go reads ahead into its buffer: what its pool says of the body wins */
-    bool go_open = s->go_reqs && s->go_busy;
-    jb_raw(b, "{\"reqs\":");
-    jb_u64(b, http1_requests(h));
-    jb_kv_u64(b, "resps", http1_responses(h));
-    jb_kv_u64(b, "await", http1_outstanding(h));
-    jb_kv_str(b, "phase", go_open ? "body" : phase_name(http1_phase(h)));
-    jb_kv_u64(b, "status", http1_status(h));
-    jb_key(b, "expect");
-    jb_i64(b, http1_body_expected(h));
-    /* Go's read loop buffers a body the program never read: 0 then */
-    jb_kv_u64(b, "read", go_open ? 0 : http1_body_read(h));
-    jb_raw(b, http1_keep_alive(h) ? ",\"ka\":true" : ",\"ka\":false");
-    jb_key(b, "method");
-    jb_str(b, http1_method(h), HTTP1_METHOD_MAX);
-    jb_key(b, "target");
-    jb_str(b, http1_target(h), HTTP1_TARGET_MAX);
-    jb_key(b, "host");
-    jb_str(b, http1_host(h), HTTP1_HOST_MAX);
-    if (http1_state(h) == HTTP1_LOST_SYNC) jb_raw(b, ",\"lost\":true");
-    if (http1_state(h) == HTTP1_TUNNEL) jb_raw(b, ",\"tunnel\":true");
-    if (s->go_reqs) {
-        jb_kv_u64(b, "pool", s->pool);
-        jb_raw(b, go_open ? ",\"go\":\"busy\"" : ",\"go\":\"pooled\"");
-    }
-    jb_raw(b, "}");
-}
-
 /* The "http" object of close and live records: the wire tracker's state,
  * or for Go what net/http's pool said when nothing was seen on the wire. */
 static void kv_http(struct jb *b, const struct psock *s)
@@ -234,7 +198,12 @@ static void kv_http(struct jb *b, const struct psock *s)
     const struct http1 *h = &s->http;
     if (s->http_on && http1_state(h) != HTTP1_UNKNOWN && http1_state(h) != HTTP1_NOT_HTTP) {
         jb_key(b, "http");
-        http1_kv_state(b, h, s);
+        http1_json_open(b, h, s->go_reqs && s->go_busy);
+        if (s->go_reqs) {
+            jb_kv_u64(b, "pool", s->pool);
+            jb_raw(b, s->go_busy ? ",\"go\":\"busy\"" : ",\"go\":\"pooled\"");
+        }
+        jb_raw(b, "}");
         return;
     }
     if (!s->go_reqs) return;

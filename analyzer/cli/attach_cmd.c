@@ -113,11 +113,7 @@ int cmd_attach(int argc, char **argv)
     int rc = EXIT_TOOL;
     if (options_parse(&o, CMD_ATTACH, argc, argv) < 0) {
         rc = EXIT_TOOL;
-    } else if (o.help || o.version) {
-        if (o.help)
-            usage_print();
-        else
-            puts("connleak " CONNLEAK_VERSION);
+    } else if (options_answer_help(&o)) {
         rc = 0;
     } else if (o.nargs != 1 || !pid_parse(o.args[0], &pid)) {
         fputs("connleak: attach needs one process id (see connleak --help)\n", stderr);

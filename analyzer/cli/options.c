@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "cli/options.h"
 
+#include "cli/commands.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -360,6 +362,15 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv)
         o->args[o->nargs++] = argv[i];
     }
     return thresholds_resolve(o);
+}
+
+bool options_answer_help(const struct options *o)
+{
+    if (o->help)
+        usage_print();
+    else if (o->version)
+        puts("connleak " CONNLEAK_VERSION);
+    return o->help || o->version;
 }
 
 void options_free(struct options *o)

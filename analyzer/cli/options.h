@@ -47,6 +47,8 @@ struct options {
  * printing one line to stderr. */
 int options_parse(struct options *o, enum cmd cmd, int argc, char **argv);
 void options_free(struct options *o);
+/* --help or --version asked for: prints the usage or the version, true. */
+bool options_answer_help(const struct options *o);
 
 struct http_opts;
 /* The thresholds of the HTTP rules the flags (or the environment) ask for. */

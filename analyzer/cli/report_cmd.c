@@ -15,11 +15,7 @@ int cmd_report(int argc, char **argv)
         options_free(&o);
         return EXIT_TOOL;
     }
-    if (o.help || o.version) {
-        if (o.help)
-            usage_print();
-        else
-            puts("connleak " CONNLEAK_VERSION);
+    if (options_answer_help(&o)) {
         options_free(&o);
         return 0;
     }

@@ -268,11 +268,7 @@ int cmd_run(int argc, char **argv)
     int rc = EXIT_TOOL;
     if (options_parse(&o, CMD_RUN, argc, argv) < 0) {
         rc = EXIT_TOOL;
-    } else if (o.help || o.version) {
-        if (o.help)
-            usage_print();
-        else
-            puts("connleak " CONNLEAK_VERSION);
+    } else if (options_answer_help(&o)) {
         rc = 0;
     } else if (o.nargs == 0) {
         fputs("connleak: run needs a program to run (see connleak --help)\n", stderr);

@@ -55,11 +55,12 @@ fail() {
 
 pass() { echo "PASS [$TEST_NAME]"; }
 
-# marker_line FILE [NAME]: the line number of the one "connleak-test: NAME */"
-# marker in FILE (NAME defaults to leak-site).
+# marker_line FILE [NAME]: the line number of the one "connleak-test: NAME"
+# marker in FILE, a C comment ("... NAME */") or a Go one ("// ... NAME" at
+# the end of the line) (NAME defaults to leak-site).
 marker_line() {
     local file=$1 name=${2:-leak-site} lines
-    lines=$(grep -nF "connleak-test: $name */" "$file" | cut -d: -f1)
+    lines=$(grep -nE "connleak-test: $name( \*/|\$)" "$file" | cut -d: -f1)
     [[ -n "$lines" ]] || fail "no 'connleak-test: $name' marker in $file"
     [[ $(wc -l <<< "$lines") -eq 1 ]] || fail "more than one '$name' marker in $file"
     echo "$lines"
@@ -120,12 +121,13 @@ expect_rc() {
 }
 
 # expect_site KIND FILE MARKER FUNCTION COUNT: exactly one finding of KIND
-# whose top frame is FUNCTION at FILE (basename):line-of-MARKER, with COUNT.
-# Prints that finding (compact JSON) for further checks.
+# whose top frame is FUNCTION at FILE (a path under samples/, compared by
+# basename):line-of-MARKER, with COUNT. Prints that finding (compact JSON)
+# for further checks.
 expect_site() {
     local kind=$1 file=$2 marker=$3 func=$4 count=$5 line matches
     line=$(marker_line "$SRC/samples/$file" "$marker")
-    matches=$(jq -c --arg k "$kind" --arg f "$file" --argjson l "$line" \
+    matches=$(jq -c --arg k "$kind" --arg f "${file##*/}" --argjson l "$line" \
         '[.findings[] | select(.kind == $k and .top_frame != null and .top_frame.line == $l
                              and ((.top_frame.file // "") | split("/") | last) == $f)]' "$REPORT")
     [[ $(jq length <<< "$matches") -eq 1 ]] ||

@@ -25,7 +25,7 @@ kill -0 "$gopid" 2> /dev/null || fail "the Go program did not survive the attach
 grep -q "go_client: leak-body: 5 requests, 5 with status 200" "$tmp/go.out" ||
     fail "the Go program's output changed: $(head -c 300 "$tmp/go.out")"
 expect_json '.backend' '"probe"'
-expect_go_site unclosed-body client.go leak-body-site main.leakBody 5 > /dev/null
+expect_site unclosed-body go/client.go leak-body-site main.leakBody 5 > /dev/null
 kill "$gopid"
 
 # A C program (no preload) with 3 sockets before the attach and 2 after,

@@ -22,7 +22,7 @@ grep -q "go_client: leak-body: 7 requests, 7 with status 200" "$tmp/stdout" ||
     fail "the client's output changed: $(head -c 300 "$tmp/stdout")"
 expect_json '.backend' '"probe"'
 expect_json '.status' '"leaks"'
-f=$(expect_go_site unclosed-body client.go leak-body-site main.leakBody 7)
+f=$(expect_site unclosed-body go/client.go leak-body-site main.leakBody 7)
 expect_field "$f" '.http | {host, request, status}' \
     "{\"host\":\"127.0.0.1:$port\",\"request\":\"GET /\",\"status\":200}"
 expect_json '[.findings[] | select(.kind == "orphaned-socket")] | length' 0
@@ -44,7 +44,7 @@ for hello in go_hello static_hello; do
 done
 
 # The text report says which backend saw the program, and names the line.
-line=$(go_marker_line client.go leak-body-site)
+line=$(marker_line "$SRC/samples/go/client.go" leak-body-site)
 run_connleak run --color never -- "$prog" -url "http://127.0.0.1:$port/" -mode leak-body -n 3
 expect_rc 0
 grep -q "probe" <(head -n 3 "$tmp/stderr") || fail "the report's first lines do not name the probe backend"

@@ -34,7 +34,7 @@ serve() {
 serve
 expect_rc 99
 expect_json '.backend' '"probe"'
-expect_go_site close-wait-pile cw_server.go accept-site main.main.func1 4 > /dev/null
+expect_site close-wait-pile go/cw_server.go accept-site main.main.func1 4 > /dev/null
 expect_json '[.findings[] | select(.kind == "orphaned-socket")] | length' 0
 
 serve -close

@@ -17,6 +17,6 @@ start_http_server
 run_json --fail-on leak -- "$prog" -url "http://127.0.0.1:$port/" -mode leak-body -n 6
 expect_rc 99
 expect_json '.backend' '"probe"'
-expect_go_site unclosed-body client.go leak-body-site main.leakBody 6 > /dev/null
+expect_site unclosed-body go/client.go leak-body-site main.leakBody 6 > /dev/null
 expect_json '[.notes[] | select(test("no debug info|not followed"))] | length' 0
 pass

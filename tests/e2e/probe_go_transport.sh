@@ -16,6 +16,6 @@ start_http_server
 run_json --fail-on no-connection-reuse -- "$SAMPLES/go_client" -url "http://127.0.0.1:$port/" -mode new-transport -n 12
 expect_rc 99
 expect_json '.backend' '"probe"'
-f=$(expect_go_site no-connection-reuse client.go new-transport-site main.newTransport 12)
+f=$(expect_site no-connection-reuse go/client.go new-transport-site main.newTransport 12)
 expect_json '[.findings[] | select(.kind == "unclosed-body")] | length' 0
 pass
