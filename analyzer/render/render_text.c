@@ -395,10 +395,12 @@ static void text_killed(struct text *t, const struct report *r)
     const struct process *p = r->pid > 0 ? report_process(r, r->pid) : NULL;
     const char *name = p ? process_name(p) : path_basename(r->argv.n ? r->argv.v[0] : NULL);
     unsigned flush = p && p->flush_ms ? p->flush_ms : 200;
-    fprintf(t->out,
-            "connleak: %s (pid %ld) was killed by signal %d (SIG%s): the report is as of its "
-            "last flush (%u ms)\n",
-            esc(t, *name ? name : "the program"), r->pid, r->signal, sig_name(r->signal), flush);
+    fprintf(t->out, "connleak: %s (pid %ld) was killed by signal %d (SIG%s)",
+            esc(t, *name ? name : "the program"), r->pid, r->signal, sig_name(r->signal));
+    if (p && p->probe) /* the kernel saw it to the end: nothing waited in a buffer */
+        fputs("\n", t->out);
+    else
+        fprintf(t->out, ": the report is as of its last flush (%u ms)\n", flush);
 }
 
 void render_text(FILE *out, const struct report *r, bool color)
