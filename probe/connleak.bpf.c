@@ -586,13 +586,13 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
     __u32 ptgid = parent->tgid, ctgid = child->tgid;
     if (ptgid == ctgid || !is_traced(ptgid)) return 0;
     __u32 fresh = TR_ON | TR_FRESH | TR_WAKE;
-    bpf_map_update_elem(&traced, &ctgid, &fresh, BPF_ANY);
+    long full = bpf_map_update_elem(&traced, &ctgid, &fresh, BPF_ANY);
     struct pev_proc *e = ev_reserve(sizeof(*e));
     if (!e) return 0;
     hdr_fill(&e->h, PEV_FORK, sizeof(*e));
     e->h.pid = ptgid;
     e->child = ctgid;
-    e->code = 0;
+    e->code = full ? -1 : 0; /* -1: the traced table is full, not followed */
     bpf_ringbuf_submit(e, 0);
     return 0;
 }

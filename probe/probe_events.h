@@ -118,7 +118,8 @@ struct pev_io {
 struct pev_proc { /* fork, exec, exit */
     struct pev_hdr h;
     __u32 child; /* fork: the new process */
-    __s32 code;  /* exit: exit_code as wait() would see it */
+    __s32 code;  /* exit: exit_code as wait() would see it; fork: -1 when the
+                  * child could not be followed (the traced table is full) */
 };
 
 struct pev_tcp { /* h.tid: the fd the socket was opened as */

@@ -193,6 +193,9 @@ static void on_fork(struct probe *p, struct pproc *parent, const struct pev_proc
         modmap_write(c, m);
     }
     c->maps_complete = parent->maps_complete;
+    if (e->code < 0) /* never clean when blind: the analyzer reads this note */
+        rec_note(c, 0, "events-lost",
+                 "the probe's table of traced processes is full: this process is not followed");
     proc_adopt_fds(p, parent, c);
 }
 
