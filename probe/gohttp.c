@@ -52,7 +52,9 @@ static struct psock *conn_sock(struct pproc *pr, const struct pev_go *e)
     struct psock *s = proc_sock(pr, e->fd_tcp);
     if (s && s->type == 1 /* SOCK_STREAM */) return s;
     s = proc_sock(pr, e->fd_tls);
-    return s && s->type == 1 ? s : NULL;
+    if (!s || s->type != 1) return NULL;
+    s->go_tls = true; /* reached through a *tls.Conn */
+    return s;
 }
 
 static uint32_t pool_serial(struct pproc *pr, uint64_t transport)

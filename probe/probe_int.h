@@ -45,6 +45,7 @@ struct psock {
     uint32_t pool;             /* serial of its Transport in the process, from 1 */
     uint32_t go_reqs, go_idle; /* requests; returns to the pool */
     bool go_busy;              /* a request's response not given back yet */
+    bool go_tls;               /* its net.Conn is a *tls.Conn (HTTPS) */
     char method[16], host[48], path[48];
 };
 

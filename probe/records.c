@@ -217,6 +217,7 @@ static void kv_http(struct jb *b, const struct psock *s)
     jb_kv_str(b, "target", s->path);
     jb_kv_str(b, "host", s->host);
     jb_kv_u64(b, "pool", s->pool);
+    if (s->go_tls) jb_raw(b, ",\"tls\":true");
     jb_raw(b, s->go_busy ? ",\"go\":\"busy\"}" : ",\"go\":\"pooled\"}");
 }
 

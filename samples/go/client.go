@@ -16,6 +16,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -26,8 +27,14 @@ import (
 
 var kept []*http.Response // leak-body: the bodies stay reachable, never closed
 
+// insecure: -insecure, for the tests' self-signed HTTPS server.
+var insecure bool
+
 func leakBody(url string, n int) int {
 	client := &http.Client{}
+	if insecure {
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	}
 	ok := 0
 	for i := 0; i < n; i++ {
 		resp, err := client.Get(url) // connleak-test: leak-body-site
@@ -86,6 +93,7 @@ func main() {
 	n := flag.Int("n", 10, "number of requests")
 	delay := flag.Duration("delay", 0, "wait before the first request")
 	hold := flag.Duration("hold", 0, "stay alive after the requests")
+	flag.BoolVar(&insecure, "insecure", false, "leak-body: accept any TLS certificate (test servers)")
 	flag.Parse()
 	if *url == "" || *n < 0 || flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "usage: go_client -url URL [-mode leak-body|new-transport|clean] [-n N]")
