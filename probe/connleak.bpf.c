@@ -784,12 +784,3 @@ int go_close_locked(struct pt_regs *ctx) /* pc = RAX */
 {
     return go_pconn(ctx, PEV_GO_CLOSE, ctx->ax, 0);
 }
-
-SEC("uprobe")
-int go_body_close(struct pt_regs *ctx) /* es = RAX */
-{
-    if (!is_traced(tgid_now())) return 0;
-    struct pev_go *e = go_begin(ctx, PEV_GO_BODYCLOSE, ctx->ax);
-    if (e) go_send(e);
-    return 0;
-}

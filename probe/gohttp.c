@@ -100,7 +100,7 @@ static void on_conn_request(struct pproc *pr, struct pgor *g, const struct pev_g
 void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e)
 {
     (void)p;
-    if (e->h.kind < PEV_GO_RT || e->h.kind > PEV_GO_BODYCLOSE) return;
+    if (e->h.kind < PEV_GO_RT || e->h.kind > PEV_GO_CLOSE) return;
     struct pgor *g = gor_get(pr, e->goid);
     if (!g || gor_repeat(g, e)) return;
     struct psock *s;

@@ -19,12 +19,11 @@
 
 #define OFF_NONE 0xffff
 
-static const struct go_target targets_init[5] = {
+static const struct go_target targets_init[GO_TARGETS] = {
     {"net/http.(*Transport).roundTrip", "go_roundtrip", 0},
     {"net/http.(*persistConn).roundTrip", "go_pc_roundtrip", 0},
     {"net/http.(*Transport).tryPutIdleConn", "go_put_idle", 0},
     {"net/http.(*persistConn).closeLocked", "go_close_locked", 0},
-    {"net/http.(*bodyEOFSignal).Close", "go_body_close", 0},
 };
 
 /* go1.19.x on amd64, checked against its DWARF (design notes, section 10). */
@@ -96,7 +95,7 @@ static bool targets_find(Elf *e, struct go_info *gi)
             GElf_Sym sym;
             if (!gelf_getsym(d, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC) continue;
             const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
-            for (int t = 0; name && t < 5; t++)
+            for (int t = 0; name && t < GO_TARGETS; t++)
                 if (strcmp(name, gi->targets[t].func) == 0)
                     gi->targets[t].offset = vaddr_to_offset(e, sym.st_value);
         }
@@ -110,7 +109,7 @@ static bool targets_from_pclntab(Elf *e, struct go_info *gi)
     char why[128];
     struct gopcln *t = gopcln_open(e, why, sizeof(why));
     if (!t) return false;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < GO_TARGETS; i++) {
         uint64_t entry = gopcln_func_entry(t, gi->targets[i].func);
         gi->targets[i].offset = entry ? vaddr_to_offset(e, entry) : 0;
     }

@@ -153,7 +153,7 @@ static bool bin_probed(struct probe *p, const char *path)
 static void uprobes_attach(struct probe *p, const char *exe, const struct go_info *gi)
 {
     struct bpf_object *obj = p->skel->obj;
-    for (int t = 0; t < 5; t++) {
+    for (int t = 0; t < GO_TARGETS; t++) {
         const struct go_target *g = &gi->targets[t];
         struct bpf_program *prog = bpf_object__find_program_by_name(obj, g->prog);
         if (!g->offset || !prog) continue;

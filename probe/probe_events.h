@@ -31,7 +31,6 @@ enum pev_kind {
     PEV_GO_PCRT,      /* net/http.(*persistConn).roundTrip: request on a conn */
     PEV_GO_PUTIDLE,   /* net/http.(*Transport).tryPutIdleConn: conn back in the pool */
     PEV_GO_CLOSE,     /* net/http.(*persistConn).closeLocked: transport closes it */
-    PEV_GO_BODYCLOSE, /* net/http.(*bodyEOFSignal).Close: resp.Body.Close() */
 };
 
 struct pev_hdr {
@@ -131,7 +130,7 @@ struct pev_tcp { /* h.tid: the fd the socket was opened as */
 struct pev_go {
     struct pev_hdr h;
     __u64 goid;
-    __u64 obj;    /* roundTrip: *Transport; pconn events: *persistConn; body: *bodyEOFSignal */
+    __u64 obj;    /* roundTrip: *Transport; pconn events: *persistConn */
     __u64 req;    /* roundTrip: *Request */
     __u64 sp;     /* RSP at entry: with goid, de-duplicates a double-fired entry */
     __s32 fd_tcp; /* pconn events: the fd read through conn as a *net.TCPConn */

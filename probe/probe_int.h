@@ -163,7 +163,6 @@ void rec_note(struct pproc *pr, uint64_t ts, const char *what, const char *detai
 void rec_stk(struct pproc *pr, uint32_t id, const uint64_t *pcs, int n);
 void rec_mod(struct pproc *pr, const char *path, uint64_t base, uint64_t lo, uint64_t hi,
              const char *bid);
-void rec_http_req(struct pproc *pr, const struct psock *s, uint64_t ts, uint32_t stk);
 
 /* stacks.c: interned stacks, written once each */
 uint32_t stack_intern(struct pproc *pr, const uint64_t *pcs, int n);
@@ -177,6 +176,7 @@ void modmap_write(struct pproc *pr, const struct pmod *m);
 void modmap_free(struct pproc *pr);
 
 /* gosyms.c: Go binaries: version, function offsets, struct offsets */
+#define GO_TARGETS 4 /* the net/http functions probed (gosyms.c) */
 struct go_target {
     const char *func;
     const char *prog; /* BPF program name */
@@ -187,7 +187,7 @@ struct go_info {
     bool regabi;      /* Go >= 1.17: arguments in registers */
     struct go_offsets offs;
     bool offs_from_dwarf;
-    struct go_target targets[5];
+    struct go_target targets[GO_TARGETS];
     char why[256]; /* why the uprobes cannot be used, "" if they can */
 };
 bool gosyms_inspect(const char *path, struct go_info *gi);

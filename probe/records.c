@@ -279,20 +279,6 @@ void rec_ktcp(struct pproc *pr, const struct psock *s, uint64_t ts)
     line_write(pr, &b);
 }
 
-void rec_http_req(struct pproc *pr, const struct psock *s, uint64_t ts, uint32_t stk)
-{
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
-    line_begin(&b, mem, "http_req", ts, true);
-    kv_sock(&b, s, s->fd);
-    jb_kv_u64(&b, "seq", s->go_reqs);
-    jb_kv_str(&b, "method", s->method);
-    jb_kv_str(&b, "target", s->path);
-    jb_kv_str(&b, "host", s->host);
-    if (stk) jb_kv_u64(&b, "stk", stk);
-    line_write(pr, &b);
-}
-
 void rec_end(struct pproc *pr, uint64_t ts, const char *why, uint64_t live)
 {
     char mem[LINE_MAX_BYTES];

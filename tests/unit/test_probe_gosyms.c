@@ -41,7 +41,7 @@ static void every_probed_function_is_found(void **state)
     (void)state;
     struct go_info gi;
     assert_true(gosyms_inspect(sample("go_client"), &gi));
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < GO_TARGETS; i++) {
         if (!gi.targets[i].offset) fail_msg("%s not found", gi.targets[i].func);
         assert_true(gi.targets[i].offset > 0x1000); /* in .text, past the headers */
     }
@@ -77,7 +77,7 @@ static void stripped_go_binary_is_followed_through_gopclntab(void **state)
     assert_true(gosyms_inspect(sample("go_client"), &full));
     assert_false(gi.offs_from_dwarf);
     assert_string_equal(gi.why, "");
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < GO_TARGETS; i++) {
         if (!gi.targets[i].offset) fail_msg("%s not found in .gopclntab", gi.targets[i].func);
         assert_int_equal(gi.targets[i].offset, full.targets[i].offset);
     }
