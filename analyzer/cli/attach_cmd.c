@@ -79,11 +79,30 @@ static int attach_report(const struct options *o, struct tracedir *td, struct re
     return o->fail_on && gate ? o->error_exitcode : 0;
 }
 
+/* The process a thread id belongs to (the probe follows processes). */
+static pid_t tgid_of(pid_t pid)
+{
+    char path[64], line[256];
+    long tgid = pid;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "Tgid: %ld", &tgid) == 1) break;
+    if (f) fclose(f);
+    return (pid_t)tgid;
+}
+
 static int attach_pid(const struct options *o, pid_t pid)
 {
     if (kill(pid, 0) != 0 && errno == ESRCH) {
         fprintf(stderr, "connleak: attach: no process %d\n", (int)pid);
         return EXIT_TOOL;
+    }
+    pid_t tgid = tgid_of(pid);
+    if (tgid != pid) {
+        fprintf(stderr, "connleak: attach: %d is a thread of process %d: following the process\n",
+                (int)pid, (int)tgid);
+        pid = tgid;
     }
     struct tracedir td;
     struct backend b;
