@@ -635,25 +635,30 @@ SEC("tracepoint/sock/inet_sock_set_state")
 int on_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
     __u64 sk = (__u64)ctx->skaddr;
-    int st = ctx->newstate;
-    /* only what the peer's close or reset does: CLOSE_WAIT, LAST_ACK, CLOSE */
+    int st = ctx->newstate, old = ctx->oldstate;
+    /* what the peer's close or reset does (CLOSE_WAIT, LAST_ACK, CLOSE), and
+     * the end of a close the program made first (FIN_WAIT1/2 or CLOSING ->
+     * CLOSE: the kernel keeps a TIME_WAIT socket in its place), sent as 6 */
     if (ctx->protocol != 6 /* IPPROTO_TCP */ || (st != 7 && st != 8 && st != 9)) return 0;
     __u64 *owner = bpf_map_lookup_elem(&socks, &sk);
     if (!owner) return 0;
-    struct pfd_key k = {.pid = *owner >> 32, .fd = (__s32)*owner};
-    struct pfd_val *v = bpf_map_lookup_elem(&fds, &k);
-    if (!v || v->sk != sk) return 0; /* closed by the program (or its fd moved by dup) */
-    struct pev_tcp *e = ev_reserve(sizeof(*e));
-    if (e) {
-        hdr_fill(&e->h, PEV_TCP, sizeof(*e));
-        e->h.pid = *owner >> 32;
-        e->h.tid = (__u32)*owner; /* the fd it was opened as */
-        e->sk = sk;
-        e->oldstate = ctx->oldstate;
-        e->newstate = ctx->newstate;
-        bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+    __u64 own = *owner;
+    if (st == TCP_CLOSE_STATE) bpf_map_delete_elem(&socks, &sk);
+    bool tw = st == TCP_CLOSE_STATE && (old == 4 || old == 5 || old == 11);
+    if (!tw) {
+        struct pfd_key k = {.pid = own >> 32, .fd = (__s32)own};
+        struct pfd_val *v = bpf_map_lookup_elem(&fds, &k);
+        if (!v || v->sk != sk) return 0; /* closed by the program (or its fd moved by dup) */
     }
-    if (ctx->newstate == TCP_CLOSE_STATE) bpf_map_delete_elem(&socks, &sk);
+    struct pev_tcp *e = ev_reserve(sizeof(*e));
+    if (!e) return 0;
+    hdr_fill(&e->h, PEV_TCP, sizeof(*e));
+    e->h.pid = own >> 32;
+    e->h.tid = (__u32)own; /* the fd it was opened as */
+    e->sk = sk;
+    e->oldstate = old;
+    e->newstate = tw ? 6 /* TIME_WAIT */ : st;
+    bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
     return 0;
 }
 

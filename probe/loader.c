@@ -238,10 +238,24 @@ int probe_trace(struct probe *p, pid_t pid, const char *exe, char *why, size_t l
     return 0;
 }
 
+static uint64_t ktime_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+/* Once a second a TIME_WAIT sample for the processes that left some, then
+ * every trace flushed: readable while the program runs. */
 static void traces_flush(struct probe *p)
 {
-    for (size_t i = 0; i < p->nprocs; i++)
-        if (p->procs[i]->f) fflush(p->procs[i]->f);
+    uint64_t now = ktime_now();
+    for (size_t i = 0; i < p->nprocs; i++) {
+        struct pproc *pr = p->procs[i];
+        if (!pr->f) continue;
+        tw_sample(pr, now, false);
+        fflush(pr->f);
+    }
 }
 
 int probe_poll(struct probe *p, int timeout_ms)

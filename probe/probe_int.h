@@ -74,6 +74,24 @@ struct pgor {
     char method[16], host[48], path[48];
 };
 
+/* TIME_WAIT bookkeeping (timewait.c). */
+#define TW_CLOSED_RING 1024  /* recent closes of TCP sockets remembered */
+#define TW_GROUPS      64    /* (peer, stack) groups counted */
+#define TW_BIRTHS      65536 /* TIME_WAIT births remembered (60 s of them) */
+struct ptw_closed {
+    uint64_t sk;
+    uint32_t stk;
+    struct cl_addr peer;
+};
+struct ptw_group {
+    struct cl_addr peer;
+    uint32_t stk;
+};
+struct ptw_birth {
+    uint64_t ktime;
+    uint16_t group;
+};
+
 struct pproc {
     pid_t pid, ppid;
     char *exe;     /* the program it runs, NULL when not known */
@@ -93,6 +111,13 @@ struct pproc {
     size_t nmods;
     struct pgor *gors;
     size_t ngors;
+    struct ptw_closed recent[TW_CLOSED_RING]; /* the last TCP sockets it closed */
+    uint64_t nrecent;
+    struct ptw_group tw_groups[TW_GROUPS];
+    int ntw_groups;
+    struct ptw_birth *births; /* TW_BIRTHS, allocated at the first one */
+    uint64_t nbirths, tw_sampled;
+    uint32_t tw_last; /* TIME_WAIT count of the last sample */
     uint64_t *transports; /* distinct *Transport seen, in order: pool = index + 1 */
     size_t ntransports;
     int exit_code;
@@ -146,6 +171,11 @@ void sock_close_last(struct pproc *pr, struct psock *s, uint64_t ts, const char 
 /* gohttp.c: net/http events */
 void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e);
 
+/* timewait.c: TIME_WAIT sockets left by the program's closes */
+void tw_note_close(struct pproc *pr, const struct psock *s);
+void tw_on_birth(struct pproc *pr, uint64_t sk, uint64_t ktime);
+void tw_sample(struct pproc *pr, uint64_t ktime, bool force);
+
 /* records.c: trace lines */
 void rec_header(struct pproc *pr);
 void rec_open(struct pproc *pr, const struct psock *s, uint64_t ts);
@@ -160,6 +190,8 @@ void rec_live(struct pproc *pr, const struct psock *s, uint64_t ts);
 void rec_ktcp(struct pproc *pr, const struct psock *s, uint64_t ts);
 void rec_end(struct pproc *pr, uint64_t ts, const char *why, uint64_t live);
 void rec_note(struct pproc *pr, uint64_t ts, const char *what, const char *detail);
+void rec_sample_tw(struct pproc *pr, uint64_t ts, uint32_t total, const struct ptw_group *g,
+                   const uint32_t *count, int ngroups);
 void rec_stk(struct pproc *pr, uint32_t id, const uint64_t *pcs, int n);
 void rec_mod(struct pproc *pr, const char *path, uint64_t base, uint64_t lo, uint64_t hi,
              const char *bid);

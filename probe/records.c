@@ -292,6 +292,29 @@ void rec_end(struct pproc *pr, uint64_t ts, const char *why, uint64_t live)
     line_write(pr, &b);
 }
 
+void rec_sample_tw(struct pproc *pr, uint64_t ts, uint32_t total, const struct ptw_group *g,
+                   const uint32_t *count, int ngroups)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    bool first = true;
+    line_begin(&b, mem, "sample", ts, true);
+    jb_raw(&b, ",\"tcp\":{\"TIME_WAIT\":");
+    jb_u64(&b, total);
+    jb_raw(&b, "},\"tw\":[");
+    for (int i = 0; i < ngroups; i++) {
+        if (!count[i]) continue;
+        jb_raw(&b, first ? "{\"peer\":" : ",{\"peer\":");
+        first = false;
+        jb_addr(&b, &g[i].peer);
+        jb_kv_u64(&b, "stk", g[i].stk);
+        jb_kv_u64(&b, "n", count[i]);
+        jb_raw(&b, "}");
+    }
+    jb_raw(&b, "]");
+    line_write(pr, &b);
+}
+
 void rec_note(struct pproc *pr, uint64_t ts, const char *what, const char *detail)
 {
     char mem[LINE_MAX_BYTES];

@@ -171,6 +171,7 @@ static void counts_add(struct pproc *pr, struct psock *s, const struct pev_fd *e
 
 void sock_close_last(struct pproc *pr, struct psock *s, uint64_t ts, const char *how)
 {
+    tw_note_close(pr, s);
     sock_write_open(pr, s);
     rec_close(pr, s, s->fd, how, true, ts);
     pr->closed++;
@@ -261,6 +262,10 @@ bool sock_on_io(struct probe *p, struct pproc *pr, const struct pev_io *e)
 void sock_on_tcp(struct probe *p, struct pproc *pr, const struct pev_tcp *e)
 {
     (void)p;
+    if (e->newstate == 6) { /* a close the program made first: TIME_WAIT */
+        tw_on_birth(pr, e->sk, e->h.ts);
+        return;
+    }
     struct psock *s = proc_sock(pr, (int)e->h.tid);
     if (s && s->sk == e->sk) kstate_set(pr, s, e->newstate, proc_ts(pr, e->h.ts));
 }
