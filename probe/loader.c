@@ -245,15 +245,15 @@ static uint64_t ktime_now(void)
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
-/* Once a second a TIME_WAIT sample for the processes that left some, then
- * every trace flushed: readable while the program runs. */
+/* Once a second a `sample` of each process, then every trace flushed:
+ * readable while the program runs. */
 static void traces_flush(struct probe *p)
 {
     uint64_t now = ktime_now();
     for (size_t i = 0; i < p->nprocs; i++) {
         struct pproc *pr = p->procs[i];
         if (!pr->f) continue;
-        tw_sample(pr, now, false);
+        sample_take(pr, now, false);
         fflush(pr->f);
     }
 }
@@ -262,6 +262,9 @@ int probe_poll(struct probe *p, int timeout_ms)
 {
     int n = ring_buffer__poll(p->rb, timeout_ms);
     if (n == -EINTR) n = 0;
+    /* events sent without a wake-up (most) are there without epoll saying so */
+    int more = ring_buffer__consume(p->rb);
+    if (n >= 0 && more > 0) n += more;
     p->lost_events = p->skel->bss->dropped;
     traces_flush(p);
     return n;

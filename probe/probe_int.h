@@ -92,6 +92,22 @@ struct ptw_birth {
     uint16_t group;
 };
 
+/* One `sample` record (sampler.c). */
+#define PSAMPLE_MAX 64
+struct psample_count {
+    uint64_t key; /* stack id, or peer hash */
+    uint32_t n;
+};
+struct psample {
+    int fds; /* < 0: -errno */
+    uint64_t nofile;
+    uint32_t socks;
+    struct psample_count sites[PSAMPLE_MAX], peers[PSAMPLE_MAX];
+    struct cl_addr peer_addr[PSAMPLE_MAX];
+    int nsites, npeers;
+    uint32_t tw[TW_GROUPS], tw_total;
+};
+
 struct pproc {
     pid_t pid, ppid;
     char *exe;     /* the program it runs, NULL when not known */
@@ -116,8 +132,7 @@ struct pproc {
     struct ptw_group tw_groups[TW_GROUPS];
     int ntw_groups;
     struct ptw_birth *births; /* TW_BIRTHS, allocated at the first one */
-    uint64_t nbirths, tw_sampled;
-    uint32_t tw_last; /* TIME_WAIT count of the last sample */
+    uint64_t nbirths, sampled; /* ktime of the last sample */
     uint64_t *transports; /* distinct *Transport seen, in order: pool = index + 1 */
     size_t ntransports;
     int exit_code;
@@ -171,10 +186,10 @@ void sock_close_last(struct pproc *pr, struct psock *s, uint64_t ts, const char 
 /* gohttp.c: net/http events */
 void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e);
 
-/* timewait.c: TIME_WAIT sockets left by the program's closes */
+/* sampler.c: `sample` records; TIME_WAIT sockets left by the program's closes */
 void tw_note_close(struct pproc *pr, const struct psock *s);
 void tw_on_birth(struct pproc *pr, uint64_t sk, uint64_t ktime);
-void tw_sample(struct pproc *pr, uint64_t ktime, bool force);
+void sample_take(struct pproc *pr, uint64_t ktime, bool force); /* once a second, or now */
 
 /* records.c: trace lines */
 void rec_header(struct pproc *pr);
@@ -190,8 +205,8 @@ void rec_live(struct pproc *pr, const struct psock *s, uint64_t ts);
 void rec_ktcp(struct pproc *pr, const struct psock *s, uint64_t ts);
 void rec_end(struct pproc *pr, uint64_t ts, const char *why, uint64_t live);
 void rec_note(struct pproc *pr, uint64_t ts, const char *what, const char *detail);
-void rec_sample_tw(struct pproc *pr, uint64_t ts, uint32_t total, const struct ptw_group *g,
-                   const uint32_t *count, int ngroups);
+void rec_sample(struct pproc *pr, uint64_t ts, const struct psample *s, const struct ptw_group *g,
+                int ngroups);
 void rec_stk(struct pproc *pr, uint32_t id, const uint64_t *pcs, int n);
 void rec_mod(struct pproc *pr, const char *path, uint64_t base, uint64_t lo, uint64_t hi,
              const char *bid);

@@ -110,7 +110,7 @@ void proc_begin_trace(struct probe *p, struct pproc *pr, uint64_t ktime, bool fo
 void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const char *why)
 {
     uint64_t ts = proc_ts(pr, ktime), live = 0;
-    tw_sample(pr, ktime, true);
+    sample_take(pr, ktime, true);
     for (int fd = 0; fd < pr->nfdv; fd++) {
         struct psock *s = pr->fdv[fd];
         if (!s) continue;

@@ -292,26 +292,48 @@ void rec_end(struct pproc *pr, uint64_t ts, const char *why, uint64_t live)
     line_write(pr, &b);
 }
 
-void rec_sample_tw(struct pproc *pr, uint64_t ts, uint32_t total, const struct ptw_group *g,
-                   const uint32_t *count, int ngroups)
+void rec_sample(struct pproc *pr, uint64_t ts, const struct psample *s, const struct ptw_group *g,
+                int ngroups)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
-    bool first = true;
     line_begin(&b, mem, "sample", ts, true);
-    jb_raw(&b, ",\"tcp\":{\"TIME_WAIT\":");
-    jb_u64(&b, total);
-    jb_raw(&b, "},\"tw\":[");
-    for (int i = 0; i < ngroups; i++) {
-        if (!count[i]) continue;
-        jb_raw(&b, first ? "{\"peer\":" : ",{\"peer\":");
-        first = false;
-        jb_addr(&b, &g[i].peer);
-        jb_kv_u64(&b, "stk", g[i].stk);
-        jb_kv_u64(&b, "n", count[i]);
+    if (s->fds >= 0) {
+        jb_kv_u64(&b, "fds", (uint64_t)s->fds);
+        jb_kv_u64(&b, "nofile", s->nofile);
+    }
+    jb_kv_u64(&b, "socks", s->socks);
+    jb_raw(&b, ",\"sites\":[");
+    for (int i = 0; i < s->nsites; i++) {
+        jb_raw(&b, i ? ",{\"stk\":" : "{\"stk\":");
+        jb_u64(&b, s->sites[i].key);
+        jb_kv_u64(&b, "n", s->sites[i].n);
+        jb_raw(&b, "}");
+    }
+    jb_raw(&b, "],\"peers\":[");
+    for (int i = 0; i < s->npeers && i < 8; i++) {
+        jb_raw(&b, i ? ",{\"peer\":" : "{\"peer\":");
+        jb_addr(&b, &s->peer_addr[i]);
+        jb_kv_u64(&b, "n", s->peers[i].n);
         jb_raw(&b, "}");
     }
     jb_raw(&b, "]");
+    if (s->tw_total) {
+        bool first = true;
+        jb_raw(&b, ",\"tcp\":{\"TIME_WAIT\":");
+        jb_u64(&b, s->tw_total);
+        jb_raw(&b, "},\"tw\":[");
+        for (int i = 0; i < ngroups; i++) {
+            if (!s->tw[i]) continue;
+            jb_raw(&b, first ? "{\"peer\":" : ",{\"peer\":");
+            first = false;
+            jb_addr(&b, &g[i].peer);
+            jb_kv_u64(&b, "stk", g[i].stk);
+            jb_kv_u64(&b, "n", s->tw[i]);
+            jb_raw(&b, "}");
+        }
+        jb_raw(&b, "]");
+    }
     line_write(pr, &b);
 }
 
