@@ -18,6 +18,8 @@
 #include "probe.h"
 #include "probe_events.h"
 
+#define INHERITED_BY_EXEC 2 /* psock.inherited: kept across an exec */
+
 enum psock_role { PROLE_SOCKET, PROLE_CLIENT, PROLE_LISTENER, PROLE_ACCEPTED };
 
 /* A socket of a traced process (one per socket, not per fd). */
@@ -32,7 +34,9 @@ struct psock {
     uint32_t site; /* Go: the stack of the request it was dialled for */
     struct cl_addr peer, local;
     uint64_t opened, last_io, in, out;           /* trace ns, bytes */
-    bool eof, before_attach, inherited, pending; /* pending: `open` not written yet */
+    bool eof, before_attach, pending; /* pending: `open` not written yet */
+    uint8_t inherited;    /* 0, or from the parent (fork), or INHERITED_BY_EXEC */
+    bool carried;         /* survives the exec being handled (procs.c) */
     bool conn_pending;                           /* its `conn` record waits with the `open` */
     int conn_err;                                /* errno of that connect, 0, or -EINPROGRESS */
     uint64_t conn_ts;

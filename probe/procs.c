@@ -110,6 +110,7 @@ void proc_begin_trace(struct probe *p, struct pproc *pr, uint64_t ktime, bool fo
 void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const char *why)
 {
     uint64_t ts = proc_ts(pr, ktime), live = 0;
+    bool exec = strcmp(why, "exec") == 0; /* what is left was closed by the exec */
     sample_take(pr, ktime, true);
     for (int fd = 0; fd < pr->nfdv; fd++) {
         struct psock *s = pr->fdv[fd];
@@ -123,6 +124,10 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
         probe_fd_forget(p, pr->pid, fd);
         pr->fdv[fd] = NULL;
         if (--s->nfds > 0) continue; /* written with its last fd */
+        if (exec) { /* close-on-exec: the kernel closed it at the exec */
+            sock_close_last(pr, s, ts, "exec");
+            continue;
+        }
         sock_write_open(pr, s);
         rec_live(pr, s, ts);
         live++;
@@ -202,15 +207,56 @@ static void on_fork(struct probe *p, struct pproc *parent, const struct pev_proc
     proc_adopt_fds(p, parent, c);
 }
 
-/* exec: the old image's trace ends; sockets that survive the exec go on,
- * inherited, in the new image's trace. */
+/* Whether fd of the process still holds the socket (the exec kept it). */
+static bool fd_kept(const struct pproc *pr, int fd, const struct psock *s)
+{
+    char path[64], link[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pr->pid, fd);
+    ssize_t n = readlink(path, link, sizeof(link) - 1);
+    if (n <= 0) return false;
+    link[n] = 0;
+    unsigned long ino = 0;
+    return sscanf(link, "socket:[%lu]", &ino) == 1 && (!s->ino || ino == s->ino);
+}
+
+/* The sockets that survived an exec move to the new image's trace, as
+ * inherited, with every fd of theirs the exec kept (a socket any of whose
+ * fds survived moves whole: the old trace no longer holds it); their
+ * kernel-side entries stay (same process). */
+static void exec_carry(struct pproc *old, struct pproc *next)
+{
+    for (int fd = 0; fd < old->nfdv; fd++)
+        if (old->fdv[fd] && fd_kept(old, fd, old->fdv[fd])) old->fdv[fd]->carried = true;
+    for (int fd = 0; fd < old->nfdv; fd++) {
+        struct psock *s = old->fdv[fd];
+        if (!s || !s->carried) continue;
+        old->fdv[fd] = NULL;
+        if (s->inherited != INHERITED_BY_EXEC) { /* first met: a socket of the new image */
+            sock_write_open(old, s);
+            s->sid = ++next->next_sid;
+            s->inherited = INHERITED_BY_EXEC;
+            s->pending = false;
+            s->in = s->out = s->opened = 0;
+            s->stk = s->site = 0;
+            s->nfds = 0;
+            next->opened++;
+            rec_open(next, s, 0);
+        }
+        if (!fd_kept(old, fd, s) || proc_fd_reserve(next, fd) < 0) continue;
+        next->fdv[fd] = s;
+        s->fd = s->nfds++ ? s->fd : fd;
+    }
+}
+
+/* exec: the old image's trace ends (the sockets the exec closed get their
+ * close); the ones that survive it go on, inherited, in the new image's. */
 static void on_exec(struct probe *p, struct pproc *pr, const struct pev_proc *e)
 {
     if (pr->f) {
         struct pproc *next = proc_new(p, pr->pid, pr->ppid);
         if (!next) return;
         proc_begin_trace(p, next, e->h.ts, false);
-        proc_adopt_fds(p, pr, next);
+        exec_carry(pr, next);
         proc_end_trace(p, pr, e->h.ts, "exec");
         return;
     }
