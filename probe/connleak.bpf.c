@@ -76,6 +76,24 @@ struct {
     __type(value, struct go_offsets);
 } go_offs SEC(".maps");
 
+/* Go: a connection's *bufio.Reader -> its fds and request count, and the
+ * response bodies already sent (probe_events.h). LRU: a connection or body
+ * long forgotten makes room; a body then read again is sent again, which
+ * the loader takes as the same body. */
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct go_br_key);
+    __type(value, struct go_br_val);
+} go_brs SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct go_body_key);
+    __type(value, struct go_body_val);
+} go_bodies SEC(".maps");
+
 /* Events that found the ring buffer full: the loader says so in the traces. */
 __u64 dropped = 0;
 
@@ -761,6 +779,21 @@ int go_roundtrip(struct pt_regs *ctx)
     return 0;
 }
 
+/* A request on a connection: remember its reader, for the bodies read
+ * from it, and count the request. */
+static __always_inline void go_br_note(struct pev_go *e, __u64 pc)
+{
+    struct go_offsets *o = offs();
+    if (!o || o->pc_br == 0xffff || o->es_body == 0xffff || o->body_src == 0xffff) return;
+    e->br = ureadp(pc + o->pc_br);
+    if (!e->br) return;
+    struct go_br_key k = {.br = e->br, .tgid = e->h.pid};
+    struct go_br_val v = {.fd_tcp = e->fd_tcp, .fd_tls = e->fd_tls, .serial = 1};
+    struct go_br_val *old = bpf_map_lookup_elem(&go_brs, &k);
+    if (old) v.serial = old->serial + 1;
+    bpf_map_update_elem(&go_brs, &k, &v, BPF_ANY);
+}
+
 static __always_inline int go_pconn(struct pt_regs *ctx, __u32 kind, __u64 pc, __u64 req)
 {
     if (!is_traced(tgid_now())) return 0;
@@ -768,6 +801,7 @@ static __always_inline int go_pconn(struct pt_regs *ctx, __u32 kind, __u64 pc, _
     if (!e) return 0;
     e->req = req;
     go_conn_fd(e, pc);
+    if (kind == PEV_GO_PCRT) go_br_note(e, pc);
     go_send(e);
     return 0;
 }
@@ -788,4 +822,77 @@ SEC("uprobe")
 int go_close_locked(struct pt_regs *ctx) /* pc = RAX */
 {
     return go_pconn(ctx, PEV_GO_CLOSE, ctx->ax, 0);
+}
+
+/* resp.Body's Read and Close. Read is probed for its first call per body
+ * only (go_bodies); the body's connection comes from its reader (see
+ * struct pev_gobody): the first of three candidates under body.src that is
+ * a connection's br in go_brs. */
+static __always_inline struct go_br_val *gobody_conn(struct go_offsets *o, __u64 es, __u32 tgid,
+                                                     __u64 *br)
+{
+    __u64 body = ureadp(es + o->es_body + 8); /* the interfaces' data words */
+    __u64 src = ureadp(body + o->body_src + 8);
+    __u64 cand[3] = {src, src ? ureadp(src + o->lr_r + 8) : 0,
+                     src ? ureadp(src + o->chunked_r) : 0};
+    for (int i = 0; i < 3; i++) {
+        struct go_br_key k = {.br = cand[i], .tgid = tgid};
+        struct go_br_val *v = cand[i] ? bpf_map_lookup_elem(&go_brs, &k) : NULL;
+        if (v) {
+            *br = cand[i];
+            return v;
+        }
+    }
+    return NULL;
+}
+
+static __always_inline struct pev_gobody *gobody_begin(struct pt_regs *ctx, __u32 kind)
+{
+    struct pev_gobody *e = ev_reserve(sizeof(*e));
+    if (!e) return NULL;
+    hdr_fill(&e->h, kind, sizeof(*e));
+    struct go_offsets *o = offs();
+    e->goid = o && o->g_goid != 0xffff ? ureadp(ctx->r14 + o->g_goid) : ctx->r14;
+    e->es = ctx->ax;
+    e->fd_tcp = e->fd_tls = -1;
+    e->serial = e->pad = 0;
+    e->br = 0;
+    return e;
+}
+
+SEC("uprobe")
+int go_body_read(struct pt_regs *ctx) /* es = RAX */
+{
+    __u32 tgid = tgid_now();
+    if (!is_traced(tgid)) return 0;
+    struct go_offsets *o = offs();
+    if (!o || o->es_body == 0xffff || o->body_src == 0xffff) return 0;
+    __u64 br = 0;
+    struct go_br_val *conn = gobody_conn(o, ctx->ax, tgid, &br);
+    if (!conn) return 0; /* not a connection a request was seen on */
+    struct go_body_key k = {.es = ctx->ax, .tgid = tgid};
+    struct go_body_val *seen = bpf_map_lookup_elem(&go_bodies, &k);
+    if (seen && seen->br == br && seen->serial == conn->serial) return 0;
+    struct go_body_val v = {.br = br, .serial = conn->serial};
+    bpf_map_update_elem(&go_bodies, &k, &v, BPF_ANY);
+    struct pev_gobody *e = gobody_begin(ctx, PEV_GO_BODY);
+    if (!e) return 0;
+    e->br = br;
+    e->fd_tcp = conn->fd_tcp;
+    e->fd_tls = conn->fd_tls;
+    e->serial = conn->serial;
+    bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+    return 0;
+}
+
+SEC("uprobe")
+int go_body_close(struct pt_regs *ctx) /* es = RAX */
+{
+    __u32 tgid = tgid_now();
+    if (!is_traced(tgid)) return 0;
+    struct go_body_key k = {.es = ctx->ax, .tgid = tgid};
+    bpf_map_delete_elem(&go_bodies, &k); /* sent even when not found: it may be evicted */
+    struct pev_gobody *e = gobody_begin(ctx, PEV_GO_BODYCLOSE);
+    if (e) bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+    return 0;
 }

@@ -9,8 +9,8 @@
  * connection's site (its `open` record's stack). tryPutIdleConn says the
  * connection went back to the pool (its response was read to the end),
  * closeLocked that the transport closed it. An entry uprobe can fire twice
- * for one call: an event equal to the goroutine's previous one (kind,
- * stack pointer, object, request) is dropped. */
+ * for one call: a request event equal to the goroutine's previous event
+ * (kind, stack pointer, object, request) is dropped. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +86,7 @@ static void on_conn_request(struct pproc *pr, struct pgor *g, const struct pev_g
     if (!s) return;
     s->go_reqs++;
     s->go_busy = true;
+    s->req_stk = g->stk;
     memcpy(s->method, g->method, sizeof(s->method));
     memcpy(s->host, g->host, sizeof(s->host));
     memcpy(s->path, g->path, sizeof(s->path));
@@ -102,7 +103,11 @@ void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e)
     (void)p;
     if (e->h.kind < PEV_GO_RT || e->h.kind > PEV_GO_CLOSE) return;
     struct pgor *g = gor_get(pr, e->goid);
-    if (!g || gor_repeat(g, e)) return;
+    /* Only a request is counted: a second tryPutIdleConn or closeLocked
+     * changes nothing, and one connection's read loop puts it back in the
+     * pool from the same goroutine and stack pointer again and again. */
+    bool counts = e->h.kind == PEV_GO_RT || e->h.kind == PEV_GO_PCRT;
+    if (!g || (counts && gor_repeat(g, e))) return;
     struct psock *s;
     switch (e->h.kind) {
     case PEV_GO_RT:
@@ -116,9 +121,13 @@ void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e)
             s->go_busy = false;
             s->go_idle++;
         }
+        if (s) gobody_on_idle(pr, s);
         break;
     case PEV_GO_CLOSE:
-        if ((s = conn_sock(pr, e))) s->go_busy = false;
+        if ((s = conn_sock(pr, e))) {
+            s->go_busy = false;
+            s->body_es = 0; /* its body, if any, was not read to the end */
+        }
         break;
     default:
         break;

@@ -24,6 +24,8 @@ static const struct go_target targets_init[GO_TARGETS] = {
     {"net/http.(*persistConn).roundTrip", "go_pc_roundtrip", 0},
     {"net/http.(*Transport).tryPutIdleConn", "go_put_idle", 0},
     {"net/http.(*persistConn).closeLocked", "go_close_locked", 0},
+    {"net/http.(*bodyEOFSignal).Read", "go_body_read", 0},
+    {"net/http.(*bodyEOFSignal).Close", "go_body_close", 0},
 };
 
 /* go1.19.x on amd64, checked against its DWARF (design notes, section 10). */
@@ -38,7 +40,11 @@ static const struct go_offsets offsets_go119 = {.g_goid = 152,
                                                 .url_host = 40,
                                                 .url_path = 56,
                                                 .treq_req = 0,
-                                                .pad = 0};
+                                                .pc_br = 104,
+                                                .es_body = 0,
+                                                .body_src = 0,
+                                                .lr_r = 0,
+                                                .chunked_r = 0};
 
 /* .go.buildinfo: "\xff Go buildinf:", pointer size, flags; from Go 1.18
  * (flags & 2) the version follows at 32 as a varint-prefixed string. */
@@ -147,12 +153,21 @@ static void member_scan(Dwarf_Die *st, const char *type, const struct want *w, s
     } while (dwarf_siblingof(&m, &m) == 0);
 }
 
+/* The fields read, and which of them may be missing: without crypto/tls
+ * the TLS path is off, without the body fields resp.Body's Close is not
+ * followed (the loader notes it); any other missing field turns it all off. */
+#define NWANT 17
+static bool want_optional(int i)
+{
+    return i == 6 || i >= 12;
+}
+
 static int offsets_from_dwarf(int fd, struct go_offsets *o)
 {
     struct go_offsets tmp;
     memset(&tmp, 0xff, sizeof(tmp));
     uint16_t sysfd = OFF_NONE;
-    const struct want w[] = {
+    const struct want w[NWANT] = {
         {"runtime.g", "goid", &tmp.g_goid, 0},
         {"net/http.persistConn", "conn", &tmp.pc_conn, 0},
         {"net/http.persistConn", "reused", &tmp.pc_reused, 0},
@@ -165,10 +180,15 @@ static int offsets_from_dwarf(int fd, struct go_offsets *o)
         {"net/url.URL", "Host", &tmp.url_host, 0},
         {"net/url.URL", "Path", &tmp.url_path, 0},
         {"net/http.transportRequest", "Request", &tmp.treq_req, 0},
+        {"net/http.persistConn", "br", &tmp.pc_br, 0},
+        {"net/http.bodyEOFSignal", "body", &tmp.es_body, 0},
+        {"net/http.body", "src", &tmp.body_src, 0},
+        {"io.LimitedReader", "R", &tmp.lr_r, 0},
+        {"net/http/internal.chunkedReader", "r", &tmp.chunked_r, 0},
     };
     uint16_t conn_fd = OFF_NONE;
     const struct want w2[] = {{"net.conn", "fd", &conn_fd, 0}};
-    int found[12] = {0}, found2[1] = {0};
+    int found[NWANT] = {0}, found2[1] = {0};
     Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
     if (!dw) return -1;
     Dwarf_Off off = 0, next;
@@ -178,19 +198,20 @@ static int offsets_from_dwarf(int fd, struct go_offsets *o)
         if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &d) == 0) do {
                 const char *n = dwarf_tag(&d) == DW_TAG_structure_type ? dwarf_diename(&d) : NULL;
                 if (n) {
-                    member_scan(&d, n, w, 12, found);
+                    member_scan(&d, n, w, NWANT, found);
                     member_scan(&d, n, w2, 1, found2);
                 }
             } while (dwarf_siblingof(&d, &d) == 0);
         off = next;
     }
     dwarf_end(dw);
-    for (int i = 0; i < 12; i++)
-        if (!found[i] && i != 6) return -1; /* crypto/tls may be absent: TLS path off */
+    for (int i = 0; i < NWANT; i++)
+        if (!found[i] && !want_optional(i)) return -1;
     if (!found2[0] || sysfd == OFF_NONE) return -1;
+    for (int i = 12; i < NWANT; i++)
+        if (!found[i]) tmp.pc_br = tmp.es_body = tmp.body_src = OFF_NONE;
     tmp.tcpconn_fd = (uint16_t)(tmp.tcpconn_fd + conn_fd);
     tmp.netfd_sysfd = (uint16_t)(tmp.netfd_sysfd + sysfd);
-    tmp.pad = 0;
     *o = tmp;
     return 0;
 }

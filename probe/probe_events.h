@@ -31,6 +31,8 @@ enum pev_kind {
     PEV_GO_PCRT,      /* net/http.(*persistConn).roundTrip: request on a conn */
     PEV_GO_PUTIDLE,   /* net/http.(*Transport).tryPutIdleConn: conn back in the pool */
     PEV_GO_CLOSE,     /* net/http.(*persistConn).closeLocked: transport closes it */
+    PEV_GO_BODY,      /* net/http.(*bodyEOFSignal).Read: a response body's first read */
+    PEV_GO_BODYCLOSE, /* net/http.(*bodyEOFSignal).Close: the program closed a body */
 };
 
 struct pev_hdr {
@@ -133,6 +135,7 @@ struct pev_go {
     __u64 obj;    /* roundTrip: *Transport; pconn events: *persistConn */
     __u64 req;    /* roundTrip: *Request */
     __u64 sp;     /* RSP at entry: with goid, de-duplicates a double-fired entry */
+    __u64 br;     /* PCRT: the connection's *bufio.Reader (persistConn.br) */
     __s32 fd_tcp; /* pconn events: the fd read through conn as a *net.TCPConn */
     __s32 fd_tls; /* ... and through conn as a *tls.Conn over a *net.TCPConn */
     __u32 reused;
@@ -158,7 +161,49 @@ struct go_offsets {
     __u16 url_host;     /* net/url.URL.Host (string) */
     __u16 url_path;     /* net/url.URL.Path (string) */
     __u16 treq_req;     /* net/http.transportRequest.Request (*Request) */
-    __u16 pad;
+    __u16 pc_br;        /* net/http.persistConn.br (*bufio.Reader) */
+    __u16 es_body;      /* net/http.bodyEOFSignal.body (io.ReadCloser interface) */
+    __u16 body_src;     /* net/http.body.src (io.Reader interface) */
+    __u16 lr_r;         /* io.LimitedReader.R (io.Reader): a Content-Length body */
+    __u16 chunked_r;    /* net/http/internal.chunkedReader.r (*bufio.Reader) */
+};
+
+/* A response body (net/http.bodyEOFSignal), told by its first Read and its
+ * Close. br ties it to the connection it is read from (the persistConn's
+ * *bufio.Reader, under the body's src: itself for a body up to the
+ * connection's close, in an io.LimitedReader for a Content-Length body, in
+ * a chunkedReader for a chunked one): the BPF side keeps
+ * br -> the connection's fds and a count of its requests (`serial`), so a
+ * body is sent once per (body, request) and an address reused for a later
+ * body is seen as a new one. */
+struct pev_gobody {
+    struct pev_hdr h;
+    __u64 goid;
+    __u64 es; /* the *bodyEOFSignal: resp.Body's data pointer */
+    __u64 br;
+    __s32 fd_tcp, fd_tls; /* BODY: the connection's fds (as in pev_go); -1 unknown */
+    __u32 serial;         /* BODY: the connection's request count when it was read */
+    __u32 pad;
+};
+
+/* The go_brs map: a connection's reader -> its fds and request count. */
+struct go_br_key {
+    __u64 br;
+    __u32 tgid, pad;
+};
+struct go_br_val {
+    __s32 fd_tcp, fd_tls;
+    __u32 serial, pad;
+};
+
+/* The go_bodies map: a body already sent -> (br, serial) it was sent with. */
+struct go_body_key {
+    __u64 es;
+    __u32 tgid, pad;
+};
+struct go_body_val {
+    __u64 br;
+    __u32 serial, pad;
 };
 
 #endif

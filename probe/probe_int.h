@@ -33,12 +33,12 @@ struct psock {
     uint32_t stk;  /* the stack that opened it (socket()/accept()) */
     uint32_t site; /* Go: the stack of the request it was dialled for */
     struct cl_addr peer, local;
-    uint64_t opened, last_io, in, out;           /* trace ns, bytes */
-    bool eof, before_attach, pending; /* pending: `open` not written yet */
-    uint8_t inherited;    /* 0, or from the parent (fork), or INHERITED_BY_EXEC */
-    bool carried;         /* survives the exec being handled (procs.c) */
-    bool conn_pending;                           /* its `conn` record waits with the `open` */
-    int conn_err;                                /* errno of that connect, 0, or -EINPROGRESS */
+    uint64_t opened, last_io, in, out; /* trace ns, bytes */
+    bool eof, before_attach, pending;  /* pending: `open` not written yet */
+    uint8_t inherited;                 /* 0, or from the parent (fork), or INHERITED_BY_EXEC */
+    bool carried;                      /* survives the exec being handled (procs.c) */
+    bool conn_pending;                 /* its `conn` record waits with the `open` */
+    int conn_err;                      /* errno of that connect, 0, or -EINPROGRESS */
     uint64_t conn_ts;
     char kstate[16]; /* last TCP state seen, "" = ESTABLISHED or unknown */
     /* HTTP on the wire */
@@ -50,6 +50,8 @@ struct psock {
     uint32_t go_reqs, go_idle; /* requests; returns to the pool */
     bool go_busy;              /* a request's response not given back yet */
     bool go_tls;               /* its net.Conn is a *tls.Conn (HTTPS) */
+    uint32_t req_stk;          /* the user's stack of its latest request */
+    uint64_t body_es;          /* the body being read from it, 0 = none */
     char method[16], host[48], path[48];
 };
 
@@ -76,6 +78,21 @@ struct pgor {
     uint64_t transport;
     uint32_t pool; /* serial of its Transport in the process, from 1 */
     char method[16], host[48], path[48];
+};
+
+/* Go response bodies the program read from and has not closed (gohttp.c). */
+#define GOBODY_MAX   16384 /* bodies followed at once */
+#define GOBODY_SITES 64    /* request sites their counts are kept for */
+struct pgobody {
+    uint64_t es;   /* the *bodyEOFSignal */
+    uint16_t site; /* index in pproc.body_sites */
+    bool eof;      /* its connection went back to the pool: read to the end */
+};
+struct pgobody_site {
+    uint32_t stk; /* the user's stack of the request */
+    bool tls;
+    char method[16], host[48], path[48];
+    uint64_t unclosed; /* read to the end and never closed */
 };
 
 /* TIME_WAIT bookkeeping (timewait.c). */
@@ -135,10 +152,15 @@ struct pproc {
     uint64_t nrecent;
     struct ptw_group tw_groups[TW_GROUPS];
     int ntw_groups;
-    struct ptw_birth *births; /* TW_BIRTHS, allocated at the first one */
+    struct ptw_birth *births;  /* TW_BIRTHS, allocated at the first one */
     uint64_t nbirths, sampled; /* ktime of the last sample */
-    uint64_t *transports; /* distinct *Transport seen, in order: pool = index + 1 */
+    uint64_t *transports;      /* distinct *Transport seen, in order: pool = index + 1 */
     size_t ntransports;
+    struct pgobody *bodies; /* GOBODY_MAX, allocated at the first body */
+    size_t nbodies;
+    struct pgobody_site *body_sites; /* GOBODY_SITES, with the bodies */
+    int nbody_sites;
+    uint64_t bodies_forgotten; /* bodies not followed: too many at once or sites */
     int exit_code;
 };
 
@@ -190,6 +212,11 @@ void sock_close_last(struct pproc *pr, struct psock *s, uint64_t ts, const char 
 /* gohttp.c: net/http events */
 void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e);
 
+/* gobody.c: response bodies read to the end and never closed */
+void gohttp_on_body(struct pproc *pr, const struct pev_gobody *e);
+void gobody_on_idle(struct pproc *pr, struct psock *s);
+void gohttp_end(struct pproc *pr, uint64_t ts); /* gobody records; frees the bodies */
+
 /* sampler.c: `sample` records; TIME_WAIT sockets left by the program's closes */
 void tw_note_close(struct pproc *pr, const struct psock *s);
 void tw_on_birth(struct pproc *pr, uint64_t sk, uint64_t ktime);
@@ -209,6 +236,7 @@ void rec_live(struct pproc *pr, const struct psock *s, uint64_t ts);
 void rec_ktcp(struct pproc *pr, const struct psock *s, uint64_t ts);
 void rec_end(struct pproc *pr, uint64_t ts, const char *why, uint64_t live);
 void rec_note(struct pproc *pr, uint64_t ts, const char *what, const char *detail);
+void rec_gobody(struct pproc *pr, uint64_t ts, const struct pgobody_site *site);
 void rec_sample(struct pproc *pr, uint64_t ts, const struct psample *s, const struct ptw_group *g,
                 int ngroups);
 void rec_stk(struct pproc *pr, uint32_t id, const uint64_t *pcs, int n);
@@ -227,7 +255,7 @@ void modmap_write(struct pproc *pr, const struct pmod *m);
 void modmap_free(struct pproc *pr);
 
 /* gosyms.c: Go binaries: version, function offsets, struct offsets */
-#define GO_TARGETS 4 /* the net/http functions probed (gosyms.c) */
+#define GO_TARGETS 6 /* the net/http functions probed (gosyms.c) */
 struct go_target {
     const char *func;
     const char *prog; /* BPF program name */

@@ -124,7 +124,7 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
         probe_fd_forget(p, pr->pid, fd);
         pr->fdv[fd] = NULL;
         if (--s->nfds > 0) continue; /* written with its last fd */
-        if (exec) { /* close-on-exec: the kernel closed it at the exec */
+        if (exec) {                  /* close-on-exec: the kernel closed it at the exec */
             sock_close_last(pr, s, ts, "exec");
             continue;
         }
@@ -133,6 +133,7 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
         live++;
         free(s);
     }
+    gohttp_end(pr, ts);
     if (p->lost_events) {
         char detail[128];
         snprintf(detail, sizeof(detail), "%llu kernel events were lost (ring buffer full)",
@@ -305,6 +306,10 @@ void proc_handle(struct probe *p, const struct pev_hdr *h, size_t size)
     case PEV_EXIT:
         pr->exit_code = ((const struct pev_proc *)h)->code;
         proc_end_trace(p, pr, h->ts, "exit");
+        break;
+    case PEV_GO_BODY:
+    case PEV_GO_BODYCLOSE:
+        gohttp_on_body(pr, (const void *)h);
         break;
     default:
         gohttp_on_event(p, pr, (const void *)h);

@@ -347,3 +347,19 @@ void rec_note(struct pproc *pr, uint64_t ts, const char *what, const char *detai
     jb_str(&b, detail, 1000);
     line_write(pr, &b);
 }
+
+/* Go response bodies from one request site, read to the end and never
+ * closed (gobody.c). */
+void rec_gobody(struct pproc *pr, uint64_t ts, const struct pgobody_site *site)
+{
+    char mem[LINE_MAX_BYTES];
+    struct jb b;
+    line_begin(&b, mem, "gobody", ts, true);
+    jb_kv_u64(&b, "stk", site->stk);
+    jb_kv_u64(&b, "n", site->unclosed);
+    jb_kv_str(&b, "method", site->method);
+    jb_kv_str(&b, "target", site->path);
+    jb_kv_str(&b, "host", site->host);
+    if (site->tls) jb_raw(&b, ",\"tls\":true");
+    line_write(pr, &b);
+}

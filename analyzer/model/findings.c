@@ -10,12 +10,13 @@
 #include <string.h>
 
 static const char *const kind_names[KIND_COUNT] = {
-    [KIND_UNCLOSED_BODY] = "unclosed-body",    [KIND_STUCK_REQUEST] = "stuck-request",
-    [KIND_ORPHAN] = "orphaned-socket",         [KIND_DOUBLE_CLOSE] = "double-close",
-    [KIND_HANDLE_LEAK] = "client-handle-leak", [KIND_DISCARDED_BODY] = "discarded-body",
-    [KIND_NO_REUSE] = "no-connection-reuse",   [KIND_FOREIGN_CLOSE] = "foreign-close",
-    [KIND_CLOSE_WAIT] = "close-wait-pile",     [KIND_FD_GROWTH] = "fd-growth",
-    [KIND_TIME_WAIT] = "time-wait-storm",      [KIND_POOL] = "unbounded-pool",
+    [KIND_UNCLOSED_BODY] = "unclosed-body",      [KIND_STUCK_REQUEST] = "stuck-request",
+    [KIND_ORPHAN] = "orphaned-socket",           [KIND_DOUBLE_CLOSE] = "double-close",
+    [KIND_HANDLE_LEAK] = "client-handle-leak",   [KIND_DISCARDED_BODY] = "discarded-body",
+    [KIND_NO_REUSE] = "no-connection-reuse",     [KIND_FOREIGN_CLOSE] = "foreign-close",
+    [KIND_CLOSE_WAIT] = "close-wait-pile",       [KIND_FD_GROWTH] = "fd-growth",
+    [KIND_TIME_WAIT] = "time-wait-storm",        [KIND_POOL] = "unbounded-pool",
+    [KIND_MISSING_CLOSE] = "missing-body-close",
 };
 
 const char *kind_name(enum finding_kind kind)

@@ -28,6 +28,7 @@ enum finding_kind {
     KIND_DOUBLE_CLOSE,
     KIND_HANDLE_LEAK, /* warnings */
     KIND_DISCARDED_BODY,
+    KIND_MISSING_CLOSE,
     KIND_NO_REUSE,
     KIND_TIME_WAIT,
     KIND_POOL,
@@ -108,13 +109,13 @@ struct finding {
     size_t npids, cappids;
     uint32_t stk, open_stk, first_close_stk; /* per-process stack ids, before resolving */
     struct frames stack, open_stack, first_close_stack;
-    uint64_t fingerprint; /* functions only: the stable id in the JSON report */
-    uint64_t site;        /* functions and lines: what findings are merged on */
-    bool partial;         /* some of it comes from a trace cut short */
-    bool detached;        /* as of when connleak detached (attach): the process still runs */
+    uint64_t fingerprint;   /* functions only: the stable id in the JSON report */
+    uint64_t site;          /* functions and lines: what findings are merged on */
+    bool partial;           /* some of it comes from a trace cut short */
+    bool detached;          /* as of when connleak detached (attach): the process still runs */
     uint64_t before_attach; /* orphaned-socket: sockets open before `connleak attach` */
-    bool sweep;           /* foreign closes of a close-all loop: a note, not a finding */
-    uint64_t key;         /* merged on too: hash of the peer or handle kind; 0 else */
+    bool sweep;             /* foreign closes of a close-all loop: a note, not a finding */
+    uint64_t key;           /* merged on too: hash of the peer or handle kind; 0 else */
 
     /* orphaned-socket */
     uint64_t roles[ROLE_COUNT];

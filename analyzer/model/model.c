@@ -106,6 +106,7 @@ void process_free(struct process *p)
     free(p->aggs);
     free(p->handles);
     free(p->huses);
+    free(p->gounclosed);
     free(p->samples);
     free(p->sites);
     free(p->peer_pts);

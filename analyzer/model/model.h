@@ -74,8 +74,8 @@ struct http_state {
     uint16_t status; /* 0 = none yet */
     uint8_t phase;   /* enum http_phase */
     bool ka, tls, lost, tunnel;
-    uint8_t go;      /* Go's net/http (probe traces): GO_BUSY, GO_POOLED, GO_NONE */
-    uint32_t pool;   /* Go: serial of the connection's Transport in its process */
+    uint8_t go;    /* Go's net/http (probe traces): GO_BUSY, GO_POOLED, GO_NONE */
+    uint32_t pool; /* Go: serial of the connection's Transport in its process */
 };
 
 /* What Go's connection pool says of a connection (the probe's uprobes). */
@@ -92,10 +92,10 @@ struct live_sock {
     uint8_t role;
     bool inherited;
     bool before_attach; /* open when `connleak attach` began: its opening was not seen */
-    bool eof;          /* the program read end-of-file: the peer closed first */
-    uint8_t kstate;    /* the kernel's TCP state last seen (KSTATE_*), 0 = not known */
-    uint32_t rq;       /* bytes in its receive queue at the last ktcp record */
-    uint64_t cw_since; /* ts of the ktcp record that saw it in CLOSE_WAIT; 0 = none */
+    bool eof;           /* the program read end-of-file: the peer closed first */
+    uint8_t kstate;     /* the kernel's TCP state last seen (KSTATE_*), 0 = not known */
+    uint32_t rq;        /* bytes in its receive queue at the last ktcp record */
+    uint64_t cw_since;  /* ts of the ktcp record that saw it in CLOSE_WAIT; 0 = none */
 };
 
 /* The kernel TCP states the rules care about (the others are KSTATE_OTHER). */
@@ -180,16 +180,24 @@ struct badclose {
     uint32_t stk, prev_stk, prev_close_stk; /* the last: with CONNLEAK_CLOSE_STACKS=1 */
 };
 
+/* Go response bodies read to the end and never closed, per request site
+ * (the probe's `gobody` records). */
+struct go_unclosed {
+    uint32_t stk;  /* the user's stack of the requests */
+    uint32_t http; /* their request (method, target, host), as process_http() */
+    uint64_t n;
+};
+
 struct process {
     char *trace; /* path of the trace file */
     long pid, ppid;
     bool forked;
-    bool probe;      /* written by the probe backend (hdr "backend":"probe") */
-    bool detached;   /* its end says "detach": still running when tracing stopped */
+    bool probe;       /* written by the probe backend (hdr "backend":"probe") */
+    bool detached;    /* its end says "detach": still running when tracing stopped */
     bool events_lost; /* probe: a note says the kernel dropped events (ring buffer full) */
-    bool complete;   /* an end record was read */
-    unsigned issues; /* malformed lines skipped */
-    bool cut_short;  /* the last line was incomplete */
+    bool complete;    /* an end record was read */
+    unsigned issues;  /* malformed lines skipped */
+    bool cut_short;   /* the last line was incomplete */
     char *exe;
     struct strlist argv;
     uint64_t start_unix_ns;
@@ -222,6 +230,8 @@ struct process {
     size_t nhandles, caphandles;
     struct handle_use *huses;
     size_t nhuses, caphuses;
+    struct go_unclosed *gounclosed;
+    size_t ngounclosed, capgounclosed;
 
     /* the sampler: its records in order, and the TIME_WAIT of closed clients */
     struct sample_pt *samples;

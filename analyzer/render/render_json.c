@@ -293,6 +293,10 @@ static void kind_json(cJSON *o, const struct finding *f)
     case KIND_NO_REUSE:
         reuse_json(o, f);
         break;
+    case KIND_MISSING_CLOSE:
+        add_u64(o, "bodies", f->count);
+        if (f->http.set) cJSON_AddItemToObject(o, "http", http_json(&f->http, false));
+        break;
     case KIND_HANDLE_LEAK:
         handle_json(o, f);
         break;

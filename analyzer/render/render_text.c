@@ -172,6 +172,7 @@ static void text_headline(struct text *t, const struct report *r)
         [KIND_DOUBLE_CLOSE] = {"double close", "double closes"},
         [KIND_HANDLE_LEAK] = {"client handle leaked", "client handles leaked"},
         [KIND_DISCARDED_BODY] = {"discarded body", "discarded bodies"},
+        [KIND_MISSING_CLOSE] = {"body never closed", "bodies never closed"},
         [KIND_NO_REUSE] = {"connection not reused", "connections not reused"},
         [KIND_FOREIGN_CLOSE] = {"close of a never-opened fd", "closes of never-opened fds"},
         [KIND_CLOSE_WAIT] = {"socket left in CLOSE_WAIT", "sockets left in CLOSE_WAIT"},
@@ -308,6 +309,7 @@ static const char *const title[KIND_COUNT] = {
     [KIND_NO_REUSE] = "NO CONNECTION REUSE",      [KIND_FOREIGN_CLOSE] = "FOREIGN CLOSE",
     [KIND_CLOSE_WAIT] = "CLOSE_WAIT PILE",        [KIND_FD_GROWTH] = "FD GROWTH",
     [KIND_TIME_WAIT] = "TIME_WAIT STORM",         [KIND_POOL] = "UNBOUNDED POOL",
+    [KIND_MISSING_CLOSE] = "MISSING BODY CLOSE",
 };
 
 static void text_closes(struct text *t, const struct finding *f, const char *where)
@@ -337,6 +339,8 @@ static void text_finding(struct text *t, const struct finding *f)
     } else if (f->kind == KIND_UNCLOSED_BODY || f->kind == KIND_STUCK_REQUEST ||
                f->kind == KIND_DISCARDED_BODY) {
         text_body(t, f, where);
+    } else if (f->kind == KIND_MISSING_CLOSE) {
+        text_missing_close(t, f, where);
     } else if (f->kind == KIND_NO_REUSE) {
         text_reuse(t, f, where);
     } else if (f->kind == KIND_HANDLE_LEAK) {

@@ -13,6 +13,10 @@ const char *const advice[KIND_COUNT] = {
                            "socket stays open",
     [KIND_DISCARDED_BODY] = "read the body to the end before closing, so that the connection "
                             "can be reused",
+    [KIND_MISSING_CLOSE] = "close every resp.Body (defer resp.Body.Close() after the error "
+                           "check): Go gave these connections back because each body was read "
+                           "to its end; one read in part, or cut by an error, keeps its "
+                           "connection for good",
     [KIND_NO_REUSE] = "reuse one client (Go http.Client/Transport, session, curl handle) per "
                       "host: keep-alive saves a connect per request",
     [KIND_CLOSE_WAIT] = "the peer closed these connections and the program never closed its "
@@ -84,6 +88,15 @@ void text_body(struct text *t, const struct finding *f, const char *where)
     }
 }
 
+void text_missing_close(struct text *t, const struct finding *f, const char *where)
+{
+    const struct finding_http *h = &f->http;
+    fprintf(t->out, "  %" PRIu64 " response bod%s read to the end and never closed (%s", f->count,
+            plural(f->count, "y", "ies"), esc(t, h->host ? h->host : "?"));
+    if (h->request) fprintf(t->out, ", %s", esc(t, h->request));
+    fprintf(t->out, "%s) at %s\n  %s", h->tls ? ", TLS" : "", esc(t, where), advice[f->kind]);
+}
+
 void text_reuse(struct text *t, const struct finding *f, const char *where)
 {
     const char *peer = f->npeers ? f->peers[0].peer : "?";
@@ -130,8 +143,9 @@ const char *when_of(const struct finding *f, char *buf, size_t n)
         snprintf(buf, n, "at dump %u", (unsigned)f->dump);
     else
         snprintf(buf, n, "%s",
-                 f->detached ? "when connleak detached"
-                             : f->partial ? "at the last flush" : "at exit");
+                 f->detached  ? "when connleak detached"
+                 : f->partial ? "at the last flush"
+                              : "at exit");
     return buf;
 }
 

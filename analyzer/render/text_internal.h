@@ -42,6 +42,7 @@ void text_unread(struct text *t, uint64_t n);
 
 /* render_text_kinds.c */
 void text_body(struct text *t, const struct finding *f, const char *where);
+void text_missing_close(struct text *t, const struct finding *f, const char *where);
 void text_reuse(struct text *t, const struct finding *f, const char *where);
 void text_handles(struct text *t, const struct finding *f, const char *where);
 void text_orphan_http(struct text *t, const struct finding *f);

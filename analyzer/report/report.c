@@ -138,6 +138,7 @@ static void analyze_process(struct report *r, const struct process *p, const str
     rules_timewait(p, &r->http, &local);
     rules_growth(p, &local);
     rules_pool(p, &local);
+    rules_gobody(p, &local);
     if (local.n == 0) return;
     struct symbolizer *sym = stackfmt_symbolizer(p, &local, 0);
     for (size_t i = 0; i < local.n; i++) {

@@ -131,6 +131,9 @@ void rules_growth(const struct process *p, struct findings *out);
 /* unbounded-pool: per peer, ESTABLISHED client connections trend up. */
 void rules_pool(const struct process *p, struct findings *out);
 
+/* missing-body-close: Go bodies read to the end, never closed (rules_gobody.c). */
+void rules_gobody(const struct process *p, struct findings *out);
+
 /* double-close and foreign-close: the EBADF closes, by closing stack. A
  * foreign-close group of SWEEP_MIN_FDS or more distinct fds gets sweep set. */
 void rules_close(const struct process *p, struct findings *out);

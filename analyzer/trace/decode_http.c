@@ -213,3 +213,20 @@ bool read_hfree(struct reader *r, const struct rec *o)
     if (h) h->freed = true;
     return ok;
 }
+
+/* gobody (probe): n Go response bodies from one request site, read to the
+ * end and never closed. */
+bool read_gobody(struct reader *r, const struct rec *o)
+{
+    struct process *p = r->p;
+    uint64_t n;
+    if (!rec_u64(o, F_N, &n) || !n) return false;
+    struct http_state h = {
+        .expect = -1, .reqs = 1, .resps = 1, .phase = HTTP_IDLE, .go = GO_POOLED};
+    h.tls = rec_bool_or(o, F_TLS, false);
+    http_strings(p, o, &h);
+    ALLOC_GROW(p->gounclosed, p->ngounclosed + 1, p->capgounclosed);
+    p->gounclosed[p->ngounclosed++] =
+        (struct go_unclosed){.stk = stack_ref(r, o, F_STK), .http = http_push(p, &h), .n = n};
+    return true;
+}

@@ -219,6 +219,7 @@ void close_http(struct reader *r, const struct sock *s, const struct rec *rec);
 uint32_t live_http(struct reader *r, const struct rec *rec);
 bool read_hnew(struct reader *r, const struct rec *o);
 bool read_huse(struct reader *r, const struct rec *o);
+bool read_gobody(struct reader *r, const struct rec *o);
 bool read_hfree(struct reader *r, const struct rec *o);
 
 /* decode_socket.c */

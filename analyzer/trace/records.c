@@ -10,13 +10,16 @@ struct record_type {
 };
 
 static const struct record_type record_types[] = {
-    {"close", read_close, true},       {"open", read_open, true},    {"conn", read_conn, true},
-    {"dup", read_dup, true},           {"shut", read_ignored, true}, {"listen", read_listen, true},
-    {"badclose", read_badclose, true}, {"live", read_live, false},   {"stk", read_stk, false},
-    {"mod", read_mod, false},          {"end", read_end, false},     {"note", read_note, false},
-    {"hnew", read_hnew, false},        {"huse", read_huse, false},   {"hfree", read_hfree, false},
-    {"sample", read_sample, false},    {"ktcp", read_ktcp, false},   {"dump", read_dump, false},
-    {"agg", read_agg, false},
+    {"close", read_close, true},       {"open", read_open, true},
+    {"conn", read_conn, true},         {"dup", read_dup, true},
+    {"shut", read_ignored, true},      {"listen", read_listen, true},
+    {"badclose", read_badclose, true}, {"live", read_live, false},
+    {"stk", read_stk, false},          {"mod", read_mod, false},
+    {"end", read_end, false},          {"note", read_note, false},
+    {"hnew", read_hnew, false},        {"huse", read_huse, false},
+    {"hfree", read_hfree, false},      {"sample", read_sample, false},
+    {"ktcp", read_ktcp, false},        {"dump", read_dump, false},
+    {"agg", read_agg, false},          {"gobody", read_gobody, false},
 };
 
 /* A header in the middle of a file: another trace was appended to this

@@ -6,6 +6,10 @@
 //	-mode new-transport  a new http.Transport per request; reads and closes
 //	                     every body, but each Transport keeps its idle
 //	                     connection forever (IdleConnTimeout 0)
+//	-mode read-no-close  one http.Client; reads every body to the end and
+//	                     never closes it: the connection is reused (Go
+//	                     gives it back at the end of the body), but each
+//	                     Close is missing
 //	-mode clean          one http.Client, every body read and closed: one
 //	                     connection, reused by every request
 //
@@ -68,6 +72,22 @@ func newTransport(url string, n int) int {
 	return ok
 }
 
+func readNoClose(url string, n int) int {
+	client := &http.Client{}
+	ok := 0
+	for i := 0; i < n; i++ {
+		resp, err := client.Get(url) // connleak-test: read-no-close-site
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "go_client:", err)
+			os.Exit(1)
+		}
+		if _, err := io.ReadAll(resp.Body); err == nil && resp.StatusCode == http.StatusOK {
+			ok++
+		}
+	}
+	return ok
+}
+
 func clean(url string, n int) int {
 	client := &http.Client{}
 	ok := 0
@@ -89,14 +109,14 @@ func clean(url string, n int) int {
 
 func main() {
 	url := flag.String("url", "", "the URL to GET (required), e.g. http://127.0.0.1:8080/")
-	mode := flag.String("mode", "clean", "leak-body, new-transport or clean")
+	mode := flag.String("mode", "clean", "leak-body, new-transport, read-no-close or clean")
 	n := flag.Int("n", 10, "number of requests")
 	delay := flag.Duration("delay", 0, "wait before the first request")
 	hold := flag.Duration("hold", 0, "stay alive after the requests")
 	flag.BoolVar(&insecure, "insecure", false, "leak-body: accept any TLS certificate (test servers)")
 	flag.Parse()
 	if *url == "" || *n < 0 || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: go_client -url URL [-mode leak-body|new-transport|clean] [-n N]")
+		fmt.Fprintln(os.Stderr, "usage: go_client -url URL [-mode leak-body|new-transport|read-no-close|clean] [-n N]")
 		os.Exit(2)
 	}
 	var ok int
@@ -106,6 +126,8 @@ func main() {
 		ok = leakBody(*url, *n)
 	case "new-transport":
 		ok = newTransport(*url, *n)
+	case "read-no-close":
+		ok = readNoClose(*url, *n)
 	case "clean":
 		ok = clean(*url, *n)
 	default:

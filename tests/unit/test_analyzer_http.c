@@ -625,12 +625,14 @@ static void kinds_are_ordered_errors_before_warnings(void **state)
     static const enum finding_kind order[] = {
         KIND_UNCLOSED_BODY, KIND_STUCK_REQUEST, KIND_CLOSE_WAIT,  KIND_ORPHAN,
         KIND_FD_GROWTH,     KIND_DOUBLE_CLOSE,  KIND_HANDLE_LEAK, KIND_DISCARDED_BODY,
-        KIND_NO_REUSE,      KIND_TIME_WAIT,     KIND_POOL,        KIND_FOREIGN_CLOSE,
+        KIND_MISSING_CLOSE, KIND_NO_REUSE,      KIND_TIME_WAIT,   KIND_POOL,
+        KIND_FOREIGN_CLOSE,
     };
     static const char *const names[] = {
-        "unclosed-body",       "stuck-request",   "close-wait-pile",    "orphaned-socket",
-        "fd-growth",           "double-close",    "client-handle-leak", "discarded-body",
-        "no-connection-reuse", "time-wait-storm", "unbounded-pool",     "foreign-close",
+        "unclosed-body",      "stuck-request",       "close-wait-pile",    "orphaned-socket",
+        "fd-growth",          "double-close",        "client-handle-leak", "discarded-body",
+        "missing-body-close", "no-connection-reuse", "time-wait-storm",    "unbounded-pool",
+        "foreign-close",
     };
     assert_int_equal(sizeof(order) / sizeof(order[0]), KIND_COUNT);
     for (size_t i = 0; i < KIND_COUNT; i++) {

@@ -64,6 +64,11 @@ static void dwarf_offsets_match_the_checked_go119_values(void **state)
     assert_int_equal(gi.offs.req_url, 16);
     assert_int_equal(gi.offs.url_host, 40);
     assert_int_equal(gi.offs.url_path, 56);
+    assert_int_equal(gi.offs.pc_br, 104);
+    assert_int_equal(gi.offs.es_body, 0);
+    assert_int_equal(gi.offs.body_src, 0);
+    assert_int_equal(gi.offs.lr_r, 0);
+    assert_int_equal(gi.offs.chunked_r, 0);
 }
 
 /* Without .symtab nor DWARF: the functions from .gopclntab, at the same
