@@ -19,7 +19,8 @@
 #include "probe_int.h"
 
 #define TW_LIFE_NS (60ull * 1000000000ull) /* Linux's TCP_TIMEWAIT_LEN */
-#define SAMPLE_NS  1000000000ull
+#define SAMPLE_NS  1000000000ull           /* default period */
+#define SAMPLE_MIN 100000000ull            /* the loader polls every 100 ms */
 
 void tw_note_close(struct pproc *pr, const struct psock *s)
 {
@@ -105,9 +106,28 @@ static void sockets_count(const struct pproc *pr, struct psample *s)
     if (s->nsites > 8) s->nsites = 8;
 }
 
+/* The period of `sample` records: CONNLEAK_SAMPLE_MS, as for the preload
+ * (default 1000; 0 = only the last one, at the end; at least 100 ms). */
+static uint64_t sample_period_ns(void)
+{
+    static uint64_t period;
+    if (period) return period;
+    const char *v = getenv("CONNLEAK_SAMPLE_MS");
+    char *end;
+    long ms = v && *v ? strtol(v, &end, 10) : -1;
+    if (ms < 0 || ms > 3600000 || (v && *v && *end))
+        period = SAMPLE_NS;
+    else if (ms == 0)
+        period = UINT64_MAX;
+    else
+        period = (uint64_t)ms * 1000000ull < SAMPLE_MIN ? SAMPLE_MIN : (uint64_t)ms * 1000000ull;
+    return period;
+}
+
 void sample_take(struct pproc *pr, uint64_t ktime, bool force)
 {
-    if (!force && ktime < pr->sampled + SAMPLE_NS) return;
+    uint64_t period = sample_period_ns();
+    if (!force && (period == UINT64_MAX || ktime < pr->sampled + period)) return;
     pr->sampled = ktime;
     struct psample s = {0};
     char buf[8192];

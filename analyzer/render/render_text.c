@@ -116,9 +116,10 @@ static size_t pids_collect(const struct report *r, bool from_findings, long **ou
 /* ---- headline ------------------------------------------------------- */
 
 /* " and closed them all", " and closed all but 1 listener (not counted ...)" */
-static void clean_tail(struct text *t, uint64_t opened, uint64_t listeners, uint64_t inherited)
+static void clean_tail(struct text *t, uint64_t opened, const struct report_sockets *k)
 {
-    uint64_t kept = listeners + inherited;
+    uint64_t listeners = k->listeners, inherited = k->inherited, pooled = k->pooled;
+    uint64_t kept = listeners + inherited + pooled;
     if (opened == 0) return;
     if (!kept) {
         fputs(opened == 1 ? " and closed it" : " and closed them all", t->out);
@@ -130,7 +131,11 @@ static void clean_tail(struct text *t, uint64_t opened, uint64_t listeners, uint
     if (listeners && inherited) fputs(" and", t->out);
     if (inherited)
         fprintf(t->out, " %" PRIu64 " inherited socket%s", inherited, plural(inherited, "", "s"));
-    fputs(kept >= opened ? " open" : "", t->out);
+    fputs(kept >= opened && (listeners || inherited) ? " open" : "", t->out);
+    if ((listeners || inherited) && pooled) fputs(" and", t->out);
+    if (pooled) /* "open" would read twice */
+        fprintf(t->out, " %" PRIu64 " connection%s idle in Go's HTTP pool", pooled,
+                plural(pooled, "", "s"));
     fputs(" (not counted as leaks)", t->out);
 }
 
@@ -138,7 +143,7 @@ static void text_clean(struct text *t, const struct report *r)
 {
     struct report_sockets totals;
     report_sockets(r, &totals);
-    uint64_t opened = totals.opened, listeners = totals.listeners, inherited = totals.inherited;
+    uint64_t opened = totals.opened;
     bool partial = totals.partial;
     long *pids;
     size_t n = pids_collect(r, false, &pids);
@@ -150,7 +155,7 @@ static void text_clean(struct text *t, const struct report *r)
         fputs("no sockets", t->out);
     else
         fprintf(t->out, "%" PRIu64 " socket%s", opened, plural(opened, "", "s"));
-    clean_tail(t, opened, listeners, inherited);
+    clean_tail(t, opened, &totals);
     fputs(".\n", t->out);
     free(who);
     free(pids);

@@ -227,10 +227,13 @@ void report_sockets(const struct report *r, struct report_sockets *out)
         out->opened += p->totals.opened;
         out->partial |= !p->complete;
         for (size_t j = 0; j < p->nlive; j++) {
+            const struct http_state *h = process_http(p, p->live[j].http);
             if (p->live[j].role == ROLE_LISTENER)
                 out->listeners++;
             else if (p->live[j].inherited)
                 out->inherited++;
+            else if (h && h->go == GO_POOLED)
+                out->pooled++;
         }
     }
 }

@@ -67,6 +67,7 @@ const struct process *report_process(const struct report *r, long pid);
  * forked child inherited), and whether a trace was cut short. */
 struct report_sockets {
     uint64_t opened, listeners, inherited;
+    uint64_t pooled; /* Go (probe): connections idle in net/http's pool at the end */
     bool partial;
 };
 void report_sockets(const struct report *r, struct report_sockets *out);

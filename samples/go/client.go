@@ -15,7 +15,8 @@
 //
 // Each mode's request is made on its own line, marked "connleak-test:
 // MODE-site", so that a test can find the line the report must name. It
-// waits -delay before the first request (time to attach to it), prints a
+// waits -delay before the first request (time to attach to it) and
+// -interval between requests (a service's pace), prints a
 // summary after -n requests, stays alive -hold longer, and exits 0.
 package main
 
@@ -31,6 +32,9 @@ import (
 
 var kept []*http.Response // leak-body: the bodies stay reachable, never closed
 
+// interval: -interval, the pause after each request (a service's pace).
+var interval time.Duration
+
 // insecure: -insecure, for the tests' self-signed HTTPS server.
 var insecure bool
 
@@ -41,6 +45,9 @@ func leakBody(url string, n int) int {
 	}
 	ok := 0
 	for i := 0; i < n; i++ {
+		if i > 0 {
+			time.Sleep(interval)
+		}
 		resp, err := client.Get(url) // connleak-test: leak-body-site
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "go_client:", err)
@@ -57,6 +64,9 @@ func leakBody(url string, n int) int {
 func newTransport(url string, n int) int {
 	ok := 0
 	for i := 0; i < n; i++ {
+		if i > 0 {
+			time.Sleep(interval)
+		}
 		client := &http.Client{Transport: &http.Transport{}}
 		resp, err := client.Get(url) // connleak-test: new-transport-site
 		if err != nil {
@@ -76,6 +86,9 @@ func readNoClose(url string, n int) int {
 	client := &http.Client{}
 	ok := 0
 	for i := 0; i < n; i++ {
+		if i > 0 {
+			time.Sleep(interval)
+		}
 		resp, err := client.Get(url) // connleak-test: read-no-close-site
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "go_client:", err)
@@ -92,6 +105,9 @@ func clean(url string, n int) int {
 	client := &http.Client{}
 	ok := 0
 	for i := 0; i < n; i++ {
+		if i > 0 {
+			time.Sleep(interval)
+		}
 		resp, err := client.Get(url) // connleak-test: clean-site
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "go_client:", err)
@@ -113,6 +129,7 @@ func main() {
 	n := flag.Int("n", 10, "number of requests")
 	delay := flag.Duration("delay", 0, "wait before the first request")
 	hold := flag.Duration("hold", 0, "stay alive after the requests")
+	flag.DurationVar(&interval, "interval", 0, "pause between requests")
 	flag.BoolVar(&insecure, "insecure", false, "leak-body: accept any TLS certificate (test servers)")
 	flag.Parse()
 	if *url == "" || *n < 0 || flag.NArg() != 0 {
