@@ -172,6 +172,21 @@ static __always_inline bool enter_take(__u32 nr, struct inflight *out)
     return ok;
 }
 
+/* A syscall's arguments at its exit, from the registers it was entered
+ * with (x86_64: rdi, rsi, rdx, r10; the kernel leaves them in pt_regs).
+ * This spares the busy calls a sys_enter tracepoint and a map update each:
+ * only the calls that need the state before the call (close, dup, listen,
+ * shutdown) have one. */
+static __always_inline void exit_args(__u32 nr, struct inflight *in)
+{
+    struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+    in->a[0] = BPF_CORE_READ(regs, di);
+    in->a[1] = BPF_CORE_READ(regs, si);
+    in->a[2] = BPF_CORE_READ(regs, dx);
+    in->a[3] = BPF_CORE_READ(regs, r10);
+    in->nr = nr;
+}
+
 static __always_inline struct pfd_val *fd_lookup(__u32 tgid, int fd)
 {
     struct pfd_key k = {.pid = tgid, .fd = fd};
@@ -288,50 +303,31 @@ static __always_inline void socket_new(void *ctx, __u32 tgid, int fd, int lfd, _
 
 /* ---- socket, accept ---- */
 
-SEC("tracepoint/syscalls/sys_enter_socket")
-int enter_socket(struct trace_event_raw_sys_enter *ctx)
-{
-    if (!is_traced(tgid_now())) return 0;
-    return enter_save(NR_SOCKET, ctx->args[0], ctx->args[1], 0, 0);
-}
-
 SEC("tracepoint/syscalls/sys_exit_socket")
 int exit_socket(struct trace_event_raw_sys_exit *ctx)
 {
     struct inflight in;
-    if (!enter_take(NR_SOCKET, &in) || ctx->ret < 0) return 0;
-    socket_new(ctx, tgid_now(), ctx->ret, -1, in.a[0], in.a[1] & 0xff, 0, 0);
+    __u32 tgid = tgid_now();
+    if (ctx->ret < 0 || !is_traced(tgid)) return 0;
+    exit_args(NR_SOCKET, &in);
+    socket_new(ctx, tgid, ctx->ret, -1, in.a[0], in.a[1] & 0xff, 0, 0);
     return 0;
-}
-
-static __always_inline int accept_enter(struct trace_event_raw_sys_enter *ctx)
-{
-    if (!is_traced(tgid_now())) return 0;
-    return enter_save(NR_ACCEPT, ctx->args[0], ctx->args[1], ctx->args[2], 0);
 }
 
 static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 {
     struct inflight in;
-    if (!enter_take(NR_ACCEPT, &in) || ctx->ret < 0) return 0;
-    socket_new(ctx, tgid_now(), ctx->ret, in.a[0], 0, 0, in.a[1], in.a[2]);
+    __u32 tgid = tgid_now();
+    if (ctx->ret < 0 || !is_traced(tgid)) return 0;
+    exit_args(NR_ACCEPT, &in);
+    socket_new(ctx, tgid, ctx->ret, in.a[0], 0, 0, in.a[1], in.a[2]);
     return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_accept4")
-int enter_accept4(struct trace_event_raw_sys_enter *ctx)
-{
-    return accept_enter(ctx);
-}
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
     return accept_exit(ctx);
-}
-SEC("tracepoint/syscalls/sys_enter_accept")
-int enter_accept(struct trace_event_raw_sys_enter *ctx)
-{
-    return accept_enter(ctx);
 }
 SEC("tracepoint/syscalls/sys_exit_accept")
 int exit_accept(struct trace_event_raw_sys_exit *ctx)
@@ -341,18 +337,15 @@ int exit_accept(struct trace_event_raw_sys_exit *ctx)
 
 /* ---- connect, bind ---- */
 
-static __always_inline int addr_enter(struct trace_event_raw_sys_enter *ctx, __u32 nr)
-{
-    __u32 tgid = tgid_now();
-    if (!is_traced(tgid) || !fd_lookup(tgid, ctx->args[0])) return 0;
-    return enter_save(nr, ctx->args[0], ctx->args[1], ctx->args[2], 0);
-}
-
 static __always_inline int addr_exit(struct trace_event_raw_sys_exit *ctx, __u32 nr, __u32 kind)
 {
     struct inflight in;
-    if (!enter_take(nr, &in)) return 0;
+    __u32 tgid = tgid_now();
     if (ctx->ret < 0 && !(kind == PEV_CONNECT)) return 0;
+    if (!is_traced(tgid)) return 0;
+    exit_args(nr, &in);
+    struct pfd_val *v = fd_lookup(tgid, in.a[0]);
+    if (!v) return 0;
     struct pev_connect *e = ev_reserve(sizeof(*e));
     if (!e) return 0;
     hdr_fill(&e->h, kind, sizeof(*e));
@@ -362,26 +355,15 @@ static __always_inline int addr_exit(struct trace_event_raw_sys_exit *ctx, __u32
     len &= 31;
     e->addr_len = len && bpf_probe_read_user(e->addr, len, (void *)in.a[1]) == 0 ? len : 0;
     __builtin_memset(&e->local, 0, sizeof(e->local));
-    struct pfd_val *v = kind == PEV_CONNECT ? fd_lookup(tgid_now(), e->fd) : NULL;
-    if (v) local_read(v->sk, &e->local);
+    if (kind == PEV_CONNECT) local_read(v->sk, &e->local);
     bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
     return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-    return addr_enter(ctx, NR_CONNECT);
-}
 SEC("tracepoint/syscalls/sys_exit_connect")
 int exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
     return addr_exit(ctx, NR_CONNECT, PEV_CONNECT);
-}
-SEC("tracepoint/syscalls/sys_enter_bind")
-int enter_bind(struct trace_event_raw_sys_enter *ctx)
-{
-    return addr_enter(ctx, NR_BIND);
 }
 SEC("tracepoint/syscalls/sys_exit_bind")
 int exit_bind(struct trace_event_raw_sys_exit *ctx)
@@ -541,13 +523,6 @@ int exit_fcntl(struct trace_event_raw_sys_exit *ctx)
 
 /* ---- read and write families: counts in the map, first bytes as events ---- */
 
-static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx, __u32 nr)
-{
-    __u32 tgid = tgid_now();
-    if (!is_traced(tgid) || !fd_lookup(tgid, ctx->args[0])) return 0;
-    return enter_save(nr, ctx->args[0], ctx->args[1], ctx->args[2], 0);
-}
-
 /* The user buffer that holds the first bytes moved. */
 static __always_inline __u64 io_first_buf(struct inflight *in)
 {
@@ -566,7 +541,8 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx, __u32 n
 {
     struct inflight in;
     __u32 tgid = tgid_now();
-    if (!enter_take(nr, &in)) return 0;
+    if (!is_traced(tgid)) return 0;
+    exit_args(nr, &in);
     struct pfd_val *v = fd_lookup(tgid, in.a[0]);
     long ret = ctx->ret;
     if (!v || ret < 0) return 0;
@@ -596,11 +572,6 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx, __u32 n
 }
 
 #define IO_PAIR(name, nr, dir)                                                                     \
-    SEC("tracepoint/syscalls/sys_enter_" #name)                                                    \
-    int enter_##name(struct trace_event_raw_sys_enter *ctx)                                        \
-    {                                                                                              \
-        return io_enter(ctx, nr);                                                                  \
-    }                                                                                              \
     SEC("tracepoint/syscalls/sys_exit_" #name)                                                     \
     int exit_##name(struct trace_event_raw_sys_exit *ctx)                                          \
     {                                                                                              \
