@@ -9,7 +9,10 @@
  * Byte counts stay in the `fds` map (no event per read or write); only the
  * first bytes of a socket's I/O are sent while the loader asks for them
  * (`capture`), for the HTTP tracker. Events go to user space through one
- * ring buffer, in the order they happened.
+ * ring buffer, in the order they happened, most without a wake-up (the
+ * loader drains it every 100 ms); fork, exec, exit and a new image's first
+ * sockets force one: the default (adaptive) wake-up is skipped whenever
+ * earlier events are still unread, which is nearly always.
  *
  * Over 600 lines on purpose: it is one BPF object (one skeleton, one set of
  * maps every program shares), and clang compiles one object from one file;
@@ -292,7 +295,7 @@ static __always_inline void socket_new(void *ctx, __u32 tgid, int fd, int lfd, _
     bpf_probe_read_user(&e->top_ret, sizeof(e->top_ret), (void *)usp);
     __u64 sk = e->sk;
     __u32 *t = bpf_map_lookup_elem(&traced, &tgid);
-    bpf_ringbuf_submit(e, t && (*t & TR_WAKE) ? 0 : BPF_RB_NO_WAKEUP);
+    bpf_ringbuf_submit(e, t && (*t & TR_WAKE) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 
     struct pfd_key k = {.pid = tgid, .fd = fd};
     struct pfd_val v = {.sk = sk, .capture = capture_bytes};
@@ -602,7 +605,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
     e->h.pid = ptgid;
     e->child = ctgid;
     e->code = full ? -1 : 0; /* -1: the traced table is full, not followed */
-    bpf_ringbuf_submit(e, 0);
+    bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
     return 0;
 }
 
@@ -611,14 +614,21 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
     __u32 tgid = p->tgid;
     if (!is_traced(tgid)) return 0;
-    struct pev_proc *e = ev_reserve(sizeof(*e));
+    struct pev_exec *e = ev_reserve(sizeof(*e));
     if (!e) return 0;
     __u32 flags = TR_ON | TR_WAKE; /* a new image: its modules are not known yet */
     bpf_map_update_elem(&traced, &tgid, &flags, BPF_ANY);
     hdr_fill(&e->h, PEV_EXEC, sizeof(*e));
-    e->child = 0;
-    e->code = 0;
-    bpf_ringbuf_submit(e, 0); /* the loader reads the new image's maps at once */
+    e->pad = 0;
+    if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), bprm->filename) < 0)
+        e->filename[0] = 0;
+    __u64 start = BPF_CORE_READ(p, mm, arg_start), end = BPF_CORE_READ(p, mm, arg_end);
+    __u64 n = end > start ? end - start : 0;
+    if (n > PEV_ARGS_MAX) n = PEV_ARGS_MAX;
+    n &= PEV_ARGS_MAX * 2 - 1;
+    if (n > PEV_ARGS_MAX) n = PEV_ARGS_MAX;
+    e->nargs = n && bpf_probe_read_user(e->args, n, (void *)start) == 0 ? n : 0;
+    bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP); /* the loader reads the new image's maps at once */
     return 0;
 }
 
@@ -633,7 +643,7 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
     e->child = 0;
     e->code = BPF_CORE_READ(p, signal, group_exit_code);
     if (!e->code) e->code = p->exit_code;
-    bpf_ringbuf_submit(e, 0); /* the loader wakes for an exit */
+    bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP); /* the loader wakes for an exit */
     bpf_map_delete_elem(&traced, &tgid);
     return 0;
 }

@@ -134,6 +134,16 @@ void gohttp_end(struct pproc *pr, uint64_t ts)
                  (unsigned long long)pr->bodies_forgotten, GOBODY_MAX, GOBODY_SITES);
         rec_note(pr, ts, "go-bodies-forgotten", detail);
     }
+    if (pr->go_late) {
+        char detail[256];
+        snprintf(detail, sizeof(detail),
+                 "%llu connection%s opened in the first %llu ms, before net/http was probed "
+                 "(its DWARF was still being read): %s not tied to a line of code",
+                 (unsigned long long)pr->go_late, pr->go_late == 1 ? " was" : "s were",
+                 (unsigned long long)(pr->go_ready / 1000000),
+                 pr->go_late == 1 ? "its request is" : "their requests are");
+        rec_note(pr, ts, "go-http-late", detail);
+    }
     free(pr->bodies);
     free(pr->body_sites);
     pr->bodies = NULL;

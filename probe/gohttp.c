@@ -98,6 +98,17 @@ static void on_conn_request(struct pproc *pr, struct pgor *g, const struct pev_g
     sock_write_open(pr, s);
 }
 
+/* A TCP socket of a Go program opened before its net/http functions were
+ * probed (an exec'd program runs while the loader reads its DWARF), that
+ * never carried a request seen by the probes: counted for a note, since
+ * its request, if it had one, is not tied to a line. */
+void gohttp_sock_done(struct pproc *pr, const struct psock *s)
+{
+    if (pr->go_ready && !s->go_reqs && !s->before_attach && s->type == 1 &&
+        (s->fam == 2 || s->fam == 10) && s->opened < pr->go_ready)
+        pr->go_late++;
+}
+
 void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e)
 {
     (void)p;

@@ -162,6 +162,27 @@ static bool want_optional(int i)
     return i == 6 || i >= 12;
 }
 
+/* The struct types of the compile unit named cu (NULL: of every unit). */
+static void types_scan(Dwarf *dw, const char *cu_name, const struct want *w, size_t nw, int *found,
+                       const struct want *w2, int *found2)
+{
+    Dwarf_Off off = 0, next;
+    size_t hsize;
+    while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+        Dwarf_Die cu, d;
+        const char *name = dwarf_offdie(dw, off + hsize, &cu) ? dwarf_diename(&cu) : NULL;
+        bool wanted = !cu_name || (name && strcmp(name, cu_name) == 0);
+        if (wanted && dwarf_child(&cu, &d) == 0) do {
+                const char *n = dwarf_tag(&d) == DW_TAG_structure_type ? dwarf_diename(&d) : NULL;
+                if (n) {
+                    member_scan(&d, n, w, nw, found);
+                    member_scan(&d, n, w2, 1, found2);
+                }
+            } while (dwarf_siblingof(&d, &d) == 0);
+        off = next;
+    }
+}
+
 static int offsets_from_dwarf(int fd, struct go_offsets *o)
 {
     struct go_offsets tmp;
@@ -191,19 +212,12 @@ static int offsets_from_dwarf(int fd, struct go_offsets *o)
     int found[NWANT] = {0}, found2[1] = {0};
     Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
     if (!dw) return -1;
-    Dwarf_Off off = 0, next;
-    size_t hsize;
-    while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-        Dwarf_Die cu, d;
-        if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_child(&cu, &d) == 0) do {
-                const char *n = dwarf_tag(&d) == DW_TAG_structure_type ? dwarf_diename(&d) : NULL;
-                if (n) {
-                    member_scan(&d, n, w, NWANT, found);
-                    member_scan(&d, n, w2, 1, found2);
-                }
-            } while (dwarf_siblingof(&d, &d) == 0);
-        off = next;
-    }
+    /* Go's linker puts every type in the compile unit "runtime": that one
+     * first (a few ms, where all 141 units of a small program take 80). */
+    types_scan(dw, "runtime", w, NWANT, found, w2, found2);
+    bool all = found2[0];
+    for (int i = 0; i < NWANT; i++) all = all && (found[i] || want_optional(i));
+    if (!all) types_scan(dw, NULL, w, NWANT, found, w2, found2);
     dwarf_end(dw);
     for (int i = 0; i < NWANT; i++)
         if (!found[i] && !want_optional(i)) return -1;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,11 +144,11 @@ void probe_fd_add(struct probe *p, pid_t pid, int fd, uint64_t sk)
     bpf_map_update_elem(bpf_map__fd(p->skel->maps.fds), &k, &v, BPF_ANY);
 }
 
-static bool bin_probed(struct probe *p, const char *path)
+static uint64_t ktime_now(void);
+
+static uint64_t stat_mtime_ns(const struct stat *st)
 {
-    for (size_t i = 0; i < p->nprobed; i++)
-        if (strcmp(p->probed_bins[i], path) == 0) return true;
-    return false;
+    return (uint64_t)st->st_mtim.tv_sec * 1000000000ull + (uint64_t)st->st_mtim.tv_nsec;
 }
 
 static void uprobes_attach(struct probe *p, const char *exe, const struct go_info *gi)
@@ -171,11 +172,34 @@ static void uprobes_attach(struct probe *p, const char *exe, const struct go_inf
         p->links[p->nlinks++] = l;
         if (p->o.verbose) fprintf(stderr, "connleak: probing %s in %s\n", g->func, exe);
     }
-    char **b = realloc(p->probed_bins, (p->nprobed + 1) * sizeof(*b));
-    if (b) {
-        p->probed_bins = b;
-        p->probed_bins[p->nprobed++] = strdup(exe);
+}
+
+/* What gosyms_inspect said of the file exe names now: each binary (by
+ * device, inode and mtime) is inspected once, and its uprobes, which hold
+ * for every process that runs it, are attached once. A second exec of the
+ * same program is followed at once (reading a Go binary's DWARF takes
+ * some 50 ms, while the program runs unfollowed). NULL: no memory. */
+static const struct pbin *bin_get(struct probe *p, const char *exe)
+{
+    struct stat st;
+    if (stat(exe, &st) != 0) memset(&st, 0, sizeof(st));
+    for (size_t i = 0; i < p->nbins; i++) {
+        const struct pbin *b = &p->bins[i];
+        if (b->dev == st.st_dev && b->ino == st.st_ino && b->mtime_ns == stat_mtime_ns(&st) &&
+            strcmp(b->path, exe) == 0)
+            return b;
     }
+    struct pbin *v = realloc(p->bins, (p->nbins + 1) * sizeof(*v));
+    if (!v) return NULL;
+    p->bins = v;
+    struct pbin *b = &v[p->nbins];
+    *b = (struct pbin){.dev = st.st_dev, .ino = st.st_ino, .mtime_ns = stat_mtime_ns(&st)};
+    b->path = strdup(exe);
+    if (!b->path) return NULL;
+    b->go = gosyms_inspect(exe, &b->gi);
+    if (b->go && !b->gi.why[0] && b->gi.targets[0].offset) uprobes_attach(p, exe, &b->gi);
+    p->nbins++;
+    return b;
 }
 
 /* The Go uprobes for binary `exe` run by pid, and its struct offsets for
@@ -183,30 +207,48 @@ static void uprobes_attach(struct probe *p, const char *exe, const struct go_inf
  * program, -1 when it is one whose requests cannot be followed (why). */
 static int go_prepare(struct probe *p, pid_t pid, const char *exe, char *why, size_t len)
 {
-    struct go_info gi;
-    if (!gosyms_inspect(exe, &gi)) return 0;
-    if (!gi.why[0] && !gi.targets[0].offset) return 1; /* no net/http client in it */
-    if (gi.why[0]) {
-        snprintf(why, len, "%s", gi.why);
+    const struct pbin *b = bin_get(p, exe);
+    if (!b || !b->go) return 0;
+    const struct go_info *gi = &b->gi;
+    if (!gi->why[0] && !gi->targets[0].offset) return 1; /* no net/http client in it */
+    if (gi->why[0]) {
+        snprintf(why, len, "%s", gi->why);
         return -1;
     }
     __u32 k = (__u32)pid;
-    bpf_map_update_elem(bpf_map__fd(p->skel->maps.go_offs), &k, &gi.offs, BPF_ANY);
-    if (!bin_probed(p, exe)) uprobes_attach(p, exe, &gi);
+    bpf_map_update_elem(bpf_map__fd(p->skel->maps.go_offs), &k, &gi->offs, BPF_ANY);
+    if (gi->offs.es_body == 0xffff)
+        snprintf(why, len,
+                 "%s: no DWARF for resp.Body's structures (%s): missing-body-close is not "
+                 "looked for",
+                 exe, gi->version);
     return 1;
+}
+
+void probe_go_inherit(struct probe *p, pid_t parent, pid_t child)
+{
+    struct go_offsets o;
+    __u32 k = (__u32)parent, c = (__u32)child;
+    int fd = bpf_map__fd(p->skel->maps.go_offs);
+    if (bpf_map_lookup_elem(fd, &k, &o) == 0) bpf_map_update_elem(fd, &c, &o, BPF_ANY);
 }
 
 /* At the start of pr's trace: Go's uprobes for the binary it runs now. */
 int probe_go_attach(struct probe *p, struct pproc *pr)
 {
-    char link[64], exe[4096], why[512];
+    char link[64], exe[4096], why[512] = "";
     snprintf(link, sizeof(link), "/proc/%d/exe", (int)pr->pid);
     ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-    if (n <= 0) return 0;
-    exe[n] = 0;
+    if (n <= 0 && !pr->exe) return 0;
+    if (n <= 0) /* gone already: the image the exec event named */
+        snprintf(exe, sizeof(exe), "%s", pr->exe);
+    else
+        exe[n] = 0;
     int rc = go_prepare(p, pr->pid, exe, why, sizeof(why));
     pr->go = rc != 0;
+    if (rc > 0) pr->go_ready = proc_ts(pr, ktime_now());
     if (rc < 0) rec_note(pr, 0, "go-http-unseen", why);
+    if (rc > 0 && why[0]) rec_note(pr, 0, "go-body-close-unseen", why);
     return rc;
 }
 
@@ -223,8 +265,8 @@ int probe_trace(struct probe *p, pid_t pid, const char *exe, char *why, size_t l
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         pr->running_at_attach = true;
-        proc_begin_trace(p, pr, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec,
-                         false);
+        proc_begin_trace(p, pr, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec, NULL,
+                         NULL);
         if (!pr->f) {
             snprintf(why, len, "cannot create a trace in %s", p->o.dir);
             return -1;
@@ -291,7 +333,7 @@ void probe_close(struct probe *p)
 {
     if (!p) return;
     for (size_t i = 0; i < p->nlinks; i++) bpf_link__destroy(p->links[i]);
-    for (size_t i = 0; i < p->nprobed; i++) free(p->probed_bins[i]);
+    for (size_t i = 0; i < p->nbins; i++) free(p->bins[i].path);
     for (size_t i = 0; i < p->nprocs; i++) {
         free(p->procs[i]->path);
         free(p->procs[i]->exe);
@@ -302,7 +344,7 @@ void probe_close(struct probe *p)
     ring_buffer__free(p->rb);
     connleak_bpf__destroy(p->skel);
     free(p->links);
-    free(p->probed_bins);
+    free(p->bins);
     free(p->procs);
     free(p);
 }

@@ -123,6 +123,18 @@ struct pev_proc { /* fork, exec, exit */
                   * child could not be followed (the traced table is full) */
 };
 
+/* exec: what the new image is, for a program that ends before the loader
+ * reads /proc/PID (a Go program exec'd by a shell can be done in 20 ms). */
+#define PEV_PATH_MAX 256
+#define PEV_ARGS_MAX 512
+struct pev_exec {
+    struct pev_hdr h;
+    __u32 nargs; /* bytes in args: argv, NUL-separated (cut at PEV_ARGS_MAX) */
+    __u32 pad;
+    char filename[PEV_PATH_MAX]; /* as given to execve (may be relative) */
+    char args[PEV_ARGS_MAX];
+};
+
 struct pev_tcp { /* h.tid: the fd the socket was opened as */
     struct pev_hdr h;
     __u64 sk;

@@ -161,6 +161,8 @@ struct pproc {
     struct pgobody_site *body_sites; /* GOBODY_SITES, with the bodies */
     int nbody_sites;
     uint64_t bodies_forgotten; /* bodies not followed: too many at once or sites */
+    uint64_t go_ready;         /* trace ts from which its net/http is followed (0: not) */
+    uint64_t go_late;          /* TCP sockets opened before that, never seen in a request */
     int exit_code;
 };
 
@@ -172,8 +174,8 @@ struct probe {
     size_t nprocs;
     int running;
     uint64_t lost_events;
-    char **probed_bins; /* binaries whose Go uprobes are attached */
-    size_t nprobed;
+    struct pbin *bins; /* binaries inspected (and their Go uprobes attached) */
+    size_t nbins;
     struct bpf_link **links;
     size_t nlinks;
 };
@@ -185,11 +187,13 @@ void probe_fd_capture_off(struct probe *p, pid_t pid, int fd);
 void probe_fd_add(struct probe *p, pid_t pid, int fd, uint64_t sk);
 void probe_traced_set(struct probe *p, pid_t pid, uint32_t how);
 int probe_go_attach(struct probe *p, struct pproc *pr);
+void probe_go_inherit(struct probe *p, pid_t parent, pid_t child); /* a forked child's offsets */
 
 /* procs.c: processes and their sockets */
 struct pproc *proc_find(struct probe *p, pid_t pid);
 struct pproc *proc_new(struct probe *p, pid_t pid, pid_t ppid);
-void proc_begin_trace(struct probe *p, struct pproc *pr, uint64_t ktime, bool forked);
+void proc_begin_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const struct pproc *parent,
+                      const struct pev_exec *ex);
 void proc_identity(struct pproc *pr, const struct pproc *from); /* exe and argv, read now */
 void modmap_exe_fallback(struct pproc *pr); /* the executable when /proc is gone */
 void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const char *why);
@@ -211,6 +215,7 @@ void sock_close_last(struct pproc *pr, struct psock *s, uint64_t ts, const char 
 
 /* gohttp.c: net/http events */
 void gohttp_on_event(struct probe *p, struct pproc *pr, const struct pev_go *e);
+void gohttp_sock_done(struct pproc *pr, const struct psock *s); /* at its close or the end */
 
 /* gobody.c: response bodies read to the end and never closed */
 void gohttp_on_body(struct pproc *pr, const struct pev_gobody *e);
@@ -270,5 +275,13 @@ struct go_info {
     char why[256]; /* why the uprobes cannot be used, "" if they can */
 };
 bool gosyms_inspect(const char *path, struct go_info *gi);
+
+/* A binary a traced process ran (loader.c), by device, inode and mtime. */
+struct pbin {
+    char *path;
+    uint64_t dev, ino, mtime_ns;
+    bool go;
+    struct go_info gi;
+};
 
 #endif

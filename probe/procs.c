@@ -89,29 +89,89 @@ void proc_identity(struct pproc *pr, const struct pproc *from)
     pr->cmdline_len = len;
 }
 
-void proc_begin_trace(struct probe *p, struct pproc *pr, uint64_t ktime, bool forked)
+/* A copy of from's exe and argv (a forked child runs its parent's image). */
+static void identity_copy(struct pproc *pr, const struct pproc *from)
+{
+    free(pr->exe);
+    free(pr->cmdline);
+    pr->exe = from->exe ? strdup(from->exe) : NULL;
+    pr->cmdline = from->cmdline ? malloc(from->cmdline_len + 1) : NULL;
+    pr->cmdline_len = pr->cmdline ? from->cmdline_len : 0;
+    if (pr->cmdline) memcpy(pr->cmdline, from->cmdline, from->cmdline_len + 1);
+}
+
+/* The new image as the exec event tells it, for a process already gone
+ * from /proc: its file name (a relative one against the process' working
+ * directory, else its parent's, else connleak's) and its argv. */
+static void identity_from_exec(struct pproc *pr, const struct pev_exec *ex)
+{
+    char path[64], dir[4096] = "", exe[8192];
+    size_t flen = strnlen(ex->filename, sizeof(ex->filename));
+    if (!flen) return;
+    if (ex->filename[0] != '/') {
+        pid_t who[2] = {pr->pid, pr->ppid};
+        for (int i = 0; i < 2 && !dir[0]; i++) {
+            snprintf(path, sizeof(path), "/proc/%d/cwd", (int)who[i]);
+            ssize_t n = readlink(path, dir, sizeof(dir) - 1);
+            dir[n > 0 ? n : 0] = 0;
+        }
+        if (!dir[0] && !getcwd(dir, sizeof(dir))) dir[0] = 0;
+    }
+    snprintf(exe, sizeof(exe), "%s%s%.*s", dir, dir[0] ? "/" : "", (int)flen, ex->filename);
+    char *real = realpath(exe, NULL);
+    free(pr->exe);
+    pr->exe = real ? real : strdup(exe);
+    size_t n = ex->nargs < sizeof(ex->args) ? ex->nargs : sizeof(ex->args);
+    if (!n || pr->cmdline) return;
+    pr->cmdline = malloc(n + 1);
+    if (!pr->cmdline) return;
+    memcpy(pr->cmdline, ex->args, n);
+    pr->cmdline[n] = 0;
+    pr->cmdline_len = n;
+}
+
+/* A trace begins: for a forked child (parent set), as a copy of its
+ * parent's image, Go probes included; else (the first traced process, or
+ * a new image: ex set) read from /proc, or the exec event when the
+ * process is already gone. */
+void proc_begin_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const struct pproc *parent,
+                      const struct pev_exec *ex)
 {
     pr->start = ktime;
-    pr->forked = forked;
+    pr->forked = parent != NULL;
     pr->f = proc_trace_create(p->o.dir, pr->pid, &pr->path);
     if (!pr->f) {
         fprintf(stderr, "connleak: cannot create a trace for pid %d in %s: %s\n", (int)pr->pid,
                 p->o.dir, strerror(errno));
         return;
     }
+    if (parent) {
+        identity_copy(pr, parent);
+        rec_header(pr);
+        pr->go = parent->go;
+        if (pr->go) probe_go_inherit(p, parent->pid, pr->pid);
+        pr->go_ready = parent->go_ready ? 1 : 0;
+        return;
+    }
     proc_identity(pr, NULL);
+    if (!pr->exe && ex) identity_from_exec(pr, ex);
     rec_header(pr);
     modmap_refresh(pr);
     if (!pr->nmods) modmap_exe_fallback(pr);
     if (probe_go_attach(p, pr) < 0) pr->go = false;
 }
 
-/* The live sockets, their kernel counts first, then `end`. */
+/* The live sockets, their kernel counts first, then `end`. The `open`
+ * records still held (Go sockets that carried no request) go first, all of
+ * them: a socket record after a `live` one ends the batch of live records,
+ * and the reader would keep only the last batch. */
 void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const char *why)
 {
     uint64_t ts = proc_ts(pr, ktime), live = 0;
     bool exec = strcmp(why, "exec") == 0; /* what is left was closed by the exec */
     sample_take(pr, ktime, true);
+    for (int fd = 0; !exec && fd < pr->nfdv; fd++)
+        if (pr->fdv[fd]) sock_write_open(pr, pr->fdv[fd]);
     for (int fd = 0; fd < pr->nfdv; fd++) {
         struct psock *s = pr->fdv[fd];
         if (!s) continue;
@@ -128,7 +188,7 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
             sock_close_last(pr, s, ts, "exec");
             continue;
         }
-        sock_write_open(pr, s);
+        gohttp_sock_done(pr, s);
         rec_live(pr, s, ts);
         live++;
         free(s);
@@ -188,9 +248,7 @@ static void on_fork(struct probe *p, struct pproc *parent, const struct pev_proc
 {
     struct pproc *c = proc_new(p, (pid_t)e->child, parent->pid);
     if (!c) return;
-    c->go = parent->go;
-    proc_identity(c, parent);
-    proc_begin_trace(p, c, e->h.ts, true);
+    proc_begin_trace(p, c, e->h.ts, parent, NULL);
     for (size_t i = 0; i < parent->nmods; i++) { /* the same address space, as of the fork */
         const struct pmod *m = &parent->mods[i];
         if (modmap_covers(c, m->lo)) continue;
@@ -251,17 +309,17 @@ static void exec_carry(struct pproc *old, struct pproc *next)
 
 /* exec: the old image's trace ends (the sockets the exec closed get their
  * close); the ones that survive it go on, inherited, in the new image's. */
-static void on_exec(struct probe *p, struct pproc *pr, const struct pev_proc *e)
+static void on_exec(struct probe *p, struct pproc *pr, const struct pev_exec *e)
 {
     if (pr->f) {
         struct pproc *next = proc_new(p, pr->pid, pr->ppid);
         if (!next) return;
-        proc_begin_trace(p, next, e->h.ts, false);
+        proc_begin_trace(p, next, e->h.ts, NULL, e);
         exec_carry(pr, next);
         proc_end_trace(p, pr, e->h.ts, "exec");
         return;
     }
-    proc_begin_trace(p, pr, e->h.ts, false);
+    proc_begin_trace(p, pr, e->h.ts, NULL, e);
 }
 
 void proc_handle(struct probe *p, const struct pev_hdr *h, size_t size)
@@ -269,7 +327,7 @@ void proc_handle(struct probe *p, const struct pev_hdr *h, size_t size)
     struct pproc *pr = proc_find(p, (pid_t)h->pid);
     if (!pr || size < h->size) return;
     if (h->kind == PEV_EXEC) {
-        on_exec(p, pr, (const struct pev_proc *)h);
+        on_exec(p, pr, (const struct pev_exec *)h);
         return;
     }
     if (!pr->f) { /* not exec'd yet: the loader's own child */

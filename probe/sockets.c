@@ -172,6 +172,7 @@ static void counts_add(struct pproc *pr, struct psock *s, const struct pev_fd *e
 void sock_close_last(struct pproc *pr, struct psock *s, uint64_t ts, const char *how)
 {
     tw_note_close(pr, s);
+    gohttp_sock_done(pr, s);
     sock_write_open(pr, s);
     rec_close(pr, s, s->fd, how, true, ts);
     pr->closed++;

@@ -65,8 +65,12 @@ int backend_choose(struct backend *b, const struct options *o, const char *dir, 
     b->path = prog_resolve(o->args[0]);
     b->kind = b->path ? binkind_detect(b->path, why, sizeof(why)) : BIN_UNKNOWN;
     bool unseen = b->kind == BIN_GO || b->kind == BIN_STATIC;
+    /* A shell or another launcher may exec a Go or static program the
+     * preload would not see at all: the probe sees whatever it starts. */
+    bool launcher = b->path && binkind_launcher(b->path);
     r->backend = "preload";
-    if (o->backend == BACKEND_PROBE || (o->backend == BACKEND_AUTO && unseen && b->path)) {
+    if (o->backend == BACKEND_PROBE ||
+        (o->backend == BACKEND_AUTO && (unseen || launcher) && b->path)) {
         if (!b->path && o->backend == BACKEND_PROBE) return 0; /* exec fails: said by run.c */
         b->probe = probe_start(dir, why, sizeof(why));
         if (b->probe) {

@@ -214,7 +214,7 @@ bool report_has_problems(const struct report *r)
 
 const struct process *report_process(const struct report *r, long pid)
 {
-    for (size_t i = 0; i < r->nprocs; i++)
+    for (size_t i = r->nprocs; i-- > 0;) /* the last: an exec'd image is named after it */
         if (r->procs[i].pid == pid) return &r->procs[i];
     return NULL;
 }

@@ -60,6 +60,7 @@ bool report_has_kinds(const struct report *r, unsigned kinds);
  * traces cut short although the program was not killed by a signal. Worth
  * keeping the traces for. */
 bool report_has_problems(const struct report *r);
+/* The process pid was last (its latest image, when it exec'd), or NULL. */
 const struct process *report_process(const struct report *r, long pid);
 
 /* What a clean report says of the sockets, over all processes: how many were

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "launchers.h"
+
 #define BINKIND_MAX_NESTING 4 /* scripts whose interpreter is a script */
 
 #ifndef NT_GO_BUILDID
@@ -247,4 +249,27 @@ enum bin_kind binkind_detect(const char *path, char *why, size_t why_len)
     if (why && why_len) why[0] = '\0';
     if (!path || !*path) return say(BIN_UNKNOWN, why, why_len, "no program given");
     return detect_path(path, why, why_len, 0);
+}
+
+static bool name_is_launcher(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    return launcher_name(base ? base + 1 : path);
+}
+
+bool binkind_launcher(const char *path)
+{
+    char head[PATH_MAX + 8];
+    if (!path || !*path) return false;
+    if (name_is_launcher(path)) return true;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+    close(fd);
+    if (n < 2 || head[0] != '#' || head[1] != '!') return false;
+    head[n] = '\0';
+    head[strcspn(head, "\r\n")] = '\0';
+    char *interp, *prog;
+    shebang_parse(head + 2, &interp, &prog);
+    return (interp && name_is_launcher(interp) && !prog) || (prog && name_is_launcher(prog));
 }

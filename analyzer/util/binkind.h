@@ -6,6 +6,7 @@
 #ifndef CONNLEAK_BINKIND_H
 #define CONNLEAK_BINKIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum bin_kind {
@@ -19,5 +20,9 @@ enum bin_kind {
  * script starting with "#!" is classified by its interpreter. Writes a short
  * human reason into why (may be NULL). */
 enum bin_kind binkind_detect(const char *path, char *why, size_t why_len);
+
+/* Whether `path` is a launcher (launchers.h): by its name, or for a "#!"
+ * script by its interpreter's (a shell script is one). */
+bool binkind_launcher(const char *path);
 
 #endif

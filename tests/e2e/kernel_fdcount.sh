@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=100
 ulimit -n 4096
 
-run_json_traced -- python3 -c '
+run_json_traced --backend preload -- python3 -c '
 import os, time
 files = [open("/dev/null") for _ in range(1200)]
 time.sleep(3)

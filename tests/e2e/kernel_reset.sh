@@ -11,7 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=100
 
-run_json_traced -- python3 -c '
+run_json_traced --backend preload -- python3 -c '
 import os, socket, struct, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4)
 reset = socket.create_connection(l.getsockname())
@@ -35,7 +35,7 @@ walks=$(jq -s '[.[] | select(.t == "sample" and .tcp)] | length' "$trace")
 # B's peer closes, and B is reset (the program writes to it) before that
 # next walk: both get a ktcp record. (6 s: on a loaded machine a walk
 # costs more, and the next one may come up to 5 s later.)
-run_json_traced -- python3 -c '
+run_json_traced --backend preload -- python3 -c '
 import os, socket, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4)
 A = socket.create_connection(l.getsockname()); a, _ = l.accept()

@@ -20,7 +20,7 @@ expect_rc 7
 expect_json '.status' '"not-observable"'
 
 # Killed before any trace was written.
-run_connleak run -- sh -c 'kill -TERM $$'
+run_connleak run --backend preload -- sh -c 'kill -TERM $$'
 expect_rc 143
 grep -q "no trace: sh was killed by signal 15 (SIGTERM) before connleak's first flush" \
     "$tmp/stderr" || fail "no-trace after a signal does not blame the signal"

@@ -22,7 +22,7 @@ got = s.recv($1) if $1 else b""
 time.sleep(1.5)
 os._exit(0)  # as a service that never closes it (CPython's exit would)
 PY
-    run_json -- python3 "$tmp/client.py"
+    run_json --backend preload -- python3 "$tmp/client.py"
     expect_rc 0
 }
 
