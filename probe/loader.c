@@ -110,21 +110,41 @@ void probe_traced_set(struct probe *p, pid_t pid, uint32_t how)
     bpf_map_update_elem(bpf_map__fd(p->skel->maps.traced), &k, &how, BPF_ANY);
 }
 
-void probe_fd_counts(struct probe *p, pid_t pid, int fd, struct pev_fd *into)
+/* A forked child's flags, only while the kernel still traces it: its exit
+ * removed its entry, and one put back would trace whatever gets the pid
+ * next. Returns false when it is gone. */
+/* Events the kernel could not send so far. Read at each trace's end, not
+ * only between polls: the events a process lost are often dropped in the
+ * burst that the poll which ends its trace is draining. */
+uint64_t probe_lost(struct probe *p)
+{
+    p->lost_events = p->skel->bss->dropped;
+    return p->lost_events;
+}
+
+bool probe_traced_update(struct probe *p, pid_t pid, uint32_t how)
+{
+    __u32 k = (__u32)pid, cur;
+    int fd = bpf_map__fd(p->skel->maps.traced);
+    if (bpf_map_lookup_elem(fd, &k, &cur) != 0) return false;
+    return bpf_map_update_elem(fd, &k, &how, BPF_EXIST) == 0;
+}
+
+/* The kernel's counts of fd, and its entry removed, when the entry is
+ * still socket sk's: after an exec, the new image's first sockets take the
+ * numbers the exec freed before the loader gets to the exec event, and
+ * theirs must stay. */
+void probe_fd_take(struct probe *p, pid_t pid, int fd, uint64_t sk, struct pev_fd *into)
 {
     struct pfd_key k = {.pid = (__u32)pid, .fd = fd};
     struct pfd_val v;
-    if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.fds), &k, &v) != 0) return;
+    int mfd = bpf_map__fd(p->skel->maps.fds);
+    if (bpf_map_lookup_elem(mfd, &k, &v) != 0 || v.sk != sk) return;
     into->in = v.in;
     into->out = v.out;
     into->last_io = v.last_io;
     into->eof = v.eof;
-}
-
-void probe_fd_forget(struct probe *p, pid_t pid, int fd)
-{
-    struct pfd_key k = {.pid = (__u32)pid, .fd = fd};
-    bpf_map_delete_elem(bpf_map__fd(p->skel->maps.fds), &k);
+    bpf_map_delete_elem(mfd, &k);
 }
 
 void probe_fd_capture_off(struct probe *p, pid_t pid, int fd)

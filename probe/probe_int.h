@@ -181,11 +181,12 @@ struct probe {
 };
 
 /* loader.c: the kernel side as the other files need it */
-void probe_fd_counts(struct probe *p, pid_t pid, int fd, struct pev_fd *into);
-void probe_fd_forget(struct probe *p, pid_t pid, int fd);
+void probe_fd_take(struct probe *p, pid_t pid, int fd, uint64_t sk, struct pev_fd *into);
 void probe_fd_capture_off(struct probe *p, pid_t pid, int fd);
 void probe_fd_add(struct probe *p, pid_t pid, int fd, uint64_t sk);
 void probe_traced_set(struct probe *p, pid_t pid, uint32_t how);
+bool probe_traced_update(struct probe *p, pid_t pid, uint32_t how); /* false: it is gone */
+uint64_t probe_lost(struct probe *p); /* events dropped so far (ring buffer full) */
 int probe_go_attach(struct probe *p, struct pproc *pr);
 void probe_go_inherit(struct probe *p, pid_t parent, pid_t child); /* a forked child's offsets */
 

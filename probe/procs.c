@@ -176,12 +176,11 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
         struct psock *s = pr->fdv[fd];
         if (!s) continue;
         struct pev_fd c = {0};
-        probe_fd_counts(p, pr->pid, fd, &c);
+        probe_fd_take(p, pr->pid, fd, s->sk, &c);
         s->in += c.in;
         s->out += c.out;
         if (c.last_io && proc_ts(pr, c.last_io) > s->last_io) s->last_io = proc_ts(pr, c.last_io);
         if (c.eof) s->eof = true;
-        probe_fd_forget(p, pr->pid, fd);
         pr->fdv[fd] = NULL;
         if (--s->nfds > 0) continue; /* written with its last fd */
         if (exec) {                  /* close-on-exec: the kernel closed it at the exec */
@@ -194,7 +193,7 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
         free(s);
     }
     gohttp_end(pr, ts);
-    if (p->lost_events) {
+    if (probe_lost(p)) {
         char detail[128];
         snprintf(detail, sizeof(detail), "%llu kernel events were lost (ring buffer full)",
                  (unsigned long long)p->lost_events);
@@ -220,6 +219,9 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
 /* A forked child's copy of its parent's sockets. */
 void proc_adopt_fds(struct probe *p, struct pproc *parent, struct pproc *child)
 {
+    /* already gone (a short child, its fork read late): its sockets are
+     * written, the kernel is not told of them */
+    bool alive = probe_traced_update(p, child->pid, TR_ON | TR_FRESH | TR_WAKE);
     for (int fd = 0; parent && fd < parent->nfdv; fd++) {
         struct psock *ps = parent->fdv[fd], *s;
         if (!ps || ps->fd != fd || !(s = malloc(sizeof(*s)))) continue;
@@ -237,11 +239,11 @@ void proc_adopt_fds(struct probe *p, struct pproc *parent, struct pproc *child)
             if (proc_fd_reserve(child, j) < 0) continue;
             child->fdv[j] = s;
             s->nfds++;
-            probe_fd_add(p, child->pid, j, s->sk);
+            if (alive) probe_fd_add(p, child->pid, j, s->sk);
         }
         rec_open(child, s, 0);
     }
-    probe_traced_set(p, child->pid, TR_ON | (child->maps_complete ? 0 : TR_WAKE));
+    if (alive) probe_traced_update(p, child->pid, TR_ON | (child->maps_complete ? 0 : TR_WAKE));
 }
 
 static void on_fork(struct probe *p, struct pproc *parent, const struct pev_proc *e)
