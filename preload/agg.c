@@ -14,7 +14,12 @@
  * inside the close hook, with the hook guard held, for a few loads and
  * stores). When it is full, closes count under a catch-all key (stack 0). */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "agg.h"
+#include "config.h"
+#include "fdtable.h"
+
+#include "jsonline.h"
 #include "http1.h"
 
 #include <string.h>

@@ -1,7 +1,7 @@
 /* config.c - the CONNLEAK_* environment variables, read once in the
  * constructor (getenv is fine there; never inside a hook). */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "config.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -11,7 +11,12 @@
  * connleak's own thread, which writes the dump: it is async-signal-safe
  * and leaves errno alone. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "config.h"
+#include "dump.h"
+#include "events.h"
+#include "fdtable.h"
+#include "lifecycle.h"
+#include "trace.h"
 
 #include <signal.h>
 #include <string.h>

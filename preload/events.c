@@ -3,7 +3,18 @@
  * Each builds its line in a buffer on the caller's stack and hands it to the
  * trace writer; nothing here allocates or takes a lock of its own. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "agg.h"
+#include "config.h"
+#include "events.h"
+#include "fdtable.h"
+#include "handles.h"
+#include "httptrack.h"
+#include "sampler.h"
+#include "trace.h"
+
+#include "jsonline.h"
+#include "tracefile.h"
 #include "http1.h"
 #include "sockdiag.h"
 

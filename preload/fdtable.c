@@ -6,7 +6,18 @@
  * freed when its last fd goes. Slots are updated with atomic exchanges and
  * the pool's free list is a lock-free stack, so no hook ever waits here. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "agg.h"
+#include "config.h"
+#include "events.h"
+#include "fdtable.h"
+#include "httptrack.h"
+#include "pool.h"
+#include "stacks.h"
+#include "timewait.h"
+#include "trace.h"
+
+#include "jsonline.h"
 
 #include <string.h>
 #include <sys/mman.h>

@@ -9,7 +9,9 @@
  * object reads and writes, cached so that each SSL_read costs one lookup.
  * When the table is full new handles are not followed (counted in `end`). */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "events.h"
+#include "fdtable.h"
+#include "handles.h"
 
 #include <string.h>
 #include <sys/mman.h>

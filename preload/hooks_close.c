@@ -6,7 +6,12 @@
  * mistaken for this one. A close that fails with EBADF is a double close
  * (we saw this number closed and nothing reopened it) or a foreign one. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "real.h"
+#include "stacks.h"
+#include "trace.h"
 
 #include <linux/close_range.h>
 #include <sys/resource.h>

@@ -16,7 +16,13 @@
  * socket calls must be recorded. */
 #define _GNU_SOURCE
 #define CURL_DISABLE_TYPECHECK
-#include "connleak.h"
+#include "preload.h"
+#include "events.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "handles.h"
+#include "real.h"
+#include "stacks.h"
 
 #include <curl/curl.h>
 #include <dlfcn.h>

@@ -3,7 +3,12 @@
  * only when the last of them goes. dup2/dup3 onto a tracked number closes
  * what was there; onto connleak's trace fd, the trace moves away first. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "real.h"
+#include "stacks.h"
+#include "trace.h"
 
 #include <fcntl.h>
 #include <stdarg.h>

@@ -8,7 +8,13 @@
  * httptrack.c (a TLS socket's raw bytes are ciphertext: hooks_ssl.c feeds
  * its plaintext instead). recvmsg also adopts fds received over SCM_RIGHTS. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "hooks_io.h"
+#include "httptrack.h"
+#include "real.h"
+#include "stacks.h"
 
 #include <sys/socket.h>
 

@@ -6,7 +6,10 @@
  * they write the exit record first. vfork children share our memory and are
  * left alone (see hook_in_vfork_child). */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "guard.h"
+#include "lifecycle.h"
+#include "real.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>

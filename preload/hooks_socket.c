@@ -3,7 +3,14 @@
  * (become). Each hook calls the real function first, then records, and
  * returns with the real call's errno. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "events.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "real.h"
+#include "stacks.h"
+
+#include "jsonline.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -16,7 +16,18 @@
  * below must see the ciphertext go by. Libraries that link OpenSSL
  * statically or load it with RTLD_DEEPBIND are not seen (README, Limits). */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "config.h"
+#include "events.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "handles.h"
+#include "hooks_io.h"
+#include "httptrack.h"
+#include "lifecycle.h"
+#include "modules.h"
+#include "real.h"
+#include "stacks.h"
 
 #include <dlfcn.h>
 

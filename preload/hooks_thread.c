@@ -6,7 +6,10 @@
  * with pthread_create therefore unwind once at their start, outside any
  * hook, before the program's start routine runs. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "guard.h"
+#include "real.h"
+#include "stacks.h"
 
 #include <pthread.h>
 #include <stdlib.h>

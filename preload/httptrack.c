@@ -11,7 +11,13 @@
  * A state freed while a feeder holds it is freed by that feeder. The
  * callers (hooks_io.c) hold the hook guard and preserve errno. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "config.h"
+#include "events.h"
+#include "fdtable.h"
+#include "httptrack.h"
+#include "pool.h"
+
+#include "jsonline.h"
 #include "http1_json.h"
 #include "http1.h"
 

@@ -6,7 +6,19 @@
  * libunwind warmed up, trace created, flusher started, so that hooks never
  * allocate. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "agg.h"
+#include "config.h"
+#include "dump.h"
+#include "events.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "lifecycle.h"
+#include "modules.h"
+#include "real.h"
+#include "sampler.h"
+#include "stacks.h"
+#include "trace.h"
 
 #include <pthread.h>
 #include <unistd.h>

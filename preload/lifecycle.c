@@ -6,7 +6,18 @@
  * fresh start. At exit (destructor, or _exit) the live set and the end record
  * are written, once. (init.c is where it all starts.) */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "agg.h"
+#include "config.h"
+#include "dump.h"
+#include "events.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "lifecycle.h"
+#include "real.h"
+#include "sampler.h"
+#include "stacks.h"
+#include "trace.h"
 
 #include <linux/futex.h>
 #include <pthread.h>

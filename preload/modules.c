@@ -6,7 +6,10 @@
  * tells cheaply whether anything changed). The set of modules already
  * written is a fixed array: no malloc. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "modules.h"
+#include "trace.h"
+
+#include "jsonline.h"
 
 #include <elf.h>
 #include <link.h>

@@ -4,7 +4,8 @@
  * earlier (another library's constructor) resolves them itself. The writes
  * are idempotent, so two threads resolving at once is harmless. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "modules.h"
+#include "real.h"
 
 #include <dlfcn.h>
 #include <link.h>

@@ -21,7 +21,16 @@
  * Memory is mapped once at start-up (the inode join table); nothing here
  * allocates. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "agg.h"
+#include "config.h"
+#include "events.h"
+#include "fdtable.h"
+#include "sampler.h"
+#include "timewait.h"
+#include "trace.h"
+
+#include "jsonline.h"
 #include "sockdiag.h"
 
 #include <fcntl.h>

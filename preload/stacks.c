@@ -9,7 +9,15 @@
  * the trace lock, the first time it is used in the current trace file, so
  * every `stk` line precedes the first event naming it. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "config.h"
+#include "events.h"
+#include "guard.h"
+#include "modules.h"
+#include "stacks.h"
+#include "trace.h"
+
+#include "jsonline.h"
 
 #include <dlfcn.h>
 #include <string.h>

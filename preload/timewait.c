@@ -17,7 +17,13 @@
  * The close path takes no lock: atomic adds and single-word stores. The
  * rest runs on the flusher thread only. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "config.h"
+#include "fdtable.h"
+#include "sampler.h"
+#include "timewait.h"
+
+#include "jsonline.h"
 #include "sockdiag.h"
 
 #include <string.h>

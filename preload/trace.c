@@ -9,7 +9,17 @@
  * symlinks. Before every write the fd is checked to still be our file (same
  * device and inode): we never write into a file of the program's. */
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "preload.h"
+#include "config.h"
+#include "events.h"
+#include "fdtable.h"
+#include "lifecycle.h"
+#include "modules.h"
+#include "real.h"
+#include "trace.h"
+
+#include "jsonline.h"
+#include "tracefile.h"
 
 #include <fcntl.h>
 #include <pthread.h>

@@ -1,0 +1,27 @@
+/* stacks.h - call stack capture (libunwind, dlopen()ed) and the table that
+ * writes each distinct stack once (stacks.c). For the hooks, which take the
+ * stack of each open, and for the trace writer and lifecycle, which keep
+ * libunwind's own fds and locks right across fork. */
+#ifndef CONNLEAK_STACKS_H
+#define CONNLEAK_STACKS_H
+
+#include "preload.h"
+
+int stacks_init(void);
+uint32_t stack_capture(void); /* id of the caller's stack, emitted once; 0 if none */
+/* libunwind keeps a pipe of its own (memory validation). It is created
+ * through our pipe2 hook while this is set, moved to high fd numbers, and
+ * kept out of the program's reach like the trace fd. */
+extern __thread int cl_in_unwind __attribute__((tls_model("initial-exec")));
+extern int cl_unwind_fds[2];
+bool stacks_fd_reserved(int fd);
+void stacks_fds_created(void);
+void stacks_check_fds(void);
+void stacks_fd_taken(int fd);         /* the program dup2'ed over one: stop unwinding */
+extern _Atomic uint32_t cl_trace_gen; /* bumped per trace file (fork child) */
+void stacks_after_fork_child(void);
+void stack_emit_id(uint32_t id);
+void stacks_warm_thread(void);
+extern cl_lock_t cl_stack_lock;
+
+#endif

@@ -1,0 +1,32 @@
+/* trace.h - the trace file: safe creation, the line buffer, flush, and
+ * keeping its fd out of the program's reach (trace.c). events.c writes its
+ * lines here; the hooks that close or dup fds, fork and exec, and the
+ * lifecycle, manage the file itself. */
+#ifndef CONNLEAK_TRACE_H
+#define CONNLEAK_TRACE_H
+
+#include "preload.h"
+
+#include "jsonline.h"
+
+extern cl_lock_t cl_trace_lock;
+extern int cl_trace_fd;
+int trace_create(bool forked);
+void trace_append_locked(const char *s, size_t n);
+void trace_line(struct jb *b); /* append b + '\n' under the lock */
+bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim);
+void trace_flush(void);
+void trace_flush_locked(void);
+bool trace_fd_is(int fd);
+int trace_fd_place_high(int fd); /* dup to a number near the top, close-on-exec */
+void trace_fd_moving(unsigned int first, unsigned int last); /* before a close_range/dup2 over it */
+void trace_after_fork_child(void);
+bool trace_is_open(void);
+void trace_publish(void);
+void trace_open_lock_take(void);
+void trace_open_lock_give(void);
+bool trace_ensure_open(void);    /* lazy open: fork children, launchers */
+void trace_report_failure(void); /* one line on stderr: no trace for this process */
+extern bool cl_forked;           /* this process is a fork child */
+
+#endif
