@@ -2,6 +2,7 @@
  * constructor (getenv is fine there; never inside a hook). */
 #define _GNU_SOURCE
 #include "config.h"
+#include "launchers.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -71,19 +72,12 @@ void config_load(void)
  * says: stopping at the launcher would report a clean run of env. */
 bool config_exe_is_launcher(void)
 {
-    static const char *const names[] = {
-        "env",  "sh",    "dash",    "bash",    "zsh",     "ksh",    "mksh",   "busybox", "timeout",
-        "nice", "nohup", "stdbuf",  "setsid",  "taskset", "ionice", "chrt",   "time",    "xargs",
-        "sudo", "su",    "runuser", "unshare", "nsenter", "flock",  "chroot", NULL};
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) return false;
     exe[n] = 0;
     const char *base = strrchr(exe, '/');
-    base = base ? base + 1 : exe;
-    for (int i = 0; names[i]; i++)
-        if (strcmp(base, names[i]) == 0) return true;
-    return false;
+    return launcher_name(base ? base + 1 : exe);
 }
 
 /* Removes libconnleak from LD_PRELOAD so that programs this process execs are

@@ -5,7 +5,39 @@
 #define PRELOAD_HARNESS_H
 
 #define _GNU_SOURCE
-#include "connleak.h"
+/* the whole core, as the constructor drives it: every preload header */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "jsonline.h"
+#include "tracefile.h"
+
+#include "preload.h"
+#include "agg.h"
+#include "config.h"
+#include "dump.h"
+#include "events.h"
+#include "fdtable.h"
+#include "guard.h"
+#include "handles.h"
+#include "hooks_io.h"
+#include "httptrack.h"
+#include "lifecycle.h"
+#include "modules.h"
+#include "pool.h"
+#include "real.h"
+#include "sampler.h"
+#include "stacks.h"
+#include "timewait.h"
+#include "trace.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #define _GNU_SOURCE
-#include "connleak.h"
+#include "jsonline.h"
 
 #include <arpa/inet.h>
 #include <string.h>
