@@ -446,6 +446,23 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
     return 0;
 }
 
+/* close_range(first, last, flags), as glibc's closefrom() and daemons call
+ * it: one event with the range; the loader closes its sockets in it and
+ * takes their kernel entries. CLOSE_RANGE_CLOEXEC (4) closes nothing now. */
+SEC("tracepoint/syscalls/sys_exit_close_range")
+int exit_close_range(struct trace_event_raw_sys_exit *ctx)
+{
+    struct inflight in;
+    __u32 tgid = tgid_now();
+    if (ctx->ret != 0 || !is_traced(tgid)) return 0;
+    exit_args(NR_CLOSE, &in);
+    if (in.a[2] & 4) return 0;
+    __u32 first = (__u32)in.a[0], last = (__u32)in.a[1];
+    if (first > 0x7fffffff) return 0;
+    fd_event(PEV_CLOSE_RANGE, (int)first, last > 0x7fffffff ? 0x7fffffff : (int)last, 0, 0, NULL);
+    return 0;
+}
+
 /* dup takes one argument, dup2 and fcntl two, dup3 three. */
 static __always_inline int dup_enter(__u64 oldfd, __u64 arg, __u32 how)
 {

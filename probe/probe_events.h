@@ -33,6 +33,7 @@ enum pev_kind {
     PEV_GO_CLOSE,     /* net/http.(*persistConn).closeLocked: transport closes it */
     PEV_GO_BODY,      /* net/http.(*bodyEOFSignal).Read: a response body's first read */
     PEV_GO_BODYCLOSE, /* net/http.(*bodyEOFSignal).Close: the program closed a body */
+    PEV_CLOSE_RANGE,  /* close_range(fd, arg) succeeded (glibc's closefrom) */
 };
 
 struct pev_hdr {

@@ -351,6 +351,7 @@ void proc_handle(struct probe *p, const struct pev_hdr *h, size_t size)
     case PEV_CLOSE:
     case PEV_DUP:
     case PEV_SHUTDOWN:
+    case PEV_CLOSE_RANGE:
         sock_on_fd(p, pr, (const void *)h);
         break;
     case PEV_IO:

@@ -196,6 +196,20 @@ static void on_close(struct pproc *pr, const struct pev_fd *e, uint64_t ts)
     rec_close(pr, s, e->fd, how, false, ts);
 }
 
+/* close_range(first, last): each tracked fd in it, closed; its kernel
+ * entry taken while still its socket's (a new socket may have the number). */
+static void on_close_range(struct probe *p, struct pproc *pr, const struct pev_fd *e, uint64_t ts)
+{
+    int last = e->arg < pr->nfdv - 1 ? e->arg : pr->nfdv - 1;
+    for (int fd = e->fd < 0 ? 0 : e->fd; fd <= last; fd++) {
+        struct psock *s = pr->fdv[fd];
+        if (!s) continue;
+        struct pev_fd c = {.h = e->h, .fd = fd};
+        probe_fd_take(p, pr->pid, fd, s->sk, &c);
+        on_close(pr, &c, ts);
+    }
+}
+
 static const char *dup_how(uint32_t how)
 {
     return how == 2 ? "dup2" : how == 3 ? "dup3" : how == 4 ? "fcntl" : "dup";
@@ -203,10 +217,13 @@ static const char *dup_how(uint32_t how)
 
 void sock_on_fd(struct probe *p, struct pproc *pr, const struct pev_fd *e)
 {
-    (void)p;
     uint64_t ts = proc_ts(pr, e->h.ts);
     if (e->h.kind == PEV_CLOSE) {
         on_close(pr, e, ts);
+        return;
+    }
+    if (e->h.kind == PEV_CLOSE_RANGE) {
+        on_close_range(p, pr, e, ts);
         return;
     }
     struct psock *s = proc_sock(pr, e->fd);
