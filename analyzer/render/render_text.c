@@ -428,6 +428,6 @@ void render_text(FILE *out, const struct report *r, bool color)
         text_finding(&t, &r->findings.v[i]);
     }
     if (r->notes.n && r->findings.n) fputc('\n', out);
-    for (size_t i = 0; i < r->notes.n; i++) fprintf(out, "note: %s\n", esc(&t, r->notes.v[i]));
+    text_notes(&t, &r->notes);
     for (unsigned i = 0; i < ESC_RING; i++) free(t.ring[i]);
 }
