@@ -36,7 +36,8 @@ static int lines_fill(struct lines *l)
 static enum line_status lines_next(struct lines *l, char **line, size_t *len)
 {
     for (;;) {
-        char *nl = memchr(l->buf + l->scan, '\n', l->end - l->scan);
+        /* no memchr on an empty range: buf is NULL before the first read */
+        char *nl = l->end > l->scan ? memchr(l->buf + l->scan, '\n', l->end - l->scan) : NULL;
         if (nl) {
             size_t at = l->start;
             l->start = l->scan = (size_t)(nl - l->buf) + 1;
