@@ -74,7 +74,7 @@ void tracedir_read(struct report *r, const struct tracedir *td)
     trace_dir_list(td->path, &files);
     for (size_t i = 0; i < files.n; i++)
         if (!td->before.n ||
-            !bsearch(&files.v[i], td->before.v, td->before.n, sizeof(*td->before.v), cmp_str_ptr))
+            !search_n(&files.v[i], td->before.v, td->before.n, sizeof(*td->before.v), cmp_str_ptr))
             report_add_trace(r, files.v[i]);
     strlist_free(&files);
 }

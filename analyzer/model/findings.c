@@ -137,10 +137,10 @@ static void counts_merge(struct peer_count **dst, size_t *ndst, size_t *cap,
                          const struct peer_count *src, size_t nsrc)
 {
     if (nsrc == 0) return;
-    qsort(*dst, *ndst, sizeof(**dst), cmp_peer_name);
+    if (*ndst > 1) sort_n(*dst, *ndst, sizeof(**dst), cmp_peer_name); /* NULL when empty */
     struct peer_count *sp = xcalloc(nsrc, sizeof(*sp)), *d = *dst;
     memcpy(sp, src, nsrc * sizeof(*sp));
-    qsort(sp, nsrc, sizeof(*sp), cmp_peer_name);
+    sort_n(sp, nsrc, sizeof(*sp), cmp_peer_name);
     struct peer_count *out = xcalloc(*ndst + nsrc, sizeof(*out));
     size_t i = 0, j = 0, n = 0;
     while (i < *ndst || j < nsrc) {
@@ -278,10 +278,10 @@ void findings_sort(struct findings *fs)
 {
     for (size_t i = 0; i < fs->n; i++) {
         struct finding *f = &fs->v[i];
-        if (f->npeers > 1) qsort(f->peers, f->npeers, sizeof(*f->peers), cmp_peer);
-        if (f->nhosts > 1) qsort(f->hosts, f->nhosts, sizeof(*f->hosts), cmp_peer);
+        if (f->npeers > 1) sort_n(f->peers, f->npeers, sizeof(*f->peers), cmp_peer);
+        if (f->nhosts > 1) sort_n(f->hosts, f->nhosts, sizeof(*f->hosts), cmp_peer);
     }
-    if (fs->n > 1) qsort(fs->v, fs->n, sizeof(*fs->v), cmp_finding);
+    if (fs->n > 1) sort_n(fs->v, fs->n, sizeof(*fs->v), cmp_finding);
     hindex_free(&fs->index); /* the findings moved */
     fs->nindexed = 0;
 }

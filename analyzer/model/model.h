@@ -190,7 +190,7 @@ struct go_unclosed {
 
 struct process {
     char *trace; /* path of the trace file */
-    long pid, ppid;
+    long pid, ppid; /* pid 0: unknown (a damaged header, trace/header.c) */
     bool forked;
     bool probe;       /* written by the probe backend (hdr "backend":"probe") */
     bool detached;    /* its end says "detach": still running when tracing stopped */

@@ -90,7 +90,10 @@ static char *procs_describe(const struct report *r, const long *pids, size_t n)
     }
     struct strbuf sb = {0};
     if (n == 1 || !same) {
-        strbuf_addf(&sb, "%s (pid %ld)", name, pids[0]);
+        if (pids[0] == 0) /* a trace whose damaged header left its pid unknown */
+            strbuf_addf(&sb, "%s (pid unknown)", name);
+        else
+            strbuf_addf(&sb, "%s (pid %ld)", name, pids[0]);
         if (n > 1) strbuf_addf(&sb, " and %zu other process%s", n - 1, n == 2 ? "" : "es");
         return strbuf_steal(&sb);
     }
@@ -434,6 +437,6 @@ void render_text(FILE *out, const struct report *r, bool color)
         text_finding(&t, &r->findings.v[i]);
     }
     if (r->notes.n && r->findings.n) fputc('\n', out);
-    for (size_t i = 0; i < r->notes.n; i++) fprintf(out, "note: %s\n", esc(&t, r->notes.v[i]));
+    text_notes(&t, &r->notes);
     for (unsigned i = 0; i < ESC_RING; i++) free(t.ring[i]);
 }

@@ -1,4 +1,4 @@
-/* text_internal.h - what render_text.c and render_text_kinds.c share: the
+/* text_internal.h - what render_text.c, render_text_kinds.c and text_notes.c share: the
  * text writer (struct text: stream, colour, escaped-string ring) and their
  * helpers. Internal to render/. */
 #ifndef CONNLEAK_RENDER_TEXT_INTERNAL_H
@@ -52,5 +52,8 @@ void text_timewait(struct text *t, const struct finding *f, const char *where);
 void text_growth(struct text *t, const struct finding *f);
 void text_pool(struct text *t, const struct finding *f);
 extern const char *const advice[KIND_COUNT];
+
+/* text_notes.c */
+void text_notes(struct text *t, const struct strlist *notes);
 
 #endif

@@ -172,7 +172,7 @@ static void sweeps_note(struct report *r, const struct findings *sweeps)
 void report_analyze(struct report *r, const struct rule_opts *o)
 {
     struct findings sweeps = {0};
-    if (r->nprocs > 1) qsort(r->procs, r->nprocs, sizeof(*r->procs), cmp_process);
+    if (r->nprocs > 1) sort_n(r->procs, r->nprocs, sizeof(*r->procs), cmp_process);
     hindex_free(&r->traces); /* the processes moved */
     for (size_t i = 0; i < r->nprocs; i++) {
         analyze_process(r, &r->procs[i], o, &sweeps);

@@ -38,8 +38,8 @@ void ids_count_peers(const struct process *p, struct finding *f, struct ids *ids
     const uint32_t *v = ids->v;
     const struct id_count *w = ids->w;
     size_t n = ids->n, nw = ids->nw, i = 0, k = 0;
-    if (n > 1) qsort(ids->v, n, sizeof(*v), cmp_u32);
-    if (nw > 1) qsort(ids->w, nw, sizeof(*w), id_count_cmp);
+    if (n > 1) sort_n(ids->v, n, sizeof(*v), cmp_u32);
+    if (nw > 1) sort_n(ids->w, nw, sizeof(*w), id_count_cmp);
     while (i < n || k < nw) {
         uint32_t id = i < n && (k == nw || v[i] <= w[k].id) ? v[i] : w[k].id;
         uint64_t count = 0;

@@ -26,7 +26,7 @@ static uint64_t *live_sids(const struct process *p)
 {
     uint64_t *v = xcalloc(p->nlive ? p->nlive : 1, sizeof(*v));
     for (size_t i = 0; i < p->nlive; i++) v[i] = p->live[i].sid;
-    qsort(v, p->nlive, sizeof(*v), cmp_u64);
+    sort_n(v, p->nlive, sizeof(*v), cmp_u64);
     return v;
 }
 
@@ -34,10 +34,10 @@ static uint64_t *live_sids(const struct process *p)
 static uint64_t sids_open(struct sids *s, const uint64_t *live, size_t nlive)
 {
     uint64_t open = 0;
-    qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+    if (s->n > 1) sort_n(s->v, s->n, sizeof(*s->v), cmp_u64); /* v is NULL when n is 0 */
     for (size_t i = 0; i < s->n; i++)
         if ((i == 0 || s->v[i] != s->v[i - 1]) &&
-            bsearch(&s->v[i], live, nlive, sizeof(*live), cmp_u64))
+            search_n(&s->v[i], live, nlive, sizeof(*live), cmp_u64))
             open++;
     free(s->v);
     return open;

@@ -214,7 +214,7 @@ static uint64_t reuse_max_concurrent(const struct reuse_cand *c, size_t n)
         ev[2 * i] = opened << 1 | 1;
         ev[2 * i + 1] = closed << 1;
     }
-    qsort(ev, 2 * n, sizeof(*ev), cmp_u64);
+    sort_n(ev, 2 * n, sizeof(*ev), cmp_u64);
     int64_t cur = 0, max = 1;
     for (size_t i = 0; i < 2 * n; i++) {
         cur += (ev[i] & 1) ? 1 : -1;
@@ -245,7 +245,7 @@ static uint32_t reuse_site(const struct reuse_peer *rp, uint64_t *sites)
     for (size_t i = 0; i < rp->n; i++) v[i] = (struct id_count){rp->c[i].stk, 1};
     for (size_t k = 0; k < rp->na; k++)
         v[rp->n + k] = (struct id_count){rp->a[k]->stk, rp->a[k]->one_req_ka};
-    qsort(v, m, sizeof(*v), id_count_cmp);
+    sort_n(v, m, sizeof(*v), id_count_cmp);
     uint32_t best = 0;
     uint64_t best_n = 0;
     *sites = 0;
@@ -330,7 +330,7 @@ static const struct agg_site **reuse_aggs(const struct process *p, size_t *na, u
         a[(*na)++] = &p->aggs[i];
         *total += p->aggs[i].one_req_ka;
     }
-    qsort(a, *na, sizeof(*a), cmp_agg_peer);
+    sort_n(a, *na, sizeof(*a), cmp_agg_peer);
     return a;
 }
 
@@ -351,12 +351,12 @@ static size_t reuse_go_stranded(const struct process *p, struct reuse_cand *c, s
         const struct http_state *h = process_http(p, p->live[i].http);
         if (h && h->pool) pools[np++] = h->pool;
     }
-    qsort(pools, np, sizeof(*pools), cmp_u32);
+    sort_n(pools, np, sizeof(*pools), cmp_u32);
     for (size_t i = 0; i < p->nlive; i++) {
         const struct live_sock *l = &p->live[i];
         const struct http_state *h = process_http(p, l->http);
         if (!h || h->go != GO_POOLED || h->reqs != 1 || !h->pool) continue;
-        uint32_t *at = bsearch(&h->pool, pools, np, sizeof(*pools), cmp_u32);
+        uint32_t *at = search_n(&h->pool, pools, np, sizeof(*pools), cmp_u32);
         bool alone =
             (at == pools || at[-1] != h->pool) && (at + 1 == pools + np || at[1] != h->pool);
         /* done with at its last I/O: stranded, not in use, until the end */
@@ -375,7 +375,7 @@ static void rules_reuse(const struct process *p, const struct http_opts *h, stru
     size_t na, n = reuse_go_stranded(p, c, p->nreuse), i = 0, k = 0;
     uint64_t total = n;
     const struct agg_site **a = reuse_aggs(p, &na, &total);
-    qsort(c, n, sizeof(*c), cmp_reuse);
+    sort_n(c, n, sizeof(*c), cmp_reuse);
     while (total >= min && (i < n || k < na)) { /* the two lists by peer, side by side */
         struct reuse_peer rp = {0};
         rp.peer = i < n && (k == na || c[i].peer <= a[k]->peer) ? c[i].peer : a[k]->peer;

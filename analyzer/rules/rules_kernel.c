@@ -180,7 +180,7 @@ static size_t runs_longest(const struct series_pt *v, size_t n, struct run **out
         ALLOC_GROW(*out, nruns + 1, cap);
         (*out)[nruns++] = (struct run){i, j};
     }
-    qsort(*out, nruns, sizeof(**out), cmp_run);
+    sort_n(*out, nruns, sizeof(**out), cmp_run);
     return nruns < MAX_SERIES ? nruns : MAX_SERIES;
 }
 
@@ -195,7 +195,7 @@ static void series_each_growing(const struct process *p, bool peers, double min_
     if (!n) return;
     struct series_pt *v = xmalloc(n * sizeof(*v));
     memcpy(v, peers ? p->peer_pts : p->sites, n * sizeof(*v));
-    qsort(v, n, sizeof(*v), cmp_pt_id);
+    sort_n(v, n, sizeof(*v), cmp_pt_id);
     struct run *runs;
     size_t nruns = runs_longest(v, n, &runs);
     for (size_t r = 0; r < nruns; r++) {
@@ -276,7 +276,7 @@ void rules_growth(const struct process *p, struct findings *out)
     f->trend.nofile = p->samples[p->nsamples - 1].nofile;
     f->trend.eta_s = f->trend.nofile ? trend_time_to(&fit, t[n - 1], (double)f->trend.nofile) : -1;
     series_each_growing(p, false, TREND_FD_MIN_RISE, growth_site_add, f);
-    if (f->ngsites > 1) qsort(f->gsites, f->ngsites, sizeof(*f->gsites), cmp_gsite);
+    if (f->ngsites > 1) sort_n(f->gsites, f->ngsites, sizeof(*f->gsites), cmp_gsite);
     if (f->ngsites > MAX_GSITES) {
         for (size_t i = MAX_GSITES; i < f->ngsites; i++) frames_free(&f->gsites[i].stack);
         f->ngsites = MAX_GSITES;

@@ -38,7 +38,7 @@ static int symbol_compare(const void *a, const void *b)
 static void symbols_sort(struct sym_module *m)
 {
     size_t out = 0;
-    qsort(m->syms, m->nsyms, sizeof(*m->syms), symbol_compare);
+    if (m->nsyms > 1) sort_n(m->syms, m->nsyms, sizeof(*m->syms), symbol_compare); /* NULL if 0 */
     for (size_t i = 0; i < m->nsyms; i++) {
         if (out && m->syms[out - 1].addr == m->syms[i].addr) {
             if (m->syms[i].size > m->syms[out - 1].size) m->syms[out - 1].size = m->syms[i].size;

@@ -21,6 +21,7 @@
 
 #include "gopclntab.h"
 #include "symbols/symbols.h"
+#include "util/util.h"
 
 #define SYM_MAX_FRAMES 16 /* frames kept per pc: inlined chain + function */
 #define SYM_MAX_SCOPES 64 /* DWARF nesting depth followed */

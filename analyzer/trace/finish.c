@@ -17,7 +17,7 @@ static void live_rebuild(struct reader *r)
     struct process *p = r->p;
     struct live_sock *dump = p->live;
     size_t ndump = p->nlive;
-    if (ndump > 1) qsort(dump, ndump, sizeof(*dump), cmp_live_sid);
+    if (ndump > 1) sort_n(dump, ndump, sizeof(*dump), cmp_live_sid);
     p->live = NULL;
     p->nlive = p->caplive = 0;
     for (size_t i = 0; i < r->nsocks; i++) {
@@ -33,7 +33,7 @@ static void live_rebuild(struct reader *r)
                                                     .inherited = s->inherited,
                                                 };
         const struct live_sock *d =
-            ndump ? bsearch(&key, dump, ndump, sizeof(*dump), cmp_live_sid) : NULL;
+            ndump ? search_n(&key, dump, ndump, sizeof(*dump), cmp_live_sid) : NULL;
         if (d) {
             l.last_io = d->last_io;
             l.in = d->in;

@@ -36,7 +36,8 @@ static int lines_fill(struct lines *l)
 static enum line_status lines_next(struct lines *l, char **line, size_t *len)
 {
     for (;;) {
-        char *nl = memchr(l->buf + l->scan, '\n', l->end - l->scan);
+        /* no memchr on an empty range: buf is NULL before the first read */
+        char *nl = l->end > l->scan ? memchr(l->buf + l->scan, '\n', l->end - l->scan) : NULL;
         if (nl) {
             size_t at = l->start;
             l->start = l->scan = (size_t)(nl - l->buf) + 1;
@@ -66,15 +67,16 @@ static enum line_status lines_next(struct lines *l, char **line, size_t *len)
     }
 }
 
-/* Line 1. */
+/* Line 1: the header (a damaged one is noted by trace_read_file, which
+ * refuses the file when no record follows either). */
 static int first_line(struct reader *r, enum line_status st, char *line, size_t n, char **why)
 {
     if (st == LINE_OK) return read_header(r, line, n, why);
-    if (st == LINE_LONG)
-        *why = xasprintf("%s: header line longer than %d bytes: not a connleak trace", r->name,
-                         MAX_LINE);
-    else
-        *why = xasprintf("%s: cut short inside its header line: not a usable trace", r->name);
+    if (st == LINE_LONG) {
+        r->header_damage = "longer than 1 MiB";
+        return 0;
+    }
+    *why = xasprintf("%s: cut short inside its header line: not a usable trace", r->name);
     return -1;
 }
 
@@ -93,6 +95,7 @@ int read_lines(struct reader *r, struct lines *in, char **why)
         r->lineno++;
         if (r->lineno == 1) {
             if ((rc = first_line(r, st, line, n, why)) < 0) break;
+            if (r->header_damage) r->notes = r->held;
         } else if (st == LINE_PARTIAL) {
             notes_addf(r->notes, "%s: ignored an incomplete last line (the trace was cut short)",
                        r->name);

@@ -5,7 +5,8 @@
  *
  * Who does what (one concern per file):
  *   lines.c          line reading: a bounded reader over read(2), line 1
- *   records.c        the header and the record-kind dispatch table
+ *   header.c         the header line, and what is assumed when it is damaged
+ *   records.c        the record-kind dispatch table
  *   fields.c         the per-line cJSON arena and the field index (struct rec)
  *   ids.c            socket ids and stack ids to dense indexes
  *   decode_socket.c  decoding of mod, stk, open, conn, listen, dup, close,
@@ -82,6 +83,9 @@ struct reader {
     size_t long_lines, first_long;
     size_t after_end, first_after_end; /* records after the end record */
     bool stop;                         /* a second header: the rest is not this trace */
+    const char *header_damage;         /* what is wrong with line 1; NULL = a good header */
+    size_t nrecords;                   /* records of a known kind read */
+    struct strlist *held;              /* notes of the lines after a damaged header */
     struct sock *socks;                /* in the order of their first open record */
     size_t nsocks, capsocks;
     struct sidmap sids;
@@ -246,9 +250,12 @@ bool read_agg(struct reader *r, const struct rec *o);
 bool read_note(struct reader *r, const struct rec *o);
 bool read_ignored(struct reader *r, const struct rec *o);
 
+/* header.c */
+int read_header(struct reader *r, const char *line, size_t len, char **why);
+void header_damaged(struct reader *r);
+
 /* records.c */
 bool read_record(struct reader *r, const char *line, size_t len);
-int read_header(struct reader *r, const char *line, size_t len, char **why);
 bool line_is_blank(const char *line, size_t len);
 void line_bad(struct reader *r);
 

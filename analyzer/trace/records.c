@@ -1,5 +1,5 @@
-/* records.c - the header line, and the table that sends each record to the
- * decoder of its kind (record_types): to read a new record kind, add a row
+/* records.c - the table that sends each record to the decoder of its kind
+ * (record_types): to read a new record kind, add a row
  * here and its read_KIND in the decode_*.c of its concern. */
 #include "trace/reader_internal.h"
 
@@ -55,54 +55,12 @@ bool read_record(struct reader *r, const char *line, size_t len)
         if (rt->socket_event) r->in_live_batch = false;
         ts_seen(r, &rec);
         ok = rt->read(r, &rec);
+        r->nrecords += ok;
         break;
     }
     cJSON_Delete(json);
     arena_reset();
     return ok || r->stop; /* unknown record types are fine */
-}
-
-/* ---- header, file, end of trace --------------------------------------- */
-
-static void header_argv(struct process *p, const cJSON *o)
-{
-    const cJSON *e, *argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
-    if (!cJSON_IsArray(argv)) return;
-    cJSON_ArrayForEach(e, argv)
-    {
-        if (cJSON_IsString(e)) strlist_push(&p->argv, xstrdup(e->valuestring));
-    }
-}
-
-int read_header(struct reader *r, const char *line, size_t len, char **why)
-{
-    struct process *p = r->p;
-    cJSON *o = cJSON_ParseWithLength(line, len);
-    const char *t = json_str(o, "t"), *format = json_str(o, "format");
-    uint64_t version = 0;
-    int rc = -1;
-    if (!t || strcmp(t, "hdr") != 0 || !format || strcmp(format, "connleak-trace") != 0 ||
-        !json_u64(o, "version", &version) || version == 0) {
-        *why = xasprintf("%s: not a connleak trace", r->name);
-    } else if (version > TRACE_VERSION) {
-        *why = xasprintf("%s: trace format version %" PRIu64
-                         " is newer than this connleak reads (%d): skipped",
-                         r->name, version, TRACE_VERSION);
-    } else {
-        p->pid = (long)json_u64_or(o, "pid", 0);
-        p->ppid = (long)json_u64_or(o, "ppid", 0);
-        p->forked = value_bool_or(cJSON_GetObjectItemCaseSensitive(o, "forked"), false);
-        p->exe = xstrdup(json_str(o, "exe"));
-        const char *backend = json_str(o, "backend");
-        p->probe = backend && strcmp(backend, "probe") == 0;
-        p->start_unix_ns = json_u64_or(o, "start_unix_ns", 0);
-        uint64_t flush = json_u64_or(o, "flush_ms", 0);
-        p->flush_ms = flush <= 3600000 ? (unsigned)flush : 0;
-        header_argv(p, o);
-        rc = 0;
-    }
-    cJSON_Delete(o);
-    return rc;
 }
 
 bool line_is_blank(const char *line, size_t len)

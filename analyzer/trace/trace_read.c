@@ -49,6 +49,25 @@ static int trace_open(const char *path, struct stat *st, char **why)
     return fd;
 }
 
+/* After a damaged header, the notes of the lines wait in `held` until the
+ * file is known to be a trace (some record of a known kind was read):
+ * then the header's note comes first and theirs follow; otherwise the
+ * file is refused as before, without them. */
+static int damaged_settle(struct reader *r, struct strlist *notes, struct strlist *held, char **why)
+{
+    int rc = 0;
+    r->notes = notes;
+    if (r->nrecords == 0) {
+        *why = xasprintf("%s: not a connleak trace", r->name);
+        rc = -1;
+    } else {
+        header_damaged(r);
+        for (size_t i = 0; i < held->n; i++) notes_addf(notes, "%s", held->v[i]);
+    }
+    strlist_free(held);
+    return rc;
+}
+
 int trace_read_file(const char *path, struct process *p, struct strlist *notes, char **why)
 {
     memset(p, 0, sizeof(*p));
@@ -60,13 +79,15 @@ int trace_read_file(const char *path, struct process *p, struct strlist *notes, 
     static char *buf;
     static size_t cap;
     struct lines in = {.fd = fd, .buf = buf, .cap = cap};
-    struct reader r = {.p = p, .notes = notes, .name = path};
+    struct strlist held = {0};
+    struct reader r = {.p = p, .notes = notes, .name = path, .held = &held};
     arena_begin();
     int rc = read_lines(&r, &in, why);
     arena_end();
     close(fd);
     buf = in.buf;
     cap = in.cap;
+    if (rc == 0 && r.header_damage) rc = damaged_settle(&r, notes, &held, why);
     if (rc == 0) {
         p->trace = xstrdup(path);
         p->dev = (uint64_t)st.st_dev;
@@ -75,6 +96,7 @@ int trace_read_file(const char *path, struct process *p, struct strlist *notes, 
     } else {
         process_free(p);
     }
+    strlist_free(&held);
     reader_free(&r);
     return rc;
 }

@@ -105,7 +105,7 @@ static double ties_term(const double *y, const size_t *idx, size_t m)
 {
     double *v = xmalloc(m * sizeof(*v));
     for (size_t i = 0; i < m; i++) v[i] = y[idx[i]];
-    qsort(v, m, sizeof(*v), cmp_double);
+    sort_n(v, m, sizeof(*v), cmp_double);
     double sum = 0;
     for (size_t i = 0; i < m;) {
         size_t j = i + 1;

@@ -140,7 +140,7 @@ static int cmp_str(const void *a, const void *b)
 
 void strlist_sort(struct strlist *l)
 {
-    if (l->n > 1) qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+    if (l->n > 1) sort_n(l->v, l->n, sizeof(*l->v), cmp_str);
     hindex_free(&l->index); /* the indexes moved: rebuilt on demand */
     l->nindexed = 0;
 }

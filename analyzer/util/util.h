@@ -10,11 +10,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* Exit code of connleak itself failing (bad usage, no usable trace, ...). */
 #define EXIT_TOOL 125
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* qsort and bsearch for arrays that may be empty: an empty array may be
+ * NULL, which qsort and bsearch must never be given (UBSan's nonnull). */
+static inline void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1) qsort(base, n, size, cmp);
+}
+static inline void *search_n(const void *key, const void *base, size_t n, size_t size,
+                             int (*cmp)(const void *, const void *))
+{
+    return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

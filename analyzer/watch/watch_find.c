@@ -127,7 +127,7 @@ void watch_findings_compute(const struct watch_model *m, struct watch_findings *
     if (m->nsamples == 0) return;
     fd_growth_find(m, out);
     for (size_t i = 0; i < m->npeers; i++) peer_find(m, i, out);
-    qsort(out->v, out->n, sizeof(*out->v), finding_cmp);
+    sort_n(out->v, out->n, sizeof(*out->v), finding_cmp);
 }
 
 bool watch_findings_have(const struct watch_findings *f, unsigned kinds)

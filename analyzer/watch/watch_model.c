@@ -113,7 +113,7 @@ struct eplist {
 static void ep_touch(struct eplist l, size_t sorted, const struct wtuple *tu, double t,
                      uint32_t peer)
 {
-    struct wendpoint *e = bsearch(tu, *l.v, sorted, sizeof(**l.v), wtuple_cmp);
+    struct wendpoint *e = search_n(tu, *l.v, sorted, sizeof(**l.v), wtuple_cmp);
     if (!e) {
         ALLOC_GROW(*l.v, *l.n + 1, *l.cap);
         e = &(*l.v)[(*l.n)++];
@@ -130,7 +130,7 @@ static void eplist_settle(struct eplist l, double now)
     for (size_t i = 0; i < *l.n; i++)
         if (now - (*l.v)[i].last_seen <= WATCH_KEEP_S) (*l.v)[out++] = (*l.v)[i];
     *l.n = out;
-    qsort(*l.v, out, sizeof(**l.v), wtuple_cmp);
+    sort_n(*l.v, out, sizeof(**l.v), wtuple_cmp);
 }
 
 static struct wtuple listen_key(uint8_t family, const uint8_t *src, uint16_t port)
@@ -148,8 +148,8 @@ static bool listening(const struct watch_model *m, const struct wtuple *tu)
 {
     struct wtuple exact = listen_key(tu->family, tu->src, tu->sport);
     struct wtuple any = listen_key(tu->family, NULL, tu->sport);
-    return bsearch(&exact, m->listen, m->nlisten, sizeof(*m->listen), wtuple_cmp) ||
-           bsearch(&any, m->listen, m->nlisten, sizeof(*m->listen), wtuple_cmp);
+    return search_n(&exact, m->listen, m->nlisten, sizeof(*m->listen), wtuple_cmp) ||
+           search_n(&any, m->listen, m->nlisten, sizeof(*m->listen), wtuple_cmp);
 }
 
 static void listeners_fold(struct watch_model *m, const struct watch_snap *s)
@@ -183,7 +183,7 @@ static void close_wait_fold(struct watch_model *m, struct watch_peer *p, const s
                             double t, struct wcw **cw, size_t *ncw, size_t *capcw)
 {
     struct wcw key = {.inode = w->inode, .first_seen = t};
-    const struct wcw *old = bsearch(&key, m->cw, m->ncw, sizeof(*m->cw), wcw_cmp);
+    const struct wcw *old = search_n(&key, m->cw, m->ncw, sizeof(*m->cw), wcw_cmp);
     if (old) key.first_seen = old->first_seen;
     ALLOC_GROW(*cw, *ncw + 1, *capcw);
     (*cw)[(*ncw)++] = key;
@@ -209,7 +209,7 @@ static void own_fold(struct watch_model *m, const struct watch_snap *s)
         ep_touch(known, sorted, &w->tu, s->t, (uint32_t)(p - m->peers));
     }
     eplist_settle(known, s->t);
-    qsort(cw, ncw, sizeof(*cw), wcw_cmp);
+    sort_n(cw, ncw, sizeof(*cw), wcw_cmp);
     free(m->cw);
     m->cw = cw;
     m->ncw = ncw;
@@ -223,7 +223,8 @@ static void time_wait_fold(struct watch_model *m, const struct watch_snap *s)
     size_t nnow = 0, capnow = 0;
     for (size_t i = 0; i < s->ntw; i++) {
         const struct wtuple *tu = &s->tw[i].tu;
-        const struct wendpoint *e = bsearch(tu, m->known, m->nknown, sizeof(*m->known), wtuple_cmp);
+        const struct wendpoint *e =
+            search_n(tu, m->known, m->nknown, sizeof(*m->known), wtuple_cmp);
         struct watch_peer *p = NULL;
         if (e)
             p = &m->peers[e->peer];
@@ -232,11 +233,11 @@ static void time_wait_fold(struct watch_model *m, const struct watch_snap *s)
         if (!p) continue;
         p->cur[TCP_TIME_WAIT]++;
         m->totals[TCP_TIME_WAIT]++;
-        if (!bsearch(tu, m->tw_prev, m->ntw_prev, sizeof(*m->tw_prev), wtuple_cmp)) p->tw_total++;
+        if (!search_n(tu, m->tw_prev, m->ntw_prev, sizeof(*m->tw_prev), wtuple_cmp)) p->tw_total++;
         ALLOC_GROW(now, nnow + 1, capnow);
         now[nnow++] = *tu;
     }
-    qsort(now, nnow, sizeof(*now), wtuple_cmp);
+    sort_n(now, nnow, sizeof(*now), wtuple_cmp);
     free(m->tw_prev);
     m->tw_prev = now;
     m->ntw_prev = nnow;

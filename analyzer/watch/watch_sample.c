@@ -35,7 +35,7 @@ static int fds_read(struct watch_snap *s, int pid)
         ALLOC_GROW(s->inodes, nsock + nsock / 4, s->capinodes); /* more now: again */
     }
     s->nsock = nsock;
-    qsort(s->inodes, nsock, sizeof(*s->inodes), u64_cmp);
+    sort_n(s->inodes, nsock, sizeof(*s->inodes), u64_cmp);
     size_t out = 0;
     for (size_t i = 0; i < nsock; i++)
         if (out == 0 || s->inodes[out - 1] != s->inodes[i]) s->inodes[out++] = s->inodes[i];
@@ -64,7 +64,7 @@ static int diag_cb(const struct sockdiag_sock *d, void *arg)
     struct watch_snap *s = arg;
     if (d->state == TCP_TIME_WAIT)
         wsock_push(&s->tw, &s->ntw, &s->captw, d);
-    else if (d->inode && bsearch(&d->inode, s->inodes, s->ninodes, sizeof(*s->inodes), u64_cmp))
+    else if (d->inode && search_n(&d->inode, s->inodes, s->ninodes, sizeof(*s->inodes), u64_cmp))
         wsock_push(&s->own, &s->nown, &s->capown, d);
     return 0;
 }

@@ -142,6 +142,33 @@ static void a_bad_file_among_good_ones_is_a_note(void **state)
     result_free(&r);
 }
 
+/* A trace whose header line is damaged is reported from its records, with
+ * one note, and the process it cannot name is said to be unknown. */
+static void a_damaged_header_is_a_note_not_an_error(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/connleak-cli-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/trace.jsonl", dir);
+    char *cmd =
+        xasprintf("(printf 'garbage\\377\\n'; tail -n +2 %s) > %s", DATA("complete.jsonl"), path);
+    assert_int_equal(system(cmd), 0);
+    struct result r = connleak("report", path, NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(
+        strstr(r.out, "connleak: 4 sockets leaked by ? (pid unknown) from 2 call sites"));
+    assert_non_null(strstr(r.out, "note: "));
+    assert_non_null(strstr(r.out, ": damaged header line (not JSON): its records are read as "
+                                  "format version 1; pid unknown; program unknown\n"));
+    assert_null(strstr(strstr(r.out, "damaged header") + 1, "damaged header"));
+    assert_string_equal(r.err, "");
+    result_free(&r);
+    unlink(path);
+    rmdir(dir);
+    free(cmd);
+    free(path);
+}
+
 static void usage_errors_exit_125_with_one_line(void **state)
 {
     (void)state;
@@ -266,6 +293,7 @@ int main(void)
         cmocka_unit_test(fail_on_turns_findings_into_an_exit_code),
         cmocka_unit_test(unusable_input_is_a_one_line_error_125),
         cmocka_unit_test(a_bad_file_among_good_ones_is_a_note),
+        cmocka_unit_test(a_damaged_header_is_a_note_not_an_error),
         cmocka_unit_test(usage_errors_exit_125_with_one_line),
         cmocka_unit_test(help_and_version),
         cmocka_unit_test(run_passes_the_exit_code_through),

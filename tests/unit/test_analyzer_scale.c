@@ -116,7 +116,7 @@ static void wide_write(FILE *f, bool sites)
             fprintf(f,
                     "{\"t\":\"mod\",\"path\":\"/nonexistent/m%d.so\",\"base\":\"0x0\","
                     "\"lo\":\"0x%x\",\"hi\":\"0x%x\"}\n",
-                    i, 0x10000 * i, 0x10000 * i + 0x1000);
+                    i, 0x10000u * (unsigned)i, 0x10000u * (unsigned)i + 0x1000);
         }
     }
 }

@@ -6,7 +6,7 @@
 # (close-wait-pile, time-wait-storm, fd-growth, unbounded-pool, dumps),
 # test_analyzer_agg for bounded traces (agg records, late open records).
 # Each test links connleak_analyzer, the library behind the connleak binary.
-set(ANALYZER_TESTS reader rules render options scale cli files http kernel agg)
+set(ANALYZER_TESTS reader header notes rules render options scale cli files http kernel agg)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -16,7 +16,7 @@ foreach(t ${ANALYZER_TESTS})
     RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
   add_test(NAME analyzer_${t} COMMAND test_analyzer_${t})
 endforeach()
-set_tests_properties(analyzer_reader analyzer_rules analyzer_render analyzer_options
+set_tests_properties(analyzer_reader analyzer_header analyzer_notes analyzer_rules analyzer_render analyzer_options
                      analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_kernel
                      analyzer_agg PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 
