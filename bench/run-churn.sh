@@ -7,11 +7,15 @@
 # its system calls is system time) and the ratios traced / bare. Traced is
 # libconnleak.so preloaded, or with --backend probe the client run under
 # `connleak run --backend probe` (eBPF; root), whose loader process's own
-# CPU time is printed apart. With --compare, also one run under
-# `strace -f -o /dev/null` and one under `valgrind --track-fds=yes`.
+# CPU time is printed apart. With --bystander the traced side is the bare
+# client again, run while the probe traces another process (a `sleep`,
+# under `connleak attach`): what the probe costs the processes it does not
+# trace. With --compare, also one run under `strace -f -o /dev/null` and
+# one under `valgrind --track-fds=yes`.
 #
 #   bench/run-churn.sh [--build DIR] [-n CYCLES] [-r ROUNDS] [--reqs K]
-#                      [--body BYTES] [--backend preload|probe] [--compare]
+#                      [--body BYTES] [--backend preload|probe] [--bystander]
+#                      [--compare]
 #
 # Defaults: --build <repo>/build, -n 2000 cycles per run, -r 11 rounds,
 # --reqs 1 request per connection (K > 1 measures keep-alive traffic).
@@ -27,10 +31,11 @@ reqs=1
 body=64
 compare=0
 backend=preload
+bystander=0
 run_timeout=300
 
 usage() {
-    sed -n '13,14p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+    sed -n '16,18p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
     exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -42,6 +47,7 @@ while [[ $# -gt 0 ]]; do
     --body) body=$2; shift 2 ;;
     --compare) compare=1; shift ;;
     --backend) backend=$2; shift 2 ;;
+    --bystander) bystander=1; backend=probe; shift ;;
     -h | --help) usage ;;
     *) echo "run-churn: unknown option $1" >&2; usage ;;
     esac
@@ -89,7 +95,20 @@ mkdir "$tmp/traces"
 bare() { timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs"; }
 traced() {
     rm -f "$tmp"/traces/*
-    if [[ $backend == probe ]]; then
+    if [[ $bystander -eq 1 ]]; then
+        # the probe loaded and tracing an idle process; the client untraced
+        sleep 120 &
+        local sp=$! ap
+        "$connleak" attach --duration 120 --trace-dir "$tmp/traces" --format json -o /dev/null \
+            "$sp" 2> /dev/null &
+        ap=$!
+        sleep 1.5 # the BPF programs loaded and attached
+        timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs"
+        kill -INT "$ap" 2> /dev/null || true
+        wait "$ap" 2> /dev/null || true
+        kill "$sp" 2> /dev/null || true
+        wait "$sp" 2> /dev/null || true
+    elif [[ $backend == probe ]]; then
         # the loader's own CPU time goes to loader.cpu (bash's times, children)
         local t0 t1
         t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)

@@ -1,11 +1,14 @@
 /* attach.c - the sockets a process already has when the probe attaches to
  * it (`connleak attach PID`): read from /proc/PID/fd, each duplicated into
  * connleak for a moment (pidfd_getfd) to ask its family, type, addresses
- * and whether it listens, then written as `open` records marked
- * before_attach, and handed to the kernel side so that their closes and
- * bytes are followed from now on. */
+ * and whether it listens (and a TCP socket's state: CLOSE_WAIT as a `ktcp`
+ * record), then written as `open` records marked before_attach, and handed
+ * to the kernel side so that their closes and bytes are followed from now
+ * on. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,6 +40,16 @@ static void sock_describe(struct psock *s, int fd)
     }
     vl = sizeof(v);
     if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v) s->role = PROLE_LISTENER;
+    /* a pile of CLOSE_WAIT already there is what an attach is often for:
+     * the state now, as a ktcp record (its later changes are not seen: the
+     * kernel side does not know this socket's struct sock) */
+    struct tcp_info ti;
+    socklen_t tl = sizeof(ti);
+    if ((s->fam == AF_INET || s->fam == AF_INET6) && s->type == SOCK_STREAM &&
+        getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0) {
+        if (ti.tcpi_state == TCP_CLOSE_WAIT) snprintf(s->kstate, sizeof(s->kstate), "CLOSE_WAIT");
+        if (ti.tcpi_state == TCP_LAST_ACK) snprintf(s->kstate, sizeof(s->kstate), "LAST_ACK");
+    }
 }
 
 /* A connected socket whose local port is one the process listens on was
@@ -102,6 +115,9 @@ void proc_snapshot_fds(struct probe *p, struct pproc *pr)
     if (d) closedir(d);
     if (pidfd >= 0) close(pidfd);
     roles_settle(pr);
-    for (int i = 0; i < pr->nfdv; i++)
-        if (pr->fdv[i]) rec_open(pr, pr->fdv[i], 0);
+    for (int i = 0; i < pr->nfdv; i++) {
+        if (!pr->fdv[i]) continue;
+        rec_open(pr, pr->fdv[i], 0);
+        if (pr->fdv[i]->kstate[0]) rec_ktcp(pr, pr->fdv[i], 0);
+    }
 }

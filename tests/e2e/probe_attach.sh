@@ -3,7 +3,8 @@
 # client attached before its requests: the unclosed bodies at its line, as
 # with run. A C program that opened sockets before the attach: they are
 # reported as open before attach (with no stack), and the ones it opens
-# after, with their stack. The program's output is unchanged and it keeps
+# after, with their stack. A Go server's CLOSE_WAIT pile that was there
+# before the attach. The program's output is unchanged and it keeps
 # running after connleak detaches.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -47,6 +48,25 @@ run_connleak attach --color never --duration 1 "$cpid"
 expect_rc 0
 grep -q "opened before connleak attached" "$tmp/stdout" || fail "the text report does not say what was open before the attach"
 grep -q "when connleak detached" "$tmp/stdout" || fail "the text report does not say connleak detached"
+
+# A CLOSE_WAIT pile that is there before the attach (what an attach is
+# often for): 4 clients of a Go server that never closes hung up first.
+"$SAMPLES/go_cw_server" -duration 20s > "$tmp/cw.out" 2>&1 &
+cwpid=$!
+on_exit "kill $cwpid 2> /dev/null"
+wait_for_file "$tmp/cw.out"
+cwport=$(head -n1 "$tmp/cw.out")
+"$PYTHON" -c "
+import socket
+for _ in range(4):
+    s = socket.create_connection(('127.0.0.1', $cwport)); s.sendall(b'hi\\n'); s.close()" ||
+    fail "the clients could not connect to go_cw_server"
+sleep 0.5
+run_connleak attach --format json -o "$REPORT" --duration 1 "$cwpid"
+expect_rc 0
+cw=$(jqr '[.findings[] | select(.kind == "close-wait-pile") | .count] | add // 0')
+[[ $cw -eq 4 ]] || fail "expected a close-wait-pile of 4 from before the attach, got $cw: $(jq -c '[.findings[] | {kind, count}]' "$REPORT")"
+kill "$cwpid"
 
 # A process that does not exist: one line, exit 125.
 run_connleak attach --duration 1 4194303
