@@ -99,6 +99,9 @@ struct {
 
 /* Events that found the ring buffer full: the loader says so in the traces. */
 __u64 dropped = 0;
+/* Sockets the fds table had no room for (their closes cannot be followed):
+ * reported like dropped events. */
+__u64 map_full = 0;
 
 /* Scratch space for the large events (the BPF stack is 512 bytes). */
 struct {
@@ -299,7 +302,7 @@ static __always_inline void socket_new(void *ctx, __u32 tgid, int fd, int lfd, _
 
     struct pfd_key k = {.pid = tgid, .fd = fd};
     struct pfd_val v = {.sk = sk, .capture = capture_bytes};
-    bpf_map_update_elem(&fds, &k, &v, BPF_ANY);
+    if (bpf_map_update_elem(&fds, &k, &v, BPF_ANY)) __sync_fetch_and_add(&map_full, 1);
     __u64 owner = (__u64)tgid << 32 | (__u32)fd;
     if (v.sk) bpf_map_update_elem(&socks, &v.sk, &owner, BPF_ANY);
 }
@@ -650,10 +653,15 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
+int BPF_PROG(on_exit, struct task_struct *p)
 {
+    /* The process' last thread: signal->live is down to 0 (the tracepoint's
+     * group_dead argument exists only from Linux 6.16). Two threads ending
+     * at once may both see 0: the one that removes the traced entry sends. */
     __u32 tgid = p->tgid;
-    if (!group_dead || !is_traced(tgid)) return 0;
+    if (BPF_CORE_READ(p, signal, live.counter) != 0 || !is_traced(tgid)) return 0;
+    if (bpf_map_delete_elem(&traced, &tgid) != 0) return 0;
+    bpf_map_delete_elem(&go_offs, &tgid);
     struct pev_proc *e = ev_reserve(sizeof(*e));
     if (!e) return 0;
     hdr_fill(&e->h, PEV_EXIT, sizeof(*e));
@@ -661,7 +669,6 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
     e->code = BPF_CORE_READ(p, signal, group_exit_code);
     if (!e->code) e->code = p->exit_code;
     bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP); /* the loader wakes for an exit */
-    bpf_map_delete_elem(&traced, &tgid);
     return 0;
 }
 

@@ -235,7 +235,7 @@ bool gosyms_inspect(const char *path, struct go_info *gi)
 {
     memset(gi, 0, sizeof(*gi));
     memcpy(gi->targets, targets_init, sizeof(targets_init));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = file_open_regular(path);
     if (fd < 0) return false;
     elf_version(EV_CURRENT);
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -250,7 +250,9 @@ bool gosyms_inspect(const char *path, struct go_info *gi)
     if (go) {
         unsigned major = 0, minor = 0;
         sscanf(gi->version, "go%u.%u", &major, &minor);
-        gi->regabi = major == 1 && minor >= 17;
+        /* the old buildinfo does not say which: 1.17 has the register ABI,
+         * 1.16 not; reading garbage registers is worse than missing 1.17 */
+        gi->regabi = major == 1 && minor >= 17 && !strstr(gi->version, "or-older");
         if (offsets_from_dwarf(fd, &gi->offs) == 0)
             gi->offs_from_dwarf = true;
         else if (major == 1 && minor == 19)

@@ -118,7 +118,7 @@ void probe_traced_set(struct probe *p, pid_t pid, uint32_t how)
  * burst that the poll which ends its trace is draining. */
 uint64_t probe_lost(struct probe *p)
 {
-    p->lost_events = p->skel->bss->dropped;
+    p->lost_events = p->skel->bss->dropped + p->skel->bss->map_full;
     return p->lost_events;
 }
 
@@ -264,6 +264,9 @@ int probe_go_attach(struct probe *p, struct pproc *pr)
         snprintf(exe, sizeof(exe), "%s", pr->exe);
     else
         exe[n] = 0;
+    size_t len = strlen(exe);
+    if (n > 0 && len > 10 && strcmp(exe + len - 10, " (deleted)") == 0)
+        snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pr->pid); /* replaced in place */
     int rc = go_prepare(p, pr->pid, exe, why, sizeof(why));
     pr->go = rc != 0;
     if (rc > 0) pr->go_ready = proc_ts(pr, ktime_now());
@@ -327,7 +330,7 @@ int probe_poll(struct probe *p, int timeout_ms)
     /* events sent without a wake-up (most) are there without epoll saying so */
     int more = ring_buffer__consume(p->rb);
     if (n >= 0 && more > 0) n += more;
-    p->lost_events = p->skel->bss->dropped;
+    probe_lost(p);
     traces_flush(p);
     return n;
 }
@@ -342,7 +345,7 @@ void probe_finish(struct probe *p, const char *why)
     struct timespec now;
     while (ring_buffer__consume(p->rb) > 0)
         ;
-    p->lost_events = p->skel->bss->dropped;
+    probe_lost(p);
     clock_gettime(CLOCK_MONOTONIC, &now);
     uint64_t t = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
     for (size_t i = 0; i < p->nprocs; i++)

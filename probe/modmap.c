@@ -10,15 +10,31 @@
 #include <inttypes.h>
 #include <libelf.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "probe_int.h"
 
+/* A file a traced program names (in its maps, as its exe), opened only if
+ * it is a regular file: a path is text the program controls, and a FIFO
+ * planted at "PATH (deleted)" would block the loader's one thread for
+ * good. -1 otherwise. */
+int file_open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 /* The page-aligned p_vaddr of the first PT_LOAD and the build-id, or -1. */
 static int elf_first_load(const char *path, uint64_t *vaddr, char *bid, size_t bid_len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = file_open_regular(path);
     if (fd < 0) return -1;
     elf_version(EV_CURRENT);
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -153,7 +169,7 @@ void modmap_free(struct pproc *pr)
 void modmap_exe_fallback(struct pproc *pr)
 {
     if (!pr->exe || pr->nmods) return;
-    int fd = open(pr->exe, O_RDONLY | O_CLOEXEC);
+    int fd = file_open_regular(pr->exe);
     if (fd < 0) return;
     elf_version(EV_CURRENT);
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);

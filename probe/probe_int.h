@@ -154,6 +154,7 @@ struct pproc {
     int ntw_groups;
     struct ptw_birth *births;  /* TW_BIRTHS, allocated at the first one */
     uint64_t nbirths, sampled; /* ktime of the last sample */
+    uint64_t sample_ts;        /* trace ts of the last sample written */
     uint64_t *transports;      /* distinct *Transport seen, in order: pool = index + 1 */
     size_t ntransports;
     struct pgobody *bodies; /* GOBODY_MAX, allocated at the first body */
@@ -259,6 +260,7 @@ bool modmap_covers(const struct pproc *pr, uint64_t pc);
 bool modmap_is_code(const struct pproc *pr, uint64_t pc); /* in an executable mapping */
 void modmap_write(struct pproc *pr, const struct pmod *m);
 void modmap_free(struct pproc *pr);
+int file_open_regular(const char *path); /* -1 unless a regular file */
 
 /* gosyms.c: Go binaries: version, function offsets, struct offsets */
 #define GO_TARGETS 6 /* the net/http functions probed (gosyms.c) */

@@ -195,7 +195,8 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
     gohttp_end(pr, ts);
     if (probe_lost(p)) {
         char detail[128];
-        snprintf(detail, sizeof(detail), "%llu kernel events were lost (ring buffer full)",
+        snprintf(detail, sizeof(detail),
+                 "%llu kernel events were lost (ring buffer or socket table full)",
                  (unsigned long long)p->lost_events);
         rec_note(pr, ts, "events-lost", detail);
     }
@@ -234,7 +235,7 @@ void proc_adopt_fds(struct probe *p, struct pproc *parent, struct pproc *child)
         s->opened = 0;
         s->stk = s->site = 0;
         child->opened++;
-        for (int j = fd; j < parent->nfdv; j++) {
+        for (int j = 0; j < parent->nfdv; j++) { /* ps->fd is any of its fds */
             if (parent->fdv[j] != ps) continue;
             if (proc_fd_reserve(child, j) < 0) continue;
             child->fdv[j] = s;

@@ -139,5 +139,10 @@ void sample_take(struct pproc *pr, uint64_t ktime, bool force)
         s.nofile = rl.rlim_cur == RLIM_INFINITY ? 0 : (uint64_t)rl.rlim_cur;
     sockets_count(pr, &s);
     s.tw_total = pr->births ? tw_count(pr, ktime, s.tw) : 0;
-    rec_sample(pr, proc_ts(pr, ktime), &s, pr->tw_groups, pr->ntw_groups);
+    /* a sample taken on the loader's clock may be followed by events the
+     * kernel stamped earlier: the samples of one trace stay in order */
+    uint64_t ts = proc_ts(pr, ktime);
+    if (ts < pr->sample_ts) ts = pr->sample_ts;
+    pr->sample_ts = ts;
+    rec_sample(pr, ts, &s, pr->tw_groups, pr->ntw_groups);
 }
