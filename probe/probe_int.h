@@ -148,7 +148,7 @@ struct pproc {
     size_t nmods;
     struct pgor *gors;
     size_t ngors;
-    struct ptw_closed recent[TW_CLOSED_RING]; /* the last TCP sockets it closed */
+    struct ptw_closed *recent; /* TW_CLOSED_RING: the last TCP sockets it closed (lazily) */
     uint64_t nrecent;
     struct ptw_group tw_groups[TW_GROUPS];
     int ntw_groups;

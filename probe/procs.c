@@ -212,6 +212,8 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
     pr->gors = NULL;
     free(pr->births);
     pr->births = NULL;
+    free(pr->recent); /* an ended process keeps only its small struct */
+    pr->recent = NULL;
     pr->ngors = 0;
     pr->ended = true;
     p->running--;

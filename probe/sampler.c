@@ -25,6 +25,7 @@
 void tw_note_close(struct pproc *pr, const struct psock *s)
 {
     if (s->type != 1 /* SOCK_STREAM */ || !s->sk || !s->peer.family) return;
+    if (!pr->recent && !(pr->recent = calloc(TW_CLOSED_RING, sizeof(*pr->recent)))) return;
     struct ptw_closed *c = &pr->recent[pr->nrecent++ % TW_CLOSED_RING];
     c->sk = s->sk;
     c->stk = s->site ? s->site : s->stk;
@@ -43,6 +44,7 @@ static int group_of(struct pproc *pr, const struct cl_addr *peer, uint32_t stk)
 
 void tw_on_birth(struct pproc *pr, uint64_t sk, uint64_t ktime)
 {
+    if (!pr->recent) return; /* it closed no TCP socket first */
     if (!pr->births && !(pr->births = calloc(TW_BIRTHS, sizeof(*pr->births)))) return;
     uint64_t n = pr->nrecent < TW_CLOSED_RING ? pr->nrecent : TW_CLOSED_RING;
     for (uint64_t i = 1; i <= n; i++) { /* newest first: it closed moments ago */
