@@ -3,8 +3,9 @@
 // kept, so it sits in CLOSE_WAIT on the server's side.
 //
 // It listens on 127.0.0.1:0, prints the port and a newline, serves until
-// -duration has passed, then exits 0 without closing anything. With
-// -close it closes each connection at EOF: the clean twin.
+// -duration has passed (or 500 ms after its -conns'th connection), then
+// exits 0 without closing anything. With -close it closes each connection
+// at EOF: the clean twin.
 package main
 
 import (
@@ -21,6 +22,7 @@ var held []net.Conn
 func main() {
 	duration := flag.Duration("duration", 3*time.Second, "how long to serve")
 	closeAtEOF := flag.Bool("close", false, "close each connection when its client hangs up")
+	want := flag.Int("conns", 0, "exit 500 ms after this many connections (0: at -duration)")
 	flag.Parse()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -43,6 +45,9 @@ func main() {
 		select {
 		case c := <-conns:
 			held = append(held, c)
+			if *want > 0 && len(held) == *want {
+				deadline = time.After(500 * time.Millisecond) // their hang-ups arrive
+			}
 			go func(c net.Conn) {
 				io.Copy(io.Discard, c)
 				if *closeAtEOF {
