@@ -84,7 +84,7 @@ static struct psock *snapshot_one(struct probe *p, struct pproc *pr, int pidfd, 
         sock_describe(s, mine);
         close(mine);
     }
-    probe_fd_add(p, pr->pid, fd, 0);
+    probe_fd_add(p, pr->pid, fd, 0, ino);
     pr->opened++;
     return s;
 }

@@ -296,12 +296,12 @@ static __always_inline void socket_new(void *ctx, __u32 tgid, int fd, int lfd, _
     __u64 usp = BPF_CORE_READ(regs, sp);
     e->top_ret = 0;
     bpf_probe_read_user(&e->top_ret, sizeof(e->top_ret), (void *)usp);
-    __u64 sk = e->sk;
+    __u64 sk = e->sk, ino = e->ino;
     __u32 *t = bpf_map_lookup_elem(&traced, &tgid);
     bpf_ringbuf_submit(e, t && (*t & TR_WAKE) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 
     struct pfd_key k = {.pid = tgid, .fd = fd};
-    struct pfd_val v = {.sk = sk, .capture = capture_bytes};
+    struct pfd_val v = {.sk = sk, .capture = capture_bytes, .ino = ino};
     if (bpf_map_update_elem(&fds, &k, &v, BPF_ANY)) __sync_fetch_and_add(&map_full, 1);
     __u64 owner = (__u64)tgid << 32 | (__u32)fd;
     if (v.sk) bpf_map_update_elem(&socks, &v.sk, &owner, BPF_ANY);
@@ -494,7 +494,7 @@ static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx)
         fd_event(PEV_CLOSE, newfd, 0, 0, 2, old);
     if (in.a[3]) {
         struct pfd_val *src = fd_lookup(tgid, oldfd);
-        struct pfd_val v = {.sk = src ? src->sk : 0};
+        struct pfd_val v = {.sk = src ? src->sk : 0, .ino = src ? src->ino : 0};
         bpf_map_update_elem(&fds, &nk, &v, BPF_ANY);
         fd_event(PEV_DUP, oldfd, newfd, 0, in.a[2], NULL);
     } else if (old) {

@@ -131,15 +131,18 @@ bool probe_traced_update(struct probe *p, pid_t pid, uint32_t how)
 }
 
 /* The kernel's counts of fd, and its entry removed, when the entry is
- * still socket sk's: after an exec, the new image's first sockets take the
- * numbers the exec freed before the loader gets to the exec event, and
- * theirs must stay. */
-void probe_fd_take(struct probe *p, pid_t pid, int fd, uint64_t sk, struct pev_fd *into)
+ * still socket (sk, ino)'s: after an exec, the new image's first sockets
+ * take the numbers the exec freed before the loader gets to the exec
+ * event, and theirs must stay (the inode tells them apart where the kernel
+ * gave the freed struct sock straight back). */
+void probe_fd_take(struct probe *p, pid_t pid, int fd, uint64_t sk, uint64_t ino,
+                   struct pev_fd *into)
 {
     struct pfd_key k = {.pid = (__u32)pid, .fd = fd};
     struct pfd_val v;
     int mfd = bpf_map__fd(p->skel->maps.fds);
-    if (bpf_map_lookup_elem(mfd, &k, &v) != 0 || v.sk != sk) return;
+    if (bpf_map_lookup_elem(mfd, &k, &v) != 0 || v.sk != sk || (ino && v.ino && v.ino != ino))
+        return;
     into->in = v.in;
     into->out = v.out;
     into->last_io = v.last_io;
@@ -157,10 +160,10 @@ void probe_fd_capture_off(struct probe *p, pid_t pid, int fd)
     bpf_map_update_elem(mfd, &k, &v, BPF_EXIST);
 }
 
-void probe_fd_add(struct probe *p, pid_t pid, int fd, uint64_t sk)
+void probe_fd_add(struct probe *p, pid_t pid, int fd, uint64_t sk, uint64_t ino)
 {
     struct pfd_key k = {.pid = (__u32)pid, .fd = fd};
-    struct pfd_val v = {.sk = sk};
+    struct pfd_val v = {.sk = sk, .ino = ino};
     bpf_map_update_elem(bpf_map__fd(p->skel->maps.fds), &k, &v, BPF_ANY);
 }
 
@@ -171,14 +174,17 @@ static uint64_t stat_mtime_ns(const struct stat *st)
     return (uint64_t)st->st_mtim.tv_sec * 1000000000ull + (uint64_t)st->st_mtim.tv_nsec;
 }
 
-static void uprobes_attach(struct probe *p, const char *exe, const struct go_info *gi)
+/* The Go uprobes in exe, for process pid only: the kernel then puts its
+ * breakpoints in that process alone, and other processes running the same
+ * binary (a service's other replicas) pay nothing. */
+static void uprobes_attach(struct probe *p, const char *exe, pid_t pid, const struct go_info *gi)
 {
     struct bpf_object *obj = p->skel->obj;
     for (int t = 0; t < GO_TARGETS; t++) {
         const struct go_target *g = &gi->targets[t];
         struct bpf_program *prog = bpf_object__find_program_by_name(obj, g->prog);
         if (!g->offset || !prog) continue;
-        struct bpf_link *l = bpf_program__attach_uprobe(prog, false, -1, exe, g->offset);
+        struct bpf_link *l = bpf_program__attach_uprobe(prog, false, pid, exe, g->offset);
         if (!l) {
             fprintf(stderr, "connleak: cannot probe %s in %s: %s\n", g->func, exe, strerror(errno));
             continue;
@@ -195,10 +201,9 @@ static void uprobes_attach(struct probe *p, const char *exe, const struct go_inf
 }
 
 /* What gosyms_inspect said of the file exe names now: each binary (by
- * device, inode and mtime) is inspected once, and its uprobes, which hold
- * for every process that runs it, are attached once. A second exec of the
- * same program is followed at once (reading a Go binary's DWARF takes
- * some 50 ms, while the program runs unfollowed). NULL: no memory. */
+ * device, inode and mtime) is inspected once. A second exec of the same
+ * program is followed at once (reading a Go binary's DWARF takes some
+ * 50 ms, while the program runs unfollowed). NULL: no memory. */
 static const struct pbin *bin_get(struct probe *p, const char *exe)
 {
     struct stat st;
@@ -217,7 +222,7 @@ static const struct pbin *bin_get(struct probe *p, const char *exe)
     b->path = strdup(exe);
     if (!b->path) return NULL;
     b->go = gosyms_inspect(exe, &b->gi);
-    if (b->go && !b->gi.why[0] && b->gi.targets[0].offset) uprobes_attach(p, exe, &b->gi);
+
     p->nbins++;
     return b;
 }
@@ -242,6 +247,14 @@ static int go_prepare(struct probe *p, pid_t pid, const char *exe, char *why, si
                  "%s: no DWARF for resp.Body's structures (%s): missing-body-close is not "
                  "looked for",
                  exe, gi->version);
+    uint64_t key = (uint64_t)pid << 32 ^ b->ino;
+    for (size_t i = 0; i < p->nprobed; i++)
+        if (p->probed[i] == key) return 1; /* the root process: before it ran, and at its exec */
+    uint64_t *v = realloc(p->probed, (p->nprobed + 1) * sizeof(*v));
+    if (!v) return 1;
+    p->probed = v;
+    v[p->nprobed++] = key;
+    uprobes_attach(p, exe, pid, gi);
     return 1;
 }
 
@@ -368,6 +381,7 @@ void probe_close(struct probe *p)
     connleak_bpf__destroy(p->skel);
     free(p->links);
     free(p->bins);
+    free(p->probed);
     free(p->procs);
     free(p);
 }

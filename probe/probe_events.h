@@ -60,6 +60,7 @@ struct pfd_val {
     __u64 last_io; /* ktime of the last successful read or write */
     __u32 capture; /* bytes of I/O events still to send (HTTP capture) */
     __u32 eof;     /* a read returned 0 */
+    __u64 ino;     /* the socket's inode: which socket, where an sk address is reused */
 };
 
 /* An inet socket's local address and TCP state, read from its struct sock. */

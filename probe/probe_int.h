@@ -175,16 +175,19 @@ struct probe {
     size_t nprocs;
     int running;
     uint64_t lost_events;
-    struct pbin *bins; /* binaries inspected (and their Go uprobes attached) */
+    struct pbin *bins; /* binaries inspected */
     size_t nbins;
+    uint64_t *probed; /* pid << 32 ^ inode: Go uprobes attached for that process */
+    size_t nprobed;
     struct bpf_link **links;
     size_t nlinks;
 };
 
 /* loader.c: the kernel side as the other files need it */
-void probe_fd_take(struct probe *p, pid_t pid, int fd, uint64_t sk, struct pev_fd *into);
+void probe_fd_take(struct probe *p, pid_t pid, int fd, uint64_t sk, uint64_t ino,
+                   struct pev_fd *into);
 void probe_fd_capture_off(struct probe *p, pid_t pid, int fd);
-void probe_fd_add(struct probe *p, pid_t pid, int fd, uint64_t sk);
+void probe_fd_add(struct probe *p, pid_t pid, int fd, uint64_t sk, uint64_t ino);
 void probe_traced_set(struct probe *p, pid_t pid, uint32_t how);
 bool probe_traced_update(struct probe *p, pid_t pid, uint32_t how); /* false: it is gone */
 uint64_t probe_lost(struct probe *p); /* events dropped so far (ring buffer full) */

@@ -176,7 +176,7 @@ void proc_end_trace(struct probe *p, struct pproc *pr, uint64_t ktime, const cha
         struct psock *s = pr->fdv[fd];
         if (!s) continue;
         struct pev_fd c = {0};
-        probe_fd_take(p, pr->pid, fd, s->sk, &c);
+        probe_fd_take(p, pr->pid, fd, s->sk, s->ino, &c);
         s->in += c.in;
         s->out += c.out;
         if (c.last_io && proc_ts(pr, c.last_io) > s->last_io) s->last_io = proc_ts(pr, c.last_io);
@@ -242,7 +242,7 @@ void proc_adopt_fds(struct probe *p, struct pproc *parent, struct pproc *child)
             if (proc_fd_reserve(child, j) < 0) continue;
             child->fdv[j] = s;
             s->nfds++;
-            if (alive) probe_fd_add(p, child->pid, j, s->sk);
+            if (alive) probe_fd_add(p, child->pid, j, s->sk, s->ino);
         }
         rec_open(child, s, 0);
     }

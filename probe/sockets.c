@@ -205,7 +205,7 @@ static void on_close_range(struct probe *p, struct pproc *pr, const struct pev_f
         struct psock *s = pr->fdv[fd];
         if (!s) continue;
         struct pev_fd c = {.h = e->h, .fd = fd};
-        probe_fd_take(p, pr->pid, fd, s->sk, &c);
+        probe_fd_take(p, pr->pid, fd, s->sk, s->ino, &c);
         on_close(pr, &c, ts);
     }
 }
