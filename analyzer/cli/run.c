@@ -223,8 +223,10 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
         return EXIT_TOOL;
     }
     if (td->temp && !keep) tracedir_remove(td);
-    /* a CI gate must not pass when nothing could be observed */
-    bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE;
+    /* a CI gate must not pass when nothing could be observed, nor when the
+     * program left no trace at all (setuid, LD_PRELOAD dropped, ...) */
+    bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE ||
+                r->status == STATUS_NO_TRACE;
     if (o->fail_on && code == 0 && gate) code = o->error_exitcode;
     return code;
 }
