@@ -2,13 +2,16 @@
  * sockets to 127.0.0.1:PORT at once, prints "ready" and a newline, waits
  * DELAY_MS (time for connleak to attach), opens AFTER more at the marked
  * line, stays alive HOLD_MS, then exits 0 without closing any of them.
+ * With WORKERS, it first forks that many workers (a master's, as nginx's),
+ * which do the same after the delay, silently, and are waited for.
  *
- *   attach_target PORT BEFORE AFTER DELAY_MS HOLD_MS */
+ *   attach_target PORT BEFORE AFTER DELAY_MS HOLD_MS [WORKERS] */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,18 +36,29 @@ static void sleep_ms(long ms)
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: attach_target PORT BEFORE AFTER DELAY_MS HOLD_MS\n");
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: attach_target PORT BEFORE AFTER DELAY_MS HOLD_MS [WORKERS]\n");
         return 2;
     }
     int port = atoi(argv[1]), before = atoi(argv[2]), after = atoi(argv[3]);
-    for (int i = 0; i < before; i++) connect_one(port);
-    printf("ready\n");
-    fflush(stdout);
+    int workers = argc == 7 ? atoi(argv[6]) : 0, worker = 0;
+    for (int i = 0; i < workers && !worker; i++) {
+        pid_t pid = fork();
+        if (pid < 0) perror("attach_target: fork");
+        worker = pid == 0;
+    }
+    if (!worker) {
+        for (int i = 0; i < before; i++) connect_one(port);
+        printf("ready\n");
+        fflush(stdout);
+    }
     sleep_ms(atol(argv[4]));
     for (int i = 0; i < after; i++) connect_one(port);
-    printf("attach_target: %d sockets open\n", before + after);
+    if (!worker) printf("attach_target: %d sockets open\n", before + after);
     fflush(stdout);
     sleep_ms(atol(argv[5]));
+    if (worker) _exit(0);
+    while (wait(NULL) > 0)
+        ;
     return 0;
 }

@@ -49,6 +49,19 @@ expect_rc 0
 grep -q "opened before connleak attached" "$tmp/stdout" || fail "the text report does not say what was open before the attach"
 grep -q "when connleak detached" "$tmp/stdout" || fail "the text report does not say connleak detached"
 
+# A master with 2 workers it forked before the attach (nginx, gunicorn):
+# the workers are followed too, and their sockets opened after the attach
+# are found at their line, in each worker.
+"$SAMPLES/attach_target" "$port" 0 2 1500 3000 2 > "$tmp/m.out" 2>&1 &
+mpid=$!
+on_exit "kill $mpid 2> /dev/null"
+wait_for_file "$tmp/m.out"
+run_connleak attach --format json -o "$REPORT" --duration 3 "$mpid"
+expect_rc 0
+f=$(expect_site orphaned-socket attach_target.c after-site connect_one 6)
+[[ $(jq '.pids | length' <<< "$f") -eq 3 ]] || fail "the workers' sockets are not theirs: $(jq -c .pids <<< "$f")"
+wait "$mpid" || fail "the master did not end well"
+
 # A CLOSE_WAIT pile that is there before the attach (what an attach is
 # often for): 4 clients of a Go server that never closes hung up first.
 "$SAMPLES/go_cw_server" -duration 20s > "$tmp/cw.out" 2>&1 &
