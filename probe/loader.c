@@ -54,6 +54,16 @@ bool probe_supported(char *why, size_t len)
         snprintf(why, len, "the probe needs root (CAP_BPF and CAP_PERFMON)");
         return false;
     }
+    /* The BPF side sees the host's process ids; in a container's PID
+     * namespace the loader's would not match them, and nothing would be
+     * seen. 0xEFFFFFFC: the initial PID namespace's inode (PROC_PID_INIT_INO). */
+    struct stat ns;
+    if (stat("/proc/self/ns/pid", &ns) == 0 && ns.st_ino != 0xEFFFFFFCu) {
+        snprintf(why, len,
+                 "connleak runs in a PID namespace of its own (a container): the probe needs "
+                 "the host's (docker run --pid=host, or connleak on the host)");
+        return false;
+    }
     return true;
 }
 

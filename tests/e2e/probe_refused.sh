@@ -5,7 +5,8 @@
 # Go program falls back to the preload, reports not-observable with the
 # probe's reason, and --fail-on fails. A probe trace whose ring buffer
 # overflowed (an events-lost note) is not-observable and fails --fail-on
-# too, with a line saying the report is incomplete.
+# too, with a line saying the report is incomplete. In a PID namespace of
+# its own (a container) the probe refuses with the way out (--pid=host).
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -48,4 +49,14 @@ nobody timeout -k 5 30 "$CONNLEAK" attach --duration 1 $$ > "$tmp/stdout" 2> "$t
 expect_rc 125
 grep -q "^connleak: attach needs the probe backend: .*root" "$tmp/stderr" ||
     fail "attach: no clear reason: $(cat "$tmp/stderr")"
+# In a PID namespace of its own (a container), the probe would see nothing
+# (its kernel side sees the host's pids): it refuses, and says how to run.
+if [[ $(id -u) -eq 0 ]] && unshare --pid --fork --mount-proc true 2> /dev/null; then
+    RC=0
+    unshare --pid --fork --mount-proc timeout -k 5 30 "$CONNLEAK" run --backend probe -- true \
+        > "$tmp/stdout" 2> "$tmp/stderr" || RC=$?
+    expect_rc 125
+    grep -q "PID namespace of its own.*--pid=host" "$tmp/stderr" ||
+        fail "no clear reason in a PID namespace: $(cat "$tmp/stderr")"
+fi
 pass
