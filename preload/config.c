@@ -2,6 +2,7 @@
  * constructor (getenv is fine there; never inside a hook). */
 #define _GNU_SOURCE
 #include "config.h"
+#include "dumpsig.h"
 #include "launchers.h"
 
 #include <signal.h>
@@ -30,23 +31,6 @@ static bool env_flag(const char *name)
 }
 
 /* A signal by number or name (USR2, SIGUSR2); 0 / "off" / unknown: none. */
-static int env_signal(const char *name, int def)
-{
-    static const struct {
-        const char *name;
-        int sig;
-    } sigs[] = {{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"HUP", SIGHUP},   {"WINCH", SIGWINCH},
-                {"PWR", SIGPWR},   {"URG", SIGURG},   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}};
-    const char *s = getenv(name);
-    if (!s || !*s) return def;
-    if (strncmp(s, "SIG", 3) == 0) s += 3;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*end == 0) return v > 0 && v < SIGRTMAX + 1 && v != SIGKILL && v != SIGSTOP ? (int)v : 0;
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-        if (strcmp(s, sigs[i].name) == 0) return sigs[i].sig;
-    return 0;
-}
 
 void config_load(void)
 {
@@ -60,7 +44,9 @@ void config_load(void)
     cl_cfg.http = (int)env_long("CONNLEAK_HTTP", 1, 0, 2);
     cl_cfg.sample_ms = (int)env_long("CONNLEAK_SAMPLE_MS", 1000, 0, 3600000);
     cl_cfg.tw_exact = env_long("CONNLEAK_TW_EXACT", 1, 0, 1) != 0;
-    cl_cfg.dump_signal = env_signal("CONNLEAK_DUMP_SIGNAL", SIGUSR2);
+    cl_cfg.dump_signal = dumpsig_parse(getenv("CONNLEAK_DUMP_SIGNAL"));
+    cl_cfg.dump_signal_refused = cl_cfg.dump_signal < 0;
+    if (cl_cfg.dump_signal < 0) cl_cfg.dump_signal = 0;
     cl_cfg.detail_sockets = env_long("CONNLEAK_DETAIL_SOCKETS", 10000, -1, 1L << 40);
     if (cl_cfg.sample_ms && cl_cfg.sample_ms < 50) cl_cfg.sample_ms = 50;
     cl_cfg.root_pid = (pid_t)env_long("CONNLEAK_ROOT_PID", 0, 0, 1L << 30);

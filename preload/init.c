@@ -55,6 +55,9 @@ __attribute__((constructor)) static void connleak_init(void)
     if (!stacks_ok)
         ev_note("no-stacks", "libunwind.so.8 could not be loaded: sockets are recorded without "
                              "stacks");
+    if (cl_cfg.dump_signal_refused)
+        ev_note("dump-signal-refused", "CONNLEAK_DUMP_SIGNAL may only be USR1, USR2 or RTMIN+n: "
+                                       "no dump signal is installed");
     flusher_start();
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli/backend.h"
+#include "dumpsig.h"
 #include "cli/tracedir.h"
 #include "util/binkind.h"
 #include "cli/commands.h"
@@ -233,6 +234,14 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
 
 static int run_program(const struct options *o)
 {
+    const char *dump = getenv("CONNLEAK_DUMP_SIGNAL");
+    if (dumpsig_parse(dump) < 0) { /* said before the program runs, not in its output */
+        fprintf(stderr,
+                "connleak: CONNLEAK_DUMP_SIGNAL=%s: only USR1, USR2 or RTMIN+n (or off) may be "
+                "used: another signal would change how the program handles it\n",
+                dump);
+        return EXIT_TOOL;
+    }
     char why[PATH_MAX + 256];
     char *lib = libpath_find(why, sizeof(why));
     struct report r;

@@ -44,4 +44,22 @@ run_connleak report "$tmp/text.jsonl"
 expect_rc 125
 run_connleak report "$tmp/no-such-trace.jsonl"
 expect_rc 125
+
+# CONNLEAK_DUMP_SIGNAL may only name USR1, USR2 or RTMIN+n: SEGV would make
+# a faulting program loop, ILL or INT would be masked. `run` refuses before
+# the program starts; the library preloaded by hand installs nothing and
+# says so in the trace.
+for sig in 11 SEGV 4 SIGINT RTMIN+x; do
+    CONNLEAK_DUMP_SIGNAL=$sig run_connleak run --backend preload -- "$SAMPLES/clean_client" 1
+    expect_rc 125
+    expect_one_line "CONNLEAK_DUMP_SIGNAL=$sig"
+done
+CONNLEAK_DUMP_SIGNAL=RTMIN+2 run_connleak run --backend preload -- true
+expect_rc 0
+lib="$(dirname "$CONNLEAK")/libconnleak.so"
+mkdir "$tmp/ds"
+CONNLEAK_DIR="$tmp/ds" CONNLEAK_DUMP_SIGNAL=SEGV LD_PRELOAD="$lib" "$SAMPLES/clean_client" 1 > /dev/null ||
+    fail "clean_client failed with CONNLEAK_DUMP_SIGNAL=SEGV preloaded"
+grep -qh '"what":"dump-signal-refused"' "$tmp"/ds/*.jsonl ||
+    fail "no dump-signal-refused note in the trace"
 pass
