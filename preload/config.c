@@ -35,7 +35,17 @@ static bool env_flag(const char *name)
 void config_load(void)
 {
     const char *dir = getenv("CONNLEAK_DIR");
-    if (dir && *dir && strlen(dir) < sizeof(cl_cfg.dir)) strcpy(cl_cfg.dir, dir);
+    if (dir && *dir && dir[0] != '/') { /* relative: as of the start, whatever chdir follows */
+        char cwd[sizeof(cl_cfg.dir)];
+        size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+        if (n && n + 1 + strlen(dir) < sizeof(cl_cfg.dir)) {
+            memcpy(cl_cfg.dir, cwd, n);
+            cl_cfg.dir[n] = '/';
+            strcpy(cl_cfg.dir + n + 1, dir);
+        }
+    } else if (dir && *dir && strlen(dir) < sizeof(cl_cfg.dir)) {
+        strcpy(cl_cfg.dir, dir);
+    }
     cl_cfg.depth = (int)env_long("CONNLEAK_DEPTH", 32, 0, CL_MAX_DEPTH);
     cl_cfg.flush_ms = (int)env_long("CONNLEAK_FLUSH_MS", 200, 10, 60000);
     cl_cfg.close_stacks = env_flag("CONNLEAK_CLOSE_STACKS");
