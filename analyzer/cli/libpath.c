@@ -53,14 +53,14 @@ char *libpath_find(char *why, size_t why_len)
         snprintf(path, sizeof(path), "%s/" LIB_NAME, dir);
         abs = readable_realpath(path);
         if (!abs) {
-            snprintf(path, sizeof(path), "%s/../lib/connleak/" LIB_NAME, dir);
+            snprintf(path, sizeof(path), "%s/" CONNLEAK_BIN_TO_PKGLIB "/" LIB_NAME, dir);
             abs = readable_realpath(path);
         }
     }
     if (!abs) abs = readable_realpath(CONNLEAK_INSTALL_LIB);
     if (!abs)
         snprintf(why, why_len,
-                 "cannot find " LIB_NAME " next to %s, in %s/../lib/connleak or at %s "
+                 "cannot find " LIB_NAME " next to %s, in %s/" CONNLEAK_BIN_TO_PKGLIB " or at %s "
                  "(set CONNLEAK_LIB)",
                  dir[0] ? dir : "connleak", dir[0] ? dir : "", CONNLEAK_INSTALL_LIB);
     return abs;
