@@ -493,7 +493,8 @@ static bool target_drop_userinfo(struct http1 *h)
     return false;
 }
 
-/* The target is kept without query string or userinfo, up to HTTP1_TARGET_MAX. */
+/* The target is kept without query string, path parameters or userinfo, up
+ * to HTTP1_TARGET_MAX. */
 static enum res target_byte(struct http1 *h, uint8_t c)
 {
     struct http1_dir *d = &h->rq;
@@ -504,7 +505,7 @@ static enum res target_byte(struct http1 *h, uint8_t c)
     }
     if (c < 0x21 || c == 0x7f) return R_BAD;
     if (h->rq_info & HTTP1_RQ_QUERY) return R_MORE;
-    if (c == '?') {
+    if (c == '?' || c == ';') { /* a query or path parameters (;jsessionid=...) */
         h->rq_info |= HTTP1_RQ_QUERY;
         return R_MORE;
     }

@@ -3,6 +3,7 @@
  * Each builds its line in a buffer on the caller's stack and hands it to the
  * trace writer; nothing here allocates or takes a lock of its own. */
 #define _GNU_SOURCE
+#include "redact.h"
 #include "preload.h"
 #include "agg.h"
 #include "config.h"
@@ -71,15 +72,21 @@ static void kv_argv(struct jb *b)
         syscall(SYS_close, fd);
     }
     JB_LIT(b, ",\"argv\":[");
+    cmd[n > 0 ? n : 0] = 0;
+    bool secret = false; /* the value of a --password-like option */
     for (ssize_t i = 0; i < n;) {
         size_t len = strnlen(cmd + i, (size_t)(n - i));
-        if (b->len + len * 6 + 1024 > b->cap) { /* room for the rest of the header */
+        char arg[4096];
+        redact_arg(cmd + i, secret, arg, sizeof(arg));
+        secret = !secret && redact_flag_takes_secret(cmd + i);
+        size_t alen = strlen(arg);
+        if (b->len + alen * 6 + 1024 > b->cap) { /* room for the rest of the header */
             if (i) JB_LIT(b, ",");
             JB_LIT(b, "\"...\"");
             break;
         }
         if (i) JB_LIT(b, ",");
-        jb_str(b, cmd + i, len);
+        jb_str(b, arg, alen);
         i += (ssize_t)len + 1;
     }
     JB_LIT(b, "]");

@@ -117,7 +117,7 @@ int handle_socket(const struct handle *h)
 }
 
 /* A URL as it may be written: scheme://host[:port]/path, without
- * user:password@, query or fragment, cut to cap - 1 bytes. */
+ * user:password@, path parameters, query or fragment, cut to cap - 1 bytes. */
 void url_redact(const char *url, char *out, size_t cap)
 {
     size_t o = 0;
@@ -133,6 +133,6 @@ void url_redact(const char *url, char *out, size_t cap)
         o = n;
         s = at ? at + 1 : auth;
     }
-    for (; *s && *s != '?' && *s != '#' && o < cap - 1; s++) out[o++] = *s;
+    for (; *s && *s != '?' && *s != '#' && *s != ';' && o < cap - 1; s++) out[o++] = *s;
     out[o] = 0;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "redact.h"
 #include "http1_json.h"
 #include "probe_int.h"
 
@@ -48,9 +49,13 @@ static void kv_addr(struct jb *b, const char *key, const struct cl_addr *a)
 static void kv_argv(struct jb *b, const struct pproc *pr)
 {
     jb_raw(b, ",\"argv\":[");
+    bool secret = false; /* the value of a --password-like option */
     for (size_t i = 0; pr->cmdline && i < pr->cmdline_len; i += strlen(pr->cmdline + i) + 1) {
+        char arg[1024];
+        redact_arg(pr->cmdline + i, secret, arg, sizeof(arg));
+        secret = !secret && redact_flag_takes_secret(pr->cmdline + i);
         if (i) jb_raw(b, ",");
-        jb_str(b, pr->cmdline + i, 1000);
+        jb_str(b, arg, 1000);
     }
     jb_raw(b, "]");
 }

@@ -21,6 +21,7 @@
 
 #include "cli/backend.h"
 #include "dumpsig.h"
+#include "redact.h"
 #include "cli/tracedir.h"
 #include "util/binkind.h"
 #include "cli/commands.h"
@@ -183,7 +184,13 @@ static int child_run(const struct options *o, const char *lib, const char *dir, 
 static int program_outcome(struct report *r, const struct options *o, int status)
 {
     r->has_program = true;
-    for (int i = 0; i < o->nargs; i++) strlist_push(&r->argv, xstrdup(o->args[i]));
+    bool secret = false; /* the report shows argv as the traces do: secrets out */
+    for (int i = 0; i < o->nargs; i++) {
+        char arg[4096];
+        redact_arg(o->args[i], secret, arg, sizeof(arg));
+        secret = !secret && redact_flag_takes_secret(o->args[i]);
+        strlist_push(&r->argv, xstrdup(arg));
+    }
     if (WIFSIGNALED(status)) {
         r->signal = WTERMSIG(status);
         r->exit_code = -1;
