@@ -348,6 +348,7 @@ static __always_inline int addr_exit(struct trace_event_raw_sys_exit *ctx, __u32
     struct inflight in;
     __u32 tgid = tgid_now();
     if (ctx->ret < 0 && !(kind == PEV_CONNECT)) return 0;
+    if (ctx->ret <= -512) return 0; /* ERESTARTSYS & co: the call is restarted, not failed */
     if (!is_traced(tgid)) return 0;
     exit_args(nr, &in);
     struct pfd_val *v = fd_lookup(tgid, in.a[0]);
@@ -451,17 +452,18 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 
 /* close_range(first, last, flags), as glibc's closefrom() and daemons call
  * it: one event with the range; the loader closes its sockets in it and
- * takes their kernel entries. CLOSE_RANGE_CLOEXEC (4) closes nothing now. */
-SEC("tracepoint/syscalls/sys_exit_close_range")
-int exit_close_range(struct trace_event_raw_sys_exit *ctx)
+ * takes their kernel entries. Sent at entry, as close is: at the exit a
+ * racing thread may already have a freed number back. It fails only for
+ * first > last or unknown flags, left out here. CLOSE_RANGE_CLOEXEC (4)
+ * closes nothing now. */
+SEC("tracepoint/syscalls/sys_enter_close_range")
+int enter_close_range(struct trace_event_raw_sys_enter *ctx)
 {
-    struct inflight in;
     __u32 tgid = tgid_now();
-    if (ctx->ret != 0 || !is_traced(tgid)) return 0;
-    exit_args(NR_CLOSE, &in);
-    if (in.a[2] & 4) return 0;
-    __u32 first = (__u32)in.a[0], last = (__u32)in.a[1];
-    if (first > 0x7fffffff) return 0;
+    if (!is_traced(tgid)) return 0;
+    __u32 first = (__u32)ctx->args[0], last = (__u32)ctx->args[1];
+    __u64 flags = ctx->args[2];
+    if ((flags & 4) || (flags & ~6ull) || first > last || first > 0x7fffffff) return 0;
     fd_event(PEV_CLOSE_RANGE, (int)first, last > 0x7fffffff ? 0x7fffffff : (int)last, 0, 0, NULL);
     return 0;
 }
