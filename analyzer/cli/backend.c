@@ -64,6 +64,14 @@ int backend_choose(struct backend *b, const struct options *o, const char *dir, 
     memset(b, 0, sizeof(*b));
     b->path = prog_resolve(o->args[0]);
     b->kind = b->path ? binkind_detect(b->path, why, sizeof(why)) : BIN_UNKNOWN;
+    if (b->path && !binkind_native(b->path)) { /* 32-bit: nothing would be seen */
+        r->backend = "preload";
+        r->observe_line = xasprintf("connleak: %s is not an x86_64 program (32-bit?): neither "
+                                    "LD_PRELOAD nor the probe can observe its sockets, and no leak "
+                                    "report is possible",
+                                    o->args[0]);
+        return 0;
+    }
     bool unseen = b->kind == BIN_GO || b->kind == BIN_STATIC;
     /* A shell or another launcher may exec a Go or static program the
      * preload would not see at all: the probe sees whatever it starts. */

@@ -273,3 +273,16 @@ bool binkind_launcher(const char *path)
     shebang_parse(head + 2, &interp, &prog);
     return (interp && name_is_launcher(interp) && !prog) || (prog && name_is_launcher(prog));
 }
+
+bool binkind_native(const char *path)
+{
+    unsigned char h[20];
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0) return true;
+    ssize_t n = pread(fd, h, sizeof(h), 0);
+    close(fd);
+    if (n < (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0) return true;
+    unsigned machine =
+        h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[18] << 8 | h[19] : (unsigned)h[19] << 8 | h[18];
+    return h[EI_CLASS] == ELFCLASS64 && machine == EM_X86_64;
+}

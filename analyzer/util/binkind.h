@@ -21,6 +21,11 @@ enum bin_kind {
  * human reason into why (may be NULL). */
 enum bin_kind binkind_detect(const char *path, char *why, size_t why_len);
 
+/* False for an ELF program that is not x86_64 (a 32-bit one): neither the
+ * preload (a 64-bit library) nor the probe (x86_64 system calls) can see
+ * it. True for anything else, scripts included. */
+bool binkind_native(const char *path);
+
 /* Whether `path` is a launcher (launchers.h): by its name, or for a "#!"
  * script by its interpreter's (a shell script is one). */
 bool binkind_launcher(const char *path);

@@ -65,6 +65,32 @@ static void test_dynamic_fixture(void **state)
     check_kind(BK_DYNAMIC, BIN_DYNAMIC, "dynamically linked");
 }
 
+/* A 32-bit ELF (the dynamic fixture with its class and machine patched:
+ * this kernel cannot run one anyway) is not native; x86_64 ones and
+ * scripts are. */
+static void test_native(void **state)
+{
+    (void)state;
+    assert_true(binkind_native(BK_DYNAMIC));
+    assert_true(binkind_native(BK_STATIC));
+    assert_true(binkind_native(file_write("sh.sh", "#!/bin/sh\necho hi\n", 0755)));
+    FILE *in = fopen(BK_DYNAMIC, "rb");
+    assert_non_null(in);
+    unsigned char head[64];
+    assert_int_equal(fread(head, 1, sizeof(head), in), sizeof(head));
+    fclose(in);
+    head[4] = 1;                /* EI_CLASS: ELFCLASS32 */
+    head[18] = 3, head[19] = 0; /* e_machine: EM_386 */
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/elf32", tmpdir);
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    fwrite(head, 1, sizeof(head), out);
+    fclose(out);
+    assert_false(binkind_native(path));
+    unlink(path);
+}
+
 static void test_static(void **state)
 {
     (void)state;
@@ -123,6 +149,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dynamic_fixture),
         cmocka_unit_test(test_static),
+        cmocka_unit_test(test_native),
         cmocka_unit_test(test_static_pie),
         cmocka_unit_test(test_shared_library),
         cmocka_unit_test(test_go),
