@@ -108,7 +108,9 @@ struct gopcln *gopcln_open(Elf *elf, char *why, size_t why_len)
     struct gopcln *t = calloc(1, sizeof(*t));
     bool ok = true;
     if (!t) return NULL;
-    if (!section_span(elf, ".gopclntab", &t->tab)) {
+    /* a PIE (RELRO) names it .data.rel.ro.gopclntab */
+    if (!section_span(elf, ".gopclntab", &t->tab) &&
+        !section_span(elf, ".data.rel.ro.gopclntab", &t->tab)) {
         snprintf(why, why_len, "no .gopclntab section");
         goto fail;
     }

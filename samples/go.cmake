@@ -8,3 +8,6 @@ go_sample(go_leaky_http leaky_http.go)
 go_sample(go_client client.go)
 go_sample(go_cw_server cw_server.go)
 go_sample(go_client_stripped client.go -ldflags=-s\ -w)
+# the same as a PIE: its table is .data.rel.ro.gopclntab, its text linked at
+# 0x400000 while a PIE's first segment usually is at 0
+go_sample(go_client_stripped_pie client.go -buildmode=pie -ldflags=-s\ -w)

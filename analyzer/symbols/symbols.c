@@ -222,7 +222,10 @@ Dwfl *module_dwfl(struct symbolizer *sym, struct sym_module *m)
         return NULL;
     }
     dwfl_report_begin_add(dwfl);
-    Dwfl_Module *mod = dwfl_report_elf(dwfl, m->path, m->path, -1, m->base, false);
+    /* m->base is the load bias (add_p_vaddr true): with false libdwfl takes
+     * it for the first segment's address, which is the same only where that
+     * segment's p_vaddr is 0 (not a Go PIE, linked at 0x400000) */
+    Dwfl_Module *mod = dwfl_report_elf(dwfl, m->path, m->path, -1, m->base, true);
     if (!mod) {
         note_add(sym, "cannot read %s: %s: its frames show the module only", m->path,
                  dwfl_errmsg(-1));
