@@ -33,6 +33,7 @@ enum opt_id {
     OPT_DEPTH,
     OPT_FLUSH,
     OPT_FOLLOW_EXEC,
+    OPT_NO_WAIT,
     OPT_CLOSE_STACKS,
     OPT_IDLE_MS,
     OPT_STUCK_MS,
@@ -72,6 +73,7 @@ static const struct opt_def opt_defs[] = {
     {"depth", 0, true, FOR_RUN, OPT_DEPTH},
     {"flush-ms", 0, true, FOR_RUN, OPT_FLUSH},
     {"follow-exec", 0, false, FOR_RUN, OPT_FOLLOW_EXEC},
+    {"no-wait-children", 0, false, FOR_RUN, OPT_NO_WAIT},
     {"close-stacks", 0, false, FOR_RUN, OPT_CLOSE_STACKS},
     {"backend", 0, true, FOR_RUN, OPT_BACKEND},
     {"duration", 0, true, FOR_ATTACH, OPT_DURATION},
@@ -290,6 +292,9 @@ static void opt_flag(struct options *o, enum opt_id id)
         break;
     case OPT_FOLLOW_EXEC:
         o->follow_exec = true;
+        break;
+    case OPT_NO_WAIT:
+        o->no_wait_children = true;
         break;
     case OPT_CLOSE_STACKS:
         o->close_stacks = true;

@@ -31,11 +31,12 @@ struct report {
     /* connleak run only */
     bool has_program;
     struct strlist argv;
-    long pid;           /* the process connleak started */
-    int exit_code;      /* -1 when killed by a signal */
-    int signal;         /* 0 when it exited */
-    char *observe_line; /* set when LD_PRELOAD cannot observe the program */
-    bool observe_shown; /* observe_line is already on the report's stream */
+    long pid;             /* the process connleak started */
+    size_t still_running; /* run: processes it started, still running at the report */
+    int exit_code;        /* -1 when killed by a signal */
+    int signal;           /* 0 when it exited */
+    char *observe_line;   /* set when LD_PRELOAD cannot observe the program */
+    bool observe_shown;   /* observe_line is already on the report's stream */
 };
 
 void report_init(struct report *r);
