@@ -122,7 +122,7 @@ static size_t pids_collect(const struct report *r, bool from_findings, long **ou
 static void clean_tail(struct text *t, uint64_t opened, const struct report_sockets *k)
 {
     uint64_t listeners = k->listeners, inherited = k->inherited, pooled = k->pooled;
-    uint64_t kept = listeners + inherited + pooled;
+    uint64_t kept = listeners + inherited + pooled + k->keepalive + k->accepted;
     if (opened == 0) return;
     if (!kept) {
         fputs(opened == 1 ? " and closed it" : " and closed them all", t->out);
@@ -139,6 +139,14 @@ static void clean_tail(struct text *t, uint64_t opened, const struct report_sock
     if (pooled) /* "open" would read twice */
         fprintf(t->out, " %" PRIu64 " connection%s idle in Go's HTTP pool", pooled,
                 plural(pooled, "", "s"));
+    bool some = listeners || inherited || pooled;
+    if (k->keepalive) /* rules_exit.c */
+        fprintf(t->out, "%s %" PRIu64 " idle keep-alive connection%s", some ? " and" : "",
+                k->keepalive, plural(k->keepalive, "", "s"));
+    some |= k->keepalive != 0;
+    if (k->accepted)
+        fprintf(t->out, "%s %" PRIu64 " accepted connection%s still open at exit",
+                some ? " and" : "", k->accepted, plural(k->accepted, "", "s"));
     fputs(" (not counted as leaks)", t->out);
 }
 

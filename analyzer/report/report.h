@@ -69,7 +69,9 @@ const struct process *report_process(const struct report *r, long pid);
  * forked child inherited), and whether a trace was cut short. */
 struct report_sockets {
     uint64_t opened, listeners, inherited;
-    uint64_t pooled; /* Go (probe): connections idle in net/http's pool at the end */
+    uint64_t pooled;    /* Go (probe): connections idle in net/http's pool at the end */
+    uint64_t keepalive; /* a last idle keep-alive connection to a peer, at exit */
+    uint64_t accepted;  /* connections a server still held at its exit (no pile) */
     bool partial;
 };
 void report_sockets(const struct report *r, struct report_sockets *out);
