@@ -132,24 +132,29 @@ static bool int_parse(const char *s, long min, long max, int *out)
     return true;
 }
 
-int fail_on_parse(const char *list, unsigned *mask)
+int fail_on_parse_kinds(const char *list, unsigned kinds, unsigned *mask)
 {
     char *copy = xstrdup(list), *save = NULL;
     int rc = 0;
     *mask = 0;
     for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
         int kind = kind_parse(k);
-        if (strcmp(k, "leak") == 0)
+        if (strcmp(k, "leak") == 0 && (kinds & KINDS_LEAK) == KINDS_LEAK)
             *mask |= KINDS_LEAK;
         else if (strcmp(k, "any") == 0)
-            *mask |= (1u << KIND_COUNT) - 1;
-        else if (kind >= 0)
+            *mask |= kinds;
+        else if (kind >= 0 && (kinds & (1u << kind)))
             *mask |= 1u << kind;
         else
             rc = -1;
     }
     free(copy);
     return rc == 0 && *mask ? 0 : -1;
+}
+
+int fail_on_parse(const char *list, unsigned *mask)
+{
+    return fail_on_parse_kinds(list, (1u << KIND_COUNT) - 1, mask);
 }
 
 static int *threshold_field(struct options *o, enum opt_id id)

@@ -58,6 +58,11 @@ void options_http_opts(const struct options *o, struct http_opts *h);
 /* Parses a --fail-on list ("leak", "any", or kinds) into a bitmask; -1 when
  * a name is unknown. */
 int fail_on_parse(const char *list, unsigned *mask);
+/* The same, for a command that finds only `kinds` (a bitmask; `connleak
+ * watch`: WATCH_KINDS): a kind outside them, or "leak" unless all of its
+ * kinds are in them, is refused (-1), as it could never be found; "any" is
+ * all of `kinds`. */
+int fail_on_parse_kinds(const char *list, unsigned kinds, unsigned *mask);
 /* Shared with `connleak watch` (watch_opts.c): a decimal in [min, max],
  * and the one-line error for a bad flag value (returns -1). */
 bool options_long_parse(const char *s, long min, long max, long *out);

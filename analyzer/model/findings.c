@@ -206,6 +206,7 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->closes += src->closes;
     if (src->rate > dst->rate) dst->rate = src->rate;
     if (src->dump > dst->dump) dst->dump = src->dump;
+    dst->peak = max_u64(dst->peak, src->peak);
 }
 
 static uint32_t finding_key(const struct finding *f)

@@ -161,6 +161,16 @@ struct finding {
     struct finding_trend trend;
     struct growth_site *gsites;
     size_t ngsites;
+
+    /* Seen from outside, by `connleak watch` (watch/watch_find.c): no stacks,
+     * one finding per peer (peers[0]; roles: client = outgoing, accepted =
+     * incoming, other = the "(other peers)" row), the pid watched. Ages are
+     * since a sample first saw the state (lower bounds); age_min ==
+     * UINT64_MAX: not known (no opening seen). close-wait-pile: waited_min
+     * == UINT64_MAX when one sample cannot tell; time-wait-storm: closes =
+     * the distinct TIME_WAIT sockets seen (the program closed them first). */
+    bool outside;
+    uint64_t peak; /* close-wait-pile from outside: most in CLOSE_WAIT at one sample */
 };
 
 struct findings {

@@ -170,12 +170,19 @@ static void handle_json(cJSON *o, const struct finding *f)
 
 /* ---- the sampler's findings ---------------------------------------------- */
 
+/* A range, or null when not known (seen from outside, findings.h). */
+static cJSON *range_or_null(const struct finding *f, uint64_t min_ns, uint64_t max_ns)
+{
+    if (f->outside && min_ns == UINT64_MAX) return cJSON_CreateNull();
+    return range_json(min_ns, max_ns);
+}
+
 static void closewait_json(cJSON *o, const struct finding *f)
 {
     cJSON_AddStringToObject(o, "role", role_name(finding_role(f)));
     counts_json(o, "peers", "peer", f->peers, f->npeers);
-    cJSON_AddItemToObject(o, "waited_ms", range_json(f->waited_min, f->waited_max));
-    cJSON_AddItemToObject(o, "age_ms", range_json(f->age_min, f->age_max));
+    cJSON_AddItemToObject(o, "waited_ms", range_or_null(f, f->waited_min, f->waited_max));
+    cJSON_AddItemToObject(o, "age_ms", range_or_null(f, f->age_min, f->age_max));
     add_u64(o, "unread_bytes", f->unread);
     dump_json(o, f);
 }
@@ -311,7 +318,7 @@ static void kind_json(cJSON *o, const struct finding *f)
     }
 }
 
-static cJSON *finding_json(const struct finding *f)
+cJSON *finding_to_json(const struct finding *f)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", kind_name(f->kind));
@@ -390,7 +397,7 @@ cJSON *report_to_json(const struct report *r)
     cJSON_AddItemToObject(o, "summary", summary_json(r));
     cJSON *findings = cJSON_AddArrayToObject(o, "findings");
     for (size_t i = 0; i < r->findings.n; i++)
-        cJSON_AddItemToArray(findings, finding_json(&r->findings.v[i]));
+        cJSON_AddItemToArray(findings, finding_to_json(&r->findings.v[i]));
     cJSON *notes = cJSON_AddArrayToObject(o, "notes");
     for (size_t i = 0; i < r->notes.n; i++)
         cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes.v[i]));

@@ -9,7 +9,8 @@
  * Every string that comes from a trace (names, paths, peers, notes) goes
  * through esc(): a trace must not be able to drive the terminal.
  * The blocks of the HTTP, client-handle and sampler findings are in
- * render_text_kinds.c. */
+ * render_text_kinds.c; `connleak watch` prints its findings (seen from
+ * outside: no stacks) one by one with render_text_finding. */
 #define _GNU_SOURCE
 #include "render/text_internal.h"
 
@@ -374,7 +375,8 @@ static void text_finding(struct text *t, const struct finding *f)
     }
     text_pids(t, f);
     fputc('\n', t->out);
-    if (f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n)) text_stack(t, &f->stack);
+    if (!f->outside && f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n))
+        text_stack(t, &f->stack);
     if (f->kind == KIND_DOUBLE_CLOSE && f->first_close_stack.n) {
         fputs("  it was first closed at:\n", t->out);
         text_stack(t, &f->first_close_stack);
@@ -384,6 +386,13 @@ static void text_finding(struct text *t, const struct finding *f)
         text_stack(t, &f->open_stack);
     }
     free(where);
+}
+
+void render_text_finding(FILE *out, const struct finding *f, bool color)
+{
+    struct text t = {.out = out, .color = color};
+    text_finding(&t, f);
+    for (unsigned i = 0; i < ESC_RING; i++) free(t.ring[i]);
 }
 
 /* ---- the whole report ----------------------------------------------- */
