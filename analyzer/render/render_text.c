@@ -260,9 +260,7 @@ static void text_stack(struct text *t, const struct frames *s)
     }
     for (size_t i = 0; i < s->n; i++) {
         const struct frame *f = &s->v[i];
-        size_t len = str_columns(func[i]), room = frame_room(t, i, where[i], f->inlined);
-        size_t pad = len < width ? width - len : 0;
-        if (room && len + pad > room) pad = room > len ? room - len : 0;
+        size_t len = str_columns(func[i]), pad = len < width ? width - len : 0;
         char *line = xasprintf("#%zu %s%*s  %s%s", i, func[i], (int)pad, "", where[i],
                                f->inlined ? " (inlined)" : "");
         fputs("    ", t->out);

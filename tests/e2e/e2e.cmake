@@ -12,7 +12,8 @@ set(E2E_TESTS
     samples_bare leaky_client clean_client mt_churn forker fd_games daemon_closeall killed
     not_observable http_server_curl cli_errors exit_codes report_truncated text_report
     same_behaviour signal_storm launchers install fd_traps early_ctor two_sites messages
-    http_records dlopen bounded_trace recv_trunc ssl_copies unread_idle relative_dir secrets)
+    http_records dlopen bounded_trace recv_trunc ssl_copies unread_idle relative_dir secrets
+    cpp_names)
 # connleak_e2e(NAME...): one ctest test per tests/e2e/NAME.sh. The other
 # e2e_*.cmake fragments (one per area) call it for their own scripts.
 function(connleak_e2e)
@@ -25,3 +26,6 @@ function(connleak_e2e)
   endforeach()
 endfunction()
 connleak_e2e(${E2E_TESTS})
+# Rust names (issue 17): skips when rustc was not found (samples/rust.cmake).
+connleak_e2e(rust_names)
+set_tests_properties(e2e_rust_names PROPERTIES SKIP_RETURN_CODE 77)
