@@ -1,17 +1,19 @@
 // pool.cpp - a C++ program whose leaks sit in a namespaced class method, a
-// function template and a lambda: the report must name them as the source
-// spells them (net::Pool::dial, net::open_as<net::Tcp>, main's lambda), not
-// as the linker does (_ZN3net4Pool4dialEi).
+// function template, a lambda and an inlined function: the report must name
+// them as the source spells them (net::Pool::dial, net::open_as<net::Tcp>,
+// main's lambda, net::tcp_socket inlined into net::Pool::redial), not as the
+// linker does (_ZN3net4Pool4dialEi).
 //
 //   cpp_pool [clean]
 //
 // It listens on 127.0.0.1 (a port the kernel picks; the kernel completes the
-// connections in the listen backlog, nobody accepts them) and opens 3
-// connections in net::Pool::dial, 2 in net::open_as<net::Tcp> and 1 in a
-// lambda called through std::function. Without "clean" none is closed:
-// expected report, three orphaned-socket findings of counts 3, 2 and 1 at
-// the lines marked below. With "clean" (the clean twin: the same calls)
-// every socket is closed: no finding.
+// connections in the listen backlog, nobody accepts them) and opens 4
+// connections in net::Pool::redial (through net::tcp_socket, always inlined
+// even at -fno-inline), 3 in net::Pool::dial, 2 in net::open_as<net::Tcp>
+// and 1 in a lambda called through std::function. Without "clean" none is
+// closed: expected report, four orphaned-socket findings of counts 4, 3, 2
+// and 1 at the lines marked below. With "clean" (the clean twin: the same
+// calls) every socket is closed: no finding.
 #include <arpa/inet.h>
 #include <cstdio>
 #include <cstring>
@@ -37,10 +39,17 @@ static bool connect_loopback(int fd, int port)
     return fd >= 0 && connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0;
 }
 
+// A stream socket; inlined into every caller, so that DWARF alone names it.
+[[gnu::always_inline]] inline int tcp_socket()
+{
+    return socket(AF_INET, SOCK_STREAM, 0); // connleak-test: inline-site
+}
+
 class Pool {
   public:
     explicit Pool(int port) : port_(port) {}
     int dial(int attempt);
+    int redial();
 
   private:
     int port_;
@@ -51,6 +60,12 @@ int Pool::dial(int attempt)
     int fd = socket(AF_INET, SOCK_STREAM, 0); // connleak-test: method-site
     if (!connect_loopback(fd, port_)) return -1;
     return attempt >= 0 ? fd : -1;
+}
+
+int Pool::redial()
+{
+    int fd = tcp_socket(); // connleak-test: redial-site
+    return connect_loopback(fd, port_) ? fd : -1;
 }
 
 template <typename Proto> int open_as(int port)
@@ -86,6 +101,7 @@ int main(int argc, char **argv)
     }
     std::vector<int> fds;
     net::Pool pool(port);
+    for (int i = 0; i < 4; i++) fds.push_back(pool.redial());
     for (int i = 0; i < 3; i++) fds.push_back(pool.dial(i));
     for (int i = 0; i < 2; i++) fds.push_back(net::open_as<net::Tcp>(port));
     std::function<int(int)> open_one = [port](int n) {

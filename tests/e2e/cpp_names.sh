@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # cpp_names: a C++ program's leaks are named as its source spells them
-# (issue 17). samples/cpp/pool.cpp leaks 3 sockets in net::Pool::dial(int),
-# 2 in the template instance net::open_as<net::Tcp>(int) and 1 in a lambda
-# of main; built with -g (cpp_pool) and -g0 (cpp_pool_g0: names from the
-# symbol table only, frames as module+0xoffset). Checked in the JSON report
+# (issue 17). samples/cpp/pool.cpp leaks 4 sockets in net::tcp_socket()
+# inlined into net::Pool::redial(), 3 in net::Pool::dial(int), 2 in the
+# template instance net::open_as<net::Tcp>(int) and 1 in a lambda of main;
+# built with -g (cpp_pool: the inlined frame is named from DWARF alone) and
+# -g0 (cpp_pool_g0: names from the symbol table only, frames as
+# module+0xoffset). Checked in the JSON report
 # (readable "function", mangled "function_mangled"), in the text report (no
 # mangled name anywhere; full signatures when not on a terminal; fitted to
 # the width inside "<...>" on one), and the clean twin gives no finding.
@@ -13,6 +15,8 @@ source "$(dirname "$0")/lib.sh"
 dial='net::Pool::dial(int)'
 tmpl='int net::open_as<net::Tcp>(int)'
 lambda='main::{lambda(int)#1}::operator()(int) const'
+inl='net::tcp_socket()'
+redial='net::Pool::redial()'
 
 # no_mangled_names: no "function" field of the report is a mangled name,
 # and every "function_mangled" is one, beside a readable name.
@@ -27,10 +31,17 @@ no_mangled_names() {
 # The -g build: function, file:line of each site, the mangled name kept.
 run_json_traced -- "$SAMPLES/cpp_pool"
 expect_rc 0
-grep -qx "cpp_pool: 6 connections, 0 failed, none closed" "$tmp/stdout" ||
+grep -qx "cpp_pool: 10 connections, 0 failed, none closed" "$tmp/stdout" ||
     fail "the program's stdout did not come through: $(head -c 300 "$tmp/stdout")"
 expect_json '[.findings[] | .kind] | unique' '["orphaned-socket"]'
-expect_json '[.findings[] | .count]' '[3,2,1]'
+expect_json '[.findings[] | .count]' '[4,3,2,1]'
+# the inlined function, qualified (its DW_AT_name says only "tcp_socket"),
+# then the function it was inlined into, at the call's line
+f=$(expect_site orphaned-socket cpp/pool.cpp inline-site "$inl" 4)
+jq -e --arg r "$redial" --argjson l "$(marker_line "$SRC/samples/cpp/pool.cpp" redial-site)" \
+    '.stack[0].inlined and .stack[0].function_mangled == "_ZN3net10tcp_socketEv"
+     and .stack[1].function == $r and .stack[1].line == $l and (.stack[1].inlined | not)' \
+    <<< "$f" > /dev/null || fail "the inlined frame and its caller: $(jq -c '.stack[:2]' <<< "$f")"
 f=$(expect_site orphaned-socket cpp/pool.cpp method-site "$dial" 3)
 [[ $(jq -r .top_frame.function_mangled <<< "$f") == _ZN3net4Pool4dialEi ]] ||
     fail "function_mangled of the method is $(jq -c .top_frame <<< "$f")"
@@ -83,7 +94,8 @@ expect_json '[.findings[] | .fingerprint]' "$fp"
 run_json_traced -- "$SAMPLES/cpp_pool_g0"
 expect_rc 0
 expect_json '[.findings[] | [.count, .top_frame.function, .top_frame.file]]' \
-    "$(jq -cn --arg a "$dial" --arg b "$tmpl" --arg c "$lambda" '[[3,$a,null],[2,$b,null],[1,$c,null]]')"
+    "$(jq -cn --arg r "$redial" --arg a "$dial" --arg b "$tmpl" --arg c "$lambda" \
+        '[[4,$r,null],[3,$a,null],[2,$b,null],[1,$c,null]]')"
 expect_json '[.findings[] | .top_frame.function_mangled | startswith("_Z")] | all' true
 no_mangled_names
 run_connleak report --color never "$trace"
