@@ -195,9 +195,10 @@ void findings_sort(struct findings *fs);
 uint64_t findings_total(const struct findings *fs, enum finding_kind kind);
 
 /* FNV-1a 64 over "module-basename!function\n" of every frame (the mangled
- * spelling when there is one): stable across runs and ASLR. A frame without a function contributes
- * its module-relative address instead ("module!+0x1a2b"), so unsymbolised stacks do not all
- * collide. */
+ * spelling when there is one, so that it does not depend on the demangler):
+ * stable across runs and ASLR. A frame without a function contributes its
+ * module-relative address instead ("module!+0x1a2b"), so unsymbolised
+ * stacks do not all collide. */
 uint64_t frames_fingerprint(const struct frames *s);
 /* FNV-1a 64 over the fingerprint's text plus, per frame, "@file:line", or
  * "@+0xREL" (the module-relative pc) when the frame has no line: tells apart
