@@ -14,6 +14,10 @@ struct cJSON;
 void render_text(FILE *out, const struct report *r, bool color);
 /* One finding's block, as render_text prints it (for `connleak watch` too). */
 void render_text_finding(FILE *out, const struct finding *f, bool color);
+/* The same with the stacks fitted to a terminal `columns` wide: long C++ and
+ * Rust signatures lose the middle of their template arguments ("…"), never
+ * a name. 0: nothing is shortened (a file, a pipe). */
+void render_text_fit(FILE *out, const struct report *r, bool color, unsigned columns);
 
 /* The report as a cJSON tree (the caller deletes it). */
 struct cJSON *report_to_json(const struct report *r);

@@ -35,6 +35,7 @@ static cJSON *frame_json(const struct frame *f)
     cJSON_AddStringToObject(o, "pc", pc);
     add_str_or_null(o, "module", f->module);
     add_str_or_null(o, "function", f->function);
+    if (f->mangled) cJSON_AddStringToObject(o, "function_mangled", f->mangled);
     add_u64(o, "offset", f->offset);
     add_str_or_null(o, "file", f->file);
     if (f->file)
@@ -59,6 +60,7 @@ static cJSON *top_frame_json(const struct frames *s)
     const struct frame *f = &s->v[s->top];
     cJSON *o = cJSON_CreateObject();
     add_str_or_null(o, "function", f->function);
+    if (f->mangled) cJSON_AddStringToObject(o, "function_mangled", f->mangled);
     add_str_or_null(o, "file", f->file);
     if (f->file)
         cJSON_AddNumberToObject(o, "line", f->line);

@@ -219,23 +219,35 @@ static void text_headline(struct text *t, const struct report *r)
 
 /* ---- one finding ---------------------------------------------------- */
 
-/* The function column of a frame: "open_connection", "func+0x2d", "0x55d0..." */
-static void frame_func(const struct frame *f, char *buf, size_t n)
+/* The function column of a frame: "open_connection", "net::Pool::dial(int)",
+ * "func+0x2d" (no debug info), "0x55d0..." (no symbol). Caller frees. */
+static char *frame_func(const struct frame *f)
 {
-    if (!f->function)
-        snprintf(buf, n, "0x%" PRIx64, f->pc);
-    else if (!f->file && f->offset)
-        snprintf(buf, n, "%s+0x%" PRIx64, f->function, f->offset);
-    else
-        snprintf(buf, n, "%s", f->function);
+    if (!f->function) return xasprintf("0x%" PRIx64, f->pc);
+    if (!f->file && f->offset) return xasprintf("%s+0x%" PRIx64, f->function, f->offset);
+    return xstrdup(f->function);
 }
 
-static void frame_where(const struct frame *f, char *buf, size_t n)
+/* "file:line"; without debug info "module+0xREL" (REL: the pc in the
+ * module's file, as addr2line and objdump take it); "module" without a
+ * symbol either. Caller frees. */
+static char *frame_where(const struct frame *f)
 {
-    if (f->file)
-        snprintf(buf, n, "%s:%d", path_display(f->file), f->line);
-    else
-        snprintf(buf, n, "%s", f->module ? path_basename(f->module) : "??");
+    if (f->file) return xasprintf("%s:%d", path_display(f->file), f->line);
+    if (!f->module) return xstrdup("??");
+    if (f->function) return xasprintf("%s+0x%" PRIx64, path_basename(f->module), f->rel);
+    return xstrdup(path_basename(f->module));
+}
+
+/* Columns left for frame i's function on a terminal t->columns wide (0:
+ * no limit): "    #I FUNC  WHERE (inlined)". */
+static size_t frame_room(const struct text *t, size_t i, const char *where, bool inlined)
+{
+    if (!t->columns) return 0;
+    char num[24];
+    size_t used = 4 + (size_t)snprintf(num, sizeof(num), "#%zu ", i) + 2 + str_columns(where) +
+                  (inlined ? strlen(" (inlined)") : 0);
+    return t->columns > used + 1 ? t->columns - used : 1;
 }
 
 static void text_stack(struct text *t, const struct frames *s)
@@ -245,23 +257,30 @@ static void text_stack(struct text *t, const struct frames *s)
         fputc('\n', t->out);
         return;
     }
-    int width = 0;
-    char func[512], where[1024], line[1700];
-    for (size_t i = 0; i < s->n; i++) {
-        frame_func(&s->v[i], func, sizeof(func));
-        int len = (int)strlen(func);
+    char **func = xcalloc(s->n, sizeof(*func)), **where = xcalloc(s->n, sizeof(*where));
+    size_t width = 0;
+    for (size_t i = 0; i < s->n; i++) { /* fitted to the terminal inside "<...>" only */
+        char *full = frame_func(&s->v[i]);
+        where[i] = frame_where(&s->v[i]);
+        func[i] = signature_shorten(full, frame_room(t, i, where[i], s->v[i].inlined));
+        free(full);
+        size_t len = str_columns(func[i]);
         if (len > width) width = len < MAX_FUNC_COL ? len : MAX_FUNC_COL;
     }
     for (size_t i = 0; i < s->n; i++) {
         const struct frame *f = &s->v[i];
-        frame_func(f, func, sizeof(func));
-        frame_where(f, where, sizeof(where));
-        snprintf(line, sizeof(line), "#%zu %-*s  %s%s", i, width, func, where,
-                 f->inlined ? " (inlined)" : "");
+        size_t len = str_columns(func[i]), pad = len < width ? width - len : 0;
+        char *line = xasprintf("#%zu %s%*s  %s%s", i, func[i], (int)pad, "", where[i],
+                               f->inlined ? " (inlined)" : "");
         fputs("    ", t->out);
         styled(t, f->user ? STYLE_USER : STYLE_LIB, esc(t, line));
         fputc('\n', t->out);
+        free(line);
+        free(func[i]);
+        free(where[i]);
     }
+    free(func);
+    free(where);
 }
 
 void text_peers(struct text *t, const struct finding *f)
@@ -434,7 +453,12 @@ static void text_killed(struct text *t, const struct report *r)
 
 void render_text(FILE *out, const struct report *r, bool color)
 {
-    struct text t = {.out = out, .color = color};
+    render_text_fit(out, r, color, 0);
+}
+
+void render_text_fit(FILE *out, const struct report *r, bool color, unsigned columns)
+{
+    struct text t = {.out = out, .color = color, .columns = columns};
     if (r->backend && strcmp(r->backend, "probe") == 0)
         fputs("connleak: seen from the kernel (probe backend, eBPF): no preload in the program\n",
               out);

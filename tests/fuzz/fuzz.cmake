@@ -72,7 +72,7 @@ endforeach()
 set(FUZZ_TRACE_BIN ${CMAKE_CURRENT_BINARY_DIR}/fuzz_trace)
 add_custom_command(OUTPUT ${FUZZ_TRACE_BIN}
   COMMAND ${FUZZ_TRACE_CC} -fsanitize=fuzzer,address,undefined ${FUZZ_TRACE_OBJS}
-          ${FUZZ_TRACE_DEPS_LDFLAGS} -lm -o ${FUZZ_TRACE_BIN}
+          ${FUZZ_TRACE_DEPS_LDFLAGS} ${CONNLEAK_LIBIBERTY} -lm -o ${FUZZ_TRACE_BIN}
   DEPENDS ${FUZZ_TRACE_OBJS}
   COMMENT "Linking fuzz_trace with clang (libFuzzer)" VERBATIM)
 add_custom_target(fuzz_trace ALL DEPENDS ${FUZZ_TRACE_BIN})
