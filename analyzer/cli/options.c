@@ -33,6 +33,7 @@ enum opt_id {
     OPT_DEPTH,
     OPT_FLUSH,
     OPT_FOLLOW_EXEC,
+    OPT_NO_FOLLOW_EXEC,
     OPT_NO_WAIT,
     OPT_CLOSE_STACKS,
     OPT_IDLE_MS,
@@ -72,7 +73,8 @@ static const struct opt_def opt_defs[] = {
     {"keep-traces", 0, false, FOR_TRACE, OPT_KEEP},
     {"depth", 0, true, FOR_RUN, OPT_DEPTH},
     {"flush-ms", 0, true, FOR_RUN, OPT_FLUSH},
-    {"follow-exec", 0, false, FOR_RUN, OPT_FOLLOW_EXEC},
+    {"follow-exec", 0, false, FOR_RUN, OPT_FOLLOW_EXEC}, /* the default: kept for old scripts */
+    {"no-follow-exec", 0, false, FOR_RUN, OPT_NO_FOLLOW_EXEC},
     {"no-wait-children", 0, false, FOR_RUN, OPT_NO_WAIT},
     {"close-stacks", 0, false, FOR_RUN, OPT_CLOSE_STACKS},
     {"backend", 0, true, FOR_RUN, OPT_BACKEND},
@@ -296,7 +298,10 @@ static void opt_flag(struct options *o, enum opt_id id)
         o->keep_traces = true;
         break;
     case OPT_FOLLOW_EXEC:
-        o->follow_exec = true;
+        o->no_follow_exec = false;
+        break;
+    case OPT_NO_FOLLOW_EXEC:
+        o->no_follow_exec = true;
         break;
     case OPT_NO_WAIT:
         o->no_wait_children = true;

@@ -35,9 +35,9 @@ struct options {
     enum backend_choice backend; /* run: --backend */
     int duration_s;              /* attach: --duration, 0 = until the process ends */
     bool keep_traces;
-    int depth;    /* 0: the preload's default */
-    int flush_ms; /* 0: the preload's default */
-    bool follow_exec, close_stacks;
+    int depth;                         /* 0: the preload's default */
+    int flush_ms;                      /* 0: the preload's default */
+    bool no_follow_exec, close_stacks; /* run: exec'd programs are traced unless --no-follow-exec */
     bool no_wait_children; /* run: report when PROG exits, not when all it started have */
     /* run: PROG ARGS...; report: TRACE|DIR...; attach: PID */
     char **args;

@@ -107,7 +107,7 @@ static void child_env(const char *lib, const char *dir, const struct options *o,
     child_setenv_int("CONNLEAK_ROOT_PID", (int)getpid()); /* this process, once exec'd */
     if (o->depth) child_setenv_int("CONNLEAK_DEPTH", o->depth);
     if (o->flush_ms) child_setenv_int("CONNLEAK_FLUSH_MS", o->flush_ms);
-    if (o->follow_exec) setenv("CONNLEAK_FOLLOW_EXEC", "1", 1);
+    if (!o->no_follow_exec) setenv("CONNLEAK_FOLLOW_EXEC", "1", 1);
     if (o->close_stacks) setenv("CONNLEAK_CLOSE_STACKS", "1", 1);
 }
 
@@ -176,6 +176,12 @@ static void descendants_wait(const struct options *o, struct backend *b, struct 
     pid_t pids[256];
     char list[512];
     size_t n = procs_descendants(getpid(), pids, 256);
+    /* a child that is exiting (git's helpers) is not worth a line: 200 ms */
+    for (int i = 0; n && i < 20 && !o->no_wait_children; i++) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if ((n = procs_descendants(getpid(), pids, 256))) usleep(10000);
+    }
     if (n && !o->no_wait_children) {
         struct sigaction stop = {.sa_handler = waiting_stop}, old[3];
         int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
