@@ -82,7 +82,8 @@ CL_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
     int entry_errno = errno;
     if (ownfd_refused(oldfd)) return refused();
-    if (oldfd == newfd || !hook_enter_recording()) return REAL(dup3)(oldfd, newfd, flags); /* EINVAL */
+    if (oldfd == newfd || !hook_enter_recording())
+        return REAL(dup3)(oldfd, newfd, flags); /* EINVAL */
     bool moved = onto_prepare(newfd);
     int ret = onto_done(REAL(dup3)(oldfd, newfd, flags), newfd, moved);
     return dup_done(ret, entry_errno, oldfd, "dup3");

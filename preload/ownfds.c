@@ -40,9 +40,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ABOVE_MAX 32768 /* soft limits up to this: connleak's fds above them */
-#define ABOVE_ROOM 8    /* numbers above the soft limit connleak may take */
-#define UNDER_GAP 32    /* else: this far under min(soft limit, 1024) */
+#define ABOVE_MAX  32768 /* soft limits up to this: connleak's fds above them */
+#define ABOVE_ROOM 8     /* numbers above the soft limit connleak may take */
+#define UNDER_GAP  32    /* else: this far under min(soft limit, 1024) */
 
 static int nofile_get(struct rlimit *rl)
 {
