@@ -16,5 +16,6 @@ int dump_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 void dump_exec_prepare(void); /* before an exec: the program's SIG_IGN back in the kernel */
 void dump_exec_failed(void);  /* ...and connleak's handler again if the exec failed */
 void dump_after_fork_child(void);
+void signal_hooks_resolve(void); /* hooks_signal.c: libc's, from the constructor */
 
 #endif

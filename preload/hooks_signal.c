@@ -16,6 +16,21 @@
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 typedef sighandler_t (*signal_fn)(int, sighandler_t);
 
+static sigaction_fn real_sigaction;
+static signal_fn real_signal, real_bsd, real_ssignal, real_sysv, real__sysv;
+
+/* From the constructor: a first call from a signal handler must not run
+ * dlsym (it takes the loader's lock). */
+void signal_hooks_resolve(void)
+{
+    real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+    real_signal = (signal_fn)dlsym(RTLD_NEXT, "signal");
+    real_bsd = (signal_fn)dlsym(RTLD_NEXT, "bsd_signal");
+    real_ssignal = (signal_fn)dlsym(RTLD_NEXT, "ssignal");
+    real_sysv = (signal_fn)dlsym(RTLD_NEXT, "sysv_signal");
+    real__sysv = (signal_fn)dlsym(RTLD_NEXT, "__sysv_signal");
+}
+
 static bool chained(int sig)
 {
     return dump_signal_is(sig) && !hook_in_vfork_child();
@@ -23,10 +38,9 @@ static bool chained(int sig)
 
 CL_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-    static sigaction_fn real;
     if (chained(sig)) return dump_sigaction(sig, act, old);
-    if (!real) real = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-    return real(sig, act, old);
+    if (!real_sigaction) signal_hooks_resolve(); /* called before the constructor */
+    return real_sigaction(sig, act, old);
 }
 
 /* signal()'s two flavours over sigaction, as glibc builds them: BSD (the
@@ -47,9 +61,13 @@ static sighandler_t signal_as(int sig, sighandler_t h, int flags)
     return dump_sigaction(sig, &act, &old) == 0 ? old.sa_handler : SIG_ERR;
 }
 
-static sighandler_t signal_real(const char *name, signal_fn *fn, int sig, sighandler_t h)
+static sighandler_t signal_real(signal_fn *fn, int sig, sighandler_t h)
 {
-    if (!*fn) *fn = (signal_fn)dlsym(RTLD_NEXT, name);
+    if (!*fn) signal_hooks_resolve();
+    if (!*fn) { /* not in this libc: the program could not have called it */
+        errno = ENOSYS;
+        return SIG_ERR;
+    }
     return (*fn)(sig, h);
 }
 
@@ -58,32 +76,25 @@ static sighandler_t signal_real(const char *name, signal_fn *fn, int sig, sighan
 
 CL_EXPORT sighandler_t signal(int sig, sighandler_t h)
 {
-    static signal_fn real;
-    return chained(sig) ? signal_as(sig, h, BSD_FLAVOUR) : signal_real("signal", &real, sig, h);
+    return chained(sig) ? signal_as(sig, h, BSD_FLAVOUR) : signal_real(&real_signal, sig, h);
 }
 
 CL_EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
 {
-    static signal_fn real;
-    return chained(sig) ? signal_as(sig, h, BSD_FLAVOUR) : signal_real("bsd_signal", &real, sig, h);
+    return chained(sig) ? signal_as(sig, h, BSD_FLAVOUR) : signal_real(&real_bsd, sig, h);
 }
 
 CL_EXPORT sighandler_t ssignal(int sig, sighandler_t h)
 {
-    static signal_fn real;
-    return chained(sig) ? signal_as(sig, h, BSD_FLAVOUR) : signal_real("ssignal", &real, sig, h);
+    return chained(sig) ? signal_as(sig, h, BSD_FLAVOUR) : signal_real(&real_ssignal, sig, h);
 }
 
 CL_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
 {
-    static signal_fn real;
-    return chained(sig) ? signal_as(sig, h, SYSV_FLAVOUR)
-                        : signal_real("sysv_signal", &real, sig, h);
+    return chained(sig) ? signal_as(sig, h, SYSV_FLAVOUR) : signal_real(&real_sysv, sig, h);
 }
 
 CL_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
 {
-    static signal_fn real;
-    return chained(sig) ? signal_as(sig, h, SYSV_FLAVOUR)
-                        : signal_real("__sysv_signal", &real, sig, h);
+    return chained(sig) ? signal_as(sig, h, SYSV_FLAVOUR) : signal_real(&real__sysv, sig, h);
 }

@@ -13,7 +13,9 @@
  * none of its budget, and a program that opens exactly as many fds as its
  * limit allows gets all of them. To put one there the soft limit is raised
  * for the one F_DUPFD_CLOEXEC and set back at once (the hard limit too
- * where the soft one already equals it and the process may raise it: root).
+ * where the soft one already equals it and the process may raise it: root;
+ * another thread's getrlimit in those two system calls would see it raised,
+ * and its setrlimit in between is kept).
  * Not where the soft limit is above ABOVE_MAX (the kernel's fd table, copied
  * at every fork, would grow to that size) or cannot be raised: then they
  * sit 32 under min(soft limit, 1024), as close-on-exec as everywhere, and
