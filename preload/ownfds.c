@@ -110,9 +110,14 @@ bool ownfd_is(int fd)
     return fd >= 0 && (trace_fd_is(fd) || stacks_fd_reserved(fd));
 }
 
+/* An fd of connleak's that is still what connleak put there: a number
+ * freed by a close connleak did not see (raw syscall) and given to the
+ * program since is the program's (one fstat, only when the number is
+ * connleak's). */
 bool ownfd_refused(int fd)
 {
-    return ownfd_is(fd) && !cl_in_unwind; /* libunwind re-creating its pipe: its own */
+    if (!ownfd_is(fd) || cl_in_unwind) return false; /* libunwind re-creating its pipe: its own */
+    return trace_fd_owned(fd) || stacks_fd_owned(fd);
 }
 
 int ownfd_list(int out[OWNFD_MAX])

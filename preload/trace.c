@@ -95,11 +95,16 @@ void trace_publish(void)
     atomic_store_explicit(&created, true, memory_order_release);
 }
 
-static bool fd_still_ours(void)
+static bool fd_holds_trace(int fd)
 {
     struct stat st;
-    if (cl_trace_fd < 0 || fstat(cl_trace_fd, &st) != 0) return false;
+    if (fd < 0 || syscall(SYS_fstat, fd, &st) != 0) return false;
     return st.st_dev == file_dev && st.st_ino == file_ino;
+}
+
+static bool fd_still_ours(void)
+{
+    return fd_holds_trace(cl_trace_fd);
 }
 
 static void file_reopen(void)
@@ -191,6 +196,16 @@ bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim)
 bool trace_fd_is(int fd)
 {
     return fd >= 0 && fd == cl_trace_fd;
+}
+
+/* The trace fd, and still the trace file: after a close connleak did not
+ * see (a raw syscall) the number may be the program's own file already. */
+bool trace_fd_owned(int fd)
+{
+    int saved = errno;
+    bool owned = trace_fd_is(fd) && fd_holds_trace(fd);
+    errno = saved;
+    return owned;
 }
 
 /* The program dup2()s onto the trace fd's number, which it believes free:
