@@ -90,7 +90,8 @@ static int own_in_range(unsigned int first, unsigned int last, unsigned int keep
 {
     int own[OWNFD_MAX], n = 0, nown = ownfd_list(own);
     for (int i = 0; i < nown; i++)
-        if ((unsigned int)own[i] >= first && (unsigned int)own[i] <= last)
+        if ((unsigned int)own[i] >= first && (unsigned int)own[i] <= last &&
+            ownfd_refused(own[i])) /* still connleak's file */
             keep[n++] = (unsigned int)own[i];
     for (int i = 1; i < n; i++) /* sort, at most three */
         for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {

@@ -30,7 +30,9 @@
  * succeed: the trace moves to another number first (libunwind's pipe
  * cannot move, its numbers live inside libunwind: stacks stop instead, with
  * a note). A close connleak cannot see (a raw syscall) is caught at the
- * next flush: the trace is reopened by path (trace.c). */
+ * next flush: the trace is reopened by path (trace.c); until then a number
+ * is refused only while it still holds connleak's file (same device and
+ * inode), so one the program got back in between is the program's. */
 #define _GNU_SOURCE
 #include "preload.h"
 #include "ownfds.h"
