@@ -131,7 +131,7 @@ static int run_rawclose(void)
     int n = foreign_fds(fds, 16);
     for (int i = 0; i < n; i++) {
         if (fds[i] == null) continue;
-        syscall(SYS_close, fds[i]); /* behind any interposer's back */
+        syscall(SYS_close, fds[i]);                             /* behind any interposer's back */
         if (fcntl(null, F_DUPFD, fds[i]) != fds[i]) failures++; /* the lowest free from there */
     }
     for (int i = 0; i < n; i++)
