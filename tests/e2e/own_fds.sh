@@ -53,7 +53,7 @@ same_output() {
         fail "$1: the program's output differs under connleak:$(echo; head -n 20 "$tmp/diff")"
 }
 
-compare sweep "-Sn 20000" sweep
+compare sweep "-Sn $(ulimit -Sn)" sweep
 same_output sweep
 grep -q "close sweep closed [0-9]*, 0 errors" "$tmp/stdout" || fail "sweep: $(head -3 "$tmp/stdout")"
 expect_json '.findings | length' 1
@@ -72,7 +72,7 @@ expect_json '.processes[0].complete' true
 # A program that fills its limit to the last fd.
 compare emfile-started-low "-Sn 64" emfile
 same_output emfile-started-low
-compare emfile-lowered "-Sn 20000" emfile 64
+compare emfile-lowered "-Sn $(ulimit -Sn)" emfile 64
 same_output emfile-lowered
 bare=$(sed -nE 's/^own_fds: ([0-9]+) sockets.*/\1/p' "$tmp/bare.out")
 [[ $bare -gt 50 ]] || fail "emfile: only $bare sockets without connleak"
@@ -88,7 +88,7 @@ fi
 # A close connleak cannot see (raw syscall) frees its numbers: once the
 # program has them back they are the program's, and its close() of them
 # must work (the trace is reopened elsewhere by path, with a note).
-compare rawclose "-Sn 20000" rawclose
+compare rawclose "-Sn $(ulimit -Sn)" rawclose
 same_output rawclose
 grep -qx "own_fds: numbers taken back and closed, 0 failures" "$tmp/stdout" || fail "rawclose: $(cat "$tmp/stdout")"
 grep -q '"what":"trace-reopened"' "$trace" || fail "rawclose: the trace was not reopened"
