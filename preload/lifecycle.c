@@ -227,6 +227,7 @@ void lifecycle_fork_child(void)
     sampler_after_fork_child();
     work_lock = (cl_lock_t)CL_LOCK_INIT; /* the parent's flusher may have held it */
     agg_after_fork_child();
+    dump_after_fork_child(); /* the lock of the program's dump-signal action */
     if (ssl_after_fork_child) ssl_after_fork_child();     /* hooks_ssl.c: not in unit tests */
     track_mark_all_inherited(cl_start_ns - parent_start); /* times: from the child's start */
 }

@@ -115,6 +115,19 @@ bool stacks_fd_reserved(int fd)
     return fd >= 0 && (fd == cl_unwind_fds[0] || fd == cl_unwind_fds[1]);
 }
 
+/* One of libunwind's pipe fds, and still that pipe (see trace_fd_owned). */
+bool stacks_fd_owned(int fd)
+{
+    struct stat st;
+    int i = fd < 0 ? -1 : fd == cl_unwind_fds[0] ? 0 : fd == cl_unwind_fds[1] ? 1 : -1;
+    if (i < 0) return false;
+    int saved = errno;
+    bool same =
+        syscall(SYS_fstat, fd, &st) == 0 && st.st_dev == pipe_dev[i] && st.st_ino == pipe_ino[i];
+    errno = saved;
+    return same;
+}
+
 void stacks_fd_taken(int fd)
 {
     if (!stacks_fd_reserved(fd)) return;
