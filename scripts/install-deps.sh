@@ -8,6 +8,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
+  help2man dpkg-dev  # the man page (from --help) and the .deb (CPack, dpkg-shlibdeps)
   libunwind-dev libcjson-dev libdw-dev libelf-dev
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 python3-requests openssl curl golang-go valgrind
