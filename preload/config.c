@@ -32,20 +32,28 @@ static bool env_flag(const char *name)
 
 /* A signal by number or name (USR2, SIGUSR2); 0 / "off" / unknown: none. */
 
+/* A path from the environment into out (size len): a relative one is taken
+ * from the directory the program started in, whatever chdir follows. */
+static void env_path(const char *name, char *out, size_t len)
+{
+    const char *v = getenv(name);
+    if (v && *v && v[0] != '/') {
+        char cwd[4096];
+        size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+        if (n && n + 1 + strlen(v) < len) {
+            memcpy(out, cwd, n);
+            out[n] = '/';
+            strcpy(out + n + 1, v);
+        }
+    } else if (v && *v && strlen(v) < len) {
+        strcpy(out, v);
+    }
+}
+
 void config_load(void)
 {
-    const char *dir = getenv("CONNLEAK_DIR");
-    if (dir && *dir && dir[0] != '/') { /* relative: as of the start, whatever chdir follows */
-        char cwd[sizeof(cl_cfg.dir)];
-        size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
-        if (n && n + 1 + strlen(dir) < sizeof(cl_cfg.dir)) {
-            memcpy(cl_cfg.dir, cwd, n);
-            cl_cfg.dir[n] = '/';
-            strcpy(cl_cfg.dir + n + 1, dir);
-        }
-    } else if (dir && *dir && strlen(dir) < sizeof(cl_cfg.dir)) {
-        strcpy(cl_cfg.dir, dir);
-    }
+    env_path("CONNLEAK_DIR", cl_cfg.dir, sizeof(cl_cfg.dir));
+    env_path("CONNLEAK_PROMETHEUS", cl_cfg.prometheus, sizeof(cl_cfg.prometheus));
     cl_cfg.depth = (int)env_long("CONNLEAK_DEPTH", 32, 0, CL_MAX_DEPTH);
     cl_cfg.flush_ms = (int)env_long("CONNLEAK_FLUSH_MS", 200, 10, 60000);
     cl_cfg.close_stacks = env_flag("CONNLEAK_CLOSE_STACKS");

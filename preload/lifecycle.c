@@ -14,6 +14,7 @@
 #include "fdtable.h"
 #include "guard.h"
 #include "lifecycle.h"
+#include "prom.h"
 #include "real.h"
 #include "sampler.h"
 #include "stacks.h"
@@ -178,6 +179,7 @@ void lifecycle_finish(const char *why)
     agg_flush();
     ev_end(why);
     trace_flush();
+    prom_exit();
     atomic_store(&cl_state, CL_OFF); /* nothing may follow the end record */
     lock_give(&work_lock);
     errno = saved;

@@ -27,6 +27,7 @@
 #include "events.h"
 #include "fdtable.h"
 #include "sampler.h"
+#include "prom.h"
 #include "timewait.h"
 #include "trace.h"
 
@@ -507,6 +508,7 @@ static void sample_take(void)
     out.cost_us = (thread_cpu_ns() - c0) / 1000;
     out.wall_us = (clock_now_ns() - t0) / 1000;
     ev_sample(&out);
+    prom_sample(&out);
     agg_flush();
 }
 

@@ -312,6 +312,14 @@ uint32_t stack_capture(void)
     return id;
 }
 
+uintptr_t stack_top_pc(uint32_t id)
+{
+    if (!table || id == 0 || id > STK_CAP) return 0;
+    const struct stk_entry *e = &table[id - 1];
+    if (atomic_load_explicit(&e->hash, memory_order_acquire) == 0 || !e->depth) return 0;
+    return arena[e->off];
+}
+
 /* Writes stack `id` into the current trace if it is not there yet: for the
  * records a fork child writes about sockets it inherited. */
 void stack_emit_id(uint32_t id)

@@ -9,6 +9,7 @@
 
 int stacks_init(void);
 uint32_t stack_capture(void); /* id of the caller's stack, emitted once; 0 if none */
+uintptr_t stack_top_pc(uint32_t id); /* its innermost frame (the program's); 0 if none */
 /* libunwind keeps a pipe of its own (memory validation). It is created
  * through our pipe2 hook while this is set, moved to high fd numbers, and
  * kept out of the program's reach like the trace fd. */

@@ -14,8 +14,8 @@
  * read.
  *
  * --clients N (default 0, at most 1000) starts N clients in a child process
- * (this program again, not traced by connleak since the preload does not
- * follow exec): one every MS ms (default 0), each connects, sends one line
+ * (this program again, not traced by connleak: it is started without
+ * LD_PRELOAD): one every MS ms (default 0), each connects, sends one line
  * and closes. Any other client (nc, bash's /dev/tcp) works the same way.
  *
  * Expected, with --clients N and S long enough for all of them:

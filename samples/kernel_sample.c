@@ -134,6 +134,7 @@ pid_t ksample_spawn_self(char *const argv[])
     if (pid != 0) return pid;
     /* the parent may already be gone: then there is nobody to serve */
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent) _exit(1);
+    unsetenv("LD_PRELOAD"); /* the peer is another program: connleak follows exec */
     execv("/proc/self/exe", argv);
     fprintf(stderr, "%s: cannot run /proc/self/exe: %s\n", ksample_prog, strerror(errno));
     _exit(127);

@@ -45,8 +45,8 @@ void ksample_sleep_until(double t);
 
 /* Runs this same executable again (/proc/self/exe) with argv in a child that
  * gets SIGTERM when this process dies (PR_SET_PDEATHSIG), so a peer never
- * outlives its sample. connleak's preload does not follow exec by default:
- * the peer is not traced. Returns the child's pid, or -1. */
+ * outlives its sample, and without LD_PRELOAD (connleak follows exec): the
+ * peer is not traced. Returns the child's pid, or -1. */
 pid_t ksample_spawn_self(char *const argv[]);
 
 #endif

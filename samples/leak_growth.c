@@ -5,7 +5,7 @@
  *
  * Its peer is a small line server on 127.0.0.1 (port chosen by the kernel)
  * in a child process: this program again, which connleak does not trace
- * (the preload does not follow exec) and which dies with it
+ * (it is started without LD_PRELOAD) and which dies with it
  * (PR_SET_PDEATHSIG). So the service's own fd count moves only with its own
  * connections. Every second for S seconds (default 20, at most 3600) the
  * service

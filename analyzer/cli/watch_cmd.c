@@ -36,9 +36,10 @@ struct watch_run {
     struct target tg;
     sigset_t orig_mask;
     struct timespec t0;
-    FILE *out;     /* the report */
-    FILE *live;    /* the live view, or NULL */
-    bool in_place; /* live view on a terminal */
+    FILE *out;        /* the report */
+    FILE *live;       /* the live view, or NULL */
+    bool in_place;    /* live view on a terminal */
+    bool prom_failed; /* --prometheus could not be written (said once) */
 };
 
 static volatile sig_atomic_t stop_signal, child_changed;
@@ -243,6 +244,25 @@ static void live_show(struct watch_run *w, struct watch_report *r, const struct 
     fflush(w->live);
 }
 
+/* --prometheus: the metrics of the samples so far, with the findings they
+ * make now (the final report computes its own). */
+static void prom_show(struct watch_run *w, struct watch_report *r, const struct watch_model *m)
+{
+    if (!w->o->prometheus) return;
+    struct findings saved = r->f, now = {0};
+    watch_findings_compute(m, r->pid, &now);
+    r->f = now;
+    watch_summary_fill(&r->s, m);
+    if (watch_render_prom(w->o->prometheus, r) < 0 && !w->prom_failed) {
+        w->prom_failed = true;
+        notes_addf(&r->notes, "cannot write the metrics to %s: %s", w->o->prometheus,
+                   strerror(errno));
+    }
+    watch_summary_free(&r->s);
+    findings_free(&r->f);
+    r->f = saved;
+}
+
 /* One sample into the model. 1: taken; 0: the process is gone; < 0: -errno. */
 static int sample_take(struct watch_run *w, struct watch_model *m, struct watch_snap *s)
 {
@@ -289,6 +309,7 @@ static int watch_loop(struct watch_run *w, struct watch_report *r, struct watch_
             break;
         }
         live_show(w, r, m);
+        prom_show(w, r, m);
         double t = m->t_last;
         if (w->o->once || (w->o->duration_s > 0 && t >= w->o->duration_s)) {
             r->end = w->o->once ? END_ONCE : END_DURATION;

@@ -12,8 +12,9 @@ struct watch_opts {
     double duration_s; /* 0: until the process exits (or Ctrl-C) */
     bool once, help;
     enum out_format format;
-    const char *output; /* NULL or "-": stdout */
-    unsigned fail_on;   /* bitmask of 1u << enum finding_kind, within WATCH_KINDS */
+    const char *output;     /* NULL or "-": stdout */
+    const char *prometheus; /* --prometheus / CONNLEAK_PROMETHEUS: metrics file, or NULL */
+    unsigned fail_on;       /* bitmask of 1u << enum finding_kind, within WATCH_KINDS */
     int error_exitcode;
     int pid;     /* watch PID, or 0 with args */
     char **args; /* watch -- PROG ARGS...: points into argv */

@@ -33,6 +33,9 @@ static int value_set(struct watch_opts *o, const char *name, const char *v)
         if (strcmp(v, "text") && strcmp(v, "json"))
             return options_bad_value(name, v, "text or json");
         o->format = strcmp(v, "json") == 0 ? FORMAT_JSON : FORMAT_TEXT;
+    } else if (strcmp(name, "prometheus") == 0) {
+        if (!*v) return options_bad_value(name, v, "a file name");
+        o->prometheus = v;
     } else if (strcmp(name, "output") == 0) {
         if (!*v) return options_bad_value(name, v, "a file name or -");
         o->output = v;
@@ -49,8 +52,8 @@ static int value_set(struct watch_opts *o, const char *name, const char *v)
     return 0;
 }
 
-static const char *const valued[] = {"interval", "duration", "format",
-                                     "output",   "fail-on",  "error-exitcode"};
+static const char *const valued[] = {"interval", "duration",       "format",    "output",
+                                     "fail-on",  "error-exitcode", "prometheus"};
 
 static bool has_value(const char *name, size_t len)
 {
@@ -136,6 +139,8 @@ int watch_opts_parse(struct watch_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof(*o));
     o->interval_ms = 1000;
+    o->prometheus = getenv("CONNLEAK_PROMETHEUS"); /* a flag wins */
+    if (o->prometheus && !*o->prometheus) o->prometheus = NULL;
     o->error_exitcode = DEFAULT_ERROR_EXITCODE;
     int i = 0;
     for (; i < argc; i++) {

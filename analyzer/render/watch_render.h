@@ -15,5 +15,8 @@ void watch_live_text(FILE *out, const struct watch_report *r, bool in_place);
 /* The final report. */
 void watch_render_text(FILE *out, const struct watch_report *r);
 void watch_render_json(FILE *out, const struct watch_report *r);
+/* Prometheus text-format metrics into path, atomically (watch_prom.c). 0 or
+ * -1 with errno. */
+int watch_render_prom(const char *path, const struct watch_report *r);
 
 #endif

@@ -2,7 +2,8 @@
 # unread_idle: a client sends a request, never reads the answer and keeps
 # the connection: the sampler sees the idle socket's receive queue holding
 # the response (FIONREAD), and the orphaned-socket finding says how many
-# bytes were never read. The same client that reads its answer has none.
+# bytes were never read. The same client that reads its answer holds an
+# idle keep-alive connection at exit, which is no leak.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=200
@@ -33,7 +34,9 @@ unread=$(jq '.[0].unread_bytes' <<< "$f")
 [[ $unread -gt 500 ]] || fail "unread_bytes is $unread, the answer (> 500 bytes) was never read"
 jq -e '.[0].http.request == "GET /u"' <<< "$f" > /dev/null || fail "no HTTP context: $f"
 
+# Read to its end and kept, it is the client's one idle keep-alive
+# connection at exit: no finding (rules_exit.c).
 client 65536
-unread=$(jqr '[.findings[] | select(.kind == "orphaned-socket")][0].unread_bytes')
-[[ $unread -eq 0 ]] || fail "unread_bytes is $unread although the answer was read"
+expect_json '.status' '"clean"'
+expect_json '[.findings[] | select(.kind == "orphaned-socket")] | length' 0
 pass
