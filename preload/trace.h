@@ -17,6 +17,7 @@ void trace_line(struct jb *b); /* append b + '\n' under the lock */
 bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim);
 void trace_flush(void);
 void trace_flush_locked(void);
+void trace_flush_end(void); /* flush, and give back the disk-full reserve (end, exec) */
 bool trace_fd_is(int fd);
 int trace_fd_place_high(int fd); /* dup to a number near the top, close-on-exec */
 void trace_fd_moving(unsigned int first, unsigned int last); /* before a close_range/dup2 over it */
