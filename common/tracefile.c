@@ -172,8 +172,10 @@ void tracefile_end(struct tracefile_out *o, int fd)
 {
     int saved = errno;
     uint64_t end = file_size(fd);
+    /* allocation goes by blocks or pages: the hole reaches past the last one */
+    off_t len = (off_t)(o->reserved - end) + (1 << 16);
     if (o->reserved > end && syscall(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                                     (off_t)end, (off_t)(o->reserved - end)) != 0)
+                                     (off_t)end, len) != 0)
         syscall(SYS_ftruncate, fd, (off_t)end);
     o->reserved = 0;
     errno = saved;
