@@ -25,6 +25,18 @@ expect_json '.status' '"clean"'
 expect_json '[.processes[0] | .opened, .closed]' '[2,2]'
 expect_json '.findings | length' 0
 
+# A Python script that execs right after opening its sockets (it reported
+# "opened no sockets"): Python's os.execv goes through libc's execv.
+PYTHON=${PYTHON:-/usr/bin/python3}
+[[ -x "$PYTHON" ]] || fail "$PYTHON not found: run scripts/install-deps.sh"
+run_json --backend preload -- "$PYTHON" -c '
+import os, socket
+s = [socket.socket() for _ in range(3)]
+os.execv("/bin/true", ["true"])'
+expect_rc 0
+expect_json '.status' '"leaks"'
+expect_json '.summary["orphaned-socket"]' 3
+
 # The chain: four images of exec_tail (then /bin/true), each leaking two.
 run_json --follow-exec -- "$SAMPLES/exec_tail" leak 4
 expect_rc 0
