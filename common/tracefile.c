@@ -172,11 +172,12 @@ void tracefile_end(struct tracefile_out *o, int fd)
 {
     int saved = errno;
     uint64_t end = file_size(fd);
-    /* allocation goes by blocks or pages: the hole reaches past the last one */
-    off_t len = (off_t)(o->reserved - end) + (1 << 16);
-    if (o->reserved > end && syscall(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                                     (off_t)end, len) != 0)
-        syscall(SYS_ftruncate, fd, (off_t)end);
+    /* ftruncate to the same size frees the blocks past the end (tmpfs,
+     * ext4, xfs); a hole punched past the end is the fallback (ext4 leaves
+     * blocks past i_size alone when punching) */
+    if (o->reserved > end && syscall(SYS_ftruncate, fd, (off_t)end) != 0)
+        syscall(SYS_fallocate, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)end,
+                (off_t)(o->reserved - end) + (1 << 16));
     o->reserved = 0;
     errno = saved;
 }
