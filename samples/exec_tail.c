@@ -2,10 +2,11 @@
  * calls abort()): what it did in its last milliseconds must be in the
  * trace, which connleak flushes before the image goes away.
  *
- *   exec_tail leak|clean|abort [STEPS]
+ *   exec_tail leak|clean|abort|quick [STEPS]
  *
  * leak: two sockets left open, then exec; clean: the same two closed first;
- * abort: two left open, then abort(). With STEPS > 1 it execs itself with
+ * abort: two left open, then abort(); quick: two left open, then
+ * quick_exit(4), which skips destructors. With STEPS > 1 it execs itself with
  * STEPS - 1 (an exec chain; each image does the same), the last one execs
  * /bin/true. Expected report (leak): 2 orphaned sockets per image at
  * leak-site; clean: none. */
@@ -32,6 +33,8 @@ int main(int argc, char **argv)
         close(b);
     } else if (strcmp(mode, "abort") == 0) {
         abort();
+    } else if (strcmp(mode, "quick") == 0) {
+        quick_exit(4);
     }
     if (steps > 1) {
         char next[16];

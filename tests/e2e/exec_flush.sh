@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # exec_flush: what a program did in its last milliseconds before an exec or
-# an abort() is in its trace (issue 11, point 2). exec_tail opens two
+# an abort() is in its trace, and a quick_exit() ends it (issue 11, point 2). exec_tail opens two
 # sockets and execs at once, well inside one flush period: without the
 # flush before exec the report said it opened no sockets, and a 4-step
 # chain under --follow-exec showed one step of four. Clean twins close the
@@ -55,5 +55,11 @@ expect_json '[.processes[] | .closed] | add' 8
 run_json -- "$SAMPLES/exec_tail" abort 1
 expect_rc 134
 expect_json '.program.signal' 6
+expect_site orphaned-socket exec_tail.c leak-site leak 2 > /dev/null
+
+# quick_exit() skips destructors: the trace still gets its end record.
+run_json -- "$SAMPLES/exec_tail" quick 1
+expect_rc 4
+expect_json '.processes[0].complete' true
 expect_site orphaned-socket exec_tail.c leak-site leak 2 > /dev/null
 pass
