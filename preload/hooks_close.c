@@ -4,37 +4,35 @@
  * The fd is forgotten *before* the real close: once the kernel frees the
  * number another thread may get it at once, and its new socket must not be
  * mistaken for this one. A close that fails with EBADF is a double close
- * (we saw this number closed and nothing reopened it) or a foreign one. */
+ * (we saw this number closed and nothing reopened it) or a foreign one.
+ *
+ * connleak's own fds (the trace, libunwind's pipe: ownfds.c) were never the
+ * program's: its close() of one fails with EBADF as for any number it never
+ * opened, and close_range()/closefrom() close everything around them, so a
+ * daemon's close-everything sweep neither loses the trace nor is told that
+ * numbers it never had were open. Only libunwind re-creating its pipe may
+ * close those two. */
 #define _GNU_SOURCE
 #include "preload.h"
 #include "fdtable.h"
 #include "guard.h"
+#include "ownfds.h"
 #include "real.h"
-#include "stacks.h"
-#include "trace.h"
 
 #include <linux/close_range.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* libunwind's pipe is connleak's: the program never had those numbers, so
- * closing them fails as for any fd it never opened, recording or not. Only
- * libunwind itself (re-creating its pipe) may close them. */
-static bool refuse_own_fd(int fd)
-{
-    return stacks_fd_reserved(fd) && !cl_in_unwind;
-}
-
 CL_EXPORT int close(int fd)
 {
     int entry_errno = errno;
-    if (refuse_own_fd(fd)) {
+    if (ownfd_refused(fd)) {
         errno = EBADF;
         return -1;
     }
     if (!hook_enter_recording()) return REAL(close)(fd);
-    if (trace_fd_is(fd)) trace_fd_moving((unsigned int)fd, (unsigned int)fd);
     bool tracked = track_close(fd, "close");
     int ret = REAL(close)(fd);
     int err = ret == 0 ? entry_errno : errno;
@@ -80,32 +78,52 @@ static int close_segment(unsigned int a, unsigned int b, int flags)
     return ret;
 }
 
-/* close_range over [first, last] that leaves connleak's own fds open (the
- * trace and libunwind's pipe): the program never had them. */
-static int close_range_sparing(unsigned int first, unsigned int last, int flags)
+/* close_range(..., CLOSE_RANGE_UNSHARE) over connleak's fds alone: nothing
+ * to close, but the program still asked for a private fd table. */
+static int unshare_files(int flags)
 {
-    unsigned int keep[3];
-    int n = 0, ret = 0;
-    int own[3] = {cl_trace_fd, cl_unwind_fds[0], cl_unwind_fds[1]};
-    if (first > last) return close_range_real(first, last, flags); /* EINVAL, as without us */
-    for (int i = 0; i < 3; i++)
-        if (own[i] >= 0 && (unsigned int)own[i] >= first && (unsigned int)own[i] <= last)
+    return (flags & CLOSE_RANGE_UNSHARE) ? (int)syscall(SYS_unshare, CLONE_FILES) : 0;
+}
+
+/* connleak's fds in [first, last], sorted. */
+static int own_in_range(unsigned int first, unsigned int last, unsigned int keep[OWNFD_MAX])
+{
+    int own[OWNFD_MAX], n = 0, nown = ownfd_list(own);
+    for (int i = 0; i < nown; i++)
+        if ((unsigned int)own[i] >= first && (unsigned int)own[i] <= last &&
+            ownfd_refused(own[i])) /* still connleak's file */
             keep[n++] = (unsigned int)own[i];
-    if (n == 0) return close_segment(first, last, flags);
     for (int i = 1; i < n; i++) /* sort, at most three */
         for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
             unsigned int t = keep[j];
             keep[j] = keep[j - 1];
             keep[j - 1] = t;
         }
+    return n;
+}
+
+/* close_range over [first, last] that leaves connleak's own fds open: the
+ * range is split around them; success as the kernel would give it for
+ * numbers that were never open. */
+static int close_range_sparing(unsigned int first, unsigned int last, int flags)
+{
+    unsigned int keep[OWNFD_MAX];
+    int ret = 0, calls = 0;
+    if (first > last) return close_range_real(first, last, flags); /* EINVAL, as without us */
+    int n = own_in_range(first, last, keep);
+    if (n == 0) return close_segment(first, last, flags);
+    if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) {
+        errno = EINVAL; /* as the kernel, before it closes anything */
+        return -1;
+    }
     bool done = false; /* the last kept fd was ~0u: nothing above it */
     for (int i = 0; i < n; i++) {
-        if (keep[i] > first && close_segment(first, keep[i] - 1, flags) != 0) ret = -1;
+        if (keep[i] > first && ++calls && close_segment(first, keep[i] - 1, flags) != 0) ret = -1;
         if (keep[i] == ~0u) done = true;
         first = keep[i] + 1;
     }
-    if (!done && first <= last && close_segment(first, last, flags) != 0) ret = -1;
-    return ret;
+    if (!done && first <= last && ++calls && close_segment(first, last, flags) != 0) ret = -1;
+    return calls ? ret : unshare_files(flags);
 }
 
 CL_EXPORT int close_range(unsigned int first, unsigned int last, int flags)

@@ -33,6 +33,7 @@ static void connleak_quick_exit(void)
 __attribute__((constructor)) static void connleak_init(void)
 {
     real_resolve();
+    signal_hooks_resolve();
     config_load();
     bool launcher = config_exe_is_launcher();
     if (!cl_cfg.follow_exec && !launcher) config_strip_preload();

@@ -80,10 +80,15 @@ static void *flusher_main(void *arg)
     int ms =
         cl_cfg.sample_ms && cl_cfg.sample_ms < cl_cfg.flush_ms ? cl_cfg.sample_ms : cl_cfg.flush_ms;
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L}; /* wakes for samples too */
-    while (!atomic_load(&finished) && !atomic_load(&flusher_stop)) {
-        /* sleeps flush_ms, or until flusher_pause() wakes it */
-        syscall(SYS_futex, (int *)&flusher_stop, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+    while (!atomic_load(&flusher_stop)) {
+        /* sleeps flush_ms, or until flusher_pause() wakes it; once the exit
+         * has written the end record it sleeps for good instead of ending:
+         * a thread that ended unjoined is a "thread leak" to ThreadSanitizer,
+         * which then changes the program's exit status */
+        bool idle = atomic_load(&finished);
+        syscall(SYS_futex, (int *)&flusher_stop, FUTEX_WAIT_PRIVATE, 0, idle ? NULL : &ts, NULL, 0);
         if (atomic_load(&flusher_stop)) break;
+        if (idle) continue;
         stacks_check_fds();
         lock_take(&work_lock); /* the exit's live set and end record are written alone */
         if (!atomic_load(&finished) && atomic_load(&cl_state) == CL_ON) {
@@ -222,6 +227,7 @@ void lifecycle_fork_child(void)
     sampler_after_fork_child();
     work_lock = (cl_lock_t)CL_LOCK_INIT; /* the parent's flusher may have held it */
     agg_after_fork_child();
+    dump_after_fork_child(); /* the lock of the program's dump-signal action */
     if (ssl_after_fork_child) ssl_after_fork_child();     /* hooks_ssl.c: not in unit tests */
     track_mark_all_inherited(cl_start_ns - parent_start); /* times: from the child's start */
 }

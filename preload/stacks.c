@@ -7,7 +7,8 @@
  * are deduplicated in an insert-only open-addressing table: lookups are
  * lock-free, inserts take a spinlock. A stack is emitted into the trace, under
  * the trace lock, the first time it is used in the current trace file, so
- * every `stk` line precedes the first event naming it. */
+ * every `stk` line precedes the first event naming it. In a program under a
+ * sanitizer runtime, libunwind is not used: see sanitizer_present(). */
 #define _GNU_SOURCE
 #include "preload.h"
 #include "config.h"
@@ -23,6 +24,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #define STK_CAP   (1u << 16) /* distinct stacks */
 #define ARENA_CAP (1u << 22) /* program counters, all stacks together */
@@ -111,6 +115,19 @@ bool stacks_fd_reserved(int fd)
     return fd >= 0 && (fd == cl_unwind_fds[0] || fd == cl_unwind_fds[1]);
 }
 
+/* One of libunwind's pipe fds, and still that pipe (see trace_fd_owned). */
+bool stacks_fd_owned(int fd)
+{
+    struct stat st;
+    int i = fd < 0 ? -1 : fd == cl_unwind_fds[0] ? 0 : fd == cl_unwind_fds[1] ? 1 : -1;
+    if (i < 0) return false;
+    int saved = errno;
+    bool same =
+        syscall(SYS_fstat, fd, &st) == 0 && st.st_dev == pipe_dev[i] && st.st_ino == pipe_ino[i];
+    errno = saved;
+    return same;
+}
+
 void stacks_fd_taken(int fd)
 {
     if (!stacks_fd_reserved(fd)) return;
@@ -120,17 +137,61 @@ void stacks_fd_taken(int fd)
 }
 _Atomic uint32_t cl_trace_gen = 1;
 
+/* Whether a sanitizer runtime is in the process. libunwind breaks such a
+ * program: unw_backtrace keeps a per-thread cache in libunwind's own
+ * thread-local storage (dynamic TLS: the library is dlopen()ed), freed by a
+ * pthread key destructor whatever the caching policy. ThreadSanitizer has
+ * torn the thread down when that destructor takes libunwind's mutex
+ * (SIGSEGV at every thread exit), and LeakSanitizer misreads the dynamic TLS
+ * block and dies at exit. Such programs get the frame-pointer walk below. */
+static bool sanitizer_present(void)
+{
+    static const char *const runtimes[] = {"__asan_init", "__tsan_init", "__msan_init",
+                                           "__hwasan_init"};
+    for (size_t i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++)
+        if (dlsym(RTLD_DEFAULT, runtimes[i])) return true;
+    return false;
+}
+
+/* Reads len bytes at addr of our own memory without faulting: a frame
+ * chain through code built without frame pointers holds garbage. */
+static bool mem_read(uintptr_t addr, void *out, size_t len)
+{
+    struct iovec local = {out, len}, remote = {(void *)addr, len};
+    return syscall(SYS_process_vm_readv, cl_pid, &local, 1, &remote, 1, 0) == (long)len;
+}
+
+/* The frame-pointer walk, for programs under a sanitizer (sanitizer_present):
+ * exact through code built with frame pointers (libconnleak is), and it
+ * stops where a frame without one breaks the chain. One system call per
+ * frame: sanitized programs are slow already. */
+static int unwind_fp(void **pcs, int n)
+{
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0), pair[2];
+    int k = 0;
+    while (k < n && !(fp & 7) && mem_read(fp, pair, sizeof(pair)) && pair[1]) {
+        pcs[k++] = (void *)pair[1];
+        if (pair[0] <= fp || pair[0] - fp > (8u << 20)) break; /* stacks grow down */
+        fp = pair[0];
+    }
+    return k;
+}
+
 int stacks_init(void)
 {
     if (cl_cfg.depth == 0) return 0;
-    void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
-    if (!h) return -1;
-    unw_bt = (int (*)(void **, int))dlsym(h, "unw_backtrace");
-    int (*policy)(void *, int) = (int (*)(void *, int))dlsym(h, "_ULx86_64_set_caching_policy");
-    void **as = (void **)dlsym(h, "_ULx86_64_local_addr_space");
-    cl_in_unwind = 1; /* libunwind creates its pipe during its first call */
-    if (policy && as) policy(*as, 2 /* UNW_CACHE_PER_THREAD: no global lock */);
-    cl_in_unwind = 0;
+    void *h = sanitizer_present() ? NULL : dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (!h && !sanitizer_present()) return -1;
+    if (h) {
+        unw_bt = (int (*)(void **, int))dlsym(h, "unw_backtrace");
+        int (*policy)(void *, int) = (int (*)(void *, int))dlsym(h, "_ULx86_64_set_caching_policy");
+        void **as = (void **)dlsym(h, "_ULx86_64_local_addr_space");
+        cl_in_unwind = 1; /* libunwind creates its pipe during its first call */
+        if (policy && as) policy(*as, 2 /* UNW_CACHE_PER_THREAD: no global lock */);
+        cl_in_unwind = 0;
+    } else {
+        unw_bt = unwind_fp;
+    }
     size_t tbytes = STK_CAP * sizeof(struct stk_entry), abytes = ARENA_CAP * sizeof(uintptr_t);
     table = mmap(NULL, tbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);

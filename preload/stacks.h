@@ -15,6 +15,7 @@ uint32_t stack_capture(void); /* id of the caller's stack, emitted once; 0 if no
 extern __thread int cl_in_unwind __attribute__((tls_model("initial-exec")));
 extern int cl_unwind_fds[2];
 bool stacks_fd_reserved(int fd);
+bool stacks_fd_owned(int fd); /* ...and still libunwind's pipe */
 void stacks_fds_created(void);
 void stacks_check_fds(void);
 void stacks_fd_taken(int fd);         /* the program dup2'ed over one: stop unwinding */

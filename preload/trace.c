@@ -2,14 +2,15 @@
  * flushed periodically, and recovered if the program takes its fd.
  *
  * All appends go through one spinlock so that lines never interleave and
- * appear in the order things happened. The fd lives high (just under
- * min(RLIMIT_NOFILE, 1024)) and close-on-exec, out of the program's way. If
- * the program closes it (a daemon's close-all loop, close_range, dup2 over
- * it), the next flush reopens the file by path, in append mode, refusing
- * symlinks. Before every write the fd is checked to still be our file (same
- * device and inode): we never write into a file of the program's. Writes
- * keep room for a "disk-full" note (common/tracefile.h): a full disk ends
- * the trace with that note, or with a TRACE.disk-full marker file. */
+ * appear in the order things happened. The fd lives out of the program's
+ * way (above its RLIMIT_NOFILE where possible, ownfds.c), close-on-exec;
+ * the program's close of it fails with EBADF and a dup2 onto its number
+ * moves it first (hooks_close.c, hooks_dup.c). If it is lost all the same
+ * (a raw close syscall), the next flush reopens the file by path, in append
+ * mode, refusing symlinks. Before every write the fd is checked to still be
+ * our file (same device and inode): we never write into a file of the
+ * program's. Writes keep room for a "disk-full" note (common/tracefile.h):
+ * a full disk ends the trace with that note, or a TRACE.disk-full marker. */
 #define _GNU_SOURCE
 #include "preload.h"
 #include "config.h"
@@ -17,6 +18,7 @@
 #include "fdtable.h"
 #include "lifecycle.h"
 #include "modules.h"
+#include "ownfds.h"
 #include "real.h"
 #include "trace.h"
 
@@ -28,7 +30,6 @@
 #include <signal.h>
 #include <time.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -52,19 +53,6 @@ static _Atomic bool created;     /* ...and it is published: header, modules, inh
 static __thread int tl_opening
     __attribute__((tls_model("initial-exec"))); /* this thread opens it */
 
-/* Moves fd to a high number, close-on-exec. Returns the fd to use. */
-int trace_fd_place_high(int fd)
-{
-    struct rlimit rl;
-    long top = 1024;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)top) top = (long)rl.rlim_cur;
-    if (top <= 32 || fd >= top - 32) return fd;
-    int nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, top - 32);
-    if (nfd < 0) return fd;
-    syscall(SYS_close, fd);
-    return nfd;
-}
-
 static int file_create(void)
 {
     return tracefile_create(cl_cfg.dir, cl_pid, path, sizeof(path));
@@ -76,7 +64,7 @@ int trace_create(bool forked)
     int fd = file_create();
     if (fd < 0) return -1;
     struct stat st;
-    fd = trace_fd_place_high(fd);
+    fd = ownfd_place_high(fd);
     if (fstat(fd, &st) != 0) {
         syscall(SYS_close, fd);
         return -1;
@@ -110,11 +98,16 @@ void trace_publish(void)
     atomic_store_explicit(&created, true, memory_order_release);
 }
 
-static bool fd_still_ours(void)
+static bool fd_holds_trace(int fd)
 {
     struct stat st;
-    if (cl_trace_fd < 0 || fstat(cl_trace_fd, &st) != 0) return false;
+    if (fd < 0 || syscall(SYS_fstat, fd, &st) != 0) return false;
     return st.st_dev == file_dev && st.st_ino == file_ino;
+}
+
+static bool fd_still_ours(void)
+{
+    return fd_holds_trace(cl_trace_fd);
 }
 
 static void file_reopen(void)
@@ -126,7 +119,7 @@ static void file_reopen(void)
         syscall(SYS_close, fd); /* someone replaced the file: do not write there */
         return;
     }
-    cl_trace_fd = trace_fd_place_high(fd);
+    cl_trace_fd = ownfd_place_high(fd);
     lost = false;
     static const char note[] = "{\"t\":\"note\",\"what\":\"trace-reopened\",\"detail\":\"the "
                                "program closed connleak's trace fd; reopened\"}\n";
@@ -220,24 +213,35 @@ bool trace_fd_is(int fd)
     return fd >= 0 && fd == cl_trace_fd;
 }
 
-/* The program is about to close [first, last] (close_range, closefrom, or
- * dup2 onto our number): move out of the way if we can, else reopen later. */
-void trace_fd_moving(unsigned int first, unsigned int last)
+/* The trace fd, and still the trace file: after a close connleak did not
+ * see (a raw syscall) the number may be the program's own file already. */
+bool trace_fd_owned(int fd)
 {
+    int saved = errno;
+    bool owned = trace_fd_is(fd) && fd_holds_trace(fd);
+    errno = saved;
+    return owned;
+}
+
+/* The program dup2()s onto the trace fd's number, which it believes free:
+ * the trace moves to another number first, and the program's call then
+ * replaces the old one. If no number is free, the trace is flushed and
+ * closed, and reopened by path at the next flush. */
+void trace_fd_vacate(int fd)
+{
+    int saved = errno;
     lock_take(&cl_trace_lock);
-    int fd = cl_trace_fd;
-    if (fd >= 0 && (unsigned int)fd >= first && (unsigned int)fd <= last) {
-        trace_flush_locked();
-        int nfd = -1;
-        if (last < 1u << 20) nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, last + 1);
-        if (nfd >= 0) {
-            cl_trace_fd = nfd; /* the old number is closed by the program's own call */
-        } else {
-            cl_trace_fd = -1;
+    if (cl_trace_fd == fd) trace_flush_locked();
+    if (cl_trace_fd == fd) { /* (not reopened elsewhere by that flush) */
+        int nfd = ownfd_dup_high(fd);
+        if (nfd < 0) {
+            syscall(SYS_close, fd);
             lost = true;
         }
+        cl_trace_fd = nfd; /* the old number is the program's call's to replace */
     }
     lock_give(&cl_trace_lock);
+    errno = saved;
 }
 
 void trace_after_fork_child(void)

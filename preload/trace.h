@@ -19,8 +19,8 @@ void trace_flush(void);
 void trace_flush_locked(void);
 void trace_flush_end(void); /* flush, and give back the disk-full reserve (end, exec) */
 bool trace_fd_is(int fd);
-int trace_fd_place_high(int fd); /* dup to a number near the top, close-on-exec */
-void trace_fd_moving(unsigned int first, unsigned int last); /* before a close_range/dup2 over it */
+bool trace_fd_owned(int fd);  /* ...and it still holds the trace file */
+void trace_fd_vacate(int fd); /* before the program's dup2 onto the trace fd's number */
 void trace_after_fork_child(void);
 bool trace_is_open(void);
 void trace_publish(void);

@@ -2,8 +2,8 @@
  *
  * Opens two sockets, then closes every fd from 3 to 1023 the way old daemons
  * do. The sweep closes the two sockets, gets EBADF for the numbers that were
- * never open (not a foreign close to report: a close-all sweep) and may also
- * close connleak's own trace fd, which connleak must survive. Afterwards it
+ * never open (not a foreign close to report: a close-all sweep), and for
+ * connleak's own trace fd (never the program's). Afterwards it
  * opens one socket it leaks (leak-site) and one it closes.
  * Expected report: exactly one finding, orphaned-socket count 1 at the marked
  * line; no foreign-close finding; the trace is complete. */

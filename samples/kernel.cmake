@@ -1,11 +1,12 @@
-# kernel.cmake - the kernel-view samples (issue 4): a CLOSE_WAIT pile, a
-# TIME_WAIT storm, and fd growth with its steady twin. They are fixtures of
+# kernel.cmake - the kernel-view samples (issue 4): a CLOSE_WAIT pile (from
+# the server side, and from the client side: closewait_client), a TIME_WAIT
+# storm, and fd growth with its steady twin. They are fixtures of
 # the sampler's findings and of `connleak watch`; kernel_sample.c holds what
 # they share (flags, loopback helpers, the peer process), never a marked site.
 add_library(kernel_sample STATIC kernel_sample.c)
 target_compile_options(kernel_sample PRIVATE ${SAMPLE_FLAGS})
 
-set(KERNEL_SAMPLES closewait_server timewait_churn leak_growth)
+set(KERNEL_SAMPLES closewait_server closewait_client timewait_churn leak_growth)
 foreach(s ${KERNEL_SAMPLES})
   add_executable(${s} ${s}.c)
   target_compile_options(${s} PRIVATE ${SAMPLE_FLAGS})

@@ -11,7 +11,10 @@ packages=(
   libunwind-dev libcjson-dev libdw-dev libelf-dev
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 python3-requests openssl curl golang-go valgrind
+  wget redis-server redis-tools  # real programs under test (tests/e2e/real_exit.sh)
   libc6-dbg  # file:line for libc frames in reports
+  libiberty-dev  # cplus_demangle: readable C++ and Rust names in reports
+  rustc          # the Rust sample (samples/rust); g++ comes with build-essential
   clang libclang-rt-14-dev  # libFuzzer for the HTTP/1 tracker; the probe's BPF programs
   libbpf-dev bpftool        # the probe backend (eBPF): its loader and skeleton
 )

@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/emit.h"
 #include "cli/options.h"
+#include "cli/procs.h"
 #include "report/report.h"
 #include "cli/tracedir.h"
 #include "util/util.h"
@@ -94,50 +95,6 @@ static pid_t tgid_of(pid_t pid)
     return (pid_t)tgid;
 }
 
-/* Every process under root now (a master's workers: nginx, gunicorn,
- * postgres), from each /proc/PID/stat's parent pid; at most cap. Those it
- * forks later are followed by the probe itself. */
-static size_t descendants_list(pid_t root, pid_t *out, size_t cap)
-{
-    struct pp {
-        pid_t pid, ppid;
-    } *all = NULL;
-    size_t n = 0, ncap = 0, nout = 0;
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        char path[64], buf[512];
-        long pid = strtol(de->d_name, NULL, 10), ppid = 0;
-        if (pid <= 0) continue;
-        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-        FILE *f = fopen(path, "re");
-        size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-        if (f) fclose(f);
-        buf[len] = 0;
-        const char *rp = strrchr(buf, ')'); /* the name may hold spaces and ')' */
-        if (!rp || sscanf(rp + 1, " %*c %ld", &ppid) != 1) continue;
-        ALLOC_GROW(all, n + 1, ncap);
-        all[n++] = (struct pp){(pid_t)pid, (pid_t)ppid};
-    }
-    if (d) closedir(d);
-    for (bool grew = true; grew && nout < cap;) { /* until no process joins */
-        grew = false;
-        for (size_t i = 0; i < n && nout < cap; i++) {
-            bool under = all[i].ppid == root, seen = all[i].pid == root;
-            for (size_t k = 0; k < nout; k++) {
-                under |= all[i].ppid == out[k];
-                seen |= all[i].pid == out[k];
-            }
-            if (under && !seen) {
-                out[nout++] = all[i].pid;
-                grew = true;
-            }
-        }
-    }
-    free(all);
-    return nout;
-}
-
 #define ATTACH_CHILDREN_MAX 1024
 
 /* The processes pid already had as children (and theirs), each followed
@@ -145,7 +102,7 @@ static size_t descendants_list(pid_t root, pid_t *out, size_t cap)
 static void attach_children(struct backend *b, pid_t pid, struct report *r)
 {
     pid_t kids[ATTACH_CHILDREN_MAX];
-    size_t n = descendants_list(pid, kids, ATTACH_CHILDREN_MAX), missed = 0;
+    size_t n = procs_descendants(pid, kids, ATTACH_CHILDREN_MAX), missed = 0;
     for (size_t i = 0; i < n; i++)
         if (backend_attach(b, kids[i]) != 0) missed++;
     if (n == ATTACH_CHILDREN_MAX)

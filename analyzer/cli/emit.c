@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,12 +38,19 @@ bool color_wanted(enum color_mode mode, FILE *f)
     return isatty(fileno(f)) && !(no_color && *no_color);
 }
 
+unsigned output_columns(FILE *f)
+{
+    struct winsize ws;
+    if (!isatty(fileno(f)) || ioctl(fileno(f), TIOCGWINSZ, &ws) != 0) return 0;
+    return ws.ws_col;
+}
+
 int output_report(struct output *out, const struct options *o, const struct report *r)
 {
     if (o->format == FORMAT_JSON)
         render_json(out->f, r);
     else
-        render_text(out->f, r, color_wanted(o->color, out->f));
+        render_text_fit(out->f, r, color_wanted(o->color, out->f), output_columns(out->f));
     return fflush(out->f) == 0 && !ferror(out->f) ? 0 : -1;
 }
 

@@ -23,6 +23,9 @@ int output_close(struct output *out);
 
 /* Colour for this stream? auto = a terminal, and NO_COLOR unset. */
 bool color_wanted(enum color_mode mode, FILE *f);
+/* The width of the terminal f writes to; 0 when f is not a terminal (a file
+ * or a pipe gets the stacks in full). */
+unsigned output_columns(FILE *f);
 
 /* Reads each TRACE or DIR into r: a directory means its connleak-*.jsonl
  * files. -1 after one line on stderr when a path cannot be read or when no

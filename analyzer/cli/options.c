@@ -33,6 +33,8 @@ enum opt_id {
     OPT_DEPTH,
     OPT_FLUSH,
     OPT_FOLLOW_EXEC,
+    OPT_NO_FOLLOW_EXEC,
+    OPT_NO_WAIT,
     OPT_CLOSE_STACKS,
     OPT_IDLE_MS,
     OPT_STUCK_MS,
@@ -71,7 +73,9 @@ static const struct opt_def opt_defs[] = {
     {"keep-traces", 0, false, FOR_TRACE, OPT_KEEP},
     {"depth", 0, true, FOR_RUN, OPT_DEPTH},
     {"flush-ms", 0, true, FOR_RUN, OPT_FLUSH},
-    {"follow-exec", 0, false, FOR_RUN, OPT_FOLLOW_EXEC},
+    {"follow-exec", 0, false, FOR_RUN, OPT_FOLLOW_EXEC}, /* the default: kept for old scripts */
+    {"no-follow-exec", 0, false, FOR_RUN, OPT_NO_FOLLOW_EXEC},
+    {"no-wait-children", 0, false, FOR_RUN, OPT_NO_WAIT},
     {"close-stacks", 0, false, FOR_RUN, OPT_CLOSE_STACKS},
     {"backend", 0, true, FOR_RUN, OPT_BACKEND},
     {"duration", 0, true, FOR_ATTACH, OPT_DURATION},
@@ -130,24 +134,29 @@ static bool int_parse(const char *s, long min, long max, int *out)
     return true;
 }
 
-int fail_on_parse(const char *list, unsigned *mask)
+int fail_on_parse_kinds(const char *list, unsigned kinds, unsigned *mask)
 {
     char *copy = xstrdup(list), *save = NULL;
     int rc = 0;
     *mask = 0;
     for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
         int kind = kind_parse(k);
-        if (strcmp(k, "leak") == 0)
+        if (strcmp(k, "leak") == 0 && (kinds & KINDS_LEAK) == KINDS_LEAK)
             *mask |= KINDS_LEAK;
         else if (strcmp(k, "any") == 0)
-            *mask |= (1u << KIND_COUNT) - 1;
-        else if (kind >= 0)
+            *mask |= kinds;
+        else if (kind >= 0 && (kinds & (1u << kind)))
             *mask |= 1u << kind;
         else
             rc = -1;
     }
     free(copy);
     return rc == 0 && *mask ? 0 : -1;
+}
+
+int fail_on_parse(const char *list, unsigned *mask)
+{
+    return fail_on_parse_kinds(list, (1u << KIND_COUNT) - 1, mask);
 }
 
 static int *threshold_field(struct options *o, enum opt_id id)
@@ -289,7 +298,13 @@ static void opt_flag(struct options *o, enum opt_id id)
         o->keep_traces = true;
         break;
     case OPT_FOLLOW_EXEC:
-        o->follow_exec = true;
+        o->no_follow_exec = false;
+        break;
+    case OPT_NO_FOLLOW_EXEC:
+        o->no_follow_exec = true;
+        break;
+    case OPT_NO_WAIT:
+        o->no_wait_children = true;
         break;
     case OPT_CLOSE_STACKS:
         o->close_stacks = true;

@@ -33,11 +33,12 @@ struct options {
     /* run and attach */
     const char *trace_dir;
     enum backend_choice backend; /* run: --backend */
-    int duration_s;       /* attach: --duration, 0 = until the process ends */
+    int duration_s;              /* attach: --duration, 0 = until the process ends */
     bool keep_traces;
-    int depth;    /* 0: the preload's default */
-    int flush_ms; /* 0: the preload's default */
-    bool follow_exec, close_stacks;
+    int depth;                         /* 0: the preload's default */
+    int flush_ms;                      /* 0: the preload's default */
+    bool no_follow_exec, close_stacks; /* run: exec'd programs are traced unless --no-follow-exec */
+    bool no_wait_children; /* run: report when PROG exits, not when all it started have */
     /* run: PROG ARGS...; report: TRACE|DIR...; attach: PID */
     char **args;
     int nargs;
@@ -57,6 +58,11 @@ void options_http_opts(const struct options *o, struct http_opts *h);
 /* Parses a --fail-on list ("leak", "any", or kinds) into a bitmask; -1 when
  * a name is unknown. */
 int fail_on_parse(const char *list, unsigned *mask);
+/* The same, for a command that finds only `kinds` (a bitmask; `connleak
+ * watch`: WATCH_KINDS): a kind outside them, or "leak" unless all of its
+ * kinds are in them, is refused (-1), as it could never be found; "any" is
+ * all of `kinds`. */
+int fail_on_parse_kinds(const char *list, unsigned kinds, unsigned *mask);
 /* Shared with `connleak watch` (watch_opts.c): a decimal in [min, max],
  * and the one-line error for a bad flag value (returns -1). */
 bool options_long_parse(const char *s, long min, long max, long *out);

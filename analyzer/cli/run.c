@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "cli/emit.h"
 #include "cli/libpath.h"
 #include "cli/options.h"
+#include "cli/procs.h"
 #include "report/report.h"
 #include "util/util.h"
 
@@ -88,8 +90,15 @@ static void child_setenv_int(const char *name, int v)
 }
 
 /* In the child (single-threaded: setenv is fine here). */
-static void child_env(const char *lib, const char *dir, const struct options *o)
+static void child_env(const char *lib, const char *dir, const struct options *o, bool asan)
 {
+    if (asan) { /* binkind_needs_asan; first, so that the user's own setting wins */
+        const char *old = getenv("ASAN_OPTIONS");
+        char *opts =
+            xasprintf("verify_asan_link_order=0%s%s", old && *old ? ":" : "", old ? old : "");
+        setenv("ASAN_OPTIONS", opts, 1);
+        free(opts);
+    }
     const char *old = getenv("LD_PRELOAD");
     char *preload = old && *old ? xasprintf("%s:%s", lib, old) : xstrdup(lib);
     setenv("LD_PRELOAD", preload, 1);
@@ -98,13 +107,13 @@ static void child_env(const char *lib, const char *dir, const struct options *o)
     child_setenv_int("CONNLEAK_ROOT_PID", (int)getpid()); /* this process, once exec'd */
     if (o->depth) child_setenv_int("CONNLEAK_DEPTH", o->depth);
     if (o->flush_ms) child_setenv_int("CONNLEAK_FLUSH_MS", o->flush_ms);
-    if (o->follow_exec) setenv("CONNLEAK_FOLLOW_EXEC", "1", 1);
+    if (!o->no_follow_exec) setenv("CONNLEAK_FOLLOW_EXEC", "1", 1);
     if (o->close_stacks) setenv("CONNLEAK_CLOSE_STACKS", "1", 1);
 }
 
 /* The child: with the probe, it waits on `go` until the probe follows it. */
 static _Noreturn void child_exec(const struct options *o, const char *lib, const char *dir,
-                                 const sigset_t *mask, int errfd, int go)
+                                 const sigset_t *mask, int errfd, int go, bool asan)
 {
     sigprocmask(SIG_SETMASK, mask, NULL);
     if (go >= 0) {
@@ -113,7 +122,7 @@ static _Noreturn void child_exec(const struct options *o, const char *lib, const
             ;
         close(go);
     } else {
-        child_env(lib, dir, o);
+        child_env(lib, dir, o, asan);
     }
     execvp(o->args[0], o->args);
     int err = errno;
@@ -132,11 +141,83 @@ static int child_wait(pid_t pid, int *status, struct backend *b)
     }
 }
 
+/* ---- what the program left running ----------------------------------- */
+
+#define RUNNING_SHOWN 5 /* processes named in the note and on stderr */
+
+static volatile sig_atomic_t stop_waiting;
+static void waiting_stop(int sig)
+{
+    (void)sig;
+    stop_waiting = 1;
+}
+
+/* "pid 123 (leakyd), pid 124 (leakyd)" for the first of pids. */
+static void running_list(const pid_t *pids, size_t n, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < RUNNING_SHOWN && used < len; i++) {
+        char name[64];
+        procs_name(pids[i], name, sizeof(name));
+        used += (size_t)snprintf(buf + used, len - used, "%spid %d (%s)", i ? ", " : "",
+                                 (int)pids[i], name);
+    }
+    if (n > RUNNING_SHOWN && used < len) snprintf(buf + used, len - used, ", ...");
+}
+
+/* After PROG exited: waits for every process it started that still runs (a
+ * daemon's child, a background job), which connleak inherits as their
+ * subreaper, until none is left or Ctrl-C / SIGTERM. Those still running
+ * then (or at once with --no-wait-children) are named in a note: their
+ * traces end at their last flush, so the report is not the whole story. */
+static void descendants_wait(const struct options *o, struct backend *b, struct report *r)
+{
+    pid_t pids[256];
+    char list[512];
+    size_t n = procs_descendants(getpid(), pids, 256);
+    /* a child that is exiting (git's helpers) is not worth a line: 200 ms */
+    for (int i = 0; n && i < 20 && !o->no_wait_children; i++) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if ((n = procs_descendants(getpid(), pids, 256))) usleep(10000);
+    }
+    if (n && !o->no_wait_children) {
+        struct sigaction stop = {.sa_handler = waiting_stop}, old[3];
+        int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+        sigemptyset(&stop.sa_mask); /* no SA_RESTART: waitpid returns */
+        for (int i = 0; i < 3; i++) sigaction(sigs[i], &stop, &old[i]);
+        running_list(pids, n, list, sizeof(list));
+        fprintf(stderr,
+                "connleak: %s exited; waiting for %zu process%s it started (%s): Ctrl-C to "
+                "report now, --no-wait-children not to wait\n",
+                path_basename(o->args[0]), n, n == 1 ? "" : "es", list);
+        while (!stop_waiting) {
+            pid_t w = waitpid(-1, NULL, b->probe ? WNOHANG : 0);
+            if (w < 0 && errno == ECHILD) break;
+            if (w == 0) backend_poll(b, 100);
+        }
+        for (int i = 0; i < 3; i++) sigaction(sigs[i], &old[i], NULL);
+    }
+    while (waitpid(-1, NULL, WNOHANG) > 0) /* zombies of those that ended */
+        ;
+    n = procs_descendants(getpid(), pids, 256);
+    if (!n) return;
+    r->still_running = n;
+    running_list(pids, n, list, sizeof(list));
+    notes_addf(&r->notes,
+               "%zu process%s started by %s still running at the report: %s; what %s after "
+               "%s last flush is not in this report",
+               n, n == 1 ? "" : "es", path_basename(o->args[0]), list,
+               n == 1 ? "it did" : "they did", n == 1 ? "its" : "their");
+}
+
 /* Runs the program to its end. Returns 0 with its wait status, or the
  * errno of a failed exec in *exec_err; -1 when it could not be started. */
 static int child_run(const struct options *o, const char *lib, const char *dir, int *status,
-                     int *exec_err, long *child, struct backend *b)
+                     int *exec_err, struct report *r, struct backend *b)
 {
+    long *child = &r->pid;
     struct sigsave s;
     int pipefd[2], gofd[2] = {-1, -1};
     *exec_err = 0;
@@ -146,13 +227,15 @@ static int child_run(const struct options *o, const char *lib, const char *dir, 
         close(pipefd[1]);
         return -1;
     }
+    bool asan = !b->probe && binkind_needs_asan(b->path);
+    prctl(PR_SET_CHILD_SUBREAPER, 1); /* what PROG leaves running becomes ours */
     signals_block(&s);
     pid_t pid = fork();
     int fork_err = errno;
     if (pid == 0) {
         close(pipefd[0]);
         if (gofd[1] >= 0) close(gofd[1]);
-        child_exec(o, lib, dir, &s.mask, pipefd[1], gofd[0]);
+        child_exec(o, lib, dir, &s.mask, pipefd[1], gofd[0], asan);
     }
     close(pipefd[1]);
     if (gofd[0] >= 0) close(gofd[0]);
@@ -171,6 +254,7 @@ static int child_run(const struct options *o, const char *lib, const char *dir, 
     close(pipefd[0]);
     if (n != sizeof(*exec_err)) *exec_err = 0;
     int rc = pid > 0 ? child_wait(pid, status, b) : -1;
+    if (rc == 0 && !*exec_err) descendants_wait(o, b, r);
     if (pid < 0 && *child > 0) waitpid((pid_t)*child, NULL, 0);
     backend_finish(b);
     signals_restore(&s);
@@ -211,7 +295,7 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
                           struct output *out, struct report *r, struct backend *b)
 {
     int status = 0, exec_err = 0;
-    if (child_run(o, lib, td->path, &status, &exec_err, &r->pid, b) < 0) {
+    if (child_run(o, lib, td->path, &status, &exec_err, r, b) < 0) {
         fprintf(stderr, "connleak: cannot start '%s': %s\n", o->args[0], strerror(errno));
         return EXIT_TOOL;
     }
@@ -223,7 +307,8 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     struct rule_opts ro = {o->include_listeners, o->include_inherited};
     options_http_opts(o, &r->http);
     report_analyze(r, &ro);
-    bool keep = td->temp && (o->keep_traces || report_has_problems(r));
+    /* still-running processes write there: never removed under them */
+    bool keep = td->temp && (o->keep_traces || report_has_problems(r) || r->still_running);
     if (keep) notes_addf(&r->notes, "traces kept in %s", td->path);
     if (output_report(out, o, r) < 0 || output_close(out) != 0) {
         fputs("connleak: could not write the report\n", stderr);
@@ -234,7 +319,7 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     /* a CI gate must not pass when nothing could be observed, nor when the
      * program left no trace at all (setuid, LD_PRELOAD dropped, ...) */
     bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE ||
-                r->status == STATUS_NO_TRACE;
+                r->status == STATUS_NO_TRACE || r->still_running;
     if (o->fail_on && code == 0 && r->status == STATUS_INCOMPLETE) /* disk full */
         code = EXIT_INCOMPLETE;
     else if (o->fail_on && code == 0 && gate)

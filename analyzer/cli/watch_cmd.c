@@ -54,15 +54,6 @@ static void on_child(int sig)
     child_changed = 1;
 }
 
-const char *watch_end_name(enum watch_end end)
-{
-    static const char *const names[] = {
-        [END_EXITED] = "exited",           [END_DURATION] = "duration", [END_ONCE] = "once",
-        [END_INTERRUPTED] = "interrupted", [END_LOST] = "lost",
-    };
-    return end <= END_LOST ? names[end] : "?";
-}
-
 /* ---- the process ------------------------------------------------------ */
 
 /* State letter and start time from /proc/PID/stat; false when it is gone. */
@@ -242,11 +233,13 @@ static int first_sample_failed(const struct watch_run *w, int err)
     return EXIT_TOOL;
 }
 
-static void live_show(struct watch_run *w, struct watch_report *r)
+static void live_show(struct watch_run *w, struct watch_report *r, const struct watch_model *m)
 {
     if (!w->live) return;
-    if (!w->in_place && r->m->nsamples > 1) fputc('\n', w->live);
+    if (!w->in_place && m->nsamples > 1) fputc('\n', w->live);
+    watch_summary_fill(&r->s, m);
     watch_live_text(w->live, r, w->in_place);
+    watch_summary_free(&r->s);
     fflush(w->live);
 }
 
@@ -295,7 +288,7 @@ static int watch_loop(struct watch_run *w, struct watch_report *r, struct watch_
             r->end = END_LOST;
             break;
         }
-        live_show(w, r);
+        live_show(w, r, m);
         double t = m->t_last;
         if (w->o->once || (w->o->duration_s > 0 && t >= w->o->duration_s)) {
             r->end = w->o->once ? END_ONCE : END_DURATION;
@@ -359,12 +352,20 @@ static void report_fill(struct watch_run *w, struct watch_report *r, const struc
     if (m->diag_err)
         notes_addf(&r->notes, "no TCP states: sock_diag failed (%s); fd counts only",
                    strerror(-m->diag_err));
-    watch_findings_compute(m, &r->f);
+    watch_findings_compute(m, r->pid, &r->f);
+    watch_summary_fill(&r->s, m);
+}
+
+static bool findings_have_kinds(const struct findings *f, unsigned kinds)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (kinds & (1u << f->v[i].kind)) return true;
+    return false;
 }
 
 static int report_emit(struct watch_run *w, struct watch_report *r)
 {
-    if (w->live && w->out == w->live && r->m->nsamples) fputc('\n', w->out);
+    if (w->live && w->out == w->live && r->s.nsamples) fputc('\n', w->out);
     if (w->o->format == FORMAT_JSON)
         watch_render_json(w->out, r);
     else
@@ -380,8 +381,7 @@ static int watch_run(const struct watch_opts *o)
 {
     struct watch_run w = {.o = o};
     struct watch_model m = {0};
-    struct watch_report r = {
-        .interval_ms = o->interval_ms, .args = o->args, .nargs = o->nargs, .m = &m};
+    struct watch_report r = {.interval_ms = o->interval_ms, .args = o->args, .nargs = o->nargs};
     signals_setup(&w);
     int rc = outputs_open(&w);
     if (rc == 0 && (rc = target_open(&w)) == 0) {
@@ -394,14 +394,15 @@ static int watch_run(const struct watch_opts *o)
         if (rc == 0) {
             report_fill(&w, &r, &m);
             rc = report_emit(&w, &r) < 0                               ? EXIT_TOOL
-                 : o->fail_on && watch_findings_have(&r.f, o->fail_on) ? o->error_exitcode
+                 : o->fail_on && findings_have_kinds(&r.f, o->fail_on) ? o->error_exitcode
                                                                        : 0;
         }
     } else if (rc < 0) {
         rc = EXIT_TOOL;
     }
     if (w.out && w.out != stdout) fclose(w.out);
-    watch_findings_free(&r.f);
+    findings_free(&r.f);
+    watch_summary_free(&r.s);
     strlist_free(&r.notes);
     free(r.exe);
     watch_model_free(&m);

@@ -4,6 +4,7 @@
 #define CONNLEAK_WATCH_CMD_H
 
 #include "cli/options.h" /* enum out_format, DEFAULT_ERROR_EXITCODE */
+#include "render/watch_render.h"
 #include "watch/watch.h"
 
 struct watch_opts {
@@ -12,7 +13,7 @@ struct watch_opts {
     bool once, help;
     enum out_format format;
     const char *output; /* NULL or "-": stdout */
-    unsigned fail_on;
+    unsigned fail_on;   /* bitmask of 1u << enum finding_kind, within WATCH_KINDS */
     int error_exitcode;
     int pid;     /* watch PID, or 0 with args */
     char **args; /* watch -- PROG ARGS...: points into argv */

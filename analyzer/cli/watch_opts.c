@@ -1,4 +1,5 @@
-/* watch_opts.c - the flags of `connleak watch` and the names of its findings.
+/* watch_opts.c - the flags of `connleak watch`. --fail-on takes the kind
+ * names of run and report (fail_on_parse_kinds), those watch can find.
  *
  * Same conventions as options.c (run, report): `--opt VALUE` or
  * `--opt=VALUE`, `-oFILE`, one line on stderr for anything wrong. The
@@ -36,7 +37,7 @@ static int value_set(struct watch_opts *o, const char *name, const char *v)
         if (!*v) return options_bad_value(name, v, "a file name or -");
         o->output = v;
     } else if (strcmp(name, "fail-on") == 0) {
-        if (watch_fail_on_parse(v, &o->fail_on) < 0)
+        if (fail_on_parse_kinds(v, WATCH_KINDS, &o->fail_on) < 0)
             return options_bad_value(
                 name, v,
                 "any, or kinds among close-wait-pile, fd-growth, unbounded-pool, "

@@ -206,6 +206,7 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->closes += src->closes;
     if (src->rate > dst->rate) dst->rate = src->rate;
     if (src->dump > dst->dump) dst->dump = src->dump;
+    dst->peak = max_u64(dst->peak, src->peak);
 }
 
 static uint32_t finding_key(const struct finding *f)
@@ -300,7 +301,7 @@ static uint64_t frame_hash_name(uint64_t h, const struct frame *f)
     const char *mod = f->module ? path_basename(f->module) : "?";
     char rel[24];
     snprintf(rel, sizeof(rel), "+0x%" PRIx64, f->rel);
-    const char *fn = f->function ? f->function : rel;
+    const char *fn = f->mangled ? f->mangled : f->function ? f->function : rel;
     h = fnv1a64(h, mod, strlen(mod));
     h = fnv1a64(h, "!", 1);
     return fnv1a64(h, fn, strlen(fn));
@@ -339,6 +340,7 @@ void frames_free(struct frames *s)
     for (size_t i = 0; i < s->n; i++) {
         free(s->v[i].module);
         free(s->v[i].function);
+        free(s->v[i].mangled);
         free(s->v[i].file);
     }
     free(s->v);

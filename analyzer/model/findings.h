@@ -55,7 +55,9 @@ const char *kind_severity(enum finding_kind kind);
 struct frame {
     uint64_t pc;
     uint64_t rel;                   /* pc - load bias of its module (pc when no module covers it) */
-    char *module, *function, *file; /* NULL when unknown */
+    char *module, *function, *file; /* NULL when unknown; function demangled */
+    char *mangled;                  /* function as the binary spells it, when that is a C++ or
+                                     * Rust mangling; NULL otherwise (C, Go, unknown) */
     uint64_t offset;
     int line;
     bool inlined, user;
@@ -161,6 +163,16 @@ struct finding {
     struct finding_trend trend;
     struct growth_site *gsites;
     size_t ngsites;
+
+    /* Seen from outside, by `connleak watch` (watch/watch_find.c): no stacks,
+     * one finding per peer (peers[0]; roles: client = outgoing, accepted =
+     * incoming, other = the "(other peers)" row), the pid watched. Ages are
+     * since a sample first saw the state (lower bounds); age_min ==
+     * UINT64_MAX: not known (no opening seen). close-wait-pile: waited_min
+     * == UINT64_MAX when one sample cannot tell; time-wait-storm: closes =
+     * the distinct TIME_WAIT sockets seen (the program closed them first). */
+    bool outside;
+    uint64_t peak; /* close-wait-pile from outside: most in CLOSE_WAIT at one sample */
 };
 
 struct findings {
@@ -192,10 +204,11 @@ void findings_merge(struct findings *fs, struct finding *src);
 void findings_sort(struct findings *fs);
 uint64_t findings_total(const struct findings *fs, enum finding_kind kind);
 
-/* FNV-1a 64 over "module-basename!function\n" of every frame: stable across
- * runs and ASLR. A frame without a function contributes its module-relative
- * address instead ("module!+0x1a2b"), so unsymbolised stacks do not all
- * collide. */
+/* FNV-1a 64 over "module-basename!function\n" of every frame (the mangled
+ * spelling when there is one, so that it does not depend on the demangler):
+ * stable across runs and ASLR. A frame without a function contributes its
+ * module-relative address instead ("module!+0x1a2b"), so unsymbolised
+ * stacks do not all collide. */
 uint64_t frames_fingerprint(const struct frames *s);
 /* FNV-1a 64 over the fingerprint's text plus, per frame, "@file:line", or
  * "@+0xREL" (the module-relative pc) when the frame has no line: tells apart

@@ -68,10 +68,14 @@ const struct module *process_module_at(const struct process *p, uint64_t pc)
     return NULL;
 }
 
+/* By what was run: argv[0] (redis-server, a symlink to redis-check-rdb;
+ * python3 for /usr/bin/python3.11), else the executable's file name. */
 const char *process_name(const struct process *p)
 {
+    const char *arg0 = p->argv.n > 0 ? path_basename(p->argv.v[0]) : "";
+    while (*arg0 == '-') arg0++; /* a login shell's "-bash" */
+    if (*arg0) return arg0;
     if (p->exe && *p->exe) return path_basename(p->exe);
-    if (p->argv.n > 0 && *p->argv.v[0]) return path_basename(p->argv.v[0]);
     return "?";
 }
 

@@ -35,6 +35,7 @@ static cJSON *frame_json(const struct frame *f)
     cJSON_AddStringToObject(o, "pc", pc);
     add_str_or_null(o, "module", f->module);
     add_str_or_null(o, "function", f->function);
+    if (f->mangled) cJSON_AddStringToObject(o, "function_mangled", f->mangled);
     add_u64(o, "offset", f->offset);
     add_str_or_null(o, "file", f->file);
     if (f->file)
@@ -59,6 +60,7 @@ static cJSON *top_frame_json(const struct frames *s)
     const struct frame *f = &s->v[s->top];
     cJSON *o = cJSON_CreateObject();
     add_str_or_null(o, "function", f->function);
+    if (f->mangled) cJSON_AddStringToObject(o, "function_mangled", f->mangled);
     add_str_or_null(o, "file", f->file);
     if (f->file)
         cJSON_AddNumberToObject(o, "line", f->line);
@@ -170,12 +172,19 @@ static void handle_json(cJSON *o, const struct finding *f)
 
 /* ---- the sampler's findings ---------------------------------------------- */
 
+/* A range, or null when not known (seen from outside, findings.h). */
+static cJSON *range_or_null(const struct finding *f, uint64_t min_ns, uint64_t max_ns)
+{
+    if (f->outside && min_ns == UINT64_MAX) return cJSON_CreateNull();
+    return range_json(min_ns, max_ns);
+}
+
 static void closewait_json(cJSON *o, const struct finding *f)
 {
     cJSON_AddStringToObject(o, "role", role_name(finding_role(f)));
     counts_json(o, "peers", "peer", f->peers, f->npeers);
-    cJSON_AddItemToObject(o, "waited_ms", range_json(f->waited_min, f->waited_max));
-    cJSON_AddItemToObject(o, "age_ms", range_json(f->age_min, f->age_max));
+    cJSON_AddItemToObject(o, "waited_ms", range_or_null(f, f->waited_min, f->waited_max));
+    cJSON_AddItemToObject(o, "age_ms", range_or_null(f, f->age_min, f->age_max));
     add_u64(o, "unread_bytes", f->unread);
     dump_json(o, f);
 }
@@ -311,7 +320,7 @@ static void kind_json(cJSON *o, const struct finding *f)
     }
 }
 
-static cJSON *finding_json(const struct finding *f)
+cJSON *finding_to_json(const struct finding *f)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", kind_name(f->kind));
@@ -390,7 +399,7 @@ cJSON *report_to_json(const struct report *r)
     cJSON_AddItemToObject(o, "summary", summary_json(r));
     cJSON *findings = cJSON_AddArrayToObject(o, "findings");
     for (size_t i = 0; i < r->findings.n; i++)
-        cJSON_AddItemToArray(findings, finding_json(&r->findings.v[i]));
+        cJSON_AddItemToArray(findings, finding_to_json(&r->findings.v[i]));
     cJSON *notes = cJSON_AddArrayToObject(o, "notes");
     for (size_t i = 0; i < r->notes.n; i++)
         cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes.v[i]));

@@ -9,7 +9,8 @@
  * Every string that comes from a trace (names, paths, peers, notes) goes
  * through esc(): a trace must not be able to drive the terminal.
  * The blocks of the HTTP, client-handle and sampler findings are in
- * render_text_kinds.c. */
+ * render_text_kinds.c; `connleak watch` prints its findings (seen from
+ * outside: no stacks) one by one with render_text_finding. */
 #define _GNU_SOURCE
 #include "render/text_internal.h"
 
@@ -122,7 +123,7 @@ static size_t pids_collect(const struct report *r, bool from_findings, long **ou
 static void clean_tail(struct text *t, uint64_t opened, const struct report_sockets *k)
 {
     uint64_t listeners = k->listeners, inherited = k->inherited, pooled = k->pooled;
-    uint64_t kept = listeners + inherited + pooled;
+    uint64_t kept = listeners + inherited + pooled + k->keepalive + k->accepted;
     if (opened == 0) return;
     if (!kept) {
         fputs(opened == 1 ? " and closed it" : " and closed them all", t->out);
@@ -139,6 +140,14 @@ static void clean_tail(struct text *t, uint64_t opened, const struct report_sock
     if (pooled) /* "open" would read twice */
         fprintf(t->out, " %" PRIu64 " connection%s idle in Go's HTTP pool", pooled,
                 plural(pooled, "", "s"));
+    bool some = listeners || inherited || pooled;
+    if (k->keepalive) /* rules_exit.c */
+        fprintf(t->out, "%s %" PRIu64 " idle keep-alive connection%s", some ? " and" : "",
+                k->keepalive, plural(k->keepalive, "", "s"));
+    some |= k->keepalive != 0;
+    if (k->accepted)
+        fprintf(t->out, "%s %" PRIu64 " accepted connection%s still open at exit",
+                some ? " and" : "", k->accepted, plural(k->accepted, "", "s"));
     fputs(" (not counted as leaks)", t->out);
 }
 
@@ -147,7 +156,7 @@ static void text_clean(struct text *t, const struct report *r)
     struct report_sockets totals;
     report_sockets(r, &totals);
     uint64_t opened = totals.opened;
-    bool partial = totals.partial;
+    bool partial = totals.partial || r->still_running; /* run --no-wait-children */
     long *pids;
     size_t n = pids_collect(r, false, &pids);
     char *who = procs_describe(r, pids, n);
@@ -210,23 +219,35 @@ static void text_headline(struct text *t, const struct report *r)
 
 /* ---- one finding ---------------------------------------------------- */
 
-/* The function column of a frame: "open_connection", "func+0x2d", "0x55d0..." */
-static void frame_func(const struct frame *f, char *buf, size_t n)
+/* The function column of a frame: "open_connection", "net::Pool::dial(int)",
+ * "func+0x2d" (no debug info), "0x55d0..." (no symbol). Caller frees. */
+static char *frame_func(const struct frame *f)
 {
-    if (!f->function)
-        snprintf(buf, n, "0x%" PRIx64, f->pc);
-    else if (!f->file && f->offset)
-        snprintf(buf, n, "%s+0x%" PRIx64, f->function, f->offset);
-    else
-        snprintf(buf, n, "%s", f->function);
+    if (!f->function) return xasprintf("0x%" PRIx64, f->pc);
+    if (!f->file && f->offset) return xasprintf("%s+0x%" PRIx64, f->function, f->offset);
+    return xstrdup(f->function);
 }
 
-static void frame_where(const struct frame *f, char *buf, size_t n)
+/* "file:line"; without debug info "module+0xREL" (REL: the pc in the
+ * module's file, as addr2line and objdump take it); "module" without a
+ * symbol either. Caller frees. */
+static char *frame_where(const struct frame *f)
 {
-    if (f->file)
-        snprintf(buf, n, "%s:%d", path_display(f->file), f->line);
-    else
-        snprintf(buf, n, "%s", f->module ? path_basename(f->module) : "??");
+    if (f->file) return xasprintf("%s:%d", path_display(f->file), f->line);
+    if (!f->module) return xstrdup("??");
+    if (f->function) return xasprintf("%s+0x%" PRIx64, path_basename(f->module), f->rel);
+    return xstrdup(path_basename(f->module));
+}
+
+/* Columns left for frame i's function on a terminal t->columns wide (0:
+ * no limit): "    #I FUNC  WHERE (inlined)". */
+static size_t frame_room(const struct text *t, size_t i, const char *where, bool inlined)
+{
+    if (!t->columns) return 0;
+    char num[24];
+    size_t used = 4 + (size_t)snprintf(num, sizeof(num), "#%zu ", i) + 2 + str_columns(where) +
+                  (inlined ? strlen(" (inlined)") : 0);
+    return t->columns > used + 1 ? t->columns - used : 1;
 }
 
 static void text_stack(struct text *t, const struct frames *s)
@@ -236,23 +257,30 @@ static void text_stack(struct text *t, const struct frames *s)
         fputc('\n', t->out);
         return;
     }
-    int width = 0;
-    char func[512], where[1024], line[1700];
-    for (size_t i = 0; i < s->n; i++) {
-        frame_func(&s->v[i], func, sizeof(func));
-        int len = (int)strlen(func);
+    char **func = xcalloc(s->n, sizeof(*func)), **where = xcalloc(s->n, sizeof(*where));
+    size_t width = 0;
+    for (size_t i = 0; i < s->n; i++) { /* fitted to the terminal inside "<...>" only */
+        char *full = frame_func(&s->v[i]);
+        where[i] = frame_where(&s->v[i]);
+        func[i] = signature_shorten(full, frame_room(t, i, where[i], s->v[i].inlined));
+        free(full);
+        size_t len = str_columns(func[i]);
         if (len > width) width = len < MAX_FUNC_COL ? len : MAX_FUNC_COL;
     }
     for (size_t i = 0; i < s->n; i++) {
         const struct frame *f = &s->v[i];
-        frame_func(f, func, sizeof(func));
-        frame_where(f, where, sizeof(where));
-        snprintf(line, sizeof(line), "#%zu %-*s  %s%s", i, width, func, where,
-                 f->inlined ? " (inlined)" : "");
+        size_t len = str_columns(func[i]), pad = len < width ? width - len : 0;
+        char *line = xasprintf("#%zu %s%*s  %s%s", i, func[i], (int)pad, "", where[i],
+                               f->inlined ? " (inlined)" : "");
         fputs("    ", t->out);
         styled(t, f->user ? STYLE_USER : STYLE_LIB, esc(t, line));
         fputc('\n', t->out);
+        free(line);
+        free(func[i]);
+        free(where[i]);
     }
+    free(func);
+    free(where);
 }
 
 void text_peers(struct text *t, const struct finding *f)
@@ -366,7 +394,8 @@ static void text_finding(struct text *t, const struct finding *f)
     }
     text_pids(t, f);
     fputc('\n', t->out);
-    if (f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n)) text_stack(t, &f->stack);
+    if (!f->outside && f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n))
+        text_stack(t, &f->stack);
     if (f->kind == KIND_DOUBLE_CLOSE && f->first_close_stack.n) {
         fputs("  it was first closed at:\n", t->out);
         text_stack(t, &f->first_close_stack);
@@ -376,6 +405,13 @@ static void text_finding(struct text *t, const struct finding *f)
         text_stack(t, &f->open_stack);
     }
     free(where);
+}
+
+void render_text_finding(FILE *out, const struct finding *f, bool color)
+{
+    struct text t = {.out = out, .color = color};
+    text_finding(&t, f);
+    for (unsigned i = 0; i < ESC_RING; i++) free(t.ring[i]);
 }
 
 /* ---- the whole report ----------------------------------------------- */
@@ -417,7 +453,12 @@ static void text_killed(struct text *t, const struct report *r)
 
 void render_text(FILE *out, const struct report *r, bool color)
 {
-    struct text t = {.out = out, .color = color};
+    render_text_fit(out, r, color, 0);
+}
+
+void render_text_fit(FILE *out, const struct report *r, bool color, unsigned columns)
+{
+    struct text t = {.out = out, .color = color, .columns = columns};
     if (r->backend && strcmp(r->backend, "probe") == 0)
         fputs("connleak: seen from the kernel (probe backend, eBPF): no preload in the program\n",
               out);

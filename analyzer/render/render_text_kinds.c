@@ -136,10 +136,12 @@ void text_orphan_http(struct text *t, const struct finding *f)
 
 /* ---- the sampler's findings ------------------------------------------- */
 
-/* "at exit", "at dump 2", "at the last flush" */
+/* "at exit", "at dump 2", "at the last flush", "at the last sample" (watch) */
 const char *when_of(const struct finding *f, char *buf, size_t n)
 {
-    if (f->dump)
+    if (f->outside)
+        snprintf(buf, n, "at the last sample");
+    else if (f->dump)
         snprintf(buf, n, "at dump %u", (unsigned)f->dump);
     else
         snprintf(buf, n, "%s",
@@ -149,25 +151,49 @@ const char *when_of(const struct finding *f, char *buf, size_t n)
     return buf;
 }
 
+/* "to 10.0.0.1:443", "from 10.0.0.2 -> :8080": the peer of a trend or of a
+ * finding seen from outside, by its direction. */
+static void text_peer_dir(struct text *t, const struct finding *f)
+{
+    fprintf(t->out, "%s %s", finding_role(f) == ROLE_ACCEPTED ? "from" : "to",
+            esc(t, f->npeers ? f->peers[0].peer : "?"));
+}
+
+/* Seen from outside: the peer instead of a call site, and ages that are
+ * lower bounds (since a sample first saw them), or not known. */
 void text_closewait(struct text *t, const struct finding *f, const char *where)
 {
     char when[32], waited[80], age[80];
     range_fmt(f->waited_min, f->waited_max, waited, sizeof(waited));
     range_fmt(f->age_min, f->age_max, age, sizeof(age));
-    fprintf(t->out, "  %" PRIu64 " socket%s the peer closed, still open %s, opened in %s\n  %s\n",
-            f->count, plural(f->count, "", "s"), when_of(f, when, sizeof(when)), esc(t, where),
-            advice[f->kind]);
+    fprintf(t->out, "  %" PRIu64 " socket%s the peer closed, still open %s, ", f->count,
+            plural(f->count, "", "s"), when_of(f, when, sizeof(when)));
+    if (f->outside) {
+        text_peer_dir(t, f);
+        fprintf(t->out, " (peak %" PRIu64 ")", f->peak);
+    } else {
+        fprintf(t->out, "opened in %s", esc(t, where));
+    }
+    fprintf(t->out, "\n  %s\n", advice[f->kind]);
     text_peers(t, f);
-    fprintf(t->out, " · waited %s · age %s", waited, age);
+    if (!f->outside || f->waited_min != UINT64_MAX)
+        fprintf(t->out, " · waited %s%s", f->outside ? "at least " : "", waited);
+    if (!f->outside || f->age_min != UINT64_MAX) fprintf(t->out, " · age %s", age);
     text_unread(t, f->unread);
 }
 
 void text_timewait(struct text *t, const struct finding *f, const char *where)
 {
-    fprintf(t->out, "  peak of %" PRIu64 " connection%s to %s in TIME_WAIT, opened in %s\n  %s\n",
-            f->count, plural(f->count, "", "s"), esc(t, f->npeers ? f->peers[0].peer : "?"),
-            esc(t, where), advice[f->kind]);
-    fprintf(t->out, "  %" PRIu64 " close%s by the program", f->closes, plural(f->closes, "", "s"));
+    fprintf(t->out, "  peak of %" PRIu64 " connection%s ", f->count, plural(f->count, "", "s"));
+    text_peer_dir(t, f);
+    fputs(" in TIME_WAIT", t->out);
+    if (!f->outside) fprintf(t->out, ", opened in %s", esc(t, where));
+    fprintf(t->out, "\n  %s\n", advice[f->kind]);
+    if (f->outside) /* a TIME_WAIT socket is on the side that closed first */
+        fprintf(t->out, "  %" PRIu64 " seen in TIME_WAIT: closes by the program", f->closes);
+    else
+        fprintf(t->out, "  %" PRIu64 " close%s by the program", f->closes,
+                plural(f->closes, "", "s"));
     if (f->rate >= 0) fprintf(t->out, " at %.1f per second", f->rate);
 }
 
@@ -208,6 +234,8 @@ void text_growth(struct text *t, const struct finding *f)
                 tr->nofile, eta);
     } else if (!tr->nofile) {
         fputs("; no RLIMIT_NOFILE", t->out);
+    } else {
+        fprintf(t->out, "; RLIMIT_NOFILE %" PRIu64, tr->nofile);
     }
     for (size_t i = 0; i < f->ngsites; i++) {
         char *w = frames_where(&f->gsites[i].stack);
@@ -215,7 +243,8 @@ void text_growth(struct text *t, const struct finding *f)
                 f->gsites[i].slope_per_min);
         free(w);
     }
-    if (!f->ngsites) fputs("\n  no call site of the program's sockets grows with it", t->out);
+    if (!f->ngsites && !f->outside) /* from outside there are no call sites to name */
+        fputs("\n  no call site of the program's sockets grows with it", t->out);
 }
 
 void text_pool(struct text *t, const struct finding *f)
@@ -223,8 +252,9 @@ void text_pool(struct text *t, const struct finding *f)
     const struct finding_trend *tr = &f->trend;
     char span[32];
     trend_span_fmt(tr, span, sizeof(span));
-    fprintf(t->out, "  ESTABLISHED connections to %s %.0f -> %.0f over %s: %+.1f per minute ",
-            esc(t, f->npeers ? f->peers[0].peer : "?"), tr->first, tr->last, span,
+    fputs("  ESTABLISHED connections ", t->out);
+    text_peer_dir(t, f);
+    fprintf(t->out, " %.0f -> %.0f over %s: %+.1f per minute ", tr->first, tr->last, span,
             tr->fit.slope * 60);
     text_fit(t, &tr->fit);
     fprintf(t->out, "\n  %s\n", advice[f->kind]);

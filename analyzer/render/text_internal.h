@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "render/render.h"
+#include "symbols/demangle.h"
 #include "symbols/stackfmt.h"
 #include "util/trend.h"
 #include "util/util.h"
@@ -27,6 +28,7 @@
 struct text {
     FILE *out;
     bool color;
+    unsigned columns; /* the terminal's width, stacks are fitted to; 0: no limit */
     char *ring[ESC_RING];
     unsigned next;
 };

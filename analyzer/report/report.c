@@ -262,6 +262,10 @@ void report_sockets(const struct report *r, struct report_sockets *out)
                 out->inherited++;
             else if (h && h->go == GO_POOLED)
                 out->pooled++;
+            else if (claim_idle_keepalive(p, &p->live[j], &r->http))
+                out->keepalive++;
+            else if (claim_accepted_at_exit(p, &p->live[j], &r->http))
+                out->accepted++;
         }
     }
 }

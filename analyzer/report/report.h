@@ -39,11 +39,12 @@ struct report {
     /* connleak run only */
     bool has_program;
     struct strlist argv;
-    long pid;           /* the process connleak started */
-    int exit_code;      /* -1 when killed by a signal */
-    int signal;         /* 0 when it exited */
-    char *observe_line; /* set when LD_PRELOAD cannot observe the program */
-    bool observe_shown; /* observe_line is already on the report's stream */
+    long pid;             /* the process connleak started */
+    size_t still_running; /* run: processes it started, still running at the report */
+    int exit_code;        /* -1 when killed by a signal */
+    int signal;           /* 0 when it exited */
+    char *observe_line;   /* set when LD_PRELOAD cannot observe the program */
+    bool observe_shown;   /* observe_line is already on the report's stream */
 };
 
 void report_init(struct report *r);
@@ -76,7 +77,9 @@ const struct process *report_process(const struct report *r, long pid);
  * forked child inherited), and whether a trace was cut short. */
 struct report_sockets {
     uint64_t opened, listeners, inherited;
-    uint64_t pooled; /* Go (probe): connections idle in net/http's pool at the end */
+    uint64_t pooled;    /* Go (probe): connections idle in net/http's pool at the end */
+    uint64_t keepalive; /* a last idle keep-alive connection to a peer, at exit */
+    uint64_t accepted;  /* connections a server still held at its exit (no pile) */
     bool partial;
 };
 void report_sockets(const struct report *r, struct report_sockets *out);

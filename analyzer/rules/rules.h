@@ -98,6 +98,14 @@ bool claim_close_wait(const struct process *p, const struct live_sock *l,
 /* A Go connection idle in net/http's pool at the end (probe traces): the
  * pool holds it; alone it is no leak (rules_http.c). */
 bool claim_go_pooled(const struct process *p, const struct live_sock *l, const struct http_opts *h);
+/* What a correct program may hold at its exit (rules_exit.c): its last
+ * idle keep-alive connection to a peer; the connections a server had
+ * accepted when told to stop, fewer than EXIT_ACCEPTED_PILE. */
+#define EXIT_ACCEPTED_PILE 10
+bool claim_idle_keepalive(const struct process *p, const struct live_sock *l,
+                          const struct http_opts *h);
+bool claim_accepted_at_exit(const struct process *p, const struct live_sock *l,
+                            const struct http_opts *h);
 bool claim_orphaned(const struct process *p, const struct live_sock *l,
                     const struct http_opts *h); /* rules_orphan.c: always */
 

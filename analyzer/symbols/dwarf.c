@@ -88,6 +88,18 @@ static const struct sym_entry *symbol_find(const struct sym_module *m, uint64_t 
     return NULL;
 }
 
+/* Names f by `name` (as the binary spells it): demangled when it is a C++
+ * or Rust mangling, then the mangled spelling is kept too; else `plain`
+ * when given (a DWARF DW_AT_name), else name itself. */
+static void frame_set_name(struct symbolizer *sym, struct sym_frame *f, const char *name,
+                           const char *plain)
+{
+    char *readable = symbol_demangle(name, true);
+    f->mangled = readable ? str_intern(&sym->strs, name) : NULL;
+    f->function = str_intern(&sym->strs, readable ? readable : plain ? plain : name);
+    free(readable);
+}
+
 /* function+offset from the ELF symbol table (pc is addr + 1). */
 static void frame_set_symbol(struct symbolizer *sym, struct sym_module *m, Dwfl_Module *mod,
                              Dwarf_Addr addr, struct sym_frame *f)
@@ -97,7 +109,7 @@ static void frame_set_symbol(struct symbolizer *sym, struct sym_module *m, Dwfl_
     if (!e) return;
     size_t len = strcspn(e->name, "@"); /* drop a symbol version */
     char *bare = e->name[len] ? strndup(e->name, len) : NULL;
-    f->function = str_intern(&sym->strs, bare ? bare : e->name);
+    frame_set_name(sym, f, bare ? bare : e->name, NULL);
     free(bare);
     f->offset = addr + 1 - e->addr;
 }
@@ -192,6 +204,26 @@ static const char *die_name(Dwarf_Die *die)
     return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
 }
 
+/* The DIE's linkage (mangled) name, through its abstract origin and
+ * specification (C++ and Rust write one; C and Go do not); NULL if none. */
+static const char *die_linkage_name(Dwarf_Die *die)
+{
+    Dwarf_Attribute attr;
+    const char *s = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    return s ? s : dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+}
+
+/* Names a frame from its DIE: "net::Pool::dial(int)" from the linkage name
+ * where DW_AT_name says only "dial". */
+static void frame_name_from_die(struct symbolizer *sym, Dwarf_Die *die, struct sym_frame *f)
+{
+    const char *linkage = die_linkage_name(die), *name = die_name(die);
+    if (linkage)
+        frame_set_name(sym, f, linkage, name);
+    else
+        f->function = str_intern(&sym->strs, name);
+}
+
 /* Where the inlined instance `die` was called from: DW_AT_call_file/line. */
 static void frame_set_call_site(struct symbolizer *sym, Dwarf_Files *files, Dwarf_Die *die,
                                 struct sym_frame *f)
@@ -219,7 +251,7 @@ static int frames_from_scopes(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Ad
         Dwarf_Die *die = &chain.die[i];
         if (!die_is_function(die)) continue;
         struct sym_frame *f = &out[n];
-        f->function = str_intern(&sym->strs, die_name(die));
+        frame_name_from_die(sym, die, f);
         f->inlined = dwarf_tag(die) == DW_TAG_inlined_subroutine;
         if (n++ == 0)
             frame_set_line(sym, mod, addr, f);

@@ -5,6 +5,7 @@
  * are handed to libdwfl. */
 #include "symbols/stackfmt.h"
 
+#include "symbols/demangle.h"
 #include "util/binkind.h"
 
 #include <inttypes.h>
@@ -152,6 +153,7 @@ void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t 
             .rel = m ? r->pc - m->base : r->pc,
             .module = xstrdup(r->module),
             .function = xstrdup(r->function),
+            .mangled = xstrdup(r->mangled),
             .file = xstrdup(r->file),
             .offset = r->function ? r->offset : 0,
             .line = r->file ? r->line : 0,
@@ -178,8 +180,14 @@ char *frames_where(const struct frames *s)
     if (s->n == 0) return xstrdup("an unknown place (no stack recorded)");
     const struct frame *f = &s->v[s->top >= 0 ? s->top : 0];
     const char *mod = f->module ? path_basename(f->module) : "unknown module";
-    if (f->function && f->file)
-        return xasprintf("%s (%s:%d)", f->function, path_display(f->file), f->line);
-    if (f->function) return xasprintf("%s (%s)", f->function, mod);
-    return xasprintf("0x%" PRIx64 " (%s)", f->pc, mod);
+    if (!f->function) return xasprintf("0x%" PRIx64 " (%s)", f->pc, mod);
+    char *name = symbol_headline(f->function, f->mangled), *out;
+    if (f->file)
+        out = xasprintf("%s (%s:%d)", name, path_display(f->file), f->line);
+    else if (f->module)
+        out = xasprintf("%s (%s+0x%" PRIx64 ")", name, mod, f->rel);
+    else
+        out = xasprintf("%s (%s)", name, mod);
+    free(name);
+    return out;
 }

@@ -33,8 +33,10 @@ bool module_is_user(const char *module);
 
 /* The path to show a person: relative to the current directory when under it. */
 const char *path_display(const char *path);
-/* "FUNC (FILE:LINE)", "FUNC (MODULE)", "0xPC (MODULE)": where a stack points
- * to (its top frame, else its first). Caller frees. */
+/* "FUNC (FILE:LINE)", "FUNC (MODULE+0xREL)" (no debug info), "0xPC (MODULE)":
+ * where a stack points to (its top frame, else its first). FUNC is the
+ * headline's name (symbol_headline: a long parameter list dropped). Caller
+ * frees. */
 char *frames_where(const struct frames *s);
 
 #endif

@@ -14,7 +14,9 @@
 struct sym_frame {
     uint64_t pc;          /* run-time address, as written in the trace */
     const char *module;   /* module path; NULL when no module covers pc */
-    const char *function; /* NULL when unknown (stripped, no symbol) */
+    const char *function; /* NULL when unknown (stripped, no symbol); demangled */
+    const char *mangled;  /* the symbol as the binary spells it, when that is a
+                           * C++ or Rust mangling (else NULL: C, Go) */
     uint64_t offset;      /* pc - start of function (0 when unknown) */
     const char *file;     /* source file; NULL without debug info */
     int line;             /* 0 without debug info */

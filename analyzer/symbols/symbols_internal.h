@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "gopclntab.h"
+#include "symbols/demangle.h"
 #include "symbols/symbols.h"
 #include "util/util.h"
 
@@ -40,7 +41,7 @@ struct sym_module {
     bool debug_checked, syms_loaded;
     struct sym_entry *syms; /* code symbols sorted by address */
     size_t nsyms;
-    struct gopcln *go;      /* a Go binary without DWARF: its .gopclntab */
+    struct gopcln *go; /* a Go binary without DWARF: its .gopclntab */
     Dwarf_Addr go_bias;
 };
 

@@ -286,3 +286,36 @@ bool binkind_native(const char *path)
         h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[18] << 8 | h[19] : (unsigned)h[19] << 8 | h[18];
     return h[EI_CLASS] == ELFCLASS64 && machine == EM_X86_64;
 }
+
+/* Whether one of the DT_NEEDED entries of the ELF at fd starts with prefix. */
+static bool elf_needs(Elf *elf, const char *prefix)
+{
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    while ((scn = elf_nextscn(elf, scn)))
+        if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNAMIC) break;
+    Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+    if (!data || !sh.sh_entsize) return false;
+    for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+        GElf_Dyn dyn;
+        if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag == DT_NULL) break;
+        const char *name =
+            dyn.d_tag == DT_NEEDED ? elf_strptr(elf, sh.sh_link, dyn.d_un.d_val) : NULL;
+        if (name && strncmp(name, prefix, strlen(prefix)) == 0) return true;
+    }
+    return false;
+}
+
+bool binkind_needs_asan(const char *path)
+{
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE) {
+        if (fd >= 0) close(fd);
+        return false;
+    }
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    bool asan = elf && elf_kind(elf) == ELF_K_ELF && elf_needs(elf, "libasan.so");
+    if (elf) elf_end(elf);
+    close(fd);
+    return asan;
+}

@@ -30,4 +30,11 @@ bool binkind_native(const char *path);
  * script by its interpreter's (a shell script is one). */
 bool binkind_launcher(const char *path);
 
+/* Whether the ELF program at `path` needs the shared AddressSanitizer
+ * runtime (a DT_NEEDED libasan.so.N, as gcc's -fsanitize=address links it).
+ * That runtime refuses to start unless it comes first in the library list,
+ * and libconnleak.so, preloaded, comes before it: `connleak run` then tells
+ * it not to check (ASAN_OPTIONS=verify_asan_link_order=0; run.c). */
+bool binkind_needs_asan(const char *path);
+
 #endif

@@ -5,11 +5,14 @@
  * process (/proc/PID/fd + sock_diag + limits), watch_model.c folds the
  * snapshots into series and per-peer state (CLOSE_WAIT ages, TIME_WAIT
  * matched by the process's earlier connections), watch_find.c turns the
- * model into findings with the trend statistics of trend.h, and
- * render/watch_text.c / render/watch_json.c print it (docs/watch.md).
- * cli/watch_cmd.c runs the loop; cli/watch_opts.c parses the flags
- * (cli/watch_cmd.h). This folder only produces: it includes no renderer and
- * no command-line code. */
+ * model into findings of the shared model (model/findings.h: the kinds
+ * close-wait-pile, fd-growth, unbounded-pool, time-wait-storm of `run` and
+ * `report`) with the trend statistics of trend.h, and watch_summary.c
+ * fills the summary (watch_summary.h) that render/watch_text.c and
+ * render/watch_json.c print (docs/watch.md), each finding through the
+ * renderers of run and report. cli/watch_cmd.c runs the loop;
+ * cli/watch_opts.c parses the flags (cli/watch_cmd.h). This folder only
+ * produces: it includes no renderer and no command-line code. */
 #ifndef CONNLEAK_WATCH_H
 #define CONNLEAK_WATCH_H
 
@@ -21,6 +24,7 @@
 #include "sockdiag.h" /* TCP_ESTABLISHED ..., sockdiag_state_name */
 #include "util/trend.h"
 #include "util/util.h"
+#include "watch/watch_summary.h"
 
 /* The thresholds of the findings (docs/watch.md). */
 /* fd-growth and unbounded-pool: trend_rising with TREND_*_MIN_RISE (trend.h) */
@@ -28,16 +32,6 @@
 #define WATCH_KEEP_S        120.0 /* endpoints remembered to match TIME_WAIT (lasts 60 s) */
 #define WATCH_MAX_PEERS     1024  /* beyond: one "(other peers)" row */
 #define WATCH_MAX_POINTS    2048  /* series longer than this keep every other point */
-#define WATCH_NSTATES       12    /* TCP states 1..11, index 0 unused */
-
-/* ---- options ------------------------------------------------------- */
-
-enum watch_kind { WK_CLOSE_WAIT, WK_FD_GROWTH, WK_POOL, WK_TIME_WAIT, WK_COUNT };
-const char *watch_kind_name(enum watch_kind kind); /* "close-wait-pile", ... */
-const char *watch_kind_severity(enum watch_kind kind);
-/* A --fail-on list (kinds, or "any") into a bitmask of 1u << kind; -1 when a
- * name is unknown. */
-int watch_fail_on_parse(const char *list, unsigned *mask);
 
 /* ---- one sample ---------------------------------------------------- */
 
@@ -96,6 +90,7 @@ struct watch_peer {
     uint64_t tw_total;     /* distinct TIME_WAIT sockets matched over the watch */
     uint32_t cw_kept;      /* CLOSE_WAIT at the last sample and at an earlier one */
     double cw_oldest;      /* seconds since the oldest of them was first seen */
+    double cw_youngest;    /* ... the youngest of the cw_kept ones */
     double *est, *cw, *tw; /* series, one value per model point */
 };
 
@@ -137,62 +132,15 @@ void watch_model_add(struct watch_model *m, const struct watch_snap *s);
 void watch_model_free(struct watch_model *m);
 int wtuple_cmp(const void *a, const void *b);
 
-/* ---- findings ------------------------------------------------------ */
+/* ---- findings and summary ------------------------------------------ */
 
-struct watch_finding {
-    enum watch_kind kind;
-    size_t peer;          /* index into model peers; SIZE_MAX for fd-growth */
-    uint64_t count;       /* CLOSE_WAIT sockets, peak TIME_WAIT, last fds, last connections */
-    struct trend_fit fit; /* fd-growth, unbounded-pool */
-    double first, peak;   /* fd-growth, unbounded-pool: the series' first value and peak */
-    double to_limit;      /* fd-growth: seconds to RLIMIT_NOFILE; < 0 never or unknown */
-    double rate;          /* time-wait-storm: new TIME_WAIT per second; < 0 unknown */
-};
+/* The findings of the model, as struct finding of the process pid
+ * (outside set, see findings.h), sorted by findings_sort. */
+void watch_findings_compute(const struct watch_model *m, int pid, struct findings *out);
 
-struct watch_findings {
-    struct watch_finding *v;
-    size_t n, cap;
-};
-
-/* The findings of the model, most important kind first, larger first. */
-void watch_findings_compute(const struct watch_model *m, struct watch_findings *out);
-bool watch_findings_have(const struct watch_findings *f, unsigned kinds);
-void watch_findings_free(struct watch_findings *f);
-
-/* ---- report -------------------------------------------------------- */
-
-enum watch_end { END_EXITED, END_DURATION, END_ONCE, END_INTERRUPTED, END_LOST };
-
-struct watch_report {
-    int interval_ms;   /* the sampling interval asked for */
-    char *const *args; /* watch -- PROG ARGS... (nargs 0: watch PID) */
-    int nargs;
-    int pid;
-    char comm[32];      /* the process's name (/proc/PID/comm) */
-    char comm_text[72]; /* the same, safe to print on a terminal */
-    char *exe;          /* NULL when unreadable */
-    const struct watch_model *m;
-    struct watch_findings f;
-    enum watch_end end;
-    bool has_program; /* watch -- PROG: PROG's outcome below */
-    int exit_code;    /* -1 when a signal killed it */
-    int signal;
-    struct strlist notes;
-};
-
-const char *watch_end_name(enum watch_end end);
-/* The live view of the last sample; in_place: clear the screen first. */
-void watch_live_text(FILE *out, const struct watch_report *r, bool in_place);
-/* The final report. */
-void watch_render_text(FILE *out, const struct watch_report *r);
-void watch_render_json(FILE *out, const struct watch_report *r);
-
-/* Peer indexes, most sockets at the last sample first, then by label;
- * only_now: only those with sockets at the last sample. Caller frees. */
-size_t *watch_peers_sorted(const struct watch_model *m, bool only_now, size_t *n);
-
-/* Byte counts and durations for people: "1.5 KiB", "3.2 min". */
-void human_bytes(char *out, size_t outsz, uint64_t n);
-void human_seconds(char *out, size_t outsz, double s);
+/* The summary of the model the renderers read (pointers into m); free it
+ * before the next sample. */
+void watch_summary_fill(struct watch_summary *s, const struct watch_model *m);
+void watch_summary_free(struct watch_summary *s);
 
 #endif

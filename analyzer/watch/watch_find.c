@@ -1,4 +1,7 @@
-/* watch_find.c - the findings of `connleak watch`, from the model:
+/* watch_find.c - the findings of `connleak watch`, from the model, as
+ * struct finding of the shared model (model/findings.h): the same kinds,
+ * names and severities as `run` and `report`, seen from outside (outside
+ * set: no stacks, one finding per peer):
  *
  *   close-wait-pile  per peer: sockets in CLOSE_WAIT at the last sample that
  *                    were already in CLOSE_WAIT at an earlier one (with a
@@ -12,133 +15,123 @@
  *   time-wait-storm  per peer: at least WATCH_TIME_WAIT_MIN of the process's
  *                    connections in TIME_WAIT at once
  *
- * Order: kinds as listed, then larger counts first. */
+ * Order: findings_sort's (kinds in the enum's order, larger counts first;
+ * then by peer). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/findings.h"
 #include "watch/watch.h"
 
-/* The finding of a report each kind of watch finding is: the same name,
- * the same meaning (docs/watch.md), seen from outside. */
-static const enum finding_kind as_finding[WK_COUNT] = {
-    [WK_CLOSE_WAIT] = KIND_CLOSE_WAIT,
-    [WK_FD_GROWTH] = KIND_FD_GROWTH,
-    [WK_POOL] = KIND_POOL,
-    [WK_TIME_WAIT] = KIND_TIME_WAIT,
-};
+#define NS_PER_S 1e9
 
-const char *watch_kind_name(enum watch_kind kind)
+static uint64_t s_to_ns(double s)
 {
-    return kind < WK_COUNT ? kind_name(as_finding[kind]) : "?";
+    return s > 0 ? (uint64_t)(s * NS_PER_S) : 0;
 }
 
-/* Not kind_severity(): without stacks or sockets, watch calls fd-growth a
- * warning where a report (which names the growing sites) says error. */
-const char *watch_kind_severity(enum watch_kind kind)
+static enum sock_role peer_role(const struct watch_peer *p)
 {
-    return kind == WK_CLOSE_WAIT ? "error" : "warning";
+    return p->key.family == 0 ? ROLE_OTHER : p->key.inbound ? ROLE_ACCEPTED : ROLE_CLIENT;
 }
 
-int watch_fail_on_parse(const char *list, unsigned *mask)
+/* A finding of the process; peer: its peer (count: its sockets), or NULL. */
+static struct finding *finding_new(struct findings *fs, enum finding_kind kind, int pid,
+                                   const struct watch_peer *p, uint64_t count)
 {
-    char *copy = xstrdup(list), *save = NULL;
-    int rc = 0;
-    *mask = 0;
-    for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-        int found = -1;
-        for (int i = 0; i < WK_COUNT; i++)
-            if (strcmp(k, watch_kind_name((enum watch_kind)i)) == 0) found = i;
-        if (strcmp(k, "any") == 0)
-            *mask |= (1u << WK_COUNT) - 1;
-        else if (found >= 0)
-            *mask |= 1u << found;
-        else
-            rc = -1;
-    }
-    free(copy);
-    return rc == 0 && *mask ? 0 : -1;
-}
-
-static struct watch_finding *finding_add(struct watch_findings *fs, enum watch_kind kind,
-                                         size_t peer)
-{
-    ALLOC_GROW(fs->v, fs->n + 1, fs->cap);
-    struct watch_finding *f = &fs->v[fs->n++];
-    memset(f, 0, sizeof(*f));
-    f->kind = kind;
-    f->peer = peer;
-    f->to_limit = -1;
-    f->rate = -1;
+    struct finding *f = findings_add(fs, kind);
+    f->outside = true;
+    f->count = count;
+    finding_add_pid(f, pid);
+    f->fingerprint = frames_fingerprint(&f->stack); /* no stack: the same as run's */
+    f->site = f->fingerprint;
+    if (!p) return f;
+    f->roles[peer_role(p)] = count;
+    finding_push_peer(f, p->label, count);
+    f->key = fnv1a64(FNV1A64_INIT, p->label, strlen(p->label)) | 1;
+    f->site ^= f->key; /* what the findings are told apart by: the peer */
     return f;
 }
 
-/* A significant rise of at least min_rise over the watch: true, with fit. */
-static bool rising(const struct watch_model *m, const double *y, double min_rise,
-                   struct trend_fit *fit)
+/* A series of the model, with t from the first sample (as run's trends). */
+static void trend_fill(struct finding_trend *tr, const struct watch_model *m, const double *y,
+                       const struct trend_fit *fit)
 {
-    return trend_rising(m->t, y, m->npts, min_rise, fit);
+    tr->n = m->npts;
+    tr->t = xcalloc(m->npts + 1, sizeof(*tr->t));
+    tr->y = xcalloc(m->npts + 1, sizeof(*tr->y));
+    for (size_t i = 0; i < m->npts; i++) {
+        tr->t[i] = m->t[i] - m->t[0];
+        tr->y[i] = y[i];
+    }
+    tr->fit = *fit;
+    tr->fit.intercept += fit->slope * m->t[0]; /* the same line, from the first sample */
+    tr->eta_s = -1;
 }
 
-static void fd_growth_find(const struct watch_model *m, struct watch_findings *fs)
+static void fd_growth_find(const struct watch_model *m, int pid, struct findings *fs)
 {
     struct trend_fit fit;
-    if (!rising(m, m->fds, TREND_FD_MIN_RISE, &fit)) return;
-    struct watch_finding *f = finding_add(fs, WK_FD_GROWTH, SIZE_MAX);
-    f->fit = fit;
-    f->count = (uint64_t)m->fds_last;
-    f->first = m->fds_first;
-    f->peak = m->fds_peak;
-    if (m->nofile > 0) f->to_limit = trend_time_to(&fit, m->t_last, (double)m->nofile);
+    if (!trend_rising(m->t, m->fds, m->npts, TREND_FD_MIN_RISE, &fit)) return;
+    struct finding *f = finding_new(fs, KIND_FD_GROWTH, pid, NULL, (uint64_t)m->fds_last);
+    struct finding_trend *tr = &f->trend;
+    trend_fill(tr, m, m->fds, &fit);
+    tr->y2 = xcalloc(m->npts + 1, sizeof(*tr->y2));
+    memcpy(tr->y2, m->socks, m->npts * sizeof(*tr->y2));
+    tr->first = m->fds_first;
+    tr->last = m->fds_last;
+    tr->peak = m->fds_peak;
+    tr->nofile = m->nofile > 0 ? (uint64_t)m->nofile : 0;
+    if (m->nofile > 0) tr->eta_s = trend_time_to(&fit, m->t_last, (double)m->nofile);
 }
 
-static void peer_find(const struct watch_model *m, size_t i, struct watch_findings *fs)
+static void close_wait_find(const struct watch_model *m, const struct watch_peer *p, int pid,
+                            struct findings *fs)
 {
-    const struct watch_peer *p = &m->peers[i];
-    uint32_t cw = m->nsamples > 1 ? p->cw_kept : p->cur[TCP_CLOSE_WAIT];
-    if (cw > 0) finding_add(fs, WK_CLOSE_WAIT, i)->count = cw;
+    bool one = m->nsamples < 2; /* then every CLOSE_WAIT socket, and no age */
+    uint32_t cw = one ? p->cur[TCP_CLOSE_WAIT] : p->cw_kept;
+    if (cw == 0) return;
+    struct finding *f = finding_new(fs, KIND_CLOSE_WAIT, pid, p, cw);
+    f->peak = p->peak_cw;
+    f->unread = p->cw_unread;
+    if (one) return; /* waited_min stays UINT64_MAX: not known */
+    f->waited_min = s_to_ns(p->cw_youngest);
+    f->waited_max = s_to_ns(p->cw_oldest);
+}
+
+static void pool_find(const struct watch_model *m, const struct watch_peer *p, int pid,
+                      struct findings *fs)
+{
     struct trend_fit fit;
-    if (rising(m, p->est, TREND_POOL_MIN_RISE, &fit)) {
-        struct watch_finding *f = finding_add(fs, WK_POOL, i);
-        f->fit = fit;
-        f->count = p->cur[TCP_ESTABLISHED];
-        f->first = p->est[0];
-        f->peak = p->peak_est;
-    }
-    if (p->peak_tw >= WATCH_TIME_WAIT_MIN) {
-        struct watch_finding *f = finding_add(fs, WK_TIME_WAIT, i);
-        f->count = p->peak_tw;
-        double span = m->t_last - m->t_first;
-        if (span > 0) f->rate = (double)p->tw_total / span;
-    }
+    if (!trend_rising(m->t, p->est, m->npts, TREND_POOL_MIN_RISE, &fit)) return;
+    struct finding *f = finding_new(fs, KIND_POOL, pid, p, p->cur[TCP_ESTABLISHED]);
+    f->peers[0].count = p->peak_est;      /* as run's: the peer with its peak */
+    f->roles[peer_role(p)] = p->peak_est; /* its direction, if none is left at the end */
+    trend_fill(&f->trend, m, p->est, &fit);
+    f->trend.first = p->est[0];
+    f->trend.last = p->cur[TCP_ESTABLISHED];
+    f->trend.peak = p->peak_est;
 }
 
-static int finding_cmp(const void *a, const void *b)
+static void time_wait_find(const struct watch_model *m, const struct watch_peer *p, int pid,
+                           struct findings *fs)
 {
-    const struct watch_finding *x = a, *y = b;
-    if (x->kind != y->kind) return (int)x->kind - (int)y->kind;
-    if (x->count != y->count) return x->count > y->count ? -1 : 1;
-    return x->peer < y->peer ? -1 : x->peer > y->peer;
+    if (p->peak_tw < WATCH_TIME_WAIT_MIN) return;
+    struct finding *f = finding_new(fs, KIND_TIME_WAIT, pid, p, p->peak_tw);
+    f->closes = p->tw_total;
+    double span = m->t_last - m->t_first;
+    if (span > 0) f->rate = (double)p->tw_total / span;
 }
 
-void watch_findings_compute(const struct watch_model *m, struct watch_findings *out)
+void watch_findings_compute(const struct watch_model *m, int pid, struct findings *out)
 {
     memset(out, 0, sizeof(*out));
     if (m->nsamples == 0) return;
-    fd_growth_find(m, out);
-    for (size_t i = 0; i < m->npeers; i++) peer_find(m, i, out);
-    sort_n(out->v, out->n, sizeof(*out->v), finding_cmp);
-}
-
-bool watch_findings_have(const struct watch_findings *f, unsigned kinds)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (kinds & (1u << f->v[i].kind)) return true;
-    return false;
-}
-
-void watch_findings_free(struct watch_findings *f)
-{
-    free(f->v);
-    memset(f, 0, sizeof(*f));
+    fd_growth_find(m, pid, out);
+    for (size_t i = 0; i < m->npeers; i++) {
+        close_wait_find(m, &m->peers[i], pid, out);
+        pool_find(m, &m->peers[i], pid, out);
+        time_wait_find(m, &m->peers[i], pid, out);
+    }
+    findings_sort(out);
 }

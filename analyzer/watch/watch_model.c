@@ -97,7 +97,7 @@ static void peers_reset(struct watch_model *m)
         memset(p->cur, 0, sizeof(p->cur));
         p->unread = p->cw_unread = 0;
         p->cw_kept = 0;
-        p->cw_oldest = 0;
+        p->cw_oldest = p->cw_youngest = 0;
     }
 }
 
@@ -188,6 +188,8 @@ static void close_wait_fold(struct watch_model *m, struct watch_peer *p, const s
     ALLOC_GROW(*cw, *ncw + 1, *capcw);
     (*cw)[(*ncw)++] = key;
     p->cw_unread += w->unread;
+    if (key.first_seen < t && (p->cw_kept == 0 || t - key.first_seen < p->cw_youngest))
+        p->cw_youngest = t - key.first_seen;
     if (key.first_seen < t) p->cw_kept++;
     if (t - key.first_seen > p->cw_oldest) p->cw_oldest = t - key.first_seen;
 }

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 # A long flush period: only the flush before exec/abort can save the lines.
 export CONNLEAK_FLUSH_MS=60000
 
-run_json -- "$SAMPLES/exec_tail" leak 1
+run_json --no-follow-exec -- "$SAMPLES/exec_tail" leak 1
 expect_rc 0
 grep -q "^exec_tail: leak, step 1, fds" "$tmp/stdout" || fail "the program's stdout did not come through"
 expect_json '.status' '"leaks"'
@@ -19,7 +19,7 @@ expect_json '.processes | length' 1
 expect_json '.processes[0].opened' 2
 expect_site orphaned-socket exec_tail.c leak-site leak 2 > /dev/null
 
-run_json -- "$SAMPLES/exec_tail" clean 1
+run_json --no-follow-exec -- "$SAMPLES/exec_tail" clean 1
 expect_rc 0
 expect_json '.status' '"clean"'
 expect_json '[.processes[0] | .opened, .closed]' '[2,2]'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # launchers: the preload follows exec through launchers (a shell, env in a
-# #! line) into the program they start; other programs' execs are followed
-# only with --follow-exec. (Left to itself, connleak runs a launcher under
+# #! line) into the program they start, even with --no-follow-exec; other
+# programs' execs are followed unless --no-follow-exec. (Left to itself, connleak runs a launcher under
 # the probe where the probe can run: probe_launcher.)
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -25,12 +25,16 @@ run_json --backend preload -- "$tmp/script"
 expect_rc 0
 expect_site orphaned-socket leaky_client.c leak-site open_connection 2 > /dev/null
 
-# python3 is no launcher: what it execs is not traced unless asked.
-run_json --backend preload -- python3 -c "import os; os.execv('$SAMPLES/leaky_client', ['leaky_client', '2'])"
+# python3 is no launcher: what it execs is traced all the same (issue 13,
+# point 6), unless --no-follow-exec (or --follow-exec, the old spelling).
+py=/usr/bin/python3
+for follow in "" --follow-exec; do
+    run_json --backend preload $follow -- $py -c "import os; os.execv('$SAMPLES/leaky_client', ['leaky_client', '2'])"
+    expect_rc 0
+    f=$(expect_site orphaned-socket leaky_client.c leak-site open_connection 2)
+    [[ $(jq '.top_frame.line' <<< "$f") -eq $line ]] || fail "top frame line is not $line"
+done
+run_json --backend preload --no-follow-exec -- $py -c "import os; os.execv('$SAMPLES/leaky_client', ['leaky_client', '2'])"
 expect_rc 0
 expect_json '.status' '"clean"'
-run_json --backend preload --follow-exec -- python3 -c "import os; os.execv('$SAMPLES/leaky_client', ['leaky_client', '2'])"
-expect_rc 0
-f=$(expect_site orphaned-socket leaky_client.c leak-site open_connection 2)
-[[ $(jq '.top_frame.line' <<< "$f") -eq $line ]] || fail "top frame line is not $line"
 pass

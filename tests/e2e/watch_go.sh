@@ -63,7 +63,8 @@ expect_json '[.peers[] | select(.peer == "127.0.0.1:'"$port"'") | .states.CLOSE_
 # The text report: the same findings in words, the fd sparkline.
 run_connleak watch --interval 200 -- "$prog" -url "$url" -n 10 -every 100ms -duration 2500ms
 expect_rc 0
-grep -q "^CLOSE_WAIT PILE  10 sockets to 127.0.0.1:$port in CLOSE_WAIT" "$tmp/stdout" ||
+grep -q "^CLOSE_WAIT PILE  10 sockets the peer closed, still open at the last sample, to 127.0.0.1:$port (peak 10)" \
+    "$tmp/stdout" ||
     fail "no CLOSE_WAIT PILE line for 10 sockets: $(tail -n 15 "$tmp/stdout")"
 grep -q "^FD GROWTH  open fds [0-9]* -> [0-9]* over .*: +[0-9.]* per minute" "$tmp/stdout" ||
     fail "no FD GROWTH line: $(tail -n 15 "$tmp/stdout")"

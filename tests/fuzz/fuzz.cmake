@@ -42,7 +42,8 @@ set_tests_properties(fuzz_http1 PROPERTIES TIMEOUT 120)
 # seed corpus is tests/data and tests/golden/traces, its dictionary the
 # format's record kinds and field names (trace.dict). Built by clang from
 # the analyzer's sources (all but cli/), one object per source so that
-# `make -j` builds them side by side; crashes go to fuzz_trace_crash-*.
+# `make -j` builds them side by side, each rebuilt when a header it includes
+# changes (the compiler's depfile); crashes go to fuzz_trace_crash-*.
 pkg_check_modules(FUZZ_TRACE_DEPS REQUIRED libcjson libdw)
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
   set(FUZZ_TRACE_CC ${CMAKE_C_COMPILER})
@@ -64,14 +65,14 @@ foreach(src ${CONNLEAK_ANALYZER_CORE_SOURCES} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/f
   set(obj ${CMAKE_CURRENT_BINARY_DIR}/fuzz_trace_objs/${obj}.o)
   add_custom_command(OUTPUT ${obj}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/fuzz_trace_objs
-    COMMAND ${FUZZ_TRACE_CC} ${FUZZ_TRACE_FLAGS} -c ${src} -o ${obj}
-    DEPENDS ${src} IMPLICIT_DEPENDS C ${src} VERBATIM)
+    COMMAND ${FUZZ_TRACE_CC} ${FUZZ_TRACE_FLAGS} -MD -MF ${obj}.d -c ${src} -o ${obj}
+    DEPENDS ${src} DEPFILE ${obj}.d VERBATIM) # the headers too: a changed struct rebuilds all
   list(APPEND FUZZ_TRACE_OBJS ${obj})
 endforeach()
 set(FUZZ_TRACE_BIN ${CMAKE_CURRENT_BINARY_DIR}/fuzz_trace)
 add_custom_command(OUTPUT ${FUZZ_TRACE_BIN}
   COMMAND ${FUZZ_TRACE_CC} -fsanitize=fuzzer,address,undefined ${FUZZ_TRACE_OBJS}
-          ${FUZZ_TRACE_DEPS_LDFLAGS} -lm -o ${FUZZ_TRACE_BIN}
+          ${FUZZ_TRACE_DEPS_LDFLAGS} ${CONNLEAK_LIBIBERTY} -lm -o ${FUZZ_TRACE_BIN}
   DEPENDS ${FUZZ_TRACE_OBJS}
   COMMENT "Linking fuzz_trace with clang (libFuzzer)" VERBATIM)
 add_custom_target(fuzz_trace ALL DEPENDS ${FUZZ_TRACE_BIN})

@@ -32,6 +32,7 @@
 #include "httptrack.h"
 #include "lifecycle.h"
 #include "modules.h"
+#include "ownfds.h"
 #include "pool.h"
 #include "real.h"
 #include "sampler.h"

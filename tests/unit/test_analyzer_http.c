@@ -269,8 +269,9 @@ static void unclosed_bodies_at_exit_are_grouped_by_opening_stack(void **state)
     assert_int_equal(f->http.expect, 1048576);
     assert_false(f->http.tls);
     assert_false(f->partial);
-    /* one answer per socket: the fourth one alone is an orphan */
-    assert_int_equal(only(&r, KIND_ORPHAN)->count, 1);
+    /* the fourth one, its body read, is its peer's one idle keep-alive
+     * connection at exit: no finding (rules_exit.c, test_analyzer_exit.c) */
+    assert_int_equal(kind_count(&r, KIND_ORPHAN), 0);
     assert_int_equal(r.findings.v[0].kind, KIND_UNCLOSED_BODY); /* errors first */
     report_free(&r);
 }

@@ -53,7 +53,7 @@ static void run_options_stop_at_the_program(void **state)
     assert_string_equal(o.output, "r.json");
     assert_int_equal(o.depth, 8);
     assert_int_equal(o.flush_ms, 50);
-    assert_true(o.follow_exec);
+    assert_false(o.no_follow_exec); /* --follow-exec: the default, still accepted */
     assert_false(o.close_stacks);
     assert_int_equal(o.nargs, 4); /* the program's flags are its own */
     assert_string_equal(o.args[0], "./prog");

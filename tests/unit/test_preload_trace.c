@@ -9,6 +9,7 @@
 #include "preload_harness.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 static int setup(void **state)
@@ -38,6 +39,28 @@ static void trace_fd_lives_high_and_closes_on_exec(void **state)
     (void)state;
     assert_true(cl_trace_fd >= 64);
     assert_true(fcntl(cl_trace_fd, F_GETFD) & FD_CLOEXEC);
+}
+
+/* Where the soft RLIMIT_NOFILE can be raised, connleak's fds go above it:
+ * numbers the program can never be given, so none of its budget. The
+ * limit is left as it was. */
+static void own_fd_goes_above_the_soft_limit(void **state)
+{
+    (void)state;
+    struct rlimit was, low, after;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+    if (was.rlim_max != RLIM_INFINITY && was.rlim_max <= 256) skip();
+    low = (struct rlimit){128, was.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    int fd = ownfd_place_high(open("/dev/null", O_RDONLY));
+    assert_true(fd >= 128);
+    assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &after), 0);
+    assert_int_equal(after.rlim_cur, 128);
+    assert_int_equal(after.rlim_max, was.rlim_max);
+    assert_int_equal(open("/dev/null", O_RDONLY) < 128, 1); /* the program's numbers: below */
+    close(fd);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
 }
 
 static int notes_named(const char *what)
@@ -101,6 +124,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(trace_is_private_and_starts_with_a_header),
         cmocka_unit_test(trace_fd_lives_high_and_closes_on_exec),
+        cmocka_unit_test(own_fd_goes_above_the_soft_limit),
         cmocka_unit_test(taken_fd_is_detected_and_trace_reopened),
         cmocka_unit_test(existing_file_or_symlink_is_never_reused),
     };

@@ -2,8 +2,9 @@
  * (analyzer/watch/watch_model.c, watch_find.c) on hand-made snapshots: how long
  * CLOSE_WAIT sockets have waited, which TIME_WAIT sockets are the
  * process's (by its earlier 4-tuples, by its listening ports, and not the
- * others), the thresholds of each finding, series thinning, the peer cap,
- * and --fail-on names. */
+ * others), the thresholds of each finding (struct finding of the shared
+ * model, as run's), series thinning, the peer cap, and --fail-on names
+ * (the parser of run, limited to the kinds watch can find). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/options.h"
 #include "watch/watch.h"
+
+#define PID 4242
 
 /* ---- building snapshots ----------------------------------------------- */
 
@@ -60,14 +64,14 @@ static const struct watch_peer *peer_named(const struct watch_model *m, const ch
     return NULL;
 }
 
-static size_t count_kind(const struct watch_findings *f, enum watch_kind k)
+static size_t count_kind(const struct findings *f, enum finding_kind k)
 {
     size_t n = 0;
     for (size_t i = 0; i < f->n; i++) n += f->v[i].kind == k;
     return n;
 }
 
-static const struct watch_finding *find_kind(const struct watch_findings *f, enum watch_kind k)
+static const struct finding *find_kind(const struct findings *f, enum finding_kind k)
 {
     for (size_t i = 0; i < f->n; i++)
         if (f->v[i].kind == k) return &f->v[i];
@@ -81,15 +85,16 @@ static void test_close_wait_age_and_kept(void **state)
     (void)state;
     struct watch_model m = {0};
     struct watch_snap s = {0};
-    struct watch_findings f;
+    struct findings f;
     snap_reset(&s, 0, 10);
     own_add(&s, TCP_CLOSE_WAIT, tuple("127.0.0.1", 40000, "127.0.0.1", 8000), 10, 100);
     watch_model_add(&m, &s);
     /* one sample: every CLOSE_WAIT socket counts */
-    watch_findings_compute(&m, &f);
-    assert_int_equal(count_kind(&f, WK_CLOSE_WAIT), 1);
-    assert_int_equal(find_kind(&f, WK_CLOSE_WAIT)->count, 1);
-    watch_findings_free(&f);
+    watch_findings_compute(&m, PID, &f);
+    assert_int_equal(count_kind(&f, KIND_CLOSE_WAIT), 1);
+    assert_int_equal(find_kind(&f, KIND_CLOSE_WAIT)->count, 1);
+    assert_true(find_kind(&f, KIND_CLOSE_WAIT)->waited_min == UINT64_MAX); /* not known */
+    findings_free(&f);
 
     snap_reset(&s, 1.5, 11);
     own_add(&s, TCP_CLOSE_WAIT, tuple("127.0.0.1", 40000, "127.0.0.1", 8000), 10, 100);
@@ -105,16 +110,30 @@ static void test_close_wait_age_and_kept(void **state)
     assert_int_equal(p->cw_unread, 150);
     assert_int_equal(p->unread, 157);
     assert_int_equal(p->peak_cw, 2);
-    watch_findings_compute(&m, &f);
-    assert_int_equal(find_kind(&f, WK_CLOSE_WAIT)->count, 1);
-    watch_findings_free(&f);
+    watch_findings_compute(&m, PID, &f);
+    /* the finding of the shared model, as rules_closewait fills it */
+    const struct finding *cw = find_kind(&f, KIND_CLOSE_WAIT);
+    assert_int_equal(cw->count, 1);
+    assert_true(cw->outside);
+    assert_int_equal(cw->peak, 2);
+    assert_int_equal(cw->npids, 1);
+    assert_int_equal(cw->pids[0], PID);
+    assert_int_equal(cw->npeers, 1);
+    assert_string_equal(cw->peers[0].peer, "127.0.0.1:8000");
+    assert_int_equal(cw->peers[0].count, 1);
+    assert_int_equal(finding_role(cw), ROLE_CLIENT);
+    assert_true(cw->waited_min == 1500000000ULL && cw->waited_max == 1500000000ULL);
+    assert_true(cw->age_min == UINT64_MAX); /* from outside: not known */
+    assert_int_equal(cw->unread, 150);
+    assert_string_equal(kind_severity(cw->kind), "error");
+    findings_free(&f);
 
     /* the program closed them: no pile left */
     snap_reset(&s, 3, 9);
     watch_model_add(&m, &s);
-    watch_findings_compute(&m, &f);
-    assert_int_equal(count_kind(&f, WK_CLOSE_WAIT), 0);
-    watch_findings_free(&f);
+    watch_findings_compute(&m, PID, &f);
+    assert_int_equal(count_kind(&f, KIND_CLOSE_WAIT), 0);
+    findings_free(&f);
     watch_snap_free(&s);
     watch_model_free(&m);
 }
@@ -165,7 +184,7 @@ static void storm_check(int n, bool storm)
 {
     struct watch_model m = {0};
     struct watch_snap s = {0};
-    struct watch_findings f;
+    struct findings f;
     snap_reset(&s, 0, 10);
     for (int i = 0; i < n; i++)
         own_add(&s, TCP_ESTABLISHED, tuple("127.0.0.1", (uint16_t)(40000 + i), "10.0.0.1", 80),
@@ -175,15 +194,16 @@ static void storm_check(int n, bool storm)
     for (int i = 0; i < n; i++)
         tw_add(&s, tuple("127.0.0.1", (uint16_t)(40000 + i), "10.0.0.1", 80));
     watch_model_add(&m, &s);
-    watch_findings_compute(&m, &f);
-    const struct watch_finding *tw = find_kind(&f, WK_TIME_WAIT);
+    watch_findings_compute(&m, PID, &f);
+    const struct finding *tw = find_kind(&f, KIND_TIME_WAIT);
     assert_int_equal(tw != NULL, storm);
     if (storm) {
         assert_int_equal(tw->count, n);
         assert_true(tw->rate == n / 2.0);
-        assert_string_equal(m.peers[tw->peer].label, "10.0.0.1:80");
+        assert_string_equal(tw->peers[0].peer, "10.0.0.1:80");
+        assert_int_equal(tw->closes, n); /* each seen in TIME_WAIT once */
     }
-    watch_findings_free(&f);
+    findings_free(&f);
     watch_snap_free(&s);
     watch_model_free(&m);
 }
@@ -230,30 +250,30 @@ static void test_fd_growth(void **state)
 {
     (void)state;
     struct watch_model m = {0};
-    struct watch_findings f;
+    struct findings f;
     series_run(&m, 20, rising, steady);
-    watch_findings_compute(&m, &f);
-    const struct watch_finding *g = find_kind(&f, WK_FD_GROWTH);
+    watch_findings_compute(&m, PID, &f);
+    const struct finding *g = find_kind(&f, KIND_FD_GROWTH);
     assert_non_null(g);
-    assert_true(g->fit.slope * 60 > 59.9 && g->fit.slope * 60 < 60.1);
+    assert_true(g->trend.fit.slope * 60 > 59.9 && g->trend.fit.slope * 60 < 60.1);
     assert_int_equal(g->count, 29);
-    assert_true(g->first == 10 && g->peak == 29);
+    assert_true(g->trend.first == 10 && g->trend.peak == 29 && g->trend.last == 29);
     /* 1024 - 29 fds at one per second */
-    assert_true(g->to_limit > 994 && g->to_limit < 996);
-    assert_int_equal(count_kind(&f, WK_POOL), 0);
-    watch_findings_free(&f);
+    assert_true(g->trend.eta_s > 994 && g->trend.eta_s < 996);
+    assert_int_equal(count_kind(&f, KIND_POOL), 0);
+    findings_free(&f);
     watch_model_free(&m);
 
     series_run(&m, 20, steady, steady);
-    watch_findings_compute(&m, &f);
+    watch_findings_compute(&m, PID, &f);
     assert_int_equal(f.n, 0);
-    watch_findings_free(&f);
+    findings_free(&f);
     watch_model_free(&m);
 
     series_run(&m, 20, one_step, steady);
-    watch_findings_compute(&m, &f);
-    assert_int_equal(count_kind(&f, WK_FD_GROWTH), 0);
-    watch_findings_free(&f);
+    watch_findings_compute(&m, PID, &f);
+    assert_int_equal(count_kind(&f, KIND_FD_GROWTH), 0);
+    findings_free(&f);
     watch_model_free(&m);
 }
 
@@ -266,22 +286,22 @@ static void test_unbounded_pool(void **state)
 {
     (void)state;
     struct watch_model m = {0};
-    struct watch_findings f;
+    struct findings f;
     series_run(&m, 20, steady, pool_rising);
-    watch_findings_compute(&m, &f);
-    const struct watch_finding *p = find_kind(&f, WK_POOL);
+    watch_findings_compute(&m, PID, &f);
+    const struct finding *p = find_kind(&f, KIND_POOL);
     assert_non_null(p);
-    assert_string_equal(m.peers[p->peer].label, "10.0.0.2:443");
+    assert_string_equal(p->peers[0].peer, "10.0.0.2:443");
     assert_int_equal(p->count, 10);
-    assert_true(p->first == 1 && p->peak == 10);
-    assert_true(p->fit.slope > 0.45 && p->fit.slope < 0.55);
-    watch_findings_free(&f);
+    assert_true(p->trend.first == 1 && p->trend.peak == 10);
+    assert_true(p->trend.fit.slope > 0.45 && p->trend.fit.slope < 0.55);
+    findings_free(&f);
     watch_model_free(&m);
 
     series_run(&m, 20, steady, steady); /* 10 or 11 connections: a bounded pool */
-    watch_findings_compute(&m, &f);
-    assert_int_equal(count_kind(&f, WK_POOL), 0);
-    watch_findings_free(&f);
+    watch_findings_compute(&m, PID, &f);
+    assert_int_equal(count_kind(&f, KIND_POOL), 0);
+    findings_free(&f);
     watch_model_free(&m);
 }
 
@@ -334,16 +354,28 @@ static void test_fail_on_names(void **state)
 {
     (void)state;
     unsigned mask;
-    assert_int_equal(watch_fail_on_parse("any", &mask), 0);
-    assert_int_equal(mask, (1u << WK_COUNT) - 1);
-    assert_int_equal(watch_fail_on_parse("time-wait-storm,close-wait-pile", &mask), 0);
-    assert_int_equal(mask, (1u << WK_TIME_WAIT) | (1u << WK_CLOSE_WAIT));
-    assert_int_equal(watch_fail_on_parse("leak", &mask), -1);
-    assert_int_equal(watch_fail_on_parse(",", &mask), -1);
-    for (int k = 0; k < WK_COUNT; k++) {
-        assert_int_equal(watch_fail_on_parse(watch_kind_name(k), &mask), 0);
-        assert_int_equal(mask, 1u << k);
+    const enum finding_kind kinds[] = {KIND_CLOSE_WAIT, KIND_FD_GROWTH, KIND_POOL, KIND_TIME_WAIT};
+    assert_int_equal(fail_on_parse_kinds("any", WATCH_KINDS, &mask), 0);
+    assert_int_equal(mask, WATCH_KINDS);
+    assert_int_equal(fail_on_parse_kinds("time-wait-storm,close-wait-pile", WATCH_KINDS, &mask), 0);
+    assert_int_equal(mask, (1u << KIND_TIME_WAIT) | (1u << KIND_CLOSE_WAIT));
+    /* kinds only run and report can find, and "leak" (orphaned-socket...) */
+    assert_int_equal(fail_on_parse_kinds("leak", WATCH_KINDS, &mask), -1);
+    assert_int_equal(fail_on_parse_kinds("orphaned-socket", WATCH_KINDS, &mask), -1);
+    assert_int_equal(fail_on_parse_kinds("fd-growth,unclosed-body", WATCH_KINDS, &mask), -1);
+    assert_int_equal(fail_on_parse_kinds(",", WATCH_KINDS, &mask), -1);
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        assert_int_equal(fail_on_parse_kinds(kind_name(kinds[i]), WATCH_KINDS, &mask), 0);
+        assert_int_equal(mask, 1u << kinds[i]);
+        /* the same names as run's --fail-on */
+        assert_int_equal(fail_on_parse(kind_name(kinds[i]), &mask), 0);
+        assert_int_equal(mask, 1u << kinds[i]);
     }
+    /* run's parser is unchanged: every kind, leak, any */
+    assert_int_equal(fail_on_parse("any", &mask), 0);
+    assert_int_equal(mask, (1u << KIND_COUNT) - 1);
+    assert_int_equal(fail_on_parse("leak", &mask), 0);
+    assert_int_equal(mask, KINDS_LEAK);
 }
 
 int main(void)
