@@ -8,10 +8,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
+  help2man dpkg-dev  # the man page (from --help) and the .deb (CPack, dpkg-shlibdeps)
   libunwind-dev libcjson-dev libdw-dev libelf-dev
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 python3-requests openssl curl golang-go valgrind
-  wget redis-server redis-tools  # real programs under test (tests/e2e/real_exit.sh)
+  wget redis-server redis-tools nginx-light  # real programs under test (tests/e2e/)
   libc6-dbg  # file:line for libc frames in reports
   libiberty-dev  # cplus_demangle: readable C++ and Rust names in reports
   rustc          # the Rust sample (samples/rust); g++ comes with build-essential

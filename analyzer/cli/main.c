@@ -25,7 +25,8 @@ int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
     if (!cmd) {
-        fputs("connleak: missing command: run, report, attach or watch (see connleak --help)\n", stderr);
+        fputs("connleak: missing command: run, report, attach or watch (see connleak --help)\n",
+              stderr);
         return EXIT_TOOL;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        puts("connleak " CONNLEAK_VERSION);
+        version_print();
         return 0;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

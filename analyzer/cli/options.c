@@ -384,7 +384,7 @@ bool options_answer_help(const struct options *o)
     if (o->help)
         usage_print();
     else if (o->version)
-        puts("connleak " CONNLEAK_VERSION);
+        version_print();
     return o->help || o->version;
 }
 

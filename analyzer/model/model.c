@@ -69,12 +69,16 @@ const struct module *process_module_at(const struct process *p, uint64_t pc)
 }
 
 /* By what was run: argv[0] (redis-server, a symlink to redis-check-rdb;
- * python3 for /usr/bin/python3.11), else the executable's file name. */
+ * python3 for /usr/bin/python3.11), else the executable's file name. Not
+ * an argv[0] the program rewrote into a title ("nginx: worker process"):
+ * a forked child's trace reads its argv when it opens. */
 const char *process_name(const struct process *p)
 {
-    const char *arg0 = p->argv.n > 0 ? path_basename(p->argv.v[0]) : "";
+    const char *arg0 = p->argv.n > 0 ? p->argv.v[0] : "";
+    bool title = strpbrk(arg0, " :") != NULL;
+    arg0 = path_basename(arg0);
     while (*arg0 == '-') arg0++; /* a login shell's "-bash" */
-    if (*arg0) return arg0;
+    if (*arg0 && !title) return arg0;
     if (p->exe && *p->exe) return path_basename(p->exe);
     return "?";
 }

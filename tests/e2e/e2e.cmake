@@ -29,6 +29,9 @@ connleak_e2e(${E2E_TESTS})
 # install configures and builds a second tree (the prefix /usr): on a loaded
 # two-core machine that alone can take a minute
 set_tests_properties(e2e_install PROPERTIES TIMEOUT 240)
+# package builds the .deb with cpack (an install and dpkg-shlibdeps: a minute)
+connleak_e2e(package)
+set_tests_properties(e2e_package PROPERTIES TIMEOUT 300)
 # Rust names (issue 17): skips when rustc was not found (samples/rust.cmake).
 connleak_e2e(rust_names)
 set_tests_properties(e2e_rust_names PROPERTIES SKIP_RETURN_CODE 77)
