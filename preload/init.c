@@ -21,7 +21,14 @@
 #include "trace.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+static void connleak_fini(void);
+static void connleak_quick_exit(void)
+{
+    connleak_fini();
+}
 
 __attribute__((constructor)) static void connleak_init(void)
 {
@@ -51,6 +58,7 @@ __attribute__((constructor)) static void connleak_init(void)
         trace_publish();
     }
     pthread_atfork(lifecycle_fork_prepare, lifecycle_fork_parent, lifecycle_fork_child);
+    at_quick_exit(connleak_quick_exit); /* quick_exit skips destructors: run last of its handlers */
     dump_install();
     atomic_store_explicit(&cl_state, CL_ON, memory_order_release);
     if (!stacks_ok)

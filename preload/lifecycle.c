@@ -178,7 +178,7 @@ void lifecycle_finish(const char *why)
     fdtable_each_live(live_emit, NULL);
     agg_flush();
     ev_end(why);
-    trace_flush();
+    trace_flush_end();
     prom_exit();
     atomic_store(&cl_state, CL_OFF); /* nothing may follow the end record */
     lock_give(&work_lock);

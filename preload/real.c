@@ -43,6 +43,13 @@ void real_resolve(void)
     RESOLVE(setns, "setns");
     RESOLVE(_exit, "_exit");
     RESOLVE(_Exit, "_Exit");
+    RESOLVE(execve, "execve");
+    RESOLVE(execv, "execv");
+    RESOLVE(execvp, "execvp");
+    RESOLVE(execvpe, "execvpe");
+    RESOLVE(fexecve, "fexecve");
+    RESOLVE(execveat, "execveat");
+    RESOLVE(abort, "abort");
     RESOLVE(read, "read");
     RESOLVE(write, "write");
     RESOLVE(recv, "recv");

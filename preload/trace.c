@@ -9,7 +9,8 @@
  * (a raw close syscall), the next flush reopens the file by path, in append
  * mode, refusing symlinks. Before every write the fd is checked to still be
  * our file (same device and inode): we never write into a file of the
- * program's. */
+ * program's. Writes keep room for a "disk-full" note (common/tracefile.h):
+ * a full disk ends the trace with that note, or a TRACE.disk-full marker. */
 #define _GNU_SOURCE
 #include "preload.h"
 #include "config.h"
@@ -45,9 +46,10 @@ static size_t buf_len;
 static char path[4096 + 64];
 static dev_t file_dev;
 static ino_t file_ino;
-static bool lost;            /* the program closed our fd: reopen before writing */
-static bool have_file;       /* this process has a trace file (header written or being) */
-static _Atomic bool created; /* ...and it is published: header, modules, inherited sockets */
+static struct tracefile_out out; /* reserve and first write failure (tracefile.h) */
+static bool lost;                /* the program closed our fd: reopen before writing */
+static bool have_file;           /* this process has a trace file (header written or being) */
+static _Atomic bool created;     /* ...and it is published: header, modules, inherited sockets */
 static __thread int tl_opening
     __attribute__((tls_model("initial-exec"))); /* this thread opens it */
 
@@ -71,6 +73,7 @@ int trace_create(bool forked)
     file_ino = st.st_ino;
     cl_trace_fd = fd;
     lost = false;
+    out = (struct tracefile_out){0};
     have_file = true;
     char mem[8192];
     struct jb b;
@@ -126,6 +129,11 @@ static void file_reopen(void)
 void trace_flush_locked(void)
 {
     if (!buf_len || !have_file) return;
+    if (out.err) { /* the disk was full: the trace ended with its note */
+        out.dropped += buf_len;
+        buf_len = 0;
+        return;
+    }
     if (lost || !fd_still_ours()) {
         cl_trace_fd = -1; /* if the number was reused, it is the program's now */
         file_reopen();
@@ -137,14 +145,9 @@ void trace_flush_locked(void)
     sigemptyset(&xfsz);
     sigaddset(&xfsz, SIGXFSZ);
     pthread_sigmask(SIG_BLOCK, &xfsz, &old);
-    size_t off = 0;
-    while (off < buf_len) {
-        ssize_t w = syscall(SYS_write, cl_trace_fd, buf + off, buf_len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    if (off < buf_len && errno == EFBIG && !sigismember(&old, SIGXFSZ)) { /* ours: discard it */
+    int before = out.err; /* a disk full is noted in the trace, once (tracefile.h) */
+    tracefile_write(&out, cl_trace_fd, path, buf, buf_len);
+    if (!before && out.err == EFBIG && !sigismember(&old, SIGXFSZ)) { /* ours: discard it */
         struct timespec zero = {0, 0};
         sigtimedwait(&xfsz, NULL, &zero);
     }
@@ -157,6 +160,18 @@ void trace_flush(void)
     int saved = errno;
     lock_take(&cl_trace_lock);
     trace_flush_locked();
+    lock_give(&cl_trace_lock);
+    errno = saved;
+}
+
+/* The end record is written, or the process execs: what is buffered goes
+ * out and the room kept for a disk-full note is given back. */
+void trace_flush_end(void)
+{
+    int saved = errno;
+    lock_take(&cl_trace_lock);
+    trace_flush_locked();
+    if (have_file && cl_trace_fd >= 0) tracefile_end(&out, cl_trace_fd);
     lock_give(&cl_trace_lock);
     errno = saved;
 }
@@ -237,6 +252,7 @@ void trace_after_fork_child(void)
     if (cl_trace_fd >= 0) syscall(SYS_close, cl_trace_fd);
     cl_trace_fd = -1;
     have_file = false;
+    out = (struct tracefile_out){0};
     atomic_store(&created, false);
     lost = false;
 }

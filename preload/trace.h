@@ -17,6 +17,7 @@ void trace_line(struct jb *b); /* append b + '\n' under the lock */
 bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim);
 void trace_flush(void);
 void trace_flush_locked(void);
+void trace_flush_end(void); /* flush, and give back the disk-full reserve (end, exec) */
 bool trace_fd_is(int fd);
 bool trace_fd_owned(int fd);  /* ...and it still holds the trace file */
 void trace_fd_vacate(int fd); /* before the program's dup2 onto the trace fd's number */

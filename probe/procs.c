@@ -43,16 +43,47 @@ uint64_t proc_ts(const struct pproc *pr, uint64_t ktime)
     return ktime > pr->start ? ktime - pr->start : 0;
 }
 
+/* A trace's stdio stream writes through tracefile_write (tracefile.h), as
+ * the preload's buffer does: a full disk ends it with a "disk-full" note,
+ * or leaves TRACE.disk-full. */
+struct trace_cookie {
+    int fd;
+    struct tracefile_out out;
+    char path[];
+};
+
+static ssize_t cookie_write(void *c, const char *buf, size_t n)
+{
+    struct trace_cookie *tc = c;
+    tracefile_write(&tc->out, tc->fd, tc->path, buf, n);
+    return (ssize_t)n; /* a failure is in the trace: stdio need not retry */
+}
+
+static int cookie_close(void *c)
+{
+    struct trace_cookie *tc = c;
+    tracefile_end(&tc->out, tc->fd);
+    int rc = close(tc->fd);
+    free(tc);
+    return rc;
+}
+
 /* Its trace file (tracefile.h: created safely, named like the preload's). */
 static FILE *proc_trace_create(const char *dir, pid_t pid, char **path_out)
 {
     char path[4096 + 64];
     int fd = tracefile_create(dir, pid, path, sizeof(path));
-    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (fd < 0) return NULL;
+    struct trace_cookie *tc = calloc(1, sizeof(*tc) + strlen(path) + 1);
+    cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+    FILE *f = tc ? fopencookie(tc, "a", io) : NULL;
     if (!f) {
-        if (fd >= 0) close(fd);
+        free(tc);
+        close(fd);
         return NULL;
     }
+    tc->fd = fd;
+    strcpy(tc->path, path);
     *path_out = strdup(path);
     return f;
 }

@@ -78,6 +78,7 @@ static int attach_report(const struct options *o, struct tracedir *td, struct re
     if (td->temp && !keep) tracedir_remove(td);
     /* a CI gate must not pass on what could not be fully seen */
     bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE;
+    if (o->fail_on && r->status == STATUS_INCOMPLETE) return EXIT_INCOMPLETE;
     return o->fail_on && gate ? o->error_exitcode : 0;
 }
 

@@ -33,6 +33,8 @@ int cmd_report(int argc, char **argv)
         if (written < 0 || closed != 0) {
             fputs("connleak: could not write the report\n", stderr);
             rc = EXIT_TOOL;
+        } else if (o.fail_on && r.status == STATUS_INCOMPLETE) { /* disk full */
+            rc = EXIT_INCOMPLETE;
         } else if (o.fail_on &&
                    (report_has_kinds(&r, o.fail_on) || r.status == STATUS_NOT_OBSERVABLE)) {
             rc = o.error_exitcode;

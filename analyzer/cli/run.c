@@ -320,7 +320,10 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
      * program left no trace at all (setuid, LD_PRELOAD dropped, ...) */
     bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE ||
                 r->status == STATUS_NO_TRACE || r->still_running;
-    if (o->fail_on && code == 0 && gate) code = o->error_exitcode;
+    if (o->fail_on && code == 0 && r->status == STATUS_INCOMPLETE) /* disk full */
+        code = EXIT_INCOMPLETE;
+    else if (o->fail_on && code == 0 && gate)
+        code = o->error_exitcode;
     return code;
 }
 

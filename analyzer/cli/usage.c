@@ -149,6 +149,8 @@ static const char usage_text[] =
     "          of those kinds exist, or when PROG could not be observed at all\n"
     "          (a Go or static binary)\n"
     "  report  0, or the --error-exitcode with --fail-on and such findings\n"
+    "  100     with --fail-on (run: and PROG exited 0): a trace is incomplete,\n"
+    "          a write to it failed (disk full), whatever it found\n"
     "  watch   0, or the --error-exitcode with --fail-on and such findings\n"
     "  125     connleak itself failed: bad usage, no usable trace, unwritable\n"
     "          trace directory or output, libconnleak.so not found, no such PID\n"

@@ -198,6 +198,14 @@ struct process {
     bool complete;    /* an end record was read */
     unsigned issues;  /* malformed lines skipped */
     bool cut_short;   /* the last line was incomplete */
+
+    /* A write to the trace failed (a "disk-full"/"write-failed" note, or a
+     * TRACE.disk-full marker file): the trace stops after write_after records.
+     * write_errno: ENOSPC, EDQUOT, EFBIG, EIO...; "" from the marker. */
+    bool write_failed;
+    uint64_t write_after;
+    char write_errno[16];
+
     char *exe;
     struct strlist argv;
     uint64_t start_unix_ns;

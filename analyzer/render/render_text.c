@@ -466,12 +466,14 @@ void render_text_fit(FILE *out, const struct report *r, bool color, unsigned col
         fprintf(out, "%s\n", esc(&t, r->observe_line));
     else if (r->status == STATUS_NO_TRACE)
         text_no_trace(&t, r);
+    else if (r->status == STATUS_INCOMPLETE)
+        fprintf(out, "%s\n", esc(&t, r->incomplete_line));
     if (r->has_program && r->signal && r->status != STATUS_NO_TRACE &&
         r->status != STATUS_NOT_OBSERVABLE)
         text_killed(&t, r);
     if (r->status == STATUS_CLEAN)
         text_clean(&t, r);
-    else if (r->status == STATUS_LEAKS)
+    else if (r->status == STATUS_LEAKS || (r->status == STATUS_INCOMPLETE && r->findings.n))
         text_headline(&t, r);
     for (size_t i = 0; i < r->findings.n; i++) {
         fputc('\n', out);

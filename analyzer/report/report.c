@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,8 @@ const char *status_name(enum report_status status)
         return "not-observable";
     case STATUS_NO_TRACE:
         return "no-trace";
+    case STATUS_INCOMPLETE:
+        return "incomplete";
     }
     return "?";
 }
@@ -51,6 +54,7 @@ void report_free(struct report *r)
     strlist_free(&r->argv);
     free(r->first_error);
     free(r->observe_line);
+    free(r->incomplete_line);
     hindex_free(&r->traces);
     memset(r, 0, sizeof(*r));
 }
@@ -84,6 +88,16 @@ int report_add_trace(struct report *r, const char *path)
     }
     if (trace_read_file(path, &p, &r->notes, &why) < 0) {
         notes_addf(&r->notes, "%s", why);
+        if (trace_marked_full(path)) { /* the disk was full from the start */
+            long pid = 0;
+            sscanf(path_basename(path), "connleak-%ld", &pid);
+            notes_addf(&r->notes, "trace incomplete: disk full after 0 records (pid %ld: %s)", pid,
+                       path);
+            if (!r->write_failed++)
+                r->incomplete_line = xasprintf("connleak: trace incomplete: disk full after 0 "
+                                               "records (pid %ld): this report is incomplete",
+                                               pid);
+        }
         r->skipped++;
         if (!r->first_error)
             r->first_error = why;
@@ -169,6 +183,17 @@ static void sweeps_note(struct report *r, const struct findings *sweeps)
     }
 }
 
+/* The headline of an incomplete report: the first trace a full disk cut. */
+static void incomplete_say(struct report *r, const struct process *p)
+{
+    const char *e = p->write_errno;
+    bool full = !*e || !strcmp(e, "ENOSPC") || !strcmp(e, "EDQUOT") || !strcmp(e, "EFBIG");
+    r->incomplete_line =
+        xasprintf("connleak: trace incomplete: %s%s after %" PRIu64
+                  " records (pid %ld): this report is incomplete",
+                  full ? "disk full" : "write error ", full ? "" : e, p->write_after, p->pid);
+}
+
 void report_analyze(struct report *r, const struct rule_opts *o)
 {
     struct findings sweeps = {0};
@@ -177,6 +202,7 @@ void report_analyze(struct report *r, const struct rule_opts *o)
     for (size_t i = 0; i < r->nprocs; i++) {
         analyze_process(r, &r->procs[i], o, &sweeps);
         if (r->procs[i].probe && !r->backend) r->backend = "probe";
+        if (r->procs[i].write_failed && !r->write_failed++) incomplete_say(r, &r->procs[i]);
         if (r->procs[i].events_lost && !r->observe_line) /* never clean when blind */
             r->observe_line = xasprintf("connleak: the kernel dropped events of pid %ld (the "
                                         "probe's ring buffer was full): this report is incomplete, "
@@ -188,6 +214,8 @@ void report_analyze(struct report *r, const struct rule_opts *o)
     findings_free(&sweeps);
     if (r->observe_line)
         r->status = STATUS_NOT_OBSERVABLE;
+    else if (r->write_failed)
+        r->status = STATUS_INCOMPLETE;
     else if (r->nprocs == 0)
         r->status = STATUS_NO_TRACE;
     else
@@ -203,7 +231,7 @@ bool report_has_kinds(const struct report *r, unsigned kinds)
 
 bool report_has_problems(const struct report *r)
 {
-    if (r->skipped) return true;
+    if (r->skipped || r->write_failed) return true;
     for (size_t i = 0; i < r->nprocs; i++) {
         const struct process *p = &r->procs[i];
         /* a program killed by a signal leaves cut-short traces: expected */

@@ -12,7 +12,13 @@
 #include "rules/rules.h"
 #include "util/util.h"
 
-enum report_status { STATUS_CLEAN, STATUS_LEAKS, STATUS_NOT_OBSERVABLE, STATUS_NO_TRACE };
+enum report_status {
+    STATUS_CLEAN,
+    STATUS_LEAKS,
+    STATUS_NOT_OBSERVABLE,
+    STATUS_NO_TRACE,
+    STATUS_INCOMPLETE /* a trace stops where a write failed: disk full */
+};
 const char *status_name(enum report_status status);
 
 struct report {
@@ -22,6 +28,8 @@ struct report {
     struct strlist notes;
     enum report_status status;
     unsigned skipped;      /* files that were not usable traces */
+    unsigned write_failed; /* traces that stop where a write failed (disk full) */
+    char *incomplete_line; /* what the first of them says (STATUS_INCOMPLETE) */
     char *first_error;     /* why the first of them was skipped */
     struct hindex traces;  /* procs by the device and inode of their trace */
     struct http_opts http; /* thresholds of the HTTP rules: report_init sets the defaults */

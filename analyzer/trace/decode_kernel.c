@@ -242,6 +242,13 @@ bool read_note(struct reader *r, const struct rec *o)
     const char *what = rec_str(o, F_WHAT), *detail = rec_str(o, F_DETAIL);
     if (!what && !detail) return false;
     if (what && strcmp(what, "events-lost") == 0) r->p->events_lost = true;
+    if (what && (strcmp(what, "disk-full") == 0 || strcmp(what, "write-failed") == 0)) {
+        const char *err = rec_str(o, F_ERR);
+        r->p->write_failed = true; /* trace_finish says it */
+        r->p->write_after = r->nrecords;
+        snprintf(r->p->write_errno, sizeof(r->p->write_errno), "%s", err ? err : "");
+        return true;
+    }
     if (detail && what)
         notes_addf(r->notes, "pid %ld: %s (%s)", r->p->pid, detail, what);
     else

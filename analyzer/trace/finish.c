@@ -62,6 +62,24 @@ static void live_as_of_dump(struct reader *r)
     p->totals.live = p->nlive;
 }
 
+/* The write of the trace failed (common/tracefile.h): where it stops and
+ * why. A marker file gives no errno: it is made when the disk is full. */
+static void write_failed_note(struct reader *r)
+{
+    const struct process *p = r->p;
+    const char *e = p->write_errno;
+    if (!*e || !strcmp(e, "ENOSPC"))
+        notes_addf(r->notes, "trace incomplete: disk full after %" PRIu64 " records (pid %ld)",
+                   p->write_after, p->pid);
+    else if (!strcmp(e, "EDQUOT") || !strcmp(e, "EFBIG"))
+        notes_addf(r->notes,
+                   "trace incomplete: disk full after %" PRIu64 " records (pid %ld, %s: %s)",
+                   p->write_after, p->pid, e, e[1] == 'D' ? "quota" : "file size limit");
+    else
+        notes_addf(r->notes, "trace incomplete: write error %s after %" PRIu64 " records (pid %ld)",
+                   e, p->write_after, p->pid);
+}
+
 void trace_finish(struct reader *r)
 {
     struct process *p = r->p;
@@ -91,15 +109,17 @@ void trace_finish(struct reader *r)
         p->totals.opened = p->opened;
         p->totals.closed = p->closed;
         p->totals.live = p->nlive;
-        notes_addf(r->notes,
-                   "trace of pid %ld ends without an exit record (killed, crashed or exec'd): "
-                   "report is as of its last flush",
-                   p->pid);
+        if (!p->write_failed) /* else write_failed_note says why it ends there */
+            notes_addf(r->notes,
+                       "trace of pid %ld ends without an exit record (killed, crashed or "
+                       "exec'd): report is as of its last flush",
+                       p->pid);
     } else if (p->totals.live != p->nlive) {
         notes_addf(r->notes,
                    "%s: the end record counts %" PRIu64 " live sockets, the trace lists %zu",
                    r->name, p->totals.live, p->nlive);
     }
+    if (p->write_failed) write_failed_note(r);
     if (p->totals.lost)
         notes_addf(r->notes,
                    "pid %ld: %" PRIu64 " sockets were not tracked (fd beyond connleak's table)",

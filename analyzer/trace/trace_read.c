@@ -68,6 +68,15 @@ static int damaged_settle(struct reader *r, struct strlist *notes, struct strlis
     return rc;
 }
 
+bool trace_marked_full(const char *path)
+{
+    char *marker = xasprintf("%s%s", path, TRACEFILE_FULL_SUFFIX);
+    struct stat st;
+    bool marked = lstat(marker, &st) == 0 && S_ISREG(st.st_mode);
+    free(marker);
+    return marked;
+}
+
 int trace_read_file(const char *path, struct process *p, struct strlist *notes, char **why)
 {
     memset(p, 0, sizeof(*p));
@@ -92,6 +101,10 @@ int trace_read_file(const char *path, struct process *p, struct strlist *notes, 
         p->trace = xstrdup(path);
         p->dev = (uint64_t)st.st_dev;
         p->ino = (uint64_t)st.st_ino;
+        if (!p->write_failed && trace_marked_full(path)) { /* not even the note went in */
+            p->write_failed = true;
+            p->write_after = r.nrecords;
+        }
         trace_finish(&r);
     } else {
         process_free(p);

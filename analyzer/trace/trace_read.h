@@ -11,6 +11,8 @@
 #include "model/model.h"
 #include "util/util.h"
 
+#include "tracefile.h"
+
 /* The trace format version this reader understands. */
 #define TRACE_VERSION 1
 
@@ -19,5 +21,9 @@
  * is not (unreadable, not a connleak trace, a newer version): *why then
  * holds a one-line reason (the caller frees it) and *p is left empty. */
 int trace_read_file(const char *path, struct process *p, struct strlist *notes, char **why);
+
+/* True when the recorder left TRACE.disk-full next to the trace at path:
+ * a write failed and not even its note could go in (common/tracefile.h). */
+bool trace_marked_full(const char *path);
 
 #endif

@@ -14,6 +14,9 @@
 
 /* Exit code of connleak itself failing (bad usage, no usable trace, ...). */
 #define EXIT_TOOL 125
+/* Exit code under --fail-on when a trace stops where a write failed (disk
+ * full): the report is incomplete, whatever it found (README "Exit codes"). */
+#define EXIT_INCOMPLETE 100
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 

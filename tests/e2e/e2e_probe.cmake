@@ -3,8 +3,8 @@
 # that the probe can load here and exits 77 (ctest: skipped, with the
 # reason) when it cannot: no root, no BTF, no tracepoints or uprobes.
 if(CONNLEAK_HAVE_PROBE)
-  connleak_e2e(probe_go_body probe_go_transport probe_go_growth probe_launcher probe_fd_games probe_go_closewait probe_go_stripped probe_go_tls probe_timewait probe_exec probe_attach)
-  foreach(t probe_go_body probe_go_transport probe_go_growth probe_launcher probe_fd_games probe_go_closewait probe_go_stripped probe_go_tls probe_timewait probe_exec probe_attach)
+  connleak_e2e(probe_go_body probe_go_transport probe_go_growth probe_launcher probe_fd_games probe_go_closewait probe_go_stripped probe_go_tls probe_timewait probe_exec probe_attach probe_disk_full)
+  foreach(t probe_go_body probe_go_transport probe_go_growth probe_launcher probe_fd_games probe_go_closewait probe_go_stripped probe_go_tls probe_timewait probe_exec probe_attach probe_disk_full)
     set_tests_properties(e2e_${t} PROPERTIES SKIP_RETURN_CODE 77)
   endforeach()
 else()

@@ -2,7 +2,8 @@
  * hand-written traces of tests/data: what it keeps from a good trace, how it
  * survives a bad one, and how it rebuilds the live set of a cut-short one;
  * also hostile inputs: far sids, records after the end, a second header,
- * over-long lines, FIFOs and devices named like traces. */
+ * over-long lines, FIFOs and devices named like traces; a trace a full disk
+ * cut (a disk-full note, or the TRACE.disk-full marker file). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "model/model.h"
+#include "report/report.h"
 #include "trace/trace_read.h"
 #include "util/util.h"
 
@@ -374,6 +376,55 @@ static void sigalrm_fail(int sig)
 
 /* A FIFO named like a trace would block a reader forever; a symlink to
  * /dev/zero would feed it without end. Only regular files are traces. */
+/* The recorder's disk-full note: the trace stops there, the note says after
+ * how many records and why, and the report is incomplete, not leaks. */
+static void a_disk_full_note_makes_the_report_incomplete(void **state)
+{
+    (void)state;
+    struct loaded *l = load("disk_full.jsonl");
+    const struct process *p = &l->p;
+    assert_int_equal(l->rc, 0);
+    assert_true(p->write_failed);
+    assert_string_equal(p->write_errno, "EDQUOT");
+    assert_false(p->complete);
+    assert_non_null(
+        note_with(l, "trace incomplete: disk full after 5 records (pid 88, EDQUOT: quota)"));
+    assert_null(note_with(l, "ends without an exit record")); /* the reason is known */
+    assert_int_equal(p->nlive, 1);
+    unload(l);
+
+    struct report r;
+    report_init(&r);
+    char *path = xasprintf("%s/disk_full.jsonl", TEST_DATA);
+    assert_int_equal(report_add_trace(&r, path), 0);
+    struct rule_opts ro = {0};
+    report_analyze(&r, &ro);
+    assert_int_equal(r.status, STATUS_INCOMPLETE);
+    assert_string_equal(status_name(r.status), "incomplete");
+    assert_true(r.findings.n > 0); /* what was written is still reported */
+    assert_non_null(strstr(r.incomplete_line, "disk full after 5 records (pid 88)"));
+    assert_true(report_has_problems(&r));
+    free(path);
+    report_free(&r);
+}
+
+/* Not even the note could be written: the marker file says the same, after
+ * the records read (the cut last line is not one). */
+static void a_disk_full_marker_is_the_same_note(void **state)
+{
+    (void)state;
+    struct loaded *l = load("disk_full_marker.jsonl");
+    assert_int_equal(l->rc, 0);
+    assert_true(l->p.write_failed);
+    assert_string_equal(l->p.write_errno, "");
+    assert_non_null(note_with(l, "trace incomplete: disk full after 3 records (pid 89)"));
+    unload(l);
+    l = load("no_end.jsonl"); /* no marker next to it: only cut short */
+    assert_false(l->p.write_failed);
+    assert_null(note_with(l, "trace incomplete"));
+    unload(l);
+}
+
 static void fifos_and_devices_are_not_traces(void **state)
 {
     (void)state;
@@ -421,6 +472,8 @@ int main(void)
         cmocka_unit_test(a_live_batch_that_events_follow_is_not_the_live_set),
         cmocka_unit_test(lines_over_1_mib_are_skipped_with_a_note),
         cmocka_unit_test(fifos_and_devices_are_not_traces),
+        cmocka_unit_test(a_disk_full_note_makes_the_report_incomplete),
+        cmocka_unit_test(a_disk_full_marker_is_the_same_note),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
