@@ -54,6 +54,8 @@ void config_load(void)
 {
     env_path("CONNLEAK_DIR", cl_cfg.dir, sizeof(cl_cfg.dir));
     env_path("CONNLEAK_PROMETHEUS", cl_cfg.prometheus, sizeof(cl_cfg.prometheus));
+    const char *notify = getenv("CONNLEAK_NOTIFY");
+    if (notify && strlen(notify) < sizeof(cl_cfg.notify)) strcpy(cl_cfg.notify, notify);
     cl_cfg.depth = (int)env_long("CONNLEAK_DEPTH", 32, 0, CL_MAX_DEPTH);
     cl_cfg.flush_ms = (int)env_long("CONNLEAK_FLUSH_MS", 200, 10, 60000);
     cl_cfg.close_stacks = env_flag("CONNLEAK_CLOSE_STACKS");

@@ -10,6 +10,7 @@
 struct cl_config {
     char dir[4096];        /* CONNLEAK_DIR: where traces go (default ".") */
     char prometheus[4096]; /* CONNLEAK_PROMETHEUS: metrics file, "" = none (prom.c) */
+    char notify[108];      /* CONNLEAK_NOTIFY: connleak run's abstract socket (trace.c) */
     int depth;             /* CONNLEAK_DEPTH: frames per stack, 0 = no stacks */
     int flush_ms;          /* CONNLEAK_FLUSH_MS: periodic flush interval */
     bool close_stacks;     /* CONNLEAK_CLOSE_STACKS=1: remember the stack of each close */

@@ -15,6 +15,8 @@
  * last CONNLEAK_FLUSH_MS of events (README "Limits"). */
 #define _GNU_SOURCE
 #include "preload.h"
+#include "config.h"
+#include "events.h"
 #include "guard.h"
 #include "real.h"
 #include "trace.h"
@@ -24,48 +26,53 @@
 #include <unistd.h>
 
 /* Not in a vfork child (the buffer is the parent's), nor from a signal
- * handler that interrupted a hook of this thread (it may hold the lock). */
-static void image_flush(void)
+ * handler that interrupted a hook of this thread (it may hold the lock).
+ * what: the program about to be exec'd, which the trace names when it will
+ * not be traced (--no-follow-exec: init.c took libconnleak out of
+ * LD_PRELOAD, unless this process is a launcher); NULL for abort(). */
+static void image_flush(const char *what)
 {
     if (!hook_enter_recording()) return;
+    if (what && !cl_cfg.follow_exec && !config_exe_is_launcher())
+        ev_note("exec-not-followed", what); /* "PATH": not traced after this exec */
     trace_flush_end(); /* the reserve comes back: a failed exec reserves again */
     hook_leave();
 }
 
 CL_EXPORT int execve(const char *file, char *const argv[], char *const envp[])
 {
-    image_flush();
+    image_flush(file);
     return REAL(execve)(file, argv, envp);
 }
 
 CL_EXPORT int execv(const char *file, char *const argv[])
 {
-    image_flush();
+    image_flush(file);
     return REAL(execv)(file, argv);
 }
 
 CL_EXPORT int execvp(const char *file, char *const argv[])
 {
-    image_flush();
+    image_flush(file);
     return REAL(execvp)(file, argv);
 }
 
 CL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-    image_flush();
+    image_flush(file);
     return REAL(execvpe)(file, argv, envp);
 }
 
 CL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-    image_flush();
+    image_flush(argv[0] ? argv[0] : "(fexecve)");
     return REAL(fexecve)(fd, argv, envp);
 }
 
 CL_EXPORT int execveat(int dirfd, const char *file, char *const argv[], char *const envp[],
                        int flags)
 {
-    image_flush();
+    image_flush(file);
     return REAL(execveat)(dirfd, file, argv, envp, flags);
 }
 
@@ -131,7 +138,7 @@ CL_EXPORT int execle(const char *file, const char *arg0, ...)
  * shows what the program did up to its abort. */
 CL_EXPORT void abort(void)
 {
-    image_flush();
+    image_flush(NULL);
     REAL(abort)();
     __builtin_unreachable();
 }

@@ -31,7 +31,10 @@
 #include <time.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define BUF_SIZE  (1u << 20)
@@ -257,6 +260,24 @@ void trace_after_fork_child(void)
     lost = false;
 }
 
+/* Under `connleak run` (CONNLEAK_NOTIFY), one datagram "PID\tWHY" to its
+ * abstract unix socket, which any process may reach whatever its user:
+ * the report then names this process as untraced, and never a word goes
+ * to the program's own stderr. Returns false when there is no such socket. */
+static bool failure_notify(const char *msg, size_t len)
+{
+    size_t n = strlen(cl_cfg.notify);
+    if (!n) return false;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path + 1, cl_cfg.notify, n); /* sun_path[0] = 0: abstract */
+    int fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    long sent = syscall(SYS_sendto, fd, msg, len, MSG_DONTWAIT, &sa,
+                        (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n));
+    syscall(SYS_close, fd);
+    return sent == (long)len;
+}
+
 void trace_report_failure(void)
 {
     char msg[4096 + 256];
@@ -264,12 +285,20 @@ void trace_report_failure(void)
     int err = errno;
     const char *why = strerrordesc_np(err);
     jb_init(&b, msg, sizeof(msg));
-    jb_raw(&b, "connleak: cannot create a trace file in ");
+    jb_u64(&b, (uint64_t)cl_pid);
+    jb_raw(&b, "\tcannot create its trace file in ");
     jb_raw(&b, cl_cfg.dir);
     jb_raw(&b, ": ");
     jb_raw(&b, why ? why : "error");
-    jb_raw(&b, "; this process is not traced\n");
-    if (REAL(write)(2, b.p, b.len) < 0) { /* nothing more we can do */
+    if (!failure_notify(b.p, b.len)) { /* preloaded by hand: stderr is all there is */
+        jb_init(&b, msg, sizeof(msg));
+        jb_raw(&b, "connleak: cannot create a trace file in ");
+        jb_raw(&b, cl_cfg.dir);
+        jb_raw(&b, ": ");
+        jb_raw(&b, why ? why : "error");
+        jb_raw(&b, "; this process is not traced\n");
+        if (REAL(write)(2, b.p, b.len) < 0) { /* nothing more we can do */
+        }
     }
     errno = err;
 }

@@ -29,11 +29,15 @@
 #include "cli/emit.h"
 #include "cli/libpath.h"
 #include "cli/options.h"
+#include "cli/notify.h"
 #include "cli/procs.h"
 #include "report/report.h"
 #include "util/util.h"
 
 /* ---- the child ------------------------------------------------------ */
+
+static int notify_fd = -1;    /* processes that cannot be traced say so here */
+static char notify_name[100]; /* its abstract name, for CONNLEAK_NOTIFY */
 
 static volatile sig_atomic_t child_pid;
 
@@ -109,6 +113,7 @@ static void child_env(const char *lib, const char *dir, const struct options *o,
     if (o->flush_ms) child_setenv_int("CONNLEAK_FLUSH_MS", o->flush_ms);
     if (!o->no_follow_exec) setenv("CONNLEAK_FOLLOW_EXEC", "1", 1);
     if (o->close_stacks) setenv("CONNLEAK_CLOSE_STACKS", "1", 1);
+    if (notify_fd >= 0) setenv("CONNLEAK_NOTIFY", notify_name, 1);
 }
 
 /* The child: with the probe, it waits on `go` until the probe follows it. */
@@ -228,6 +233,7 @@ static int child_run(const struct options *o, const char *lib, const char *dir, 
         return -1;
     }
     bool asan = !b->probe && binkind_needs_asan(b->path);
+    if (!b->probe) notify_fd = notify_open(notify_name, sizeof(notify_name));
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* what PROG leaves running becomes ours */
     signals_block(&s);
     pid_t pid = fork();
@@ -301,6 +307,8 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     }
     if (exec_err) return exec_failed(o, td, exec_err);
     int code = program_outcome(r, o, status);
+    notify_drain(notify_fd, r);
+    notify_fd = -1;
     /* a Go or static program's traces, if any, say nothing (a Go program
      * even exits past libc, leaving them "cut short"): not read */
     if (!r->observe_line) tracedir_read(r, td);
@@ -308,7 +316,8 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     options_http_opts(o, &r->http);
     report_analyze(r, &ro);
     /* still-running processes write there: never removed under them */
-    bool keep = td->temp && (o->keep_traces || report_has_problems(r) || r->still_running);
+    bool keep =
+        td->temp && (o->keep_traces || report_has_problems(r) || r->still_running || r->untraced);
     if (keep) notes_addf(&r->notes, "traces kept in %s", td->path);
     if (output_report(out, o, r) < 0 || output_close(out) != 0) {
         fputs("connleak: could not write the report\n", stderr);
@@ -319,7 +328,7 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     /* a CI gate must not pass when nothing could be observed, nor when the
      * program left no trace at all (setuid, LD_PRELOAD dropped, ...) */
     bool gate = report_has_kinds(r, o->fail_on) || r->status == STATUS_NOT_OBSERVABLE ||
-                r->status == STATUS_NO_TRACE || r->still_running;
+                r->status == STATUS_NO_TRACE || r->still_running || r->untraced;
     if (o->fail_on && code == 0 && r->status == STATUS_INCOMPLETE) /* disk full */
         code = EXIT_INCOMPLETE;
     else if (o->fail_on && code == 0 && gate)

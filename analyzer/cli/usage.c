@@ -137,6 +137,8 @@ static const char usage_text[] =
     "  CONNLEAK_IDLE_MS, CONNLEAK_STUCK_MS, CONNLEAK_REUSE_MIN, CONNLEAK_TW_MIN,\n"
     "  CONNLEAK_LEAK_AFTER_MS the thresholds of the flags of the same names\n"
     "  CONNLEAK_ROOT_PID      set by connleak run: the pid of the process it started\n"
+    "  CONNLEAK_NOTIFY        set by connleak run: where a process that cannot\n"
+    "                         create its trace says so\n"
     "  CONNLEAK_LIB           the libconnleak.so connleak run preloads\n"
     "  CONNLEAK_PROMETHEUS    a file the library (and watch) rewrites after every\n"
     "                         sample with Prometheus metrics (node_exporter's\n"

@@ -156,7 +156,7 @@ static void text_clean(struct text *t, const struct report *r)
     struct report_sockets totals;
     report_sockets(r, &totals);
     uint64_t opened = totals.opened;
-    bool partial = totals.partial || r->still_running; /* run --no-wait-children */
+    bool partial = totals.partial || r->still_running || r->untraced;
     long *pids;
     size_t n = pids_collect(r, false, &pids);
     char *who = procs_describe(r, pids, n);

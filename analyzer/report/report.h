@@ -41,6 +41,7 @@ struct report {
     struct strlist argv;
     long pid;             /* the process connleak started */
     size_t still_running; /* run: processes it started, still running at the report */
+    size_t untraced;      /* run: processes that said they could not be traced (notify.h) */
     int exit_code;        /* -1 when killed by a signal */
     int signal;           /* 0 when it exited */
     char *observe_line;   /* set when LD_PRELOAD cannot observe the program */

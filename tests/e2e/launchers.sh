@@ -37,4 +37,7 @@ done
 run_json --backend preload --no-follow-exec -- $py -c "import os; os.execv('$SAMPLES/leaky_client', ['leaky_client', '2'])"
 expect_rc 0
 expect_json '.status' '"clean"'
+# ... and the report names what it did not follow
+jq -e --arg p "$SAMPLES/leaky_client" '[.notes[] | select(contains($p) and contains("exec-not-followed"))] | length == 1' \
+    "$REPORT" > /dev/null || fail "the report does not name the program it did not follow: $(jqr .notes)"
 pass
