@@ -11,6 +11,7 @@ packages=(
   libunwind-dev libcjson-dev libdw-dev libelf-dev
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 python3-requests openssl curl golang-go valgrind
+  python3-jsonschema  # SARIF reports checked against the OASIS schema (tests/e2e/ci_sarif.sh)
   wget redis-server redis-tools  # real programs under test (tests/e2e/real_exit.sh)
   libc6-dbg  # file:line for libc frames in reports
   clang libclang-rt-14-dev  # libFuzzer for the HTTP/1 tracker; the probe's BPF programs
