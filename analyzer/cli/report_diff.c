@@ -132,8 +132,8 @@ static int diff_print(const struct options *o, cJSON *sets[DIFF_COUNT])
     if (o->format == FORMAT_JSON) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddNumberToObject(doc, "report_version", 1);
-        cJSON_AddStringToObject(doc, "old", o->args[0]);
-        cJSON_AddStringToObject(doc, "new", o->args[1]);
+        cJSON_AddStringToObject(doc, "old_report", o->args[0]);
+        cJSON_AddStringToObject(doc, "new_report", o->args[1]);
         for (int d = 0; d < DIFF_COUNT; d++)
             cJSON_AddItemReferenceToObject(doc, diff_names[d], sets[d]);
         char *s = cJSON_Print(doc);

@@ -87,6 +87,7 @@ expect_rc 0
 cp "$tmp/stdout" "$REPORT"
 expect_json '[.new, .fixed, .still_present] | map(length)' '[0,1,1]'
 expect_json '.fixed[0].top_frame.function' '"new_leak"'
+expect_json '[.old_report, .new_report]' "[\"$tmp/new.json\",\"$base\"]"
 run_connleak report --diff "$base"
 expect_rc 125
 run_connleak report --diff "$base" "$SRC/README.md"
