@@ -47,9 +47,28 @@ if(ANALYZER_VALGRIND)
     set_tests_properties(analyzer_report_valgrind_${fmt} PROPERTIES
       ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
   endforeach()
+  # The CI flags on the same traces: suppressions (one rule that takes
+  # findings, one stale), a baseline, every format at once, the rules
+  # generated; and report --diff.
+  set(_ci ${_data}/ci)
+  add_test(NAME analyzer_report_valgrind_ci
+    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+            $<TARGET_FILE:connleak_cli> report --format text --gen-suppressions
+            --gen-suppressions=/dev/null --suppressions ${_ci}/valgrind.supp
+            --baseline ${_ci}/baseline.json --json /dev/null --sarif /dev/null
+            --junit /dev/null --include-listeners ${_traces})
+  add_test(NAME analyzer_report_valgrind_diff
+    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+            $<TARGET_FILE:connleak_cli> report --diff --fail-on leak ${_ci}/baseline.json
+            ${_ci}/baseline.json)
+  set_tests_properties(analyzer_report_valgrind_ci analyzer_report_valgrind_diff PROPERTIES
+    ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
   # The rule tests under valgrind, on their hostile traces too: the HTTP and
-  # client-handle findings, the sampler's findings, bounded traces.
-  foreach(t http kernel agg)
+  # client-handle findings, the sampler's findings, bounded traces; the
+  # suppression matcher and parser.
+  foreach(t http kernel agg suppress)
     add_test(NAME analyzer_${t}_valgrind
       COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
               --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
