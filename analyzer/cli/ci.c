@@ -154,15 +154,24 @@ static int file_write(const char *path, const char *what, int (*fn)(FILE *, cons
     return rc;
 }
 
+/* One rule per finding; findings that would get the same rule (two call
+ * sites in one function: the same kind and fingerprint) get it once, else
+ * the second copy would always be listed as stale. */
 static int gen_all(FILE *f, const void *arg)
 {
     const struct report *r = arg;
+    struct strlist seen = {0};
     fputs("# connleak suppressions (docs/suppressions.md), one rule per finding\n", f);
     for (size_t i = 0; i < r->findings.n; i++) {
+        char key[BASELINE_KEY_LEN];
+        baseline_key(&r->findings.v[i], key, sizeof(key));
+        if (strlist_contains(&seen, key)) continue;
+        strlist_push(&seen, xstrdup(key));
         char *rule = supp_rule_text(&r->findings.v[i], "");
         fprintf(f, "\n%s", rule);
         free(rule);
     }
+    strlist_free(&seen);
     return 0;
 }
 

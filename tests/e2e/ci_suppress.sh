@@ -5,7 +5,8 @@
 # makes the run pass, and the report counts what the rule took out; a rule
 # that matched nothing is listed as stale; the clean twin has no finding and
 # every rule stale; a bad suppression file is exit 125 naming file:line
-# before the program runs.
+# before the program runs; two call sites of one function (two_sites) get
+# one generated rule, which takes both.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -79,4 +80,13 @@ grep -q "^connleak: $tmp/bad.supp:5: bad kind 'orphaned-sockets'" "$tmp/stderr" 
 run_connleak report --suppressions "$tmp/missing.supp" "$SRC/tests/data/complete.jsonl"
 expect_rc 125
 grep -q "missing.supp: cannot read the suppressions" "$tmp/stderr" || fail "no error for a missing file"
+# 7. two call sites in one function (two_sites): one generated rule covers
+# both, so applying the file leaves no stale rule
+run_json --gen-suppressions="$tmp/two.supp" -- "$SAMPLES/two_sites"
+expect_json '.summary.findings' 2
+[[ $(grep -c '^rule ' "$tmp/two.supp") -eq 1 ]] || fail "two_sites: not one rule: $(cat "$tmp/two.supp")"
+run_json --fail-on leak --suppressions "$tmp/two.supp" -- "$SAMPLES/two_sites"
+expect_rc 0
+expect_json '[.suppressed[] | {findings, count}]' '[{"findings":2,"count":5}]'
+expect_json '.stale_suppressions' '[]'
 pass
