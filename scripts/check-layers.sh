@@ -10,7 +10,7 @@
 #
 #   analyzer stages, lowest first; a stage may include its own folder and
 #   any stage listed before it, never one after it:
-#       util model trace symbols rules report watch render cli
+#       util model trace symbols rules report filter watch render cli
 #   analyzer/<stage> -> common           allowed
 #   analyzer/cli -> probe                allowed (the probe's loader runs in
 #                                        the connleak process, driven by cli)
@@ -40,7 +40,7 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 }
 cd "$root"
 
-STAGES=(util model trace symbols rules report watch render cli)
+STAGES=(util model trace symbols rules report filter watch render cli)
 
 declare -A RANKS
 for i in "${!STAGES[@]}"; do RANKS[${STAGES[$i]}]=$i; done

@@ -12,6 +12,7 @@ packages=(
   libunwind-dev libcjson-dev libdw-dev libelf-dev
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 python3-requests openssl curl golang-go valgrind
+  python3-jsonschema  # SARIF reports checked against the OASIS schema (tests/e2e/ci_sarif.sh)
   wget redis-server redis-tools nginx-light  # real programs under test (tests/e2e/)
   prometheus  # promtool checks the metrics files (tests/e2e/prometheus.sh)
   libc6-dbg  # file:line for libc frames in reports

@@ -16,6 +16,7 @@
 
 #include "cli/backend.h"
 #include "cli/commands.h"
+#include "cli/ci.h"
 #include "cli/emit.h"
 #include "cli/options.h"
 #include "cli/procs.h"
@@ -68,6 +69,7 @@ static int attach_report(const struct options *o, struct tracedir *td, struct re
     struct rule_opts ro = {o->include_listeners, o->include_inherited};
     options_http_opts(o, &r->http);
     report_analyze(r, &ro);
+    ci_filter(o, r); /* suppressions, --baseline */
     bool keep = td->temp && (o->keep_traces || report_has_problems(r));
     if (keep) notes_addf(&r->notes, "traces kept in %s", td->path);
     if (output_report(&out, o, r) < 0 || output_close(&out) != 0) {

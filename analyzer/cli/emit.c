@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/ci.h"
 #include "render/render.h"
 #include "util/util.h"
 
@@ -47,11 +48,9 @@ unsigned output_columns(FILE *f)
 
 int output_report(struct output *out, const struct options *o, const struct report *r)
 {
-    if (o->format == FORMAT_JSON)
-        render_json(out->f, r);
-    else
-        render_text_fit(out->f, r, color_wanted(o->color, out->f), output_columns(out->f));
-    return fflush(out->f) == 0 && !ferror(out->f) ? 0 : -1;
+    ci_render(out->f, o->format, o, r, color_wanted(o->color, out->f));
+    if (fflush(out->f) != 0 || ferror(out->f)) return -1;
+    return ci_write_files(o, r);
 }
 
 int output_close(struct output *out)

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "cli/options.h"
 
+#include "cli/ci.h"
 #include "cli/commands.h"
 
 #include <errno.h>
@@ -43,6 +44,14 @@ enum opt_id {
     OPT_LEAK_AFTER_MS,
     OPT_BACKEND,
     OPT_DURATION,
+    OPT_SUPPRESSIONS,
+    OPT_GEN_SUPPRESSIONS,
+    OPT_BASELINE,
+    OPT_DIFF,
+    OPT_SOURCE_ROOT,
+    OPT_ALSO_JSON,
+    OPT_ALSO_SARIF,
+    OPT_ALSO_JUNIT,
 };
 
 /* The commands a flag belongs to. */
@@ -50,11 +59,12 @@ enum opt_id {
 #define FOR_RUN    (1u << CMD_RUN)
 #define FOR_TRACE  (1u << CMD_RUN | 1u << CMD_ATTACH)
 #define FOR_ATTACH (1u << CMD_ATTACH)
+#define FOR_REPORT (1u << CMD_REPORT)
 
 struct opt_def {
     const char *name;
     char short_name;
-    bool has_arg;
+    bool has_arg;  /* true: a value; false: a flag, or "--opt=VALUE" when optional */
     unsigned cmds; /* FOR_* */
     enum opt_id id;
 };
@@ -84,6 +94,14 @@ static const struct opt_def opt_defs[] = {
     {"reuse-min", 0, true, FOR_ALL, OPT_REUSE_MIN},
     {"tw-min", 0, true, FOR_ALL, OPT_TW_MIN},
     {"leak-after-ms", 0, true, FOR_ALL, OPT_LEAK_AFTER_MS},
+    {"suppressions", 0, true, FOR_ALL, OPT_SUPPRESSIONS},
+    {"gen-suppressions", 0, false, FOR_ALL, OPT_GEN_SUPPRESSIONS},
+    {"baseline", 0, true, FOR_ALL, OPT_BASELINE},
+    {"diff", 0, false, FOR_REPORT, OPT_DIFF},
+    {"source-root", 0, true, FOR_ALL, OPT_SOURCE_ROOT},
+    {"json", 0, true, FOR_ALL, OPT_ALSO_JSON},
+    {"sarif", 0, true, FOR_ALL, OPT_ALSO_SARIF},
+    {"junit", 0, true, FOR_ALL, OPT_ALSO_JUNIT},
 };
 
 /* The HTTP thresholds: flag, environment variable, bounds, default. */
@@ -221,10 +239,9 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
 {
     switch (d->id) {
     case OPT_FORMAT:
-        if (strcmp(v, "text") && strcmp(v, "json"))
-            return options_bad_value(d->name, v, "text or json");
-        o->format = strcmp(v, "json") == 0 ? FORMAT_JSON : FORMAT_TEXT;
-        return 0;
+        return format_parse(v, &o->format) == 0
+                   ? 0
+                   : options_bad_value(d->name, v, "text, json, sarif or junit");
     case OPT_OUTPUT:
         o->output = v;
         return *v ? 0 : options_bad_value(d->name, v, "a file name or -");
@@ -275,7 +292,7 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
     case OPT_LEAK_AFTER_MS:
         return threshold_value(o, d, v);
     default:
-        return 0;
+        return ci_opt_value(o, d->name, d->id - OPT_SUPPRESSIONS, v);
     }
 }
 
@@ -309,6 +326,12 @@ static void opt_flag(struct options *o, enum opt_id id)
     case OPT_CLOSE_STACKS:
         o->close_stacks = true;
         break;
+    case OPT_GEN_SUPPRESSIONS:
+        o->gen_suppressions = true;
+        break;
+    case OPT_DIFF:
+        o->diff = true;
+        break;
     default:
         break;
     }
@@ -334,12 +357,14 @@ static int opt_parse_one(struct options *o, int argc, char **argv, int *i)
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         d = opt_find(name, len, 0);
-        if (!d || !(d->cmds & (1u << o->cmd)) || (eq && !d->has_arg)) {
+        bool optional = d && d->id == OPT_GEN_SUPPRESSIONS; /* --gen-suppressions[=FILE] */
+        if (!d || !(d->cmds & (1u << o->cmd)) || (eq && !d->has_arg && !optional)) {
             fprintf(stderr, "connleak: unknown option '%.*s' (see connleak --help)\n",
                     (int)(len + 2), arg);
             return -1;
         }
         value = eq ? eq + 1 : NULL;
+        if (optional && value) return ci_opt_value(o, d->name, CI_OPT_GEN, value);
     } else {
         d = opt_find(NULL, 0, arg[1]);
         if (!d || !(d->cmds & (1u << o->cmd)) || (!d->has_arg && arg[2])) return unknown(arg);
@@ -363,6 +388,7 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv)
     o->error_exitcode = DEFAULT_ERROR_EXITCODE;
     o->idle_ms = o->stuck_ms = o->reuse_min = o->tw_min = o->leak_after_ms = -1;
     o->args = xcalloc((size_t)argc + 1, sizeof(*o->args));
+    o->suppressions = xcalloc((size_t)argc + 1, sizeof(*o->suppressions));
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool rest = strcmp(a, "--") == 0;
@@ -376,7 +402,8 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv)
         }
         o->args[o->nargs++] = argv[i];
     }
-    return thresholds_resolve(o);
+    if (thresholds_resolve(o) < 0) return -1;
+    return o->help || o->version ? 0 : ci_load(o);
 }
 
 bool options_answer_help(const struct options *o)
@@ -392,4 +419,7 @@ void options_free(struct options *o)
 {
     free(o->args);
     o->args = NULL;
+    free(o->suppressions);
+    o->suppressions = NULL;
+    ci_free(o);
 }

@@ -14,7 +14,7 @@ enum cmd { CMD_RUN, CMD_REPORT, CMD_ATTACH };
 /* Which recorder watches the program: auto picks the preload for programs
  * that call libc, the probe (eBPF) for Go and static ones. */
 enum backend_choice { BACKEND_AUTO, BACKEND_PRELOAD, BACKEND_PROBE };
-enum out_format { FORMAT_TEXT, FORMAT_JSON };
+enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT, FORMAT_COUNT };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 #define DEFAULT_ERROR_EXITCODE 99
@@ -30,6 +30,16 @@ struct options {
     int idle_ms, stuck_ms, reuse_min; /* resolved: flag, else environment, else default */
     int tw_min, leak_after_ms;        /* the same */
     bool help, version;
+    /* CI (cli/ci.c): suppressions, baseline, more outputs */
+    const char **suppressions; /* --suppressions FILE..., in order */
+    int nsuppressions;
+    bool gen_suppressions;             /* --gen-suppressions: after each finding (text) */
+    const char *gen_suppressions_file; /* --gen-suppressions=FILE */
+    const char *baseline;              /* --baseline OLD.json */
+    bool diff;                         /* report --diff OLD.json NEW.json */
+    const char *source_root;           /* --source-root DIR (SARIF) */
+    const char *also[FORMAT_COUNT];    /* --json/--sarif/--junit FILE */
+    struct filter *filter;             /* loaded by options_parse (ci_load) */
     /* run and attach */
     const char *trace_dir;
     enum backend_choice backend; /* run: --backend */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
+#include "cli/ci.h"
 #include "cli/emit.h"
 #include "cli/options.h"
 #include "report/report.h"
@@ -19,6 +20,11 @@ int cmd_report(int argc, char **argv)
         options_free(&o);
         return 0;
     }
+    if (o.diff) {
+        int drc = ci_diff(&o);
+        options_free(&o);
+        return drc;
+    }
     struct report r;
     struct output out;
     report_init(&r);
@@ -27,6 +33,7 @@ int cmd_report(int argc, char **argv)
         struct rule_opts ro = {o.include_listeners, o.include_inherited};
         options_http_opts(&o, &r.http);
         report_analyze(&r, &ro);
+        ci_filter(&o, &r); /* suppressions, --baseline */
         int written = output_report(&out, &o, &r);
         int closed = output_close(&out);
         rc = 0;

@@ -26,6 +26,7 @@
 #include "cli/tracedir.h"
 #include "util/binkind.h"
 #include "cli/commands.h"
+#include "cli/ci.h"
 #include "cli/emit.h"
 #include "cli/libpath.h"
 #include "cli/options.h"
@@ -315,6 +316,7 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     struct rule_opts ro = {o->include_listeners, o->include_inherited};
     options_http_opts(o, &r->http);
     report_analyze(r, &ro);
+    ci_filter(o, r); /* suppressions, --baseline */
     /* still-running processes write there: never removed under them */
     bool keep =
         td->temp && (o->keep_traces || report_has_problems(r) || r->still_running || r->untraced);

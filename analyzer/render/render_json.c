@@ -388,6 +388,11 @@ static cJSON *summary_json(const struct report *r)
 
 cJSON *report_to_json(const struct report *r)
 {
+    return report_to_json_with(r, NULL);
+}
+
+cJSON *report_to_json_with(const struct report *r, const struct render_opts *ro)
+{
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "tool", "connleak " CONNLEAK_VERSION);
     cJSON_AddNumberToObject(o, "report_version", REPORT_VERSION);
@@ -403,12 +408,18 @@ cJSON *report_to_json(const struct report *r)
     cJSON *notes = cJSON_AddArrayToObject(o, "notes");
     for (size_t i = 0; i < r->notes.n; i++)
         cJSON_AddItemToArray(notes, cJSON_CreateString(r->notes.v[i]));
+    if (ro && ro->filter) filter_to_json(o, ro->filter);
     return o;
 }
 
 void render_json(FILE *out, const struct report *r)
 {
-    cJSON *o = report_to_json(r);
+    render_json_with(out, r, NULL);
+}
+
+void render_json_with(FILE *out, const struct report *r, const struct render_opts *ro)
+{
+    cJSON *o = report_to_json_with(r, ro);
     char *s = cJSON_Print(o);
     if (s) {
         fputs(s, out);

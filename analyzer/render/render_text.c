@@ -453,12 +453,18 @@ static void text_killed(struct text *t, const struct report *r)
 
 void render_text(FILE *out, const struct report *r, bool color)
 {
-    render_text_fit(out, r, color, 0);
+    render_text_with(out, r, color, NULL);
 }
 
 void render_text_fit(FILE *out, const struct report *r, bool color, unsigned columns)
 {
-    struct text t = {.out = out, .color = color, .columns = columns};
+    struct render_opts ro = {.columns = columns};
+    render_text_with(out, r, color, &ro);
+}
+
+void render_text_with(FILE *out, const struct report *r, bool color, const struct render_opts *ro)
+{
+    struct text t = {.out = out, .color = color, .columns = ro ? ro->columns : 0};
     if (r->backend && strcmp(r->backend, "probe") == 0)
         fputs("connleak: seen from the kernel (probe backend, eBPF): no preload in the program\n",
               out);
@@ -478,8 +484,10 @@ void render_text_fit(FILE *out, const struct report *r, bool color, unsigned col
     for (size_t i = 0; i < r->findings.n; i++) {
         fputc('\n', out);
         text_finding(&t, &r->findings.v[i]);
+        if (ro && ro->gen_suppressions) text_gen_suppression(&t, &r->findings.v[i]);
     }
     if (r->notes.n && r->findings.n) fputc('\n', out);
     text_notes(&t, &r->notes);
+    if (ro && ro->filter) text_filtered(&t, ro->filter);
     for (unsigned i = 0; i < ESC_RING; i++) free(t.ring[i]);
 }

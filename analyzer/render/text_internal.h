@@ -33,6 +33,12 @@ struct text {
     unsigned next;
 };
 
+/* render_filter.c: --gen-suppressions, and what suppressions and the
+ * baseline took out */
+struct filter;
+void text_gen_suppression(struct text *t, const struct finding *f);
+void text_filtered(struct text *t, const struct filter *flt);
+
 /* render_text.c */
 const char *esc(struct text *t, const char *s);
 const char *plural(uint64_t n, const char *one, const char *many);

@@ -139,6 +139,64 @@ static void run_only_flags_are_unknown_to_report(void **state)
     expect_refused(CMD_REPORT, dir, 1, "unknown option '--trace-dir'");
 }
 
+/* The CI flags: --gen-suppressions with and without =FILE (never taking
+ * the next argument), repeatable --suppressions, the formats, --diff only
+ * for report, and a bad suppression file refused at parse time. */
+static void ci_flags_parse(void **state)
+{
+    (void)state;
+    struct options o;
+    char *err;
+    char *report[] = {"--gen-suppressions",
+                      "t.jsonl",
+                      "--format",
+                      "sarif",
+                      "--sarif=o.sarif",
+                      "--junit",
+                      "o.xml",
+                      "--json",
+                      "o.json",
+                      "--source-root",
+                      "/src"};
+    assert_int_equal(parse(&o, CMD_REPORT, 11, report, &err), 0);
+    assert_true(o.gen_suppressions);
+    assert_null(o.gen_suppressions_file);
+    assert_int_equal(o.nargs, 1);
+    assert_string_equal(o.args[0], "t.jsonl");
+    assert_int_equal(o.format, FORMAT_SARIF);
+    assert_string_equal(o.also[FORMAT_SARIF], "o.sarif");
+    assert_string_equal(o.also[FORMAT_JUNIT], "o.xml");
+    assert_string_equal(o.also[FORMAT_JSON], "o.json");
+    assert_string_equal(o.source_root, "/src");
+    free(err);
+    options_free(&o);
+    char *gen[] = {"--gen-suppressions=out.supp", "--format=junit", "--diff", "a.json", "b.json"};
+    assert_int_equal(parse(&o, CMD_REPORT, 5, gen, &err), 0);
+    assert_false(o.gen_suppressions);
+    assert_string_equal(o.gen_suppressions_file, "out.supp");
+    assert_int_equal(o.format, FORMAT_JUNIT);
+    assert_true(o.diff);
+    free(err);
+    options_free(&o);
+    char *diff_run[] = {"--diff", "prog"}, *fmt[] = {"--format", "xml", "t.jsonl"};
+    expect_refused(CMD_RUN, diff_run, 2, "unknown option '--diff'");
+    expect_refused(CMD_REPORT, fmt, 3, "expected text, json, sarif or junit");
+    char *empty[] = {"--gen-suppressions=", "t.jsonl"}, *sarif[] = {"--sarif"};
+    expect_refused(CMD_REPORT, empty, 2, "bad value '' for --gen-suppressions");
+    expect_refused(CMD_REPORT, sarif, 1, "option '--sarif' needs a value");
+    char path[] = "/tmp/connleak-test-supp-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char bad[] = "rule a\nkind any\nrule b\nkind nothing\n";
+    assert_int_equal(write(fd, bad, sizeof(bad) - 1), (ssize_t)(sizeof(bad) - 1));
+    close(fd);
+    char *supp[] = {"--suppressions", path, "t.jsonl"};
+    char want[128];
+    snprintf(want, sizeof(want), "%s:4: bad kind 'nothing'", path);
+    expect_refused(CMD_REPORT, supp, 3, want);
+    unlink(path);
+}
+
 static void fail_on_names_kinds_leak_or_any(void **state)
 {
     (void)state;
@@ -258,6 +316,7 @@ int main(void)
         cmocka_unit_test(report_takes_flags_between_paths),
         cmocka_unit_test(bad_flags_and_values_are_one_line_errors),
         cmocka_unit_test(run_only_flags_are_unknown_to_report),
+        cmocka_unit_test(ci_flags_parse),
         cmocka_unit_test(fail_on_names_kinds_leak_or_any),
         cmocka_unit_test(http_thresholds_come_from_flag_env_or_default),
         cmocka_unit_test(kernel_thresholds_come_from_flag_env_or_default),

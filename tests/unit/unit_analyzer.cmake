@@ -6,10 +6,12 @@
 # (close-wait-pile, time-wait-storm, fd-growth, unbounded-pool, dumps),
 # test_analyzer_agg for bounded traces (agg records, late open records),
 # test_analyzer_exit for what a correct program may hold at exit,
-# test_analyzer_demangle for readable C++ and Rust names (symbols/demangle.c).
+# test_analyzer_demangle for readable C++ and Rust names (symbols/demangle.c),
+# test_analyzer_suppress for suppression rules (matcher, parser) and the
+# baseline key.
 # Each test links connleak_analyzer, the library behind the connleak binary.
 set(ANALYZER_TESTS reader header notes rules render options scale cli files http kernel agg exit
-                   demangle)
+                   demangle suppress)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -21,7 +23,8 @@ foreach(t ${ANALYZER_TESTS})
 endforeach()
 set_tests_properties(analyzer_reader analyzer_header analyzer_notes analyzer_rules analyzer_render analyzer_options
                      analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_kernel
-                     analyzer_agg analyzer_exit analyzer_demangle PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
+                     analyzer_agg analyzer_exit analyzer_demangle analyzer_suppress PROPERTIES
+                     ENVIRONMENT "DEBUGINFOD_URLS=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
 target_compile_definitions(test_analyzer_cli PRIVATE
@@ -46,9 +49,28 @@ if(ANALYZER_VALGRIND)
     set_tests_properties(analyzer_report_valgrind_${fmt} PROPERTIES
       ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
   endforeach()
+  # The CI flags on the same traces: suppressions (one rule that takes
+  # findings, one stale), a baseline, every format at once, the rules
+  # generated; and report --diff.
+  set(_ci ${_data}/ci)
+  add_test(NAME analyzer_report_valgrind_ci
+    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+            $<TARGET_FILE:connleak_cli> report --format text --gen-suppressions
+            --gen-suppressions=/dev/null --suppressions ${_ci}/valgrind.supp
+            --baseline ${_ci}/baseline.json --json /dev/null --sarif /dev/null
+            --junit /dev/null --include-listeners ${_traces})
+  add_test(NAME analyzer_report_valgrind_diff
+    COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+            $<TARGET_FILE:connleak_cli> report --diff --fail-on leak ${_ci}/baseline.json
+            ${_ci}/baseline.json)
+  set_tests_properties(analyzer_report_valgrind_ci analyzer_report_valgrind_diff PROPERTIES
+    ENVIRONMENT "DEBUGINFOD_URLS=" TIMEOUT 300)
   # The rule tests under valgrind, on their hostile traces too: the HTTP and
-  # client-handle findings, the sampler's findings, bounded traces.
-  foreach(t http kernel agg)
+  # client-handle findings, the sampler's findings, bounded traces; the
+  # suppression matcher and parser.
+  foreach(t http kernel agg suppress)
     add_test(NAME analyzer_${t}_valgrind
       COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
               --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
