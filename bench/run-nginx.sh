@@ -175,6 +175,13 @@ printf '%-20s %10s req/s %8s ms cpu %8s us cpu/request\n' "bare (median)" "$b_rp
 printf '%-20s %10s req/s %8s ms cpu %8s us cpu/request\n' "connleak (median)" "$p_rps" "$p_cpu" "$p_us"
 printf 'ratio req/s %s (budget >= 0.97)   cpu per round %s   cpu per request %s\n' \
     "$(ratio "$p_rps" "$b_rps")" "$(ratio "$p_cpu" "$b_cpu")" "$(ratio "$p_us" "$b_us")"
+# each preloaded round over the bare round just before it: load that drifts
+# between rounds cancels out more than in the ratio of the medians
+pairs=$(paste -d' ' "$tmp/bare.runs" "$tmp/pre.runs" |
+    awk '{ printf "%.3f %.3f\n", $4 / $1, ($5 / $6) / ($2 / $3) }')
+printf 'paired rounds: req/s %s (median %s)   cpu per request %s (median %s)\n' \
+    "$(cut -d' ' -f1 <<< "$pairs" | tr '\n' ' ')" "$(cut -d' ' -f1 <<< "$pairs" | median)" \
+    "$(cut -d' ' -f2 <<< "$pairs" | tr '\n' ' ')" "$(cut -d' ' -f2 <<< "$pairs" | median)"
 
 # a clean stop of both; connleak reports when the preloaded master has exited
 nginx -c "$tmp/bare/nginx.conf" -p "$tmp/bare" -s quit 2> /dev/null
