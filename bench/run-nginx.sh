@@ -4,7 +4,7 @@
 # ratios preloaded / bare, then a clean `nginx -s quit` and connleak's report.
 #
 #   bench/run-nginx.sh [--build DIR] [-r ROUNDS] [-d SECONDS] [-t THREADS]
-#                      [-c CONNECTIONS] [--close] [--keep DIR]
+#                      [-c CONNECTIONS] [--close] [--perf] [--keep DIR]
 #
 # Two nginx instances run side by side in one temporary directory, each on
 # its own free 127.0.0.1 port, both with `master_process on`, 2 workers,
@@ -20,6 +20,9 @@
 # preloaded one's report: status, processes, findings by kind and where
 # (the JSON report and the traces are kept in --keep DIR if given).
 # --close sends "Connection: close" (a new connection per request: churn).
+# --perf adds one preloaded wrk run under `perf record` of nginx's master and
+# workers and prints the share of their CPU samples in each library
+# (libconnleak.so's is what connleak costs them) and connleak's top symbols.
 # Loopback only; every step is bounded by timeout. Needs nginx (nginx-light)
 # and wrk: scripts/install-deps.sh --bench.
 set -euo pipefail
@@ -31,6 +34,7 @@ secs=10
 threads=2
 conns=50
 close=0
+perf=0
 keep=""
 usage() {
     sed -n '6,7p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
@@ -44,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     -t) threads=$2; shift 2 ;;
     -c) conns=$2; shift 2 ;;
     --close) close=1; shift ;;
+    --perf) perf=1; shift ;;
     --keep) keep=$2; shift 2 ;;
     -h | --help) usage ;;
     *) echo "run-nginx: unknown option $1" >&2; usage ;;
@@ -182,6 +187,26 @@ pairs=$(paste -d' ' "$tmp/bare.runs" "$tmp/pre.runs" |
 printf 'paired rounds: req/s %s (median %s)   cpu per request %s (median %s)\n' \
     "$(cut -d' ' -f1 <<< "$pairs" | tr '\n' ' ')" "$(cut -d' ' -f1 <<< "$pairs" | median)" \
     "$(cut -d' ' -f2 <<< "$pairs" | tr '\n' ' ')" "$(cut -d' ' -f2 <<< "$pairs" | median)"
+
+# perf_share: one preloaded wrk run under perf record; the share of each DSO
+perf_share() {
+    local master pids
+    command -v perf > /dev/null || { echo "run-nginx: --perf needs perf (linux-perf)" >&2; return; }
+    master=$(cat "$tmp/pre/nginx.pid")
+    pids=$(pgrep -P "$master" | tr '\n' ',')$master
+    timeout -k 5 $((secs + 30)) perf record -q -F 999 -p "$pids" -o "$tmp/perf.data" \
+        -- sleep "$secs" 2> /dev/null &
+    local pp=$!
+    sleep 0.5
+    load pre "$pre_port" "$((secs - 1))" > /dev/null
+    wait "$pp" || true
+    echo "perf: share of nginx's samples (master and workers) per library, under wrk:"
+    perf report -i "$tmp/perf.data" --sort dso --stdio 2> /dev/null | grep -v '^#' | grep -v '^$' | head -8
+    echo "perf: connleak's top symbols (share of all samples):"
+    perf report -i "$tmp/perf.data" --dsos libconnleak.so --sort sym --stdio 2> /dev/null |
+        grep -v '^#' | grep -v '^$' | head -8
+}
+[[ $perf -eq 1 ]] && perf_share
 
 # a clean stop of both; connleak reports when the preloaded master has exited
 nginx -c "$tmp/bare/nginx.conf" -p "$tmp/bare" -s quit 2> /dev/null

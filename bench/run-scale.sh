@@ -15,8 +15,10 @@
 # divided by the sockets, and the marginal cost per socket: the same at
 # --small N pairs (default 1,000) taken from it, so connleak's fixed cost
 # (its code, trace buffer, thread) cancels out. RLIMIT_NOFILE is raised to
-# 2N + 100 (as root the hard limit too); if it cannot be, the script says so
-# and exits 1.
+# 2N + 100 (as root the hard limit too); if the hard limit cannot be raised
+# (a container without CAP_SYS_RESOURCE), the script says so and shares the
+# N pairs among as many many_sockets processes as that limit needs, summing
+# their RSS (the same split at --small, so the marginal cost stays per socket).
 # Connections: samples/http_server (bare) and bench/churn_client PORT N
 # (default 1,000,000 sequential connect / GET / close) under
 # `connleak run --backend preload --keep-traces --trace-dir DIR`; prints the
@@ -68,11 +70,13 @@ for f in "$lib" "$connleak" "$build/bench/many_sockets" "$build/bench/churn_clie
 done
 
 tmp=$(mktemp -d -t connleak-scale.XXXXXX)
-child=""
+child="" # the pid(s) of what runs now, stopped on exit
+procs=1
 cleanup() {
     if [[ -n "$child" ]]; then
-        kill -TERM "$child" 2> /dev/null || true
-        wait "$child" 2> /dev/null || true
+        # shellcheck disable=SC2086 # one pid or several
+        kill -TERM $child 2> /dev/null || true
+        wait $child 2> /dev/null || true
     fi
     rm -rf "$tmp"
 }
@@ -81,47 +85,65 @@ trap 'exit 130' INT TERM
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# held_rss PAIRS preload|bare: VmRSS in KiB of many_sockets holding PAIRS connections
+# held_rss PAIRS preload|bare: VmRSS in KiB of many_sockets holding PAIRS
+# connections, summed over $procs processes that share them out
 held_rss() {
-    local want=$((2 * $1 + 1)) env=() n rss max=0
+    local env=() pids=() k each n rss max sum=0 pid
     [[ $2 == preload ]] && env=(LD_PRELOAD="$lib" CONNLEAK_DIR="$tmp/traces")
     rm -rf "$tmp/traces"
     mkdir "$tmp/traces"
-    # no timeout(1) in between: $child must be many_sockets itself (it exits after 600 s)
-    env "${env[@]}" "$build/bench/many_sockets" "$1" 600 &
-    child=$!
-    for _ in $(seq 1200); do # 2 minutes at most to open them
-        n=$(ls "/proc/$child/fd" 2> /dev/null | wc -l)
-        ((n >= want)) && break
-        sleep 0.1
+    for ((k = 0; k < procs; k++)); do
+        each=$(($1 / procs + (k < $1 % procs ? 1 : 0)))
+        # no timeout(1) in between: the pid must be many_sockets itself (it exits after 600 s)
+        env "${env[@]}" "$build/bench/many_sockets" "$each" 600 &
+        pids+=($!)
+        child="${pids[*]}"
     done
-    ((n >= want)) || { echo "run-scale: many_sockets opened only $n of $want fds" >&2; exit 1; }
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 1200); do # 2 minutes at most to open them
+            n=$(ls "/proc/$pid/fd" 2> /dev/null | wc -l)
+            ((n >= 2 * ($1 / procs) + 1)) && break
+            sleep 0.1
+        done
+        ((n >= 2 * ($1 / procs) + 1)) || { echo "run-scale: many_sockets opened only $n fds" >&2; exit 1; }
+    done
     sleep 1 # a sample or two of connleak's sampler
-    for _ in 1 2 3; do
-        rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$child/status")
-        ((rss > max)) && max=$rss
-        sleep 0.5
+    for pid in "${pids[@]}"; do
+        max=0
+        for _ in 1 2 3; do
+            rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+            ((rss > max)) && max=$rss
+            sleep 0.2
+        done
+        sum=$((sum + max))
     done
-    kill -TERM "$child"
-    wait "$child" 2> /dev/null || true
+    kill -TERM "${pids[@]}"
+    wait "${pids[@]}" 2> /dev/null || true
     child=""
-    echo "$max"
+    echo "$sum"
 }
 
-# raise_nofile N: soft (and, as root, hard) RLIMIT_NOFILE to at least N
-raise_nofile() {
-    (($(ulimit -Hn) >= $1)) || ulimit -Hn "$1" 2> /dev/null || {
-        echo "run-scale: the hard RLIMIT_NOFILE is $(ulimit -Hn), $1 needed: run as root" >&2
-        exit 1
-    }
+# set_nofile N: RLIMIT_NOFILE to N fds per process (as root the hard limit
+# too), or else to the hard limit with the sockets shared among $procs
+# processes (a container without CAP_SYS_RESOURCE cannot raise it)
+set_nofile() {
+    procs=1
+    if (($(ulimit -Hn) < $1)) && ! ulimit -Hn "$1" 2> /dev/null; then
+        procs=$((($1 + $(ulimit -Hn) - 201) / ($(ulimit -Hn) - 200)))
+        echo "run-scale: the hard RLIMIT_NOFILE is $(ulimit -Hn) and cannot be raised" \
+            "(not root, or no CAP_SYS_RESOURCE): the sockets are shared among $procs processes" >&2
+        ulimit -Sn "$(ulimit -Hn)"
+        return
+    fi
     ulimit -Sn "$1"
 }
 
 measure_sockets() {
     local size side k b p
-    raise_nofile $((2 * pairs + 100))
+    set_nofile $((2 * pairs + 100))
     echo "sockets: many_sockets $pairs pairs ($((2 * pairs)) tracked sockets) and $small pairs," \
-        "bare and preloaded, $rounds rounds; RLIMIT_NOFILE $(ulimit -Sn)/$(ulimit -Hn)"
+        "in $procs process(es), bare and preloaded, $rounds rounds;" \
+        "RLIMIT_NOFILE $(ulimit -Sn)/$(ulimit -Hn)"
     for ((i = 1; i <= rounds; i++)); do
         for size in "$small" "$pairs"; do
             for side in bare preload; do
