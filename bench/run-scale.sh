@@ -5,7 +5,7 @@
 #
 #   bench/run-scale.sh [--build DIR] [--pairs N] [--small N] [-r ROUNDS]
 #                      [-n CONNECTIONS] [--detail D] [--report-rounds R]
-#                      [--sockets-only | --connections-only]
+#                      [--sockets-only | --connections-only] [--keep DIR]
 #
 # Sockets: bench/many_sockets holds N loopback connections (default 25,000:
 # 2N = 50,000 tracked sockets, client and accepted ends), bare and with
@@ -25,7 +25,8 @@
 # client's wall and CPU time, the trace directory's bytes per connection,
 # and `connleak report DIR` (text) timed by /usr/bin/time: wall and max RSS,
 # median of R runs (default 3). --detail D sets CONNLEAK_DETAIL_SOCKETS
-# (default: connleak's, 10,000; -1 writes every socket one by one). The
+# (default: connleak's, 10,000; -1 writes every socket one by one); --keep
+# DIR moves the traces there (to profile the report, say). The
 # client closes first, so each connection leaves a TIME_WAIT socket on the
 # client side; Linux reuses them for loopback (net.ipv4.tcp_tw_reuse = 2,
 # the default: checked), so 1,000,000 connections do not run out of ports.
@@ -42,6 +43,7 @@ detail=""
 report_rounds=3
 do_sockets=1
 do_conns=1
+keep=""
 usage() {
     sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
     exit 2
@@ -57,6 +59,7 @@ while [[ $# -gt 0 ]]; do
     --report-rounds) report_rounds=$2; shift 2 ;;
     --sockets-only) do_conns=0; shift ;;
     --connections-only) do_sockets=0; shift ;;
+    --keep) keep=$2; shift 2 ;;
     -h | --help) usage ;;
     *) echo "run-scale: unknown option $1" >&2; usage ;;
     esac
@@ -76,6 +79,7 @@ cleanup() {
     if [[ -n "$child" ]]; then
         # shellcheck disable=SC2086 # one pid or several
         kill -TERM $child 2> /dev/null || true
+        # shellcheck disable=SC2086
         wait $child 2> /dev/null || true
     fi
     rm -rf "$tmp"
@@ -188,6 +192,7 @@ measure_connections() {
     wait "$child" 2> /dev/null || true
     child=""
     bytes=$(du -sb "$tmp/traces" | cut -f1)
+    # shellcheck disable=SC2086 # $out is "WALL CPU": two arguments
     printf 'client: %s ms wall, %s ms cpu; run report: %s\n' $out \
         "$(jq -r '"\(.status), \(.findings | length) finding(s) \([.findings[].kind])"' "$tmp/run.json")"
     printf 'trace: %d bytes in %d file(s): %.1f bytes per connection\n' "$bytes" \
@@ -209,6 +214,11 @@ measure_connections() {
     printf 'connleak report: median %s s wall, %s KiB max RSS (runs: %s)\n' \
         "$(cut -d' ' -f1 "$tmp/time" | median)" "$(cut -d' ' -f2 "$tmp/time" | median)" \
         "$(cut -d' ' -f1 "$tmp/time" | tr '\n' ' ' | sed 's/ $//')"
+    if [[ -n "$keep" ]]; then
+        mkdir -p "$keep"
+        mv "$tmp/traces" "$keep/"
+        echo "traces kept in $keep/traces"
+    fi
 }
 
 [[ $do_sockets -eq 1 ]] && measure_sockets
