@@ -3,7 +3,7 @@
 # Every dependency of the project goes through this script, so that a fresh
 # machine (and CI) gets exactly what a developer's machine has.
 #   scripts/install-deps.sh          build + test dependencies
-#   scripts/install-deps.sh --bench  also the comparison tools of bench/
+#   scripts/install-deps.sh --bench  also the comparison and load tools of bench/
 set -euo pipefail
 
 packages=(
@@ -22,7 +22,7 @@ packages=(
   libbpf-dev bpftool        # the probe backend (eBPF): its loader and skeleton
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(strace hyperfine)
+  packages+=(strace hyperfine wrk)  # wrk: load for bench/run-nginx.sh
 fi
 
 sudo=""
