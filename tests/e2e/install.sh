@@ -29,7 +29,7 @@ expect_site orphaned-socket leaky_client.c leak-site open_connection 2 > /dev/nu
 src=$SRC
 cmake -S "$src" -B "$tmp/usrbuild" -DCMAKE_INSTALL_PREFIX=/usr -DPROBE_CLANG=PROBE_CLANG-NOTFOUND \
     > "$tmp/usr.log" 2>&1 || fail "configure with the prefix /usr failed: $(tail -3 "$tmp/usr.log")"
-cmake --build "$tmp/usrbuild" -j2 --target connleak_cli connleak > "$tmp/usr.log" 2>&1 ||
+cmake --build "$tmp/usrbuild" -j2 --target connleak_cli connleak connleak_man_gz > "$tmp/usr.log" 2>&1 ||
     fail "build for the prefix /usr failed: $(tail -3 "$tmp/usr.log")"
 DESTDIR="$tmp/root" cmake --install "$tmp/usrbuild" > "$tmp/usr.log" 2>&1 ||
     fail "install for the prefix /usr failed: $(tail -3 "$tmp/usr.log")"
