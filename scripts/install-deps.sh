@@ -12,6 +12,7 @@ packages=(
   libcmocka-dev libcurl4-openssl-dev libssl-dev
   jq python3 python3-requests openssl curl golang-go valgrind
   wget redis-server redis-tools  # real programs under test (tests/e2e/real_exit.sh)
+  nodejs         # libuv closes sockets with syscall(SYS_close) (tests/e2e/node_closes.sh)
   libc6-dbg  # file:line for libc frames in reports
   libiberty-dev  # cplus_demangle: readable C++ and Rust names in reports
   rustc          # the Rust sample (samples/rust); g++ comes with build-essential

@@ -13,7 +13,8 @@ set(E2E_TESTS
     not_observable http_server_curl cli_errors exit_codes report_truncated text_report
     same_behaviour signal_storm launchers install fd_traps early_ctor two_sites messages
     http_records dlopen bounded_trace recv_trunc ssl_copies unread_idle relative_dir secrets
-    sanitizers daemons real_exit cpp_names git_http own_fds dump_signal_owner)
+    sanitizers daemons real_exit cpp_names git_http own_fds dump_signal_owner
+    raw_close node_closes)
 # connleak_e2e(NAME...): one ctest test per tests/e2e/NAME.sh. The other
 # e2e_*.cmake fragments (one per area) call it for their own scripts.
 function(connleak_e2e)
@@ -32,3 +33,5 @@ set_tests_properties(e2e_install PROPERTIES TIMEOUT 240)
 # Rust names (issue 17): skips when rustc was not found (samples/rust.cmake).
 connleak_e2e(rust_names)
 set_tests_properties(e2e_rust_names PROPERTIES SKIP_RETURN_CODE 77)
+# node (libuv's raw closes, issue 13 point 2): skips when node is missing.
+set_tests_properties(e2e_node_closes PROPERTIES SKIP_RETURN_CODE 77)
