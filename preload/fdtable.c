@@ -207,8 +207,11 @@ static bool track_close_slot(int fd, const char *how, bool fd_holds, uint32_t ex
     uint32_t cur = expect ? expect : atomic_load(&s->rec);
     if (!cur) return false;
     /* A fork child that only drops what it inherited (and then execs) should
-     * leave no trace file behind: such closes are not recorded. */
-    bool quiet = !trace_is_open() && (cl_recs[cur - 1].flags & REC_INHERITED);
+     * leave no trace file behind: such closes are not recorded. Except for
+     * a socketpair end: the child's trace then says it was shared with the
+     * parent (an IPC channel, rules_ipc.c), as nginx's workers close theirs. */
+    const struct sock_rec *cr = &cl_recs[cur - 1];
+    bool quiet = !trace_is_open() && (cr->flags & REC_INHERITED) && cr->role != ROLE_PAIR;
     if (!quiet) trace_ensure_open(); /* its inherited sockets come first */
     uint32_t old = expect;
     if (expect ? !atomic_compare_exchange_strong(&s->rec, &old, 0)
