@@ -2,6 +2,8 @@
  * every socket still open (`live` records with "dump":N, after a `dump`
  * record) into the trace of a running service, at once, so that
  * `connleak report` on that trace reports leaks without stopping it.
+ * Before the list, the table is checked against the process's fds as at
+ * exit (fdtable_verify_live): a socket closed unseen is closed "unseen".
  *
  * CONNLEAK_DUMP_SIGNAL picks the signal (USR1, USR2 or RTMIN+n, a name or a
  * number; default USR2; 0 or "off": none). The signal stays the program's:
@@ -211,6 +213,7 @@ void dump_if_wanted(void)
 {
     if (!atomic_exchange(&dump_wanted, 0) || !trace_is_open()) return;
     uint32_t seq = atomic_fetch_add(&dump_seq, 1) + 1;
+    fdtable_verify_live(); /* as at exit: what closed unseen is not listed */
     fdtable_each_live(live_promote_one, NULL);
     ev_dump(seq, "signal");
     fdtable_each_live(dump_one, &seq);

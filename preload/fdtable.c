@@ -197,19 +197,26 @@ struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
 
 /* fd_holds: fd still refers to the socket (a close about to happen); false
  * when the number already holds something else (dup2 onto it, a reuse
- * after an unseen close): then the socket itself cannot be asked. */
-static bool track_close_as(int fd, const char *how, bool fd_holds)
+ * after an unseen close): then the socket itself cannot be asked. expect:
+ * the slot's record index as the caller saw it (0 = whatever is there); the
+ * close happens only if the slot still holds it. */
+static bool track_close_slot(int fd, const char *how, bool fd_holds, uint32_t expect)
 {
     if ((unsigned int)fd >= cl_nslots) return false;
     struct fd_slot *s = &cl_slots[fd];
-    uint32_t cur = atomic_load(&s->rec);
+    uint32_t cur = expect ? expect : atomic_load(&s->rec);
     if (!cur) return false;
     /* A fork child that only drops what it inherited (and then execs) should
-     * leave no trace file behind: such closes are not recorded. */
-    bool quiet = !trace_is_open() && (cl_recs[cur - 1].flags & REC_INHERITED);
+     * leave no trace file behind: such closes are not recorded. Except for
+     * a socketpair end: the child's trace then says it was shared with the
+     * parent (an IPC channel, rules_ipc.c), as nginx's workers close theirs. */
+    const struct sock_rec *cr = &cl_recs[cur - 1];
+    bool quiet = !trace_is_open() && (cr->flags & REC_INHERITED) && cr->role != ROLE_PAIR;
     if (!quiet) trace_ensure_open(); /* its inherited sockets come first */
-    uint32_t old = atomic_exchange(&s->rec, 0);
-    if (!old) return false;
+    uint32_t old = expect;
+    if (expect ? !atomic_compare_exchange_strong(&s->rec, &old, 0)
+               : !(old = atomic_exchange(&s->rec, 0)))
+        return false;
     struct sock_rec *r = &cl_recs[old - 1];
     s->prev_sid = r->sid;
     s->prev_stk = r->stk;
@@ -222,6 +229,11 @@ static bool track_close_as(int fd, const char *how, bool fd_holds)
         rec_free(r);
     }
     return true;
+}
+
+static bool track_close_as(int fd, const char *how, bool fd_holds)
+{
+    return track_close_slot(fd, how, fd_holds, 0);
 }
 
 bool track_close(int fd, const char *how)
@@ -336,20 +348,28 @@ void fdtable_each_live(void (*fn)(struct sock_rec *, const int *, int, void *), 
     }
 }
 
-/* At exit: an fd the table still lists may have been closed by a path we
- * cannot see (syscall(SYS_close), a libc-internal close) and its number
- * reused for a file. Such entries are closed "unseen" rather than reported. */
+/* At exit and at every dump: an fd the table still lists may have been
+ * closed by a path we cannot see (a libc-internal close, a raw system call
+ * made without syscall()) and its number reused for a file. Such entries
+ * are closed "unseen" rather than reported. One fstat per tracked fd (what
+ * /proc/self/fd would say of it); the first one also learns the socket's
+ * inode, so that a number later reused by another socket is told apart.
+ * Other threads run on during a dump: an entry is closed only if its slot
+ * still holds the socket that was checked. */
 void fdtable_verify_live(void)
 {
     unsigned int hi = atomic_load(&cl_fd_high);
     for (unsigned int fd = 0; fd < hi; fd++) {
-        struct sock_rec *r = fdtable_get((int)fd);
+        uint32_t cur = atomic_load(&cl_slots[fd].rec);
+        struct sock_rec *r = cur ? &cl_recs[cur - 1] : NULL;
         struct stat st;
         if (!r) continue;
+        uint64_t sid = r->sid;
         if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode) || (r->ino && st.st_ino != r->ino)) {
-            track_close_as((int)fd, "unseen", false);
+            track_close_slot((int)fd, "unseen", false, cur);
             continue;
         }
+        if (atomic_load(&cl_slots[fd].rec) != cur || r->sid != sid) continue; /* closed meanwhile */
         r->ino = (uint64_t)st.st_ino;
         if (!r->local.family) { /* learnt here rather than at every connect */
             struct sockaddr_storage ss;

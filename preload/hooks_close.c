@@ -11,30 +11,42 @@
  * opened, and close_range()/closefrom() close everything around them, so a
  * daemon's close-everything sweep neither loses the trace nor is told that
  * numbers it never had were open. Only libunwind re-creating its pipe may
- * close those two. */
+ * close those two.
+ *
+ * syscall() is hooked for the same calls made without libc's wrappers
+ * (SYS_close, SYS_close_range, SYS_dup2, SYS_dup3): see the end of the file. */
 #define _GNU_SOURCE
 #include "preload.h"
 #include "fdtable.h"
 #include "guard.h"
+#include "modules.h"
 #include "ownfds.h"
 #include "real.h"
 
 #include <linux/close_range.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-CL_EXPORT int close(int fd)
+/* The kernel's close, as libc's close() or as syscall(SYS_close) (which is
+ * no cancellation point): the program's own call, passed on as it made it. */
+static int close_real(int fd, bool raw)
+{
+    return raw ? (int)REAL(syscall)(SYS_close, (long)fd) : REAL(close)(fd);
+}
+
+static int close_as(int fd, bool raw)
 {
     int entry_errno = errno;
     if (ownfd_refused(fd)) {
         errno = EBADF;
         return -1;
     }
-    if (!hook_enter_recording()) return REAL(close)(fd);
-    bool tracked = track_close(fd, "close");
-    int ret = REAL(close)(fd);
+    if (!hook_enter_recording()) return close_real(fd, raw);
+    bool tracked = track_close(fd, raw ? "syscall" : "close");
+    int ret = close_real(fd, raw);
     int err = ret == 0 ? entry_errno : errno;
     if (ret == 0 || err != EBADF)
         track_closed_ok(fd, tracked); /* Linux frees the fd even on EINTR/EIO */
@@ -43,6 +55,11 @@ CL_EXPORT int close(int fd)
     hook_leave();
     errno = err;
     return ret;
+}
+
+CL_EXPORT int close(int fd)
+{
+    return close_as(fd, false);
 }
 
 /* Forgets every tracked fd in [first, last] that the program is closing. */
@@ -56,7 +73,7 @@ static void range_forget(unsigned int first, unsigned int last, const char *how)
 static int close_range_real(unsigned int first, unsigned int last, int flags)
 {
     return REAL(close_range) ? REAL(close_range)(first, last, flags)
-                             : (int)syscall(SYS_close_range, first, last, flags);
+                             : (int)REAL(syscall)(SYS_close_range, first, last, flags);
 }
 
 /* Closes [a, b] one by one: where close_range is refused (seccomp, old
@@ -162,4 +179,50 @@ CL_EXPORT int fclose(FILE *fp)
     hook_leave();
     errno = saved;
     return ret;
+}
+
+/* ---- syscall(): the close family called without libc's wrappers ----
+ * libuv (node) closes its sockets with syscall(SYS_close); others call
+ * close_range, dup2 or dup3 that way. Those numbers take the hooks above
+ * (hooks_dup.c for dup2/dup3), with connleak's own fds refused the same
+ * way; every other number (futex, at a huge rate in some programs) costs
+ * the argument copy and four compares. connleak's own raw calls (trace.c,
+ * ownfds.c, ...) bind to this hook too, being in this library: they are
+ * recognised by their return address and passed straight through. */
+static bool sys_close_family(long n)
+{
+    return n == SYS_close || n == SYS_close_range
+#ifdef SYS_dup2
+           || n == SYS_dup2
+#endif
+           || n == SYS_dup3;
+}
+
+static long sys_close_hooked(long n, long a, long b, long c)
+{
+    switch (n) {
+    case SYS_close:
+        return close_as((int)a, true);
+    case SYS_close_range:
+        return close_range((unsigned int)a, (unsigned int)b, (int)c);
+#ifdef SYS_dup2
+    case SYS_dup2:
+        return dup2((int)a, (int)b);
+#endif
+    default: /* SYS_dup3 */
+        return dup3((int)a, (int)b, (int)c);
+    }
+}
+
+CL_EXPORT long syscall(long n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long);
+    long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
+    va_end(ap);
+    if (likely(!sys_close_family(n)) ||
+        modules_self_contains((uintptr_t)__builtin_return_address(0)))
+        return REAL(syscall)(n, a, b, c, d, e, f);
+    return sys_close_hooked(n, a, b, c);
 }

@@ -6,7 +6,8 @@
  * lock, no guard, no errno change (only done when the call succeeded); a
  * socket known not to carry HTTP costs one more branch, others feed
  * httptrack.c (a TLS socket's raw bytes are ciphertext: hooks_ssl.c feeds
- * its plaintext instead). recvmsg also adopts fds received over SCM_RIGHTS. */
+ * its plaintext instead). recvmsg also adopts fds received over SCM_RIGHTS
+ * (role "received"); sendmsg marks the tracked sockets it sends "passed". */
 #define _GNU_SOURCE
 #include "preload.h"
 #include "fdtable.h"
@@ -216,10 +217,28 @@ CL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
     return r;
 }
 
+/* fds sent over SCM_RIGHTS: a tracked socket among them is now shared
+ * with the receiving process (the report leaves such IPC sockets out). Only
+ * loads and one store per fd: no guard, no record, errno untouched. */
+static void rights_mark_passed(const struct msghdr *msg)
+{
+    if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr)) return;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        const int *fds = (const int *)CMSG_DATA(c);
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            struct sock_rec *sr = fdtable_get(fds[i]);
+            if (sr) atomic_store_explicit(&sr->passed, 1, memory_order_relaxed);
+        }
+    }
+}
+
 CL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     ssize_t r = REAL(sendmsg)(fd, msg, flags);
     if (r > 0) io_vec(fd, msg->msg_iov, msg->msg_iovlen, r, false);
+    if (r >= 0 && msg->msg_controllen) rights_mark_passed(msg);
     return r;
 }
 
@@ -239,9 +258,11 @@ CL_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, str
 CL_EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
     int r = REAL(sendmmsg)(fd, v, n, flags);
-    for (int i = 0; i < r; i++)
+    for (int i = 0; i < r; i++) {
         if (v[i].msg_len)
             io_vec(fd, v[i].msg_hdr.msg_iov, v[i].msg_hdr.msg_iovlen, v[i].msg_len, false);
+        if (v[i].msg_hdr.msg_controllen) rights_mark_passed(&v[i].msg_hdr);
+    }
     return r;
 }
 

@@ -65,6 +65,7 @@ void real_resolve(void)
     RESOLVE(read_chk, "__read_chk");
     RESOLVE(recv_chk, "__recv_chk");
     RESOLVE(recvfrom_chk, "__recvfrom_chk");
+    RESOLVE(syscall, "syscall");
     cl_real_vfork = dlsym(RTLD_NEXT, "vfork");
     if (!cl_real.fcntl64) cl_real.fcntl64 = cl_real.fcntl;
     atomic_store(&cl_real_ready, 1);

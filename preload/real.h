@@ -60,6 +60,7 @@ struct cl_real {
     ssize_t (*read_chk)(int, void *, size_t, size_t);
     ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
     ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+    long (*syscall)(long, ...);
 };
 extern struct cl_real cl_real;
 extern void *cl_real_vfork; /* used by the vfork trampoline (hooks_process.c) */

@@ -25,6 +25,7 @@ enum opt_id {
     OPT_COLOR,
     OPT_LISTENERS,
     OPT_INHERITED,
+    OPT_IPC,
     OPT_FAIL_ON,
     OPT_EXITCODE,
     OPT_HELP,
@@ -75,6 +76,7 @@ static const struct opt_def opt_defs[] = {
     {"color", 0, true, FOR_ALL, OPT_COLOR},
     {"include-listeners", 0, false, FOR_ALL, OPT_LISTENERS},
     {"include-inherited", 0, false, FOR_ALL, OPT_INHERITED},
+    {"include-ipc", 0, false, FOR_ALL, OPT_IPC},
     {"fail-on", 0, true, FOR_ALL, OPT_FAIL_ON},
     {"error-exitcode", 0, true, FOR_ALL, OPT_EXITCODE},
     {"help", 'h', false, FOR_ALL, OPT_HELP},
@@ -304,6 +306,9 @@ static void opt_flag(struct options *o, enum opt_id id)
         break;
     case OPT_INHERITED:
         o->include_inherited = true;
+        break;
+    case OPT_IPC:
+        o->include_ipc = true;
         break;
     case OPT_HELP:
         o->help = true;

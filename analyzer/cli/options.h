@@ -24,7 +24,7 @@ struct options {
     enum out_format format;
     const char *output; /* NULL: the command's default; "-": stdout */
     enum color_mode color;
-    bool include_listeners, include_inherited;
+    bool include_listeners, include_inherited, include_ipc;
     unsigned fail_on; /* bitmask of 1u << enum finding_kind */
     int error_exitcode;
     int idle_ms, stuck_ms, reuse_min; /* resolved: flag, else environment, else default */

@@ -115,6 +115,7 @@ void process_free(struct process *p)
     free(p->handles);
     free(p->huses);
     free(p->gounclosed);
+    free(p->inh_pairs);
     free(p->samples);
     free(p->sites);
     free(p->peer_pts);

@@ -93,6 +93,9 @@ struct live_sock {
     bool inherited;
     bool before_attach; /* open when `connleak attach` began: its opening was not seen */
     bool eof;           /* the program read end-of-file: the peer closed first */
+    bool passed;        /* sent to another process over SCM_RIGHTS */
+    bool unix_fam;      /* an AF_UNIX socket ("fam":"unix") */
+    bool shared;        /* a pair socket a traced forked child inherited (report.c) */
     uint8_t kstate;     /* the kernel's TCP state last seen (KSTATE_*), 0 = not known */
     uint32_t rq;        /* bytes in its receive queue at the last ktcp record */
     uint64_t cw_since;  /* ts of the ktcp record that saw it in CLOSE_WAIT; 0 = none */
@@ -189,7 +192,7 @@ struct go_unclosed {
 };
 
 struct process {
-    char *trace; /* path of the trace file */
+    char *trace;    /* path of the trace file */
     long pid, ppid; /* pid 0: unknown (a damaged header, trace/header.c) */
     bool forked;
     bool probe;       /* written by the probe backend (hdr "backend":"probe") */
@@ -240,6 +243,8 @@ struct process {
     size_t nhuses, caphuses;
     struct go_unclosed *gounclosed;
     size_t ngounclosed, capgounclosed;
+    uint64_t *inh_pairs; /* sids of the pair sockets this (forked) process inherited */
+    size_t ninh_pairs, capinh_pairs;
 
     /* the sampler: its records in order, and the TIME_WAIT of closed clients */
     struct sample_pt *samples;

@@ -123,7 +123,7 @@ static size_t pids_collect(const struct report *r, bool from_findings, long **ou
 static void clean_tail(struct text *t, uint64_t opened, const struct report_sockets *k)
 {
     uint64_t listeners = k->listeners, inherited = k->inherited, pooled = k->pooled;
-    uint64_t kept = listeners + inherited + pooled + k->keepalive + k->accepted;
+    uint64_t kept = listeners + inherited + pooled + k->keepalive + k->accepted + k->ipc;
     if (opened == 0) return;
     if (!kept) {
         fputs(opened == 1 ? " and closed it" : " and closed them all", t->out);
@@ -148,6 +148,10 @@ static void clean_tail(struct text *t, uint64_t opened, const struct report_sock
     if (k->accepted)
         fprintf(t->out, "%s %" PRIu64 " accepted connection%s still open at exit",
                 some ? " and" : "", k->accepted, plural(k->accepted, "", "s"));
+    some |= k->accepted != 0;
+    if (k->ipc) /* rules_ipc.c */
+        fprintf(t->out, "%s %" PRIu64 " IPC socket%s", some ? " and" : "", k->ipc,
+                plural(k->ipc, "", "s"));
     fputs(" (not counted as leaks)", t->out);
 }
 

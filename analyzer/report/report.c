@@ -199,6 +199,8 @@ void report_analyze(struct report *r, const struct rule_opts *o)
     struct findings sweeps = {0};
     if (r->nprocs > 1) sort_n(r->procs, r->nprocs, sizeof(*r->procs), cmp_process);
     hindex_free(&r->traces); /* the processes moved */
+    r->include_ipc = o->include_ipc;
+    ipc_mark_shared(r->procs, r->nprocs);
     for (size_t i = 0; i < r->nprocs; i++) {
         analyze_process(r, &r->procs[i], o, &sweeps);
         if (r->procs[i].probe && !r->backend) r->backend = "probe";
@@ -260,6 +262,8 @@ void report_sockets(const struct report *r, struct report_sockets *out)
                 out->listeners++;
             else if (p->live[j].inherited)
                 out->inherited++;
+            else if (!r->include_ipc && live_is_ipc(&p->live[j]))
+                out->ipc++;
             else if (h && h->go == GO_POOLED)
                 out->pooled++;
             else if (claim_idle_keepalive(p, &p->live[j], &r->http))

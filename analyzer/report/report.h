@@ -33,6 +33,7 @@ struct report {
     char *first_error;     /* why the first of them was skipped */
     struct hindex traces;  /* procs by the device and inode of their trace */
     struct http_opts http; /* thresholds of the HTTP rules: report_init sets the defaults */
+    bool include_ipc;      /* --include-ipc: IPC sockets are findings (report_analyze sets it) */
 
     const char *backend; /* "preload" or "probe" (run, attach; report: from the traces) */
 
@@ -81,6 +82,7 @@ struct report_sockets {
     uint64_t pooled;    /* Go (probe): connections idle in net/http's pool at the end */
     uint64_t keepalive; /* a last idle keep-alive connection to a peer, at exit */
     uint64_t accepted;  /* connections a server still held at its exit (no pile) */
+    uint64_t ipc;       /* IPC sockets (rules_ipc.c), unless --include-ipc */
     bool partial;
 };
 void report_sockets(const struct report *r, struct report_sockets *out);

@@ -36,6 +36,7 @@ static inline uint64_t ms_to_ns(uint64_t ms)
 struct rule_opts {
     bool include_listeners; /* report listeners still open at the end */
     bool include_inherited; /* report sockets a forked child inherited */
+    bool include_ipc;       /* report IPC sockets (rules_ipc.c) */
 };
 
 /* The thresholds of the rules (struct report keeps them): the HTTP ones,
@@ -108,6 +109,14 @@ bool claim_accepted_at_exit(const struct process *p, const struct live_sock *l,
                             const struct http_opts *h);
 bool claim_orphaned(const struct process *p, const struct live_sock *l,
                     const struct http_opts *h); /* rules_orphan.c: always */
+
+/* IPC sockets (rules_ipc.c): received over SCM_RIGHTS, or a socketpair end
+ * passed over SCM_RIGHTS or shared with a traced forked child. Left out
+ * of the findings unless include_ipc. */
+bool live_is_ipc(const struct live_sock *l);
+/* Marks live_sock.shared across the processes of one report: the parent's
+ * pair sockets that a forked child's trace lists as inherited. */
+void ipc_mark_shared(struct process *procs, size_t n);
 
 /* orphaned-socket: the sockets still open at the end whose verdict it is,
  * by opening stack; a group whose sockets carried HTTP

@@ -14,6 +14,7 @@ static bool live_counts(const struct live_sock *l, const struct rule_opts *o)
 {
     if (l->role == ROLE_LISTENER && !o->include_listeners) return false;
     if (l->inherited && !o->include_inherited) return false;
+    if (!o->include_ipc && live_is_ipc(l)) return false; /* rules_ipc.c */
     return true;
 }
 

@@ -134,6 +134,8 @@ enum field {
     F_LOST,
     F_HTTP,
     F_EOF,
+    F_PASSED,
+    F_FAM,
     F_H,
     F_URL,
     F_REQS,

@@ -208,6 +208,7 @@ static void help_and_version(void **state)
                                 "--color",
                                 "--include-listeners",
                                 "--include-inherited",
+                                "--include-ipc",
                                 "--fail-on",
                                 "--error-exitcode",
                                 "--trace-dir",

@@ -19,7 +19,7 @@
 #include "trace/trace_read.h"
 #include "util/util.h"
 
-static const struct rule_opts defaults = {false, false};
+static const struct rule_opts defaults = {false, false, false};
 static const struct http_opts http_defaults = HTTP_OPTS_DEFAULT;
 
 static struct process *load(const char *name)
