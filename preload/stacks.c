@@ -153,6 +153,18 @@ static bool sanitizer_present(void)
     return false;
 }
 
+/* ThreadSanitizer checks the memcpy/memset calls of every library, and
+ * connleak's own code is not instrumented: it cannot see that the trace
+ * buffer and the tables are written under connleak's spinlocks, reports
+ * races between the program's threads inside connleak, and so changes the
+ * program's output and exit status (66). The runtime asks the process for
+ * default suppressions through this weak hook; a program's own definition
+ * comes first in the lookup and wins. */
+CL_EXPORT const char *__tsan_default_suppressions(void)
+{
+    return "called_from_lib:libconnleak.so\n";
+}
+
 /* Reads len bytes at addr of our own memory without faulting: a frame
  * chain through code built without frame pointers holds garbage. */
 static bool mem_read(uintptr_t addr, void *out, size_t len)
