@@ -43,6 +43,7 @@ enum opt_id {
     OPT_LEAK_AFTER_MS,
     OPT_BACKEND,
     OPT_DURATION,
+    OPT_SKIP_FRAMES,
 };
 
 /* The commands a flag belongs to. */
@@ -84,6 +85,7 @@ static const struct opt_def opt_defs[] = {
     {"reuse-min", 0, true, FOR_ALL, OPT_REUSE_MIN},
     {"tw-min", 0, true, FOR_ALL, OPT_TW_MIN},
     {"leak-after-ms", 0, true, FOR_ALL, OPT_LEAK_AFTER_MS},
+    {"skip-frames", 0, true, FOR_ALL, OPT_SKIP_FRAMES},
 };
 
 /* The HTTP thresholds: flag, environment variable, bounds, default. */
@@ -208,6 +210,14 @@ static int thresholds_resolve(struct options *o)
     return 0;
 }
 
+void options_rule_opts(const struct options *o, struct rule_opts *r)
+{
+    *r = (struct rule_opts){.include_listeners = o->include_listeners,
+                            .include_inherited = o->include_inherited,
+                            .skip_frames = o->skip_frames,
+                            .nskip_frames = (size_t)o->nskip_frames};
+}
+
 void options_http_opts(const struct options *o, struct http_opts *h)
 {
     h->idle_ms = (uint64_t)o->idle_ms;
@@ -268,6 +278,10 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
         return int_parse(v, 1, 31 * 86400, &o->duration_s)
                    ? 0
                    : options_bad_value(d->name, v, "seconds, 1..2678400");
+    case OPT_SKIP_FRAMES: /* repeatable; its slots were sized by options_parse */
+        if (!*v) return options_bad_value(d->name, v, "a glob of module or function names");
+        o->skip_frames[o->nskip_frames++] = v;
+        return 0;
     case OPT_IDLE_MS:
     case OPT_STUCK_MS:
     case OPT_REUSE_MIN:
@@ -363,6 +377,7 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv)
     o->error_exitcode = DEFAULT_ERROR_EXITCODE;
     o->idle_ms = o->stuck_ms = o->reuse_min = o->tw_min = o->leak_after_ms = -1;
     o->args = xcalloc((size_t)argc + 1, sizeof(*o->args));
+    o->skip_frames = xcalloc((size_t)argc + 1, sizeof(*o->skip_frames));
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool rest = strcmp(a, "--") == 0;
@@ -392,4 +407,6 @@ void options_free(struct options *o)
 {
     free(o->args);
     o->args = NULL;
+    free(o->skip_frames);
+    o->skip_frames = NULL;
 }

@@ -59,6 +59,7 @@ static cJSON *top_frame_json(const struct frames *s)
     if (s->top < 0) return cJSON_CreateNull();
     const struct frame *f = &s->v[s->top];
     cJSON *o = cJSON_CreateObject();
+    char pc[32];
     add_str_or_null(o, "function", f->function);
     if (f->mangled) cJSON_AddStringToObject(o, "function_mangled", f->mangled);
     add_str_or_null(o, "file", f->file);
@@ -66,6 +67,10 @@ static cJSON *top_frame_json(const struct frames *s)
         cJSON_AddNumberToObject(o, "line", f->line);
     else
         cJSON_AddNullToObject(o, "line");
+    add_str_or_null(o, "module", f->module); /* an unsymbolised frame: where to look */
+    snprintf(pc, sizeof(pc), "0x%" PRIx64, f->pc);
+    cJSON_AddStringToObject(o, "pc", pc);
+    cJSON_AddNumberToObject(o, "index", s->top); /* in "stack" */
     return o;
 }
 

@@ -141,13 +141,14 @@ static void analyze_process(struct report *r, const struct process *p, const str
     rules_gobody(p, &local);
     if (local.n == 0) return;
     struct symbolizer *sym = stackfmt_symbolizer(p, &local, 0);
+    const struct skip_frames skip = {o->skip_frames, o->nskip_frames};
     for (size_t i = 0; i < local.n; i++) {
         struct finding *f = &local.v[i];
-        stackfmt_resolve(sym, p, f->stk, &f->stack);
-        stackfmt_resolve(sym, p, f->open_stk, &f->open_stack);
-        stackfmt_resolve(sym, p, f->first_close_stk, &f->first_close_stack);
+        stackfmt_resolve(sym, p, f->stk, &skip, &f->stack);
+        stackfmt_resolve(sym, p, f->open_stk, &skip, &f->open_stack);
+        stackfmt_resolve(sym, p, f->first_close_stk, &skip, &f->first_close_stack);
         for (size_t j = 0; j < f->ngsites; j++)
-            stackfmt_resolve(sym, p, f->gsites[j].stk, &f->gsites[j].stack);
+            stackfmt_resolve(sym, p, f->gsites[j].stk, &skip, &f->gsites[j].stack);
         f->fingerprint = frames_fingerprint(&f->stack);
         f->site = frames_site(&f->stack);
         findings_merge(f->sweep ? sweeps : &r->findings, f);

@@ -36,6 +36,10 @@ static inline uint64_t ms_to_ns(uint64_t ms)
 struct rule_opts {
     bool include_listeners; /* report listeners still open at the end */
     bool include_inherited; /* report sockets a forked child inherited */
+    /* --skip-frames: globs of frames that are not the user's code, on top of
+     * the defaults (symbols/skipframes.h); they choose the headline frame */
+    const char *const *skip_frames;
+    size_t nskip_frames;
 };
 
 /* The thresholds of the rules (struct report keeps them): the HTTP ones,
