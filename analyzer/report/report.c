@@ -134,7 +134,7 @@ static void analyze_process(struct report *r, const struct process *p, const str
     rules_orphan(p, o, &r->http, &local);
     rules_closewait(p, o, &r->http, &local);
     rules_close(p, &local);
-    rules_handles(p, &local);
+    rules_handles(p, o, &r->http, &local);
     rules_timewait(p, &r->http, &local);
     rules_growth(p, &local);
     rules_pool(p, &local);
@@ -176,6 +176,7 @@ void report_analyze(struct report *r, const struct rule_opts *o)
     if (r->nprocs > 1) sort_n(r->procs, r->nprocs, sizeof(*r->procs), cmp_process);
     hindex_free(&r->traces); /* the processes moved */
     for (size_t i = 0; i < r->nprocs; i++) {
+        process_link_owners(&r->procs[i]);
         analyze_process(r, &r->procs[i], o, &sweeps);
         if (r->procs[i].probe && !r->backend) r->backend = "probe";
         if (r->procs[i].events_lost && !r->observe_line) /* never clean when blind */
@@ -198,7 +199,7 @@ void report_analyze(struct report *r, const struct rule_opts *o)
 bool report_has_kinds(const struct report *r, unsigned kinds)
 {
     for (size_t i = 0; i < r->findings.n; i++)
-        if (kinds & (1u << r->findings.v[i].kind)) return true;
+        if (kinds & finding_kinds(&r->findings.v[i])) return true;
     return false;
 }
 

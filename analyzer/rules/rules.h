@@ -110,6 +110,12 @@ bool claim_idle_keepalive(const struct process *p, const struct live_sock *l,
                           const struct http_opts *h);
 bool claim_accepted_at_exit(const struct process *p, const struct live_sock *l,
                             const struct http_opts *h);
+/* A socket an unreleased client handle holds (live_sock.owner, set by
+ * process_link_owners): folded under the handle's client-handle-leak
+ * instead of an orphaned-socket of its own (rules_handles.c). Asked right
+ * before orphaned-socket: it takes only what would be an orphan. */
+bool claim_handle_owned(const struct process *p, const struct live_sock *l,
+                        const struct http_opts *h);
 bool claim_orphaned(const struct process *p, const struct live_sock *l,
                     const struct http_opts *h); /* rules_orphan.c: always */
 
@@ -126,8 +132,11 @@ void rules_http(const struct process *p, const struct rule_opts *o, const struct
                 struct findings *out);
 
 /* client-handle-leak: handles created and never released, by kind and
- * creating stack. */
-void rules_handles(const struct process *p, struct findings *out);
+ * creating stack, with the live sockets whose verdict says they hold them
+ * (held, held_conns; in a trace cut short, those idle at least
+ * h->leak_after_ms, as orphaned-socket). */
+void rules_handles(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                   struct findings *out);
 
 /* The sampler's findings (rules_kernel.c). close-wait-pile: live sockets
  * the peer closed (kernel CLOSE_WAIT or LAST_ACK seen, or EOF read
