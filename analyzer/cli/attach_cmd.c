@@ -66,7 +66,8 @@ static int attach_report(const struct options *o, struct tracedir *td, struct re
     struct output out;
     if (output_open(&out, o) < 0) return EXIT_TOOL;
     tracedir_read(r, td);
-    struct rule_opts ro = {o->include_listeners, o->include_inherited, o->include_ipc};
+    struct rule_opts ro;
+    options_rule_opts(o, &ro);
     options_http_opts(o, &r->http);
     report_analyze(r, &ro);
     ci_filter(o, r); /* suppressions, --baseline */

@@ -53,6 +53,7 @@ enum opt_id {
     OPT_ALSO_JSON,
     OPT_ALSO_SARIF,
     OPT_ALSO_JUNIT,
+    OPT_SKIP_FRAMES,
 };
 
 /* The commands a flag belongs to. */
@@ -104,6 +105,7 @@ static const struct opt_def opt_defs[] = {
     {"json", 0, true, FOR_ALL, OPT_ALSO_JSON},
     {"sarif", 0, true, FOR_ALL, OPT_ALSO_SARIF},
     {"junit", 0, true, FOR_ALL, OPT_ALSO_JUNIT},
+    {"skip-frames", 0, true, FOR_ALL, OPT_SKIP_FRAMES},
 };
 
 /* The HTTP thresholds: flag, environment variable, bounds, default. */
@@ -228,6 +230,15 @@ static int thresholds_resolve(struct options *o)
     return 0;
 }
 
+void options_rule_opts(const struct options *o, struct rule_opts *r)
+{
+    *r = (struct rule_opts){.include_listeners = o->include_listeners,
+                            .include_inherited = o->include_inherited,
+                            .include_ipc = o->include_ipc,
+                            .skip_frames = o->skip_frames,
+                            .nskip_frames = (size_t)o->nskip_frames};
+}
+
 void options_http_opts(const struct options *o, struct http_opts *h)
 {
     h->idle_ms = (uint64_t)o->idle_ms;
@@ -287,6 +298,10 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
         return int_parse(v, 1, 31 * 86400, &o->duration_s)
                    ? 0
                    : options_bad_value(d->name, v, "seconds, 1..2678400");
+    case OPT_SKIP_FRAMES: /* repeatable; its slots were sized by options_parse */
+        if (!*v) return options_bad_value(d->name, v, "a glob of module or function names");
+        o->skip_frames[o->nskip_frames++] = v;
+        return 0;
     case OPT_IDLE_MS:
     case OPT_STUCK_MS:
     case OPT_REUSE_MIN:
@@ -394,6 +409,7 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv)
     o->idle_ms = o->stuck_ms = o->reuse_min = o->tw_min = o->leak_after_ms = -1;
     o->args = xcalloc((size_t)argc + 1, sizeof(*o->args));
     o->suppressions = xcalloc((size_t)argc + 1, sizeof(*o->suppressions));
+    o->skip_frames = xcalloc((size_t)argc + 1, sizeof(*o->skip_frames));
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool rest = strcmp(a, "--") == 0;
@@ -427,4 +443,6 @@ void options_free(struct options *o)
     free(o->suppressions);
     o->suppressions = NULL;
     ci_free(o);
+    free(o->skip_frames);
+    o->skip_frames = NULL;
 }

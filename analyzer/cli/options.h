@@ -48,7 +48,9 @@ struct options {
     int depth;                         /* 0: the preload's default */
     int flush_ms;                      /* 0: the preload's default */
     bool no_follow_exec, close_stacks; /* run: exec'd programs are traced unless --no-follow-exec */
-    bool no_wait_children; /* run: report when PROG exits, not when all it started have */
+    bool no_wait_children;    /* run: report when PROG exits, not when all it started have */
+    const char **skip_frames; /* --skip-frames PATTERN, repeatable (argv's strings) */
+    int nskip_frames;
     /* run: PROG ARGS...; report: TRACE|DIR...; attach: PID */
     char **args;
     int nargs;
@@ -60,6 +62,10 @@ int options_parse(struct options *o, enum cmd cmd, int argc, char **argv);
 void options_free(struct options *o);
 /* --help or --version asked for: prints the usage or the version, true. */
 bool options_answer_help(const struct options *o);
+
+struct rule_opts;
+/* The rules' options (and the --skip-frames patterns) the flags ask for. */
+void options_rule_opts(const struct options *o, struct rule_opts *r);
 
 struct http_opts;
 /* The thresholds of the HTTP rules the flags (or the environment) ask for. */

@@ -30,7 +30,8 @@ int cmd_report(int argc, char **argv)
     report_init(&r);
     int rc = EXIT_TOOL;
     if (report_load_paths(&r, o.args, o.nargs) == 0 && output_open(&out, &o) == 0) {
-        struct rule_opts ro = {o.include_listeners, o.include_inherited, o.include_ipc};
+        struct rule_opts ro;
+        options_rule_opts(&o, &ro);
         options_http_opts(&o, &r.http);
         report_analyze(&r, &ro);
         ci_filter(&o, &r); /* suppressions, --baseline */

@@ -313,7 +313,8 @@ static int run_and_report(const struct options *o, const char *lib, struct trace
     /* a Go or static program's traces, if any, say nothing (a Go program
      * even exits past libc, leaving them "cut short"): not read */
     if (!r->observe_line) tracedir_read(r, td);
-    struct rule_opts ro = {o->include_listeners, o->include_inherited, o->include_ipc};
+    struct rule_opts ro;
+    options_rule_opts(o, &ro);
     options_http_opts(o, &r->http);
     report_analyze(r, &ro);
     ci_filter(o, r); /* suppressions, --baseline */

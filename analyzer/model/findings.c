@@ -36,6 +36,17 @@ const char *kind_severity(enum finding_kind kind)
     return kind >= KIND_HANDLE_LEAK ? "warning" : "error";
 }
 
+const char *finding_severity(const struct finding *f)
+{
+    return f->kind == KIND_HANDLE_LEAK && f->held ? "error" : kind_severity(f->kind);
+}
+
+unsigned finding_kinds(const struct finding *f)
+{
+    unsigned k = 1u << f->kind;
+    return f->kind == KIND_HANDLE_LEAK && f->held ? k | 1u << KIND_ORPHAN : k;
+}
+
 struct finding *findings_add(struct findings *fs, enum finding_kind kind)
 {
     ALLOC_GROW(fs->v, fs->n + 1, fs->cap);
@@ -200,6 +211,8 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->sites = max_u64(dst->sites, src->sites);
     for (size_t i = 0; i < src->nurls; i++) finding_add_url(dst, src->urls[i]);
     dst->open_sockets += src->open_sockets;
+    dst->held += src->held;
+    dst->held_conns += src->held_conns;
     dst->waited_min = min_u64(dst->waited_min, src->waited_min);
     dst->waited_max = max_u64(dst->waited_max, src->waited_max);
     dst->unread += src->unread;

@@ -149,6 +149,8 @@ struct finding {
     char *urls[MAX_URLS];
     size_t nurls;
     uint64_t open_sockets; /* sockets the handles used that are still open */
+    uint64_t held;         /* live sockets folded under it (model/owners.c), whatever their role */
+    uint64_t held_conns;   /* of them, connections (role client); the rest: internal sockets */
 
     /* close-wait-pile (peers, roles, age as orphaned-socket) */
     uint64_t waited_min, waited_max; /* ns since CLOSE_WAIT (or EOF) was seen */
@@ -196,6 +198,12 @@ void finding_set_http(struct finding *f, const struct http_state *h, const char 
 /* No-connection-reuse: the connections keep-alive would have saved. */
 uint64_t finding_saved(const struct finding *f);
 enum sock_role finding_role(const struct finding *f); /* the most common role */
+/* "error" or "warning": its kind's, but a client-handle-leak that holds
+ * sockets is an error (they are leaked sockets, folded under their cause). */
+const char *finding_severity(const struct finding *f);
+/* The kinds it counts as for --fail-on (1u << kind): its own, and
+ * orphaned-socket for a client-handle-leak that holds sockets. */
+unsigned finding_kinds(const struct finding *f);
 
 /* Moves src into fs: merged into the finding of the same kind and site
  * (and sweep flag) if there is one, appended otherwise. src is left empty.

@@ -99,6 +99,8 @@ struct live_sock {
     uint8_t kstate;     /* the kernel's TCP state last seen (KSTATE_*), 0 = not known */
     uint32_t rq;        /* bytes in its receive queue at the last ktcp record */
     uint64_t cw_since;  /* ts of the ktcp record that saw it in CLOSE_WAIT; 0 = none */
+    uint32_t owner;     /* index + 1 into process.handles of the unreleased client handle
+                         * that holds it (process_link_owners); 0 = none known */
 };
 
 /* The kernel TCP states the rules care about (the others are KSTATE_OTHER). */
@@ -263,6 +265,10 @@ struct process {
         uint64_t opened, closed, live, badclose_dropped, lost;
     } totals;
 };
+
+/* Sets live_sock.owner: which unreleased client handle holds each live
+ * socket, where the trace can tell (the criterion: model/owners.c). */
+void process_link_owners(struct process *p);
 
 /* The HTTP state a live_sock.http or http_closed.http names, or NULL. */
 const struct http_state *process_http(const struct process *p, uint32_t http);

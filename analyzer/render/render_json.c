@@ -59,6 +59,7 @@ static cJSON *top_frame_json(const struct frames *s)
     if (s->top < 0) return cJSON_CreateNull();
     const struct frame *f = &s->v[s->top];
     cJSON *o = cJSON_CreateObject();
+    char pc[32];
     add_str_or_null(o, "function", f->function);
     if (f->mangled) cJSON_AddStringToObject(o, "function_mangled", f->mangled);
     add_str_or_null(o, "file", f->file);
@@ -66,6 +67,10 @@ static cJSON *top_frame_json(const struct frames *s)
         cJSON_AddNumberToObject(o, "line", f->line);
     else
         cJSON_AddNullToObject(o, "line");
+    add_str_or_null(o, "module", f->module); /* an unsymbolised frame: where to look */
+    snprintf(pc, sizeof(pc), "0x%" PRIx64, f->pc);
+    cJSON_AddStringToObject(o, "pc", pc);
+    cJSON_AddNumberToObject(o, "index", s->top); /* in "stack" */
     return o;
 }
 
@@ -168,6 +173,12 @@ static void handle_json(cJSON *o, const struct finding *f)
     for (size_t i = 0; i < f->nurls; i++)
         cJSON_AddItemToArray(urls, cJSON_CreateString(f->urls[i]));
     add_u64(o, "open_sockets", f->open_sockets);
+    cJSON *holds =
+        cJSON_AddObjectToObject(o, "holds"); /* folded: no orphaned-socket of their own */
+    add_u64(holds, "sockets", f->held);
+    add_u64(holds, "connections", f->held_conns);
+    add_u64(holds, "internal", f->held - f->held_conns);
+    counts_json(holds, "peers", "peer", f->peers, f->npeers);
 }
 
 /* ---- the sampler's findings ---------------------------------------------- */
@@ -324,7 +335,7 @@ cJSON *finding_to_json(const struct finding *f)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", kind_name(f->kind));
-    cJSON_AddStringToObject(o, "severity", kind_severity(f->kind));
+    cJSON_AddStringToObject(o, "severity", finding_severity(f));
     add_u64(o, "count", f->count);
     cJSON *pids = cJSON_AddArrayToObject(o, "pids");
     for (size_t i = 0; i < f->npids; i++)

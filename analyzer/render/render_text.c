@@ -184,6 +184,13 @@ static uint64_t findings_count(const struct findings *fs, enum finding_kind kind
     return n;
 }
 
+static uint64_t held_total(const struct findings *fs)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < fs->n; i++) n += fs->v[i].kind == KIND_HANDLE_LEAK ? fs->v[i].held : 0;
+    return n;
+}
+
 static void text_headline(struct text *t, const struct report *r)
 {
     static const char *const what[KIND_COUNT][2] = {
@@ -211,6 +218,9 @@ static void text_headline(struct text *t, const struct report *r)
             n = findings_count(&r->findings, (enum finding_kind)kinds[i]);
         const char *sep = i == 0 ? "" : i == nkinds - 1 ? " and " : ", ";
         fprintf(t->out, "%s%" PRIu64 " %s", sep, n, what[kinds[i]][n != 1]);
+        if (kinds[i] == KIND_HANDLE_LEAK && held_total(&r->findings)) /* folded sockets */
+            fprintf(t->out, " (holding %" PRIu64 " socket%s)", held_total(&r->findings),
+                    plural(held_total(&r->findings), "", "s"));
     }
     long *pids;
     size_t n = pids_collect(r, true, &pids);

@@ -30,7 +30,7 @@ const char *const advice[KIND_COUNT] = {
 static const char *const handle_advice[HANDLE_COUNT] = {
     [HANDLE_CURL] = "call curl_easy_cleanup() when done: the handle keeps its connections open",
     [HANDLE_CURLM] = "call curl_multi_cleanup() when done: the handle keeps its connections open",
-    [HANDLE_SSL] = "call SSL_free() when done with the connection",
+    [HANDLE_SSL] = "call SSL_free() and close its socket when done with the connection",
 };
 
 static const char *const handle_what[HANDLE_COUNT][2] = {
@@ -112,12 +112,33 @@ void text_reuse(struct text *t, const struct finding *f, const char *where)
             f->sites, plural(f->sites, "", "s"));
 }
 
+/* ", holding 4 connections and 8 internal sockets" */
+static void text_held(struct text *t, const struct finding *f)
+{
+    uint64_t conns = f->held_conns, internal = f->held - f->held_conns;
+    if (!f->held) return;
+    fputs(", holding ", t->out);
+    if (conns) fprintf(t->out, "%" PRIu64 " connection%s", conns, plural(conns, "", "s"));
+    if (conns && internal) fputs(" and ", t->out);
+    if (internal)
+        fprintf(t->out, "%" PRIu64 " internal socket%s", internal, plural(internal, "", "s"));
+}
+
 void text_handles(struct text *t, const struct finding *f, const char *where)
 {
     uint8_t k = f->handle < HANDLE_COUNT ? f->handle : HANDLE_CURL;
-    fprintf(t->out, "  %" PRIu64 " %s never released, created in %s\n  %s\n", f->count,
-            handle_what[k][f->count != 1], esc(t, where), handle_advice[k]);
-    fprintf(t->out, "  %" PRIu64 " socket%s %s used still open", f->open_sockets,
+    fprintf(t->out, "  %" PRIu64 " %s never released at %s", f->count,
+            handle_what[k][f->count != 1], esc(t, where));
+    text_held(t, f);
+    fprintf(t->out, "\n  %s\n", handle_advice[k]);
+    fputs("  ", t->out);
+    for (size_t i = 0; f->held_conns && i < f->npeers && i < MAX_PEERS; i++)
+        fprintf(t->out, "%s%s (%" PRIu64 ")", i ? ", " : "connections to ",
+                esc(t, f->peers[i].peer), f->peers[i].count);
+    if (f->held_conns && f->npeers > MAX_PEERS)
+        fprintf(t->out, ", +%zu more", f->npeers - MAX_PEERS);
+    if (f->held_conns && f->npeers) fputs(" · ", t->out);
+    fprintf(t->out, "%" PRIu64 " socket%s %s used still open", f->open_sockets,
             plural(f->open_sockets, "", "s"), f->count == 1 ? "it" : "they");
     for (size_t i = 0; i < f->nurls; i++)
         fprintf(t->out, "%s%s", i ? ", " : " · ", esc(t, f->urls[i]));

@@ -148,20 +148,21 @@ static void analyze_process(struct report *r, const struct process *p, const str
     rules_orphan(p, o, &r->http, &local);
     rules_closewait(p, o, &r->http, &local);
     rules_close(p, &local);
-    rules_handles(p, &local);
+    rules_handles(p, o, &r->http, &local);
     rules_timewait(p, &r->http, &local);
     rules_growth(p, &local);
     rules_pool(p, &local);
     rules_gobody(p, &local);
     if (local.n == 0) return;
     struct symbolizer *sym = stackfmt_symbolizer(p, &local, 0);
+    const struct skip_frames skip = {o->skip_frames, o->nskip_frames};
     for (size_t i = 0; i < local.n; i++) {
         struct finding *f = &local.v[i];
-        stackfmt_resolve(sym, p, f->stk, &f->stack);
-        stackfmt_resolve(sym, p, f->open_stk, &f->open_stack);
-        stackfmt_resolve(sym, p, f->first_close_stk, &f->first_close_stack);
+        stackfmt_resolve(sym, p, f->stk, &skip, &f->stack);
+        stackfmt_resolve(sym, p, f->open_stk, &skip, &f->open_stack);
+        stackfmt_resolve(sym, p, f->first_close_stk, &skip, &f->first_close_stack);
         for (size_t j = 0; j < f->ngsites; j++)
-            stackfmt_resolve(sym, p, f->gsites[j].stk, &f->gsites[j].stack);
+            stackfmt_resolve(sym, p, f->gsites[j].stk, &skip, &f->gsites[j].stack);
         f->fingerprint = frames_fingerprint(&f->stack);
         f->site = frames_site(&f->stack);
         findings_merge(f->sweep ? sweeps : &r->findings, f);
@@ -202,6 +203,7 @@ void report_analyze(struct report *r, const struct rule_opts *o)
     r->include_ipc = o->include_ipc;
     ipc_mark_shared(r->procs, r->nprocs);
     for (size_t i = 0; i < r->nprocs; i++) {
+        process_link_owners(&r->procs[i]);
         analyze_process(r, &r->procs[i], o, &sweeps);
         if (r->procs[i].probe && !r->backend) r->backend = "probe";
         if (r->procs[i].write_failed && !r->write_failed++) incomplete_say(r, &r->procs[i]);
@@ -227,7 +229,7 @@ void report_analyze(struct report *r, const struct rule_opts *o)
 bool report_has_kinds(const struct report *r, unsigned kinds)
 {
     for (size_t i = 0; i < r->findings.n; i++)
-        if (kinds & (1u << r->findings.v[i].kind)) return true;
+        if (kinds & finding_kinds(&r->findings.v[i])) return true;
     return false;
 }
 

@@ -37,6 +37,10 @@ struct rule_opts {
     bool include_listeners; /* report listeners still open at the end */
     bool include_inherited; /* report sockets a forked child inherited */
     bool include_ipc;       /* report IPC sockets (rules_ipc.c) */
+    /* --skip-frames: globs of frames that are not the user's code, on top of
+     * the defaults (symbols/skipframes.h); they choose the headline frame */
+    const char *const *skip_frames;
+    size_t nskip_frames;
 };
 
 /* The thresholds of the rules (struct report keeps them): the HTTP ones,
@@ -107,6 +111,12 @@ bool claim_idle_keepalive(const struct process *p, const struct live_sock *l,
                           const struct http_opts *h);
 bool claim_accepted_at_exit(const struct process *p, const struct live_sock *l,
                             const struct http_opts *h);
+/* A socket an unreleased client handle holds (live_sock.owner, set by
+ * process_link_owners): folded under the handle's client-handle-leak
+ * instead of an orphaned-socket of its own (rules_handles.c). Asked right
+ * before orphaned-socket: it takes only what would be an orphan. */
+bool claim_handle_owned(const struct process *p, const struct live_sock *l,
+                        const struct http_opts *h);
 bool claim_orphaned(const struct process *p, const struct live_sock *l,
                     const struct http_opts *h); /* rules_orphan.c: always */
 
@@ -131,8 +141,11 @@ void rules_http(const struct process *p, const struct rule_opts *o, const struct
                 struct findings *out);
 
 /* client-handle-leak: handles created and never released, by kind and
- * creating stack. */
-void rules_handles(const struct process *p, struct findings *out);
+ * creating stack, with the live sockets whose verdict says they hold them
+ * (held, held_conns; in a trace cut short, those idle at least
+ * h->leak_after_ms, as orphaned-socket). */
+void rules_handles(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                   struct findings *out);
 
 /* The sampler's findings (rules_kernel.c). close-wait-pile: live sockets
  * the peer closed (kernel CLOSE_WAIT or LAST_ACK seen, or EOF read

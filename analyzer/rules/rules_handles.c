@@ -5,10 +5,24 @@
  * A group names up to MAX_URLS distinct URLs its handles fetched (huse)
  * and counts the sockets they used that are still open: a leaked handle
  * usually holds its connection too. The sids are gathered per group, then
- * sorted, deduplicated and looked up in the sorted live set. */
+ * sorted, deduplicated and looked up in the sorted live set.
+ *
+ * One finding per root cause: the live sockets an unreleased handle holds
+ * (model/owners.c says which) whose verdict is this rule's (rules/verdict.c:
+ * they would otherwise be orphaned-socket) are counted in its group - held,
+ * of them held_conns connections, their peers - instead of an orphaned-socket
+ * of their own. A group that holds sockets is an error (findings.c). */
 #include "rules/rules.h"
 
 #include <stdlib.h>
+
+bool claim_handle_owned(const struct process *p, const struct live_sock *l,
+                        const struct http_opts *h)
+{
+    (void)h;
+    return l->owner && l->owner <= p->nhandles && !p->handles[l->owner - 1].freed &&
+           p->handles[l->owner - 1].kind < HANDLE_COUNT;
+}
 
 struct sids {
     uint64_t *v;
@@ -69,7 +83,35 @@ static struct finding *handle_group_new(const struct process *p, struct findings
     return f;
 }
 
-void rules_handles(const struct process *p, struct findings *out)
+/* Counts the live sockets whose verdict folds them under a group:
+ * group_of maps (kind, stk) to the group's index in out from first, + 1. */
+static void handles_held(const struct process *p, const struct rule_opts *o,
+                         const struct http_opts *h, struct findings *out, size_t first,
+                         const uint32_t *group_of, size_t nslots)
+{
+    struct ids *peers = xcalloc(out->n - first, sizeof(*peers));
+    for (size_t i = 0; i < p->nlive; i++) {
+        const struct live_sock *l = &p->live[i];
+        if (live_verdict(p, l, o, h) != KIND_HANDLE_LEAK) continue;
+        if (!p->complete && live_idle_ns(l) < ms_to_ns(h->leak_after_ms)) continue; /* in use? */
+        const struct handle *hd = &p->handles[l->owner - 1];
+        uint32_t stk = hd->stk < nslots ? hd->stk : 0, g = group_of[hd->kind * nslots + stk];
+        if (!g) continue;
+        struct finding *f = &out->v[first + g - 1];
+        f->held++;
+        f->roles[l->role < ROLE_COUNT ? l->role : ROLE_OTHER]++;
+        if (l->role == ROLE_CLIENT) {
+            f->held_conns++;
+            ids_push(&peers[g - 1], l->peer);
+        }
+    }
+    for (size_t g = first; g < out->n; g++)
+        ids_count_peers(p, &out->v[g], &peers[g - first], false);
+    free(peers);
+}
+
+void rules_handles(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                   struct findings *out)
 {
     if (!p->nhandles) return;
     size_t nslots = p->nstacks ? p->nstacks : 1, first = out->n, ngroups = 0, cap = 0;
@@ -93,6 +135,7 @@ void rules_handles(const struct process *p, struct findings *out)
     for (size_t g = 0; g < ngroups; g++)
         out->v[first + g].open_sockets = sids_open(&sids[g], live, p->nlive);
     free(live);
+    if (ngroups) handles_held(p, o, h, out, first, group_of, nslots);
     free(sids);
     free(group_of);
 }

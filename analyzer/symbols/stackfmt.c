@@ -96,9 +96,11 @@ static bool go_function_is_std(const char *fn)
     return memchr(fn, '.', first) == NULL;
 }
 
-static bool frame_is_user(const struct sym_frame *r)
+/* The user's code: not a system library, not matched by a skip pattern
+ * (skipframes.h), not Go's runtime or standard library. */
+static bool frame_is_user(const struct sym_frame *r, const struct skip_frames *skip)
 {
-    if (!module_is_user(r->module)) return false;
+    if (!module_is_user(r->module) || skip_frames_match(skip, r->module, r->function)) return false;
     return !(r->function && module_is_go(r->module) && go_function_is_std(r->function));
 }
 
@@ -130,13 +132,16 @@ static size_t stack_symbolise(struct symbolizer *sym, const struct process *p,
 
 int frames_top(const struct frames *s)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->v[i].function && s->v[i].user) return (int)i;
-    return -1;
+    int first_user = -1;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i].user && s->v[i].function) return (int)i;
+        if (s->v[i].user && first_user < 0) first_user = (int)i;
+    }
+    return first_user;
 }
 
 void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t stk,
-                      struct frames *out)
+                      const struct skip_frames *skip_globs, struct frames *out)
 {
     *out = (struct frames){.top = -1};
     const struct stack *s = process_stack(p, stk);
@@ -158,7 +163,7 @@ void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t 
             .offset = r->function ? r->offset : 0,
             .line = r->file ? r->line : 0,
             .inlined = r->inlined,
-            .user = frame_is_user(r),
+            .user = frame_is_user(r, skip_globs),
         };
     }
     free(raw);

@@ -9,6 +9,7 @@
 
 #include "model/findings.h"
 #include "model/model.h"
+#include "symbols/skipframes.h"
 #include "symbols/symbols.h"
 
 /* A symbolizer for p, fed with the modules covering the pcs of the stacks
@@ -17,13 +18,17 @@ struct symbolizer *stackfmt_symbolizer(const struct process *p, const struct fin
                                        size_t from);
 
 /* Resolves stack `stk` of p (sym may be NULL: then frames carry only pc and
- * module). Trims connleak/libc frames at the top, sets user and top. */
+ * module). Trims connleak/libc frames at the top, sets user (skip: the
+ * --skip-frames patterns, may be NULL) and top. */
 void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t stk,
-                      struct frames *out);
+                      const struct skip_frames *skip, struct frames *out);
 
-/* The index of the top frame: the first (innermost) frame that is the
- * program's own (user) and has a function, or -1. A frame in the program's
- * own shared library counts as much as one in its executable. */
+/* The index of the top (headline) frame: the first (innermost) frame in the
+ * user's code (user: not a system library, not a default or --skip-frames
+ * pattern) that has a function; else the first user frame without one (an
+ * unsymbolised frame of the program beats a named one of libcurl); else -1.
+ * A frame in the program's own shared library counts as much as one in its
+ * executable. */
 int frames_top(const struct frames *s);
 
 /* True for a module of connleak, libc or the dynamic loader. */

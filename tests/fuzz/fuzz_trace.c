@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (opt & 4) r.http.idle_ms = 0, r.http.stuck_ms = 0, r.http.reuse_min = 1, r.http.tw_min = 1;
     if (opt & 8) r.http.leak_after_ms = 1000;
     if (report_add_trace(&r, path) == 0) {
-        struct rule_opts ro = {opt & 1, opt & 2, opt & 32};
+        struct rule_opts ro = {.include_listeners = opt & 1, .include_inherited = opt & 2,
+                               .include_ipc = opt & 32};
         report_analyze(&r, &ro);
         render_text(sink, &r, opt & 16);
         render_json(sink, &r);

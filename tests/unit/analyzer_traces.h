@@ -21,7 +21,7 @@
 
 static char dir[64];
 static int ntraces;
-static const struct rule_opts defaults = {false, false, false};
+static const struct rule_opts defaults = {0};
 
 /* Writes the trace in sb (and frees it); the path is the caller's. */
 static char *trace_write(struct strbuf *sb)

@@ -23,7 +23,7 @@ static void analyze(struct report *r, const char *name, bool listeners)
     char *path = xasprintf("%s/%s", TEST_DATA, name);
     assert_int_equal(report_add_trace(r, path), 0);
     free(path);
-    struct rule_opts o = {listeners, false, false};
+    struct rule_opts o = {.include_listeners = listeners};
     report_analyze(r, &o);
 }
 

@@ -19,7 +19,7 @@
 #include "trace/trace_read.h"
 #include "util/util.h"
 
-static const struct rule_opts defaults = {false, false, false};
+static const struct rule_opts defaults = {0};
 static const struct http_opts http_defaults = HTTP_OPTS_DEFAULT;
 
 static struct process *load(const char *name)
@@ -211,7 +211,7 @@ static void runtime_frames_are_trimmed_from_the_top(void **state)
     p.stacks = stacks;
     p.nstacks = 2;
     struct frames f;
-    stackfmt_resolve(NULL, &p, 1, &f);
+    stackfmt_resolve(NULL, &p, 1, NULL, &f);
     assert_int_equal(f.n, 2); /* libconnleak and libc at the top go; libc below stays */
     assert_int_equal(f.v[0].pc, 0x3500);
     assert_string_equal(f.v[0].module, "/home/u/app");
@@ -219,9 +219,9 @@ static void runtime_frames_are_trimmed_from_the_top(void **state)
     assert_int_equal(f.v[0].rel, 0x500);
     assert_int_equal(f.v[1].pc, 0x2600);
     assert_false(f.v[1].user);
-    assert_int_equal(f.top, -1); /* no frame has a function */
+    assert_int_equal(f.top, 0); /* no function anywhere: the first user frame */
     frames_free(&f);
-    stackfmt_resolve(NULL, &p, 0, &f); /* "no stack" */
+    stackfmt_resolve(NULL, &p, 0, NULL, &f); /* "no stack" */
     assert_int_equal(f.n, 0);
 }
 
@@ -289,6 +289,8 @@ static void top_frame_is_the_first_user_frame_with_a_function(void **state)
     v[2].user = false;
     assert_int_equal(frames_top(&s), 3);
     v[3].function = NULL;
+    assert_int_equal(frames_top(&s), 1); /* none has one: the first user frame */
+    v[1].user = v[3].user = false;
     assert_int_equal(frames_top(&s), -1);
 }
 
