@@ -54,7 +54,8 @@ bool read_stk(struct reader *r, const struct rec *o)
         p->stacks[p->nstacks++] = (struct stack){0}; /* [0] is "no stack" */
     }
     ALLOC_GROW(p->stacks, p->nstacks + 1, p->capstacks);
-    p->stacks[p->nstacks] = (struct stack){.pc = pc, .n = (uint32_t)n, .id = id};
+    p->stacks[p->nstacks] =
+        (struct stack){.pc = pc, .n = (uint32_t)n, .id = id, .py = pystk_ref(r, o)};
     idmap_put(&r->stk_ids, id, (uint32_t)p->nstacks++);
     return true;
 }

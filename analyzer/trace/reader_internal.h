@@ -92,6 +92,7 @@ struct reader {
     struct sidmap hids;      /* handle id -> index in p->handles + 1 */
     struct hindex mod_index; /* modules by path and lo */
     struct idmap stk_ids;    /* trace stack id -> index in p->stacks */
+    struct idmap py_ids;     /* trace pystk id -> index in p->pystacks */
     bool in_live_batch;      /* no socket event since the last live record */
     uint32_t batch_dump;     /* the dump of the current live batch; 0 = at exit */
     struct ksock *ksocks;    /* what ktcp records said, by socket */
@@ -171,6 +172,9 @@ enum field {
     F_GO,
     F_BEFORE_ATTACH,
     F_WHY,
+    F_PY,
+    F_F,
+    F_FIN,
     F_COUNT
 };
 
@@ -225,6 +229,10 @@ bool read_hnew(struct reader *r, const struct rec *o);
 bool read_huse(struct reader *r, const struct rec *o);
 bool read_gobody(struct reader *r, const struct rec *o);
 bool read_hfree(struct reader *r, const struct rec *o);
+
+/* decode_python.c */
+bool read_pystk(struct reader *r, const struct rec *o);
+uint32_t pystk_ref(struct reader *r, const struct rec *o);
 
 /* decode_socket.c */
 bool read_mod(struct reader *r, const struct rec *o);
