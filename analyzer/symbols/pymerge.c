@@ -2,7 +2,8 @@
  * py-spy --native does: each _PyEval_EvalFrameDefault frame of the native
  * stack gives way to the Python frames its call ran (up to the next entry
  * frame), and the interpreter's other C frames (vectorcall, method and
- * cfunction glue, the socket module) are dropped. Python frames beyond the
+ * cfunction glue, the socket module) are dropped; C extension modules are
+ * not the program's own frames. Python frames beyond the
  * native stack's depth go after it. A Python frame is an ordinary frame:
  * module and file are the .py path, function the code's qualname. */
 #include "symbols/pymerge.h"
@@ -31,6 +32,14 @@ bool pyfile_is_user(const char *file)
 {
     return file && file[0] != '<' && !strstr(file, "/lib/python") &&
            !strstr(file, "/site-packages/") && !strstr(file, "/dist-packages/");
+}
+
+/* A C extension module of the interpreter (_socket, _ssl, ...): no more
+ * the program's than the interpreter is. */
+static bool module_is_extension(const char *module)
+{
+    return module && (strstr(module, "/lib/python") || strstr(module, ".cpython-") ||
+                      strstr(module, "/site-packages/") || strstr(module, "/dist-packages/"));
 }
 
 static struct frame pyframe_to_frame(const struct pyframe *f)
@@ -66,6 +75,7 @@ void frames_merge_python(const struct process *p, uint32_t py, struct frames *s)
         struct frame *f = &s->v[i];
         bool in_interp = interp && f->module && strcmp(f->module, interp) == 0;
         if (!in_interp) {
+            if (module_is_extension(f->module)) f->user = false;
             ALLOC_GROW(out.v, out.n + 1, cap);
             out.v[out.n++] = *f;
             *f = (struct frame){0};

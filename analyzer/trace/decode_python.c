@@ -57,3 +57,42 @@ uint32_t pystk_ref(struct reader *r, const struct rec *o)
     uint32_t id = rec_id(o, F_PY);
     return id ? idmap_get(&r->py_ids, id) : 0;
 }
+
+/* A socket whose last close came while CPython was finalizing ("fin"): the
+ * interpreter closed it at exit, the program never did. It is kept as live
+ * at exit (an orphan, or an unclosed body), not as closed by the program.
+ * Returns false for any other close. */
+bool close_by_finalizer(struct reader *r, const struct sock *s, const struct rec *o)
+{
+    if (!rec_bool_or(o, F_FIN, false)) return false;
+    ALLOC_GROW(r->fin, r->nfin + 1, r->capfin);
+    r->fin[r->nfin++] = (struct live_sock){
+        .sid = s->sid,
+        .opened = s->opened,
+        .at = rec_u64_or(o, F_TS, r->p->last_ts),
+        .last_io = rec_u64_or(o, F_LAST_IO, 0),
+        .in = rec_u64_or(o, F_IN, 0),
+        .out = rec_u64_or(o, F_OUT, 0),
+        .stk = s->stk,
+        .peer = s->peer,
+        .http = live_http(r, o),
+        .role = s->role,
+        .inherited = s->inherited,
+        .eof = rec_bool_or(o, F_EOF, false),
+    };
+    return true; /* the socket stays open in the reader's view */
+}
+
+/* At the end record: the finalizer's closes join the live set. */
+void fin_add_live(struct reader *r)
+{
+    struct process *p = r->p;
+    for (size_t i = 0; i < r->nfin; i++) {
+        ALLOC_GROW(p->live, p->nlive + 1, p->caplive);
+        p->live[p->nlive] = r->fin[i];
+        live_kernel(r, &p->live[p->nlive++]);
+    }
+    p->totals.live += r->nfin;
+    p->totals.closed -= r->nfin < p->totals.closed ? r->nfin : p->totals.closed;
+    r->nfin = 0;
+}

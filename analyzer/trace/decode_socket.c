@@ -131,6 +131,7 @@ bool read_close(struct reader *r, const struct rec *o)
     if (!s) return ok;
     if (s->nfds > 0 && s->nfds < UINT16_MAX) s->nfds--;
     bool last = rec_bool_or(o, F_LAST, s->nfds == 0);
+    if (last && close_by_finalizer(r, s, o)) return true;
     if (last) {
         s->state = SOCK_CLOSED;
         r->p->closed++;
@@ -225,5 +226,6 @@ bool read_end(struct reader *r, const struct rec *o)
     p->totals.live = rec_u64_or(o, F_LIVE, p->nlive);
     p->totals.badclose_dropped = rec_u64_or(o, F_BADCLOSE_DROPPED, 0);
     p->totals.lost = rec_u64_or(o, F_LOST, 0);
+    fin_add_live(r);
     return true;
 }

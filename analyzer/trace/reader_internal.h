@@ -93,9 +93,11 @@ struct reader {
     struct hindex mod_index; /* modules by path and lo */
     struct idmap stk_ids;    /* trace stack id -> index in p->stacks */
     struct idmap py_ids;     /* trace pystk id -> index in p->pystacks */
-    bool in_live_batch;      /* no socket event since the last live record */
-    uint32_t batch_dump;     /* the dump of the current live batch; 0 = at exit */
-    struct ksock *ksocks;    /* what ktcp records said, by socket */
+    struct live_sock *fin;   /* closed by CPython's finalization: live at exit */
+    size_t nfin, capfin;
+    bool in_live_batch;   /* no socket event since the last live record */
+    uint32_t batch_dump;  /* the dump of the current live batch; 0 = at exit */
+    struct ksock *ksocks; /* what ktcp records said, by socket */
     size_t nksocks, capksocks;
     struct sidmap kids;      /* sid -> index in ksocks + 1 */
     size_t tw_last;          /* index + 1 of the tw_site of the last client close */
@@ -232,6 +234,8 @@ bool read_hfree(struct reader *r, const struct rec *o);
 
 /* decode_python.c */
 bool read_pystk(struct reader *r, const struct rec *o);
+bool close_by_finalizer(struct reader *r, const struct sock *s, const struct rec *o);
+void fin_add_live(struct reader *r);
 uint32_t pystk_ref(struct reader *r, const struct rec *o);
 
 /* decode_socket.c */

@@ -6,7 +6,8 @@
 Opens http://127.0.0.1:PORT/big (1 MiB, samples/http_server) with
 urllib.request.urlopen, looks at the status and headers, and never reads
 nor closes the response; it stays referenced until the program ends.
-Expected report: unclosed-body, count 1, GET /big.
+Expected report: unclosed-body, count 1, GET /big, at the urlopen line
+(marked leak-site) in main.
 """
 import os
 import sys
@@ -17,7 +18,8 @@ def main():
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
         print("usage: urllib_leak.py PORT", file=sys.stderr)
         sys.exit(2)
-    resp = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/big?q=1", timeout=10)
+    url = f"http://127.0.0.1:{sys.argv[1]}/big?q=1"
+    resp = urllib.request.urlopen(url, timeout=10)  # connleak-test: leak-site
     print(f"urllib_leak: status {resp.status}, length {resp.headers['Content-Length']}, "
           "response left open", flush=True)
     # Interpreter shutdown would close the socket; a service never gets there.
