@@ -18,5 +18,8 @@ void pyframes_emit_locked(uint32_t id);
  * then is the interpreter, not the program. */
 bool pyframes_finalizing(void);
 void pyframes_after_fork_child(void);
+/* The line of byte offset `off` of a code object whose co_linetable (3.11+
+ * format) is tab[0..len) and co_firstlineno `first`; -1: no line. */
+int pyframes_line_of(const uint8_t *tab, size_t len, int first, int off);
 
 #endif
