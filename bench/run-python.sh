@@ -5,7 +5,8 @@
 # Starts samples/http_server on loopback, then runs bench/py_requests_loop.py
 # (N requests.get, a new connection each) bare and with libconnleak.so
 # preloaded, alternating, for R rounds after one warm-up of each, and prints
-# the medians of the loop's wall time and the ratio preloaded / bare. With
+# the medians of the loop's wall time and CPU time (user + system, all
+# threads) and the ratios preloaded / bare. With
 # --base LIB, a third side preloads LIB (e.g. a build without Python frame
 # capture), to isolate what the capture itself adds.
 #
@@ -50,7 +51,9 @@ one_run() {
     rm -rf "$dir"
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# median FIELD < FILE: the median of column FIELD (1 wall, 2 CPU)
+median() { awk -v f="$1" '{print $f}' | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
 sides=(bare "$build/libconnleak.so")
 [[ -n "$base" ]] && sides+=("$base")
@@ -58,12 +61,11 @@ for s in "${sides[@]}"; do one_run "${s#bare}" > /dev/null; done # warm-up
 for r in $(seq "$rounds"); do
     for i in "${!sides[@]}"; do one_run "${sides[$i]#bare}" >> "$tmp/side$i"; done
 done
-bare=$(median < "$tmp/side0")
-traced=$(median < "$tmp/side1")
 echo "python: $("$python" -V 2>&1), $n requests.get per run, $rounds rounds (median ms)"
-echo "bare:      $bare"
-echo "preloaded: $traced  ratio $(awk -v a="$traced" -v b="$bare" 'BEGIN {printf "%.3f", a / b}')"
-if [[ -n "$base" ]]; then
-    b2=$(median < "$tmp/side2")
-    echo "base lib:  $b2  ratio $(awk -v a="$b2" -v b="$bare" 'BEGIN {printf "%.3f", a / b}') ($base)"
-fi
+names=(bare preloaded "base lib")
+for i in "${!sides[@]}"; do
+    w=$(median 1 < "$tmp/side$i") c=$(median 2 < "$tmp/side$i")
+    [[ $i -eq 0 ]] && bw=$w bc=$c
+    printf '%-10s wall %8s (%s)  cpu %8s (%s)%s\n' "${names[$i]}:" "$w" "$(ratio "$w" "$bw")" \
+        "$c" "$(ratio "$c" "$bc")" "$([[ $i -eq 2 ]] && echo "  $base")"
+done

@@ -16,6 +16,7 @@
  * frames only. */
 #define _GNU_SOURCE
 #include "preload.h"
+#include "events.h"
 #include "pyframes.h"
 #include "stacks.h"
 #include "trace.h"
@@ -23,6 +24,7 @@
 #include "jsonline.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -98,6 +100,30 @@ static bool layout_from_debug(const uint64_t *d, unsigned long version)
     return true;
 }
 
+static char unsupported[160];
+static _Atomic int unsupported_noted;
+
+/* A CPython whose frames cannot be read: its stacks say so once, in a
+ * note, the first time one is captured (get_tstate stands in for the real
+ * one and returns NULL: no Python frames). */
+static void *tstate_unsupported(void)
+{
+    if (!atomic_exchange(&unsupported_noted, 1)) ev_note("python-frames", unsupported);
+    return NULL;
+}
+
+static void unsupported_set(const unsigned long *ver)
+{
+    const char *tail = ": Python frames are read from CPython 3.11, 3.12 and 3.13 only; stacks "
+                       "show the interpreter's C frames";
+    if (ver)
+        snprintf(unsupported, sizeof(unsupported), "CPython %lu.%lu%s", *ver >> 24,
+                 (*ver >> 16) & 0xff, tail);
+    else
+        snprintf(unsupported, sizeof(unsupported), "CPython older than 3.11%s", tail);
+    get_tstate = tstate_unsupported;
+}
+
 static bool layout_pick(void)
 {
     const unsigned long *ver = dlsym(RTLD_DEFAULT, "Py_Version"); /* 3.11+ */
@@ -118,18 +144,25 @@ void pyframes_init(void)
     void *gs = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
     code_type = (uintptr_t)dlsym(RTLD_DEFAULT, "PyCode_Type");
     str_type = (uintptr_t)dlsym(RTLD_DEFAULT, "PyUnicode_Type");
-    if (!gs || !code_type || !str_type || !layout_pick()) return;
+    if (!gs) return; /* not CPython */
+    if (!code_type || !str_type || !layout_pick()) {
+        unsupported_set(dlsym(RTLD_DEFAULT, "Py_Version"));
+        return;
+    }
     table = mmap(NULL, PY_CAP * sizeof(*table), PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     text = mmap(NULL, TEXT_CAP, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                 -1, 0);
-    if (table == MAP_FAILED || text == MAP_FAILED) return;
+    if (table == MAP_FAILED || text == MAP_FAILED) {
+        table = NULL;
+        return;
+    }
     get_tstate = (void *(*)(void))gs;
 }
 
 bool pyframes_finalizing(void)
 {
-    return get_tstate && is_finalizing && is_finalizing();
+    return is_finalizing && is_finalizing();
 }
 
 static inline uintptr_t load_ptr(uintptr_t base, long off)
@@ -333,7 +366,7 @@ uint32_t pyframes_capture(void)
     if (!get_tstate) return 0;
     struct py_frame v[PY_DEPTH];
     int n = frames_collect(v);
-    if (n == 0) return 0;
+    if (n == 0 || !table) return 0;
     uint64_t h = frames_hash(v, n);
     for (uint32_t i = (uint32_t)h & (PY_CAP - 1);; i = (i + 1) & (PY_CAP - 1)) {
         struct py_entry *e = &table[i];

@@ -5,7 +5,8 @@
 # main, its clean twin gives none. The interpreters are looked for as
 # $PYTHON312 / $PYTHON313, then python3.12 / python3.13 on PATH and under
 # ~/.pyenv/versions; the test is skipped (77) when neither is found, and
-# says which ones it ran.
+# says which ones it ran. A CPython 3.10 (found the same way, if any) gets
+# native frames only, and the report's note says so.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/http_lib.sh
@@ -33,6 +34,7 @@ for minor in 12 13; do
     run_json -- "$py" "$PY_SAMPLES/urllib_leak.py" "$port"
     expect_rc 0
     expect_kinds unclosed-body=1
+    expect_json '[.notes[] | select(test("python-frames"))] | length' 0
     site=$(expect_site unclosed-body py/urllib_leak.py leak-site main 1)
     expect_field "$site" '[.stack[] | select(.function == "urlopen")] | length' 1
     expect_field "$site" '[.stack[].function // "" | select(startswith("_PyEval"))]' '[]'
@@ -40,6 +42,14 @@ for minor in 12 13; do
     expect_rc 0
     expect_clean
 done
+py=$(find_python 10)
+if [[ -n "$py" ]]; then
+    ran+=("3.10 ($py, native frames only)")
+    run_json -- "$py" "$PY_SAMPLES/urllib_leak.py" "$port"
+    expect_rc 0
+    expect_kinds unclosed-body=1
+    expect_json '[.notes[] | select(test("CPython older than 3.11: Python frames are read from CPython 3.11, 3.12 and 3.13 only"))] | length' 1
+fi
 if [[ ${#ran[@]} -eq 0 ]]; then
     echo "SKIP [$TEST_NAME]: no python3.12 or python3.13 found (set PYTHON312 / PYTHON313)"
     exit 77
