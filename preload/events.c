@@ -8,6 +8,7 @@
 #include "agg.h"
 #include "config.h"
 #include "events.h"
+#include "pyframes.h"
 #include "fdtable.h"
 #include "handles.h"
 #include "httptrack.h"
@@ -253,6 +254,7 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
         JB_KV_U64(&b, "out", atomic_load_explicit(&r->bytes_out, memory_order_relaxed));
         JB_KV_U64(&b, "last_io", last_io_of(r));
         if (atomic_load_explicit(&r->eof, memory_order_relaxed)) JB_LIT(&b, ",\"eof\":true");
+        if (pyframes_finalizing()) JB_LIT(&b, ",\"fin\":true"); /* the interpreter's, at exit */
         http_kv_state(&b, r);
     } else {
         JB_LIT(&b, ",\"last\":false");

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "guard.h"
 #include "modules.h"
+#include "pyframes.h"
 #include "stacks.h"
 #include "trace.h"
 
@@ -37,6 +38,7 @@ struct stk_entry {
     uint32_t off;          /* into the arena */
     uint16_t depth;
     _Atomic uint32_t emitted_gen;
+    uint32_t py; /* the Python frame chain beside it (pyframes.c), 0 if none */
 };
 
 static int (*unw_bt)(void **, int);
@@ -191,6 +193,7 @@ static int unwind_fp(void **pcs, int n)
 
 int stacks_init(void)
 {
+    pyframes_init();
     if (cl_cfg.depth == 0) return 0;
     void *h = sanitizer_present() ? NULL : dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     if (!h && !sanitizer_present()) return -1;
@@ -218,9 +221,9 @@ int stacks_init(void)
     return 0;
 }
 
-static uint64_t pcs_hash(uintptr_t *pcs, int n)
+static uint64_t pcs_hash(uintptr_t *pcs, int n, uint32_t py)
 {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 1469598103934665603ull ^ py;
     for (int i = 0; i < n; i++) {
         h ^= pcs[i];
         h *= 1099511628211ull;
@@ -229,20 +232,22 @@ static uint64_t pcs_hash(uintptr_t *pcs, int n)
     return h | 1;
 }
 
-static bool entry_matches(struct stk_entry *e, uint64_t h, uintptr_t *pcs, int n)
+static bool entry_matches(struct stk_entry *e, uint64_t h, uintptr_t *pcs, int n, uint32_t py)
 {
     return atomic_load_explicit(&e->hash, memory_order_acquire) == h && e->depth == n &&
-           memcmp(arena + e->off, pcs, (size_t)n * sizeof(uintptr_t)) == 0;
+           e->py == py && memcmp(arena + e->off, pcs, (size_t)n * sizeof(uintptr_t)) == 0;
 }
 
-static void stack_emit_locked(uint32_t id, uintptr_t *pcs, int n)
+static void stack_emit_locked(uint32_t id, uintptr_t *pcs, int n, uint32_t py)
 {
-    char mem[CL_MAX_DEPTH * 22 + 64];
+    char mem[CL_MAX_DEPTH * 22 + 80];
     struct jb b;
     modules_refresh_locked(); /* a new stack may run through a new dlopen'ed module */
+    pyframes_emit_locked(py); /* the Python chain it names goes first */
     jb_init(&b, mem, sizeof(mem) - 1);
     jb_raw(&b, "{\"t\":\"stk\"");
     jb_kv_u64(&b, "id", id);
+    if (py) jb_kv_u64(&b, "py", py);
     jb_raw(&b, ",\"pc\":[");
     for (int i = 0; i < n; i++) {
         if (i) jb_rawn(&b, ",", 1);
@@ -253,13 +258,13 @@ static void stack_emit_locked(uint32_t id, uintptr_t *pcs, int n)
 }
 
 /* Inserts under the lock; re-probes first since another thread may have won. */
-static struct stk_entry *stack_insert(uint64_t h, uintptr_t *pcs, int n)
+static struct stk_entry *stack_insert(uint64_t h, uintptr_t *pcs, int n, uint32_t py)
 {
     lock_take(&cl_stack_lock);
     struct stk_entry *e = NULL;
     for (uint32_t i = (uint32_t)h & (STK_CAP - 1);; i = (i + 1) & (STK_CAP - 1)) {
         e = &table[i];
-        if (entry_matches(e, h, pcs, n)) break;
+        if (entry_matches(e, h, pcs, n, py)) break;
         if (atomic_load(&e->hash) != 0) continue;
         uint32_t off = atomic_load(&arena_used);
         if (atomic_load(&nstacks) >= STK_CAP * 3 / 4 || off + (uint32_t)n > ARENA_CAP) {
@@ -270,6 +275,7 @@ static struct stk_entry *stack_insert(uint64_t h, uintptr_t *pcs, int n)
         atomic_store(&arena_used, off + (uint32_t)n);
         e->off = off;
         e->depth = (uint16_t)n;
+        e->py = py;
         atomic_store(&e->emitted_gen, 0);
         atomic_fetch_add(&nstacks, 1);
         atomic_store_explicit(&e->hash, h, memory_order_release);
@@ -281,14 +287,14 @@ static struct stk_entry *stack_insert(uint64_t h, uintptr_t *pcs, int n)
     return e;
 }
 
-static struct stk_entry *stack_find(uintptr_t *pcs, int n)
+static struct stk_entry *stack_find(uintptr_t *pcs, int n, uint32_t py)
 {
-    uint64_t h = pcs_hash(pcs, n);
+    uint64_t h = pcs_hash(pcs, n, py);
     for (uint32_t i = (uint32_t)h & (STK_CAP - 1);; i = (i + 1) & (STK_CAP - 1)) {
         struct stk_entry *e = &table[i];
         uint64_t eh = atomic_load_explicit(&e->hash, memory_order_acquire);
-        if (eh == 0) return stack_insert(h, pcs, n);
-        if (entry_matches(e, h, pcs, n)) return e;
+        if (eh == 0) return stack_insert(h, pcs, n, py);
+        if (entry_matches(e, h, pcs, n, py)) return e;
     }
 }
 
@@ -308,15 +314,16 @@ uint32_t stack_capture(void)
         if (!modules_self_contains(pcs[i])) pcs[kept++] = pcs[i];
     n = kept;
     if (n > cl_cfg.depth) n = cl_cfg.depth;
-    if (n <= 0) return 0;
-    struct stk_entry *e = stack_find(pcs, n);
+    uint32_t py = pyframes_capture();
+    if (n <= 0 && !py) return 0;
+    struct stk_entry *e = stack_find(pcs, n < 0 ? 0 : n, py);
     if (!e) return 0;
     uint32_t id = (uint32_t)(e - table) + 1;
     uint32_t gen = atomic_load(&cl_trace_gen);
     if (atomic_load(&e->emitted_gen) != gen && trace_ensure_open()) {
         lock_take(&cl_trace_lock);
         if (atomic_load(&e->emitted_gen) != gen && trace_is_open()) {
-            stack_emit_locked(id, arena + e->off, e->depth);
+            stack_emit_locked(id, arena + e->off, e->depth, e->py);
             atomic_store(&e->emitted_gen, gen);
         }
         lock_give(&cl_trace_lock);
@@ -342,7 +349,7 @@ void stack_emit_id(uint32_t id)
     if (atomic_load_explicit(&e->hash, memory_order_acquire) == 0) return;
     lock_take(&cl_trace_lock);
     if (atomic_load(&e->emitted_gen) != gen) {
-        stack_emit_locked(id, arena + e->off, e->depth);
+        stack_emit_locked(id, arena + e->off, e->depth, e->py);
         atomic_store(&e->emitted_gen, gen);
     }
     lock_give(&cl_trace_lock);
@@ -354,4 +361,5 @@ void stacks_after_fork_child(void)
 {
     atomic_fetch_add(&cl_trace_gen, 1);
     atomic_flag_clear(&cl_stack_lock.f);
+    pyframes_after_fork_child();
 }

@@ -56,6 +56,20 @@ uint32_t http_host_or(const struct http_state *h, uint32_t peer)
     return h && h->host ? h->host : peer;
 }
 
+void pystack_free(struct pystack *s)
+{
+    for (uint32_t i = 0; i < s->n; i++) {
+        free(s->v[i].function);
+        free(s->v[i].file);
+    }
+    free(s->v);
+}
+
+const struct pystack *process_pystack(const struct process *p, uint32_t py)
+{
+    return py > 0 && py < p->npystacks ? &p->pystacks[py] : NULL;
+}
+
 const struct stack *process_stack(const struct process *p, uint32_t id)
 {
     return id > 0 && id < p->nstacks ? &p->stacks[id] : NULL;
@@ -103,6 +117,8 @@ void process_free(struct process *p)
     free(p->mods);
     for (size_t i = 0; i < p->nstacks; i++) free(p->stacks[i].pc);
     free(p->stacks);
+    for (size_t i = 0; i < p->npystacks; i++) pystack_free(&p->pystacks[i]);
+    free(p->pystacks);
     free(p->live);
     free(p->bad);
     strtab_free(&p->peers);

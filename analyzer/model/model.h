@@ -57,6 +57,19 @@ struct stack {
     uint64_t *pc; /* return addresses, innermost first */
     uint32_t n;
     uint32_t id; /* the id in the trace */
+    uint32_t py; /* its Python frames: index in process.pystacks, 0 = none */
+};
+
+/* The Python frames beside a native stack (a `pystk` record), innermost
+ * first; entry: the outermost frame of one _PyEval_EvalFrameDefault call. */
+struct pyframe {
+    char *function, *file;
+    int line;
+    bool entry;
+};
+struct pystack {
+    struct pyframe *v;
+    uint32_t n;
 };
 
 enum http_phase { HTTP_IDLE, HTTP_HEADERS, HTTP_BODY, HTTP_PHASE_OTHER };
@@ -222,6 +235,8 @@ struct process {
     size_t nmods, capmods;
     struct stack *stacks; /* indexed by dense stack index; [0] is "no stack" */
     size_t nstacks, capstacks;
+    struct pystack *pystacks; /* [0] is "none" */
+    size_t npystacks, cappystacks;
     struct live_sock *live;
     size_t nlive, caplive;
     struct badclose *bad;
@@ -277,6 +292,8 @@ const struct http_state *process_http(const struct process *p, uint32_t http);
 uint32_t http_host_or(const struct http_state *h, uint32_t peer);
 /* The stack at this dense index, or NULL for 0 (no stack). */
 const struct stack *process_stack(const struct process *p, uint32_t id);
+const struct pystack *process_pystack(const struct process *p, uint32_t py); /* NULL: none */
+void pystack_free(struct pystack *s);
 /* The module whose [lo, hi) covers pc, or NULL. */
 const struct module *process_module_at(const struct process *p, uint64_t pc);
 /* A short name for the report: basename of exe (or argv[0]), "?" if none. */

@@ -6,6 +6,7 @@
 #include "symbols/stackfmt.h"
 
 #include "symbols/demangle.h"
+#include "symbols/pymerge.h"
 #include "util/binkind.h"
 
 #include <inttypes.h>
@@ -145,7 +146,7 @@ void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t 
 {
     *out = (struct frames){.top = -1};
     const struct stack *s = process_stack(p, stk);
-    if (!s || s->n == 0) return;
+    if (!s || (s->n == 0 && !s->py)) return;
     struct sym_frame *raw;
     size_t n = stack_symbolise(sym, p, s, &raw), skip = 0;
     while (skip < n && module_is_runtime(raw[skip].module)) skip++;
@@ -167,6 +168,7 @@ void stackfmt_resolve(struct symbolizer *sym, const struct process *p, uint32_t 
         };
     }
     free(raw);
+    frames_merge_python(p, s->py, out);
     out->top = frames_top(out);
 }
 

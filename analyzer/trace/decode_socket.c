@@ -54,7 +54,8 @@ bool read_stk(struct reader *r, const struct rec *o)
         p->stacks[p->nstacks++] = (struct stack){0}; /* [0] is "no stack" */
     }
     ALLOC_GROW(p->stacks, p->nstacks + 1, p->capstacks);
-    p->stacks[p->nstacks] = (struct stack){.pc = pc, .n = (uint32_t)n, .id = id};
+    p->stacks[p->nstacks] =
+        (struct stack){.pc = pc, .n = (uint32_t)n, .id = id, .py = pystk_ref(r, o)};
     idmap_put(&r->stk_ids, id, (uint32_t)p->nstacks++);
     return true;
 }
@@ -134,6 +135,7 @@ bool read_close(struct reader *r, const struct rec *o)
     if (!s) return ok;
     if (s->nfds > 0 && s->nfds < UINT16_MAX) s->nfds--;
     bool last = rec_bool_or(o, F_LAST, s->nfds == 0);
+    if (last && close_by_finalizer(r, s, o)) return true;
     if (last) {
         s->state = SOCK_CLOSED;
         r->p->closed++;
@@ -230,5 +232,6 @@ bool read_end(struct reader *r, const struct rec *o)
     p->totals.live = rec_u64_or(o, F_LIVE, p->nlive);
     p->totals.badclose_dropped = rec_u64_or(o, F_BADCLOSE_DROPPED, 0);
     p->totals.lost = rec_u64_or(o, F_LOST, 0);
+    fin_add_live(r);
     return true;
 }

@@ -137,7 +137,10 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_POOL] = "pool",
                                                  [F_GO] = "go",
                                                  [F_BEFORE_ATTACH] = "before_attach",
-                                                 [F_WHY] = "why"};
+                                                 [F_WHY] = "why",
+                                                 [F_PY] = "py",
+                                                 [F_F] = "f",
+                                                 [F_FIN] = "fin"};
 
 #define FIELD_SLOTS 128 /* a power of two, well above F_COUNT */
 static signed char field_slots[FIELD_SLOTS];

@@ -92,9 +92,12 @@ struct reader {
     struct sidmap hids;      /* handle id -> index in p->handles + 1 */
     struct hindex mod_index; /* modules by path and lo */
     struct idmap stk_ids;    /* trace stack id -> index in p->stacks */
-    bool in_live_batch;      /* no socket event since the last live record */
-    uint32_t batch_dump;     /* the dump of the current live batch; 0 = at exit */
-    struct ksock *ksocks;    /* what ktcp records said, by socket */
+    struct idmap py_ids;     /* trace pystk id -> index in p->pystacks */
+    struct live_sock *fin;   /* closed by CPython's finalization: live at exit */
+    size_t nfin, capfin;
+    bool in_live_batch;   /* no socket event since the last live record */
+    uint32_t batch_dump;  /* the dump of the current live batch; 0 = at exit */
+    struct ksock *ksocks; /* what ktcp records said, by socket */
     size_t nksocks, capksocks;
     struct sidmap kids;      /* sid -> index in ksocks + 1 */
     size_t tw_last;          /* index + 1 of the tw_site of the last client close */
@@ -173,6 +176,9 @@ enum field {
     F_GO,
     F_BEFORE_ATTACH,
     F_WHY,
+    F_PY,
+    F_F,
+    F_FIN,
     F_COUNT
 };
 
@@ -227,6 +233,12 @@ bool read_hnew(struct reader *r, const struct rec *o);
 bool read_huse(struct reader *r, const struct rec *o);
 bool read_gobody(struct reader *r, const struct rec *o);
 bool read_hfree(struct reader *r, const struct rec *o);
+
+/* decode_python.c */
+bool read_pystk(struct reader *r, const struct rec *o);
+bool close_by_finalizer(struct reader *r, const struct sock *s, const struct rec *o);
+void fin_add_live(struct reader *r);
+uint32_t pystk_ref(struct reader *r, const struct rec *o);
 
 /* decode_socket.c */
 bool read_mod(struct reader *r, const struct rec *o);

@@ -23,6 +23,8 @@
 static void reader_free(struct reader *r)
 {
     idmap_free(&r->stk_ids);
+    idmap_free(&r->py_ids);
+    free(r->fin);
     sidmap_free(&r->sids);
     sidmap_free(&r->hids);
     sidmap_free(&r->kids);

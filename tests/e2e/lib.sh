@@ -56,8 +56,8 @@ fail() {
 pass() { echo "PASS [$TEST_NAME]"; }
 
 # marker_line FILE [NAME]: the line number of the one "connleak-test: NAME"
-# marker in FILE, a C comment ("... NAME */") or a Go one ("// ... NAME" at
-# the end of the line) (NAME defaults to leak-site).
+# marker in FILE, a C comment ("... NAME */") or a Go or Python one ("// ...
+# NAME", "# ... NAME" at the end of the line) (NAME defaults to leak-site).
 marker_line() {
     local file=$1 name=${2:-leak-site} lines
     lines=$(grep -nE "connleak-test: $name( \*/|\$)" "$file" | cut -d: -f1)

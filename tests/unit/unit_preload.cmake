@@ -9,3 +9,10 @@ foreach(name fmt fdtable stacks trace http dump tracefile)
   add_test(NAME preload_${name} COMMAND test_preload_${name})
   set_tests_properties(preload_${name} PROPERTIES TIMEOUT 60)
 endforeach()
+# The line-table decoder of pyframes.c against CPython's own co_lines():
+# skipped (77) without a python >= 3.11.
+add_executable(test_preload_pylines ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_preload_pylines.c)
+target_link_libraries(test_preload_pylines PRIVATE connleak_core)
+set_target_properties(test_preload_pylines PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_test(NAME preload_pylines COMMAND test_preload_pylines ${CMAKE_CURRENT_SOURCE_DIR}/unit/pylines_dump.py)
+set_tests_properties(preload_pylines PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
