@@ -3,7 +3,8 @@
 # library, the man page and bash completion under /usr, declares the
 # libraries it needs (libunwind8 included: it is dlopen()ed), and connleak
 # runs from its unpacked tree; the man page (help2man, from --help) and
-# --help name the same options, and completion offers them.
+# --help name the same options, completion offers them, and the README
+# documents every option and environment variable --help names.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,17 @@ MANWIDTH=200 man -l "$tmp/root/usr/share/man/man1/connleak.1.gz" 2> /dev/null | 
 while read -r opt; do
     grep -qF -- "$opt" "$tmp/man.txt" || fail "the man page does not mention $opt"
 done < "$tmp/options"
+# ... and the README names every option and environment variable --help
+# does, and --help every variable of the README's table (one source each way).
+while read -r opt; do
+    grep -qF -- "$opt" "$SRC/README.md" || fail "README.md does not mention $opt"
+done < "$tmp/options"
+for v in $("$CONNLEAK" --help | grep -oE 'CONNLEAK_[A-Z_]+' | sort -u); do
+    grep -q "$v" "$SRC/README.md" || fail "README.md does not mention $v"
+done
+for v in $(awk '/^### Environment variables/,/^### Fleet/' "$SRC/README.md" | grep -oE '^\| `CONNLEAK_[A-Z_]+' | grep -oE 'CONNLEAK_[A-Z_]+'); do
+    "$CONNLEAK" --help | grep -q "$v" || fail "--help does not mention $v (README's table does)"
+done
 completions=$(PATH="$tmp/root/usr/bin:$PATH" bash -c '
     source "$1"
     COMP_WORDS=(connleak run --no-); COMP_CWORD=2; _connleak
