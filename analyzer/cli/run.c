@@ -78,12 +78,19 @@ static void signals_take(struct sigsave *s)
     sigprocmask(SIG_SETMASK, &s->mask, NULL);
 }
 
+static volatile sig_atomic_t stop_waiting;
+
+/* After a Ctrl-C or SIGTERM that stopped the wait for what PROG left
+ * running, the signals stay ignored: the report is what was asked for (and
+ * `timeout` sends SIGTERM twice, to the command and to its group). */
 static void signals_restore(struct sigsave *s)
 {
-    sigaction(SIGINT, &s->intr, NULL);
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGINT, stop_waiting ? &ign : &s->intr, NULL);
     sigaction(SIGQUIT, &s->quit, NULL);
-    sigaction(SIGTERM, &s->term, NULL);
-    sigaction(SIGHUP, &s->hup, NULL);
+    sigaction(SIGTERM, stop_waiting ? &ign : &s->term, NULL);
+    sigaction(SIGHUP, stop_waiting ? &ign : &s->hup, NULL);
     child_pid = 0;
 }
 
@@ -151,7 +158,6 @@ static int child_wait(pid_t pid, int *status, struct backend *b)
 
 #define RUNNING_SHOWN 5 /* processes named in the note and on stderr */
 
-static volatile sig_atomic_t stop_waiting;
 static void waiting_stop(int sig)
 {
     (void)sig;
@@ -203,7 +209,7 @@ static void descendants_wait(const struct options *o, struct backend *b, struct 
             if (w < 0 && errno == ECHILD) break;
             if (w == 0) backend_poll(b, 100);
         }
-        for (int i = 0; i < 3; i++) sigaction(sigs[i], &old[i], NULL);
+        for (int i = 0; i < 3 && !stop_waiting; i++) sigaction(sigs[i], &old[i], NULL);
     }
     while (waitpid(-1, NULL, WNOHANG) > 0) /* zombies of those that ended */
         ;
