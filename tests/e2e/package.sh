@@ -46,11 +46,14 @@ done < "$tmp/options"
 while read -r opt; do
     grep -qF -- "$opt" "$SRC/README.md" || fail "README.md does not mention $opt"
 done < "$tmp/options"
-for v in $("$CONNLEAK" --help | grep -oE 'CONNLEAK_[A-Z_]+' | sort -u); do
+# (--help into a file: `connleak --help | grep -q` would end in SIGPIPE,
+# which pipefail reports as a failure)
+"$CONNLEAK" --help > "$tmp/help.txt"
+for v in $(grep -oE 'CONNLEAK_[A-Z_]+' "$tmp/help.txt" | sort -u); do
     grep -q "$v" "$SRC/README.md" || fail "README.md does not mention $v"
 done
 for v in $(awk '/^### Environment variables/,/^### Fleet/' "$SRC/README.md" | grep -oE '^\| `CONNLEAK_[A-Z_]+' | grep -oE 'CONNLEAK_[A-Z_]+'); do
-    "$CONNLEAK" --help | grep -q "$v" || fail "--help does not mention $v (README's table does)"
+    grep -q "$v" "$tmp/help.txt" || fail "--help does not mention $v (README's table does)"
 done
 completions=$(PATH="$tmp/root/usr/bin:$PATH" bash -c '
     source "$1"
