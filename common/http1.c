@@ -4,8 +4,10 @@
  * responses read), share the header and chunked-body code. Bodies are
  * skipped in O(1) per call and lines of no interest with memchr; only the
  * start lines and the few headers that frame a message (Content-Length,
- * Transfer-Encoding, Connection, and Host on requests) are looked at byte by
- * byte, and most header lines stop at their first letter. Header names and
+ * Transfer-Encoding, Connection, and Host on requests) are looked at, and
+ * most header lines stop at their first letter. A header line that arrives
+ * whole in one buffer (the usual case) is taken in bulk; one split across
+ * buffers goes byte by byte, to the same state. Header names and
  * list elements ("chunked", "close", "keep-alive") are matched
  * case-insensitively against a handful of candidates as the bytes come, so
  * nothing is ever buffered: every piece of state lives in struct http1, and
@@ -199,17 +201,26 @@ static void list_reset(struct http1_dir *d)
     d->mask = d->hdr == H_TE ? 0x1u : 0x3u;
 }
 
+/* What one element of Transfer-Encoding or Connection said: any (it had a
+ * byte other than whitespace), id (the candidate it was, whole, or 0). */
+static void list_elem_apply(struct http1_dir *d, bool any, unsigned int id)
+{
+    if (any && d->hdr == H_TE) {
+        d->flags = (uint8_t)((d->flags | F_TE) & ~F_CHUNKED);
+        if (id) d->flags |= F_CHUNKED;
+    } else if (any) {
+        if (id == 1) d->flags |= F_CLOSE;
+        if (id == 2) d->flags |= F_KEEPALIVE;
+    }
+}
+
 /* End of one element of Transfer-Encoding or Connection. */
 static void list_elem_end(struct http1_dir *d)
 {
-    if (d->pos && d->hdr == H_TE) {
-        unsigned int id = tok_matched(te_codings, 1, d->mask & ~ENDED, d->pos);
-        d->flags = (uint8_t)((d->flags | F_TE) & ~F_CHUNKED);
-        if (id) d->flags |= F_CHUNKED;
-    } else if (d->pos) {
-        unsigned int id = tok_matched(conn_opts, 2, d->mask & ~ENDED, d->pos);
-        if (id == 1) d->flags |= F_CLOSE;
-        if (id == 2) d->flags |= F_KEEPALIVE;
+    if (d->pos) {
+        const struct tok *t = d->hdr == H_TE ? te_codings : conn_opts;
+        unsigned int nt = d->hdr == H_TE ? 1 : 2;
+        list_elem_apply(d, true, tok_matched(t, nt, d->mask & ~ENDED, d->pos));
     }
     list_reset(d);
 }
@@ -355,6 +366,103 @@ static enum res hdr_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
     }
 }
 
+/* ---- whole lines: the same results as byte by byte, in bulk ----
+ * Most header lines arrive whole in one buffer. Then the name is matched
+ * against the candidates at once, and a followed value is scanned in a
+ * tight loop per kind; anything unusual (a split line, a line starting
+ * with whitespace or a non-token byte) goes byte by byte. fuzz_http1
+ * checks that any split of the input gives the same events. */
+
+/* The candidate sharing the longest prefix with the name at p (case
+ * insensitive), as name_next's chain finds it; *len is that prefix. */
+static uint8_t name_best(bool rq, const uint8_t *p, size_t n, uint8_t *len)
+{
+    uint8_t best = H_NONE, best_len = 0, c0 = lower(p[0]);
+    for (unsigned int j = 0; j < 4; j++) {
+        const struct tok *t = &hdr_names[j];
+        if ((uint8_t)t->s[0] != c0 || (j + 1 == H_HOST && !rq)) continue; /* most lines */
+        uint8_t k = 1;
+        while (k < t->len && k < n && lower(p[k]) == (uint8_t)t->s[k]) k++;
+        if (k > best_len) best = (uint8_t)(j + 1), best_len = k;
+    }
+    *len = best_len;
+    return best;
+}
+
+/* A header line whose first byte is a token byte and whose LF is p[eol]:
+ * its name up to ':' (then name_end), or the whole line when it is not a
+ * header we follow. Returns the bytes used. */
+static size_t hline_whole(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t eol,
+                          enum res *r)
+{
+    uint8_t m;
+    uint8_t best = name_best(d == &h->rq, p, eol, &m);
+    dir_goto(d, ST_HNAME); /* every field as byte by byte leaves it */
+    d->hdr = best;
+    d->pos = m;
+    if (p[m] == ':') { /* (m <= eol: p[eol] is LF, in no name) */
+        *r = name_end(h, d);
+        return (size_t)m + 1;
+    }
+    if (!is_tchar(p[m])) { /* where byte by byte would still be in the name */
+        *r = R_BAD;
+        return (size_t)m + 1;
+    }
+    d->st = ST_HLINE; /* not followed: the line is skipped */
+    d->hdr = H_NONE;
+    d->pos = (uint8_t)(m + 1);
+    return eol + 1;
+}
+
+/* One element of a list value, p[0..n): any byte but whitespace, and which
+ * candidate it is when it is one token equal to it. */
+static void list_elem_whole(struct http1_dir *d, const uint8_t *p, size_t n)
+{
+    size_t a = 0, b = n;
+    while (a < b && (p[a] == ' ' || p[a] == '\t' || p[a] == '\r')) a++;
+    while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t' || p[b - 1] == '\r')) b--;
+    const struct tok *t = d->hdr == H_TE ? te_codings : conn_opts;
+    unsigned int nt = d->hdr == H_TE ? 1 : 2, id = 0;
+    for (unsigned int k = 0; k < nt && !id; k++) {
+        if (b - a != t[k].len) continue;
+        size_t i = 0;
+        while (i < b - a && lower(p[a + i]) == (uint8_t)t[k].s[i]) i++;
+        if (i == b - a) id = k + 1;
+    }
+    list_elem_apply(d, a < b, id);
+}
+
+/* The value of a followed header, p[0..eol) then its LF at p[eol]. */
+static size_t value_whole(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t eol,
+                          enum res *r)
+{
+    if (d->hdr == H_TE || d->hdr == H_CONN) {
+        if (d->pos || (d->mask & ENDED) || d->mask != (d->hdr == H_TE ? 0x1u : 0x3u))
+            goto bytes; /* an element already begun byte by byte */
+        size_t from = 0;
+        for (size_t i = 0; i < eol; i++) {
+            if (p[i] != ',') continue;
+            list_elem_whole(d, p + from, i - from);
+            from = i + 1;
+        }
+        list_elem_whole(d, p + from, eol - from);
+        list_reset(d); /* the last element done: value_end finds nothing left */
+        *r = value_end(h, d);
+        return eol + 1;
+    }
+    if (d->hdr == H_HOST) {
+        for (size_t i = 0; i < eol; i++) host_byte(h, d, p[i]);
+        *r = value_end(h, d);
+        return eol + 1;
+    }
+bytes:
+    for (size_t i = 0; i <= eol; i++) {
+        *r = value_byte(h, d, p[i]);
+        if (*r != R_MORE || d->st != ST_HVALUE) return i + 1;
+    }
+    return eol + 1;
+}
+
 /* The header section, up to and including its empty line (*res R_DONE). */
 static size_t hdr_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n,
                        enum res *res)
@@ -368,6 +476,15 @@ static size_t hdr_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, s
             if (lf) d->st = ST_HLINE;
         } else if (d->st == ST_HNAME) {
             i += name_feed(h, d, p + i, n - i, &r);
+        } else if ((d->st == ST_HLINE && is_tchar(p[i])) || d->st == ST_HVALUE) {
+            const uint8_t *lf = memchr(p + i, '\n', n - i);
+            if (!lf) { /* the line goes on in a later buffer: byte by byte */
+                r = hdr_byte(h, d, p[i++]);
+                while (i < n && r == R_MORE && d->st == ST_HVALUE) r = hdr_byte(h, d, p[i++]);
+            } else if (d->st == ST_HLINE)
+                i += hline_whole(h, d, p + i, (size_t)(lf - (p + i)), &r);
+            else
+                i += value_whole(h, d, p + i, (size_t)(lf - (p + i)), &r);
         } else {
             r = hdr_byte(h, d, p[i++]);
         }
