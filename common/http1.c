@@ -221,10 +221,24 @@ static enum res version_byte(struct http1_dir *d, uint8_t c)
     return R_MORE;
 }
 
+/* "HTTP/1.x" and its line end, whole at p: the length, or 0. */
+static size_t version_whole(const uint8_t *p, size_t n)
+{
+    if (n < 9 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1')) return 0;
+    if (p[8] == '\n') return 9;
+    return n >= 10 && p[8] == '\r' && p[9] == '\n' ? 10 : 0;
+}
+
 static size_t rq_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct http1_events *ev)
 {
     for (size_t i = 0; i < n; i++) {
         enum res r;
+        size_t k;
+        if (h->rq.st == ST_VERSION && !h->rq.pos && (k = version_whole(p + i, n - i))) {
+            h->state = HTTP1_ACTIVE;
+            dir_goto(&h->rq, ST_HLINE);
+            return i + k;
+        }
         if (h->rq.st == ST_START)
             r = method_byte(h, p[i]);
         else if (h->rq.st == ST_TARGET)
@@ -371,6 +385,32 @@ static enum res status_byte(struct http1 *h, uint8_t c)
     return R_MORE;
 }
 
+static bool is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* "HTTP/1.x NNN" and the byte after it, whole at p (n bytes) at the start
+ * of a response: taken at once, to the state status_byte would reach.
+ * Returns the bytes used, or 0 when byte by byte must decide. */
+static size_t status_whole(struct http1 *h, const uint8_t *p, size_t n)
+{
+    if (n < 13 || memcmp(p, "HTTP/1.", 7) != 0 || !is_digit(p[7]) || p[8] != ' ' ||
+        !is_digit(p[9]) || !is_digit(p[10]) || !is_digit(p[11]) || p[9] == '0' ||
+        (p[12] != ' ' && p[12] != '\r' && p[12] != '\n'))
+        return 0;
+    response_begin(h);
+    if (p[7] == '0') h->rs.flags |= F_V10;
+    h->status = (uint16_t)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+    if (p[12] == '\n') {
+        dir_goto(&h->rs, ST_HLINE);
+    } else {
+        h->rs.st = ST_REASON;
+        h->rs.pos = 12;
+    }
+    return 13;
+}
+
 static size_t rs_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct http1_events *ev)
 {
     bool lf;
@@ -378,6 +418,10 @@ static size_t rs_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct h
         size_t k = line_skip(p, n, &lf);
         if (lf) dir_goto(&h->rs, ST_HLINE);
         return k;
+    }
+    if (!h->rs.pos) {
+        size_t k = status_whole(h, p, n);
+        if (k) return k;
     }
     for (size_t i = 0; i < n; i++) {
         enum res r = status_byte(h, p[i]);

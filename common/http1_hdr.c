@@ -256,6 +256,26 @@ static enum res hdr_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
  * with whitespace or a non-token byte) goes byte by byte. fuzz_http1
  * checks that any split of the input gives the same events. */
 
+/* How many bytes of p (n available) equal t's name, case-insensitively:
+ * eight at a time where there are eight (names are lowercase letters and
+ * '-': folding bit 0x20 in where t has a letter, bit 0x40, matches either
+ * case and nothing else). */
+static uint8_t tok_prefix(const struct tok *t, const uint8_t *p, size_t n)
+{
+    size_t lim = t->len < n ? t->len : n, k = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; k + 8 <= lim; k += 8) {
+        uint64_t a, b;
+        memcpy(&a, p + k, 8);
+        memcpy(&b, t->s + k, 8);
+        uint64_t diff = (a | ((b & 0x4040404040404040ull) >> 1)) ^ b;
+        if (diff) return (uint8_t)(k + (size_t)__builtin_ctzll(diff) / 8);
+    }
+#endif
+    while (k < lim && lower(p[k]) == (uint8_t)t->s[k]) k++;
+    return (uint8_t)k;
+}
+
 /* The candidate sharing the longest prefix with the name at p (case
  * insensitive), as name_next's chain finds it; *len is that prefix. */
 static uint8_t name_best(bool rq, const uint8_t *p, size_t n, uint8_t *len)
@@ -264,8 +284,7 @@ static uint8_t name_best(bool rq, const uint8_t *p, size_t n, uint8_t *len)
     for (unsigned int j = 0; j < 4; j++) {
         const struct tok *t = &hdr_names[j];
         if ((uint8_t)t->s[0] != c0 || (j + 1 == H_HOST && !rq)) continue; /* most lines */
-        uint8_t k = 1;
-        while (k < t->len && k < n && lower(p[k]) == (uint8_t)t->s[k]) k++;
+        uint8_t k = tok_prefix(t, p, n);
         if (k > best_len) best = (uint8_t)(j + 1), best_len = k;
     }
     *len = best_len;
@@ -335,6 +354,12 @@ static size_t value_whole(struct http1 *h, struct http1_dir *d, const uint8_t *p
     }
     if (d->hdr == H_HOST) {
         for (size_t i = 0; i < eol; i++) host_byte(h, d, p[i]);
+        *r = value_end(h, d);
+        return eol + 1;
+    }
+    if (d->hdr == H_CLEN) {
+        for (size_t i = 0; i < eol; i++)
+            if ((*r = clen_byte(h, d, p[i])) != R_MORE) return i + 1;
         *r = value_end(h, d);
         return eol + 1;
     }
