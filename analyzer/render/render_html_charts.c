@@ -14,7 +14,7 @@
 #define CHART_W     960
 #define CHART_H     220
 #define MARGIN_L    56
-#define MARGIN_R    150 /* the legend */
+#define MARGIN_R    190 /* the legend */
 #define MARGIN_T    26
 #define MARGIN_B    34
 #define PLOT_W      (CHART_W - MARGIN_L - MARGIN_R)
