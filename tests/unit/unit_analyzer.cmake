@@ -61,7 +61,7 @@ if(ANALYZER_VALGRIND)
             $<TARGET_FILE:connleak_cli> report --format text --gen-suppressions
             --gen-suppressions=/dev/null --suppressions ${_ci}/valgrind.supp
             --baseline ${_ci}/baseline.json --json /dev/null --sarif /dev/null
-            --junit /dev/null --include-listeners ${_traces})
+            --junit /dev/null --html /dev/null --include-listeners ${_traces})
   add_test(NAME analyzer_report_valgrind_diff
     COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
