@@ -15,6 +15,7 @@ packages=(
   python3-jsonschema  # SARIF reports checked against the OASIS schema (tests/e2e/ci_sarif.sh)
   wget redis-server redis-tools nginx-light  # real programs under test (tests/e2e/)
   prometheus  # promtool checks the metrics files (tests/e2e/prometheus.sh)
+  chromium    # tests only: opens the HTML report headless (tests/e2e/html_report.sh)
   nodejs         # libuv closes sockets with syscall(SYS_close) (tests/e2e/node_closes.sh)
   libc6-dbg  # file:line for libc frames in reports
   libiberty-dev  # cplus_demangle: readable C++ and Rust names in reports
