@@ -137,5 +137,6 @@ void process_free(struct process *p)
     free(p->peer_pts);
     free(p->tw);
     hindex_free(&p->tw_index);
+    free(p->marks);
     memset(p, 0, sizeof(*p));
 }
