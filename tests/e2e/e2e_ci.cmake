@@ -7,3 +7,6 @@ connleak_e2e(ci_suppress ci_baseline ci_sarif ci_junit ci_example)
 # ci_baseline builds its program three times and runs eleven reports: on a
 # loaded two-core machine that takes longer than the default minute
 set_tests_properties(e2e_ci_baseline e2e_ci_suppress PROPERTIES TIMEOUT 180)
+# Per-test attribution (include/connleak.h, CONNLEAK_TEST): a cmocka runner
+# and its clean twin, a one-process-per-test runner, Python through ctypes.
+connleak_e2e(marks_cmocka marks_pertest marks_python)
