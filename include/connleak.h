@@ -11,7 +11,13 @@
  * header runs unchanged. The mark is process-wide (tests run one at a time
  * per process); it is safe to call from any thread and from a signal
  * handler. Names longer than 256 bytes are cut. See README.md, "Which test
- * leaked?". */
+ * leaked?".
+ *
+ * The program must be position-independent (PIE, the default of Debian's
+ * and Ubuntu's compilers): in a -no-pie build the linker sets the weak
+ * reference to NULL for good, and the marks are silently not made, unless
+ * the file that calls it is built with -fPIC and the program linked with
+ * -Wl,-z,dynamic-undefined-weak. */
 #ifndef CONNLEAK_H
 #define CONNLEAK_H
 
