@@ -14,6 +14,7 @@
 #include "fdtable.h"
 #include "guard.h"
 #include "lifecycle.h"
+#include "mark.h"
 #include "modules.h"
 #include "real.h"
 #include "sampler.h"
@@ -40,6 +41,7 @@ __attribute__((constructor)) static void connleak_init(void)
     if (cl_cfg.disabled) return;
     cl_pid = getpid();
     cl_start_ns = clock_now_ns();
+    mark_init_env();
     modules_init();
     if (fdtable_init() != 0) return;
     sampler_init(); /* without its table, samples carry counts but no TCP states */
@@ -49,7 +51,7 @@ __attribute__((constructor)) static void connleak_init(void)
      * trace at once, so that no trace at all means "LD_PRELOAD was ignored".
      * Launchers (env, a shell, ...) and the programs they exec get one only
      * once they touch a socket: most of them never do. */
-    bool lazy = launcher || (cl_cfg.root_pid && cl_cfg.root_pid != cl_pid);
+    bool lazy = launcher || (cl_cfg.root_pid && cl_cfg.root_pid != cl_pid && !mark_is_set());
     if (!lazy) {
         if (trace_create(false) != 0) {
             trace_report_failure();

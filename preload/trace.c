@@ -17,6 +17,7 @@
 #include "events.h"
 #include "fdtable.h"
 #include "lifecycle.h"
+#include "mark.h"
 #include "modules.h"
 #include "ownfds.h"
 #include "real.h"
@@ -52,6 +53,7 @@ static ino_t file_ino;
 static struct tracefile_out out; /* reserve and first write failure (tracefile.h) */
 static bool lost;                /* the program closed our fd: reopen before writing */
 static bool have_file;           /* this process has a trace file (header written or being) */
+static bool started;             /* its first lines are in the buffer (under cl_trace_lock) */
 static _Atomic bool created;     /* ...and it is published: header, modules, inherited sockets */
 static __thread int tl_opening
     __attribute__((tls_model("initial-exec"))); /* this thread opens it */
@@ -85,9 +87,16 @@ int trace_create(bool forked)
     lock_take(&cl_trace_lock);
     trace_append_locked(b.p, b.len);
     modules_emit_all_locked();
+    mark_emit_locked();
+    started = true;
     trace_flush_locked();
     lock_give(&cl_trace_lock);
     return 0;
+}
+
+bool trace_started_locked(void)
+{
+    return started;
 }
 
 bool trace_is_open(void)
@@ -255,6 +264,7 @@ void trace_after_fork_child(void)
     if (cl_trace_fd >= 0) syscall(SYS_close, cl_trace_fd);
     cl_trace_fd = -1;
     have_file = false;
+    started = false;
     out = (struct tracefile_out){0};
     atomic_store(&created, false);
     lost = false;

@@ -23,6 +23,7 @@ bool trace_fd_owned(int fd);  /* ...and it still holds the trace file */
 void trace_fd_vacate(int fd); /* before the program's dup2 onto the trace fd's number */
 void trace_after_fork_child(void);
 bool trace_is_open(void);
+bool trace_started_locked(void); /* header and module map are in (under cl_trace_lock) */
 void trace_publish(void);
 void trace_open_lock_take(void);
 void trace_open_lock_give(void);

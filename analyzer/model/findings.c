@@ -188,6 +188,14 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 }
 
 /* Adds src's numbers and lists to dst (same kind, same stack). */
+void finding_add_test(struct finding *f, const char *test)
+{
+    for (size_t i = 0; i < f->ntests; i++)
+        if (strcmp(f->tests[i], test) == 0) return;
+    ALLOC_GROW(f->tests, f->ntests + 1, f->captests);
+    f->tests[f->ntests++] = xstrdup(test);
+}
+
 static void finding_absorb(struct finding *dst, const struct finding *src)
 {
     dst->count += src->count;
@@ -210,6 +218,7 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->max_concurrent += src->max_concurrent; /* processes run side by side */
     dst->sites = max_u64(dst->sites, src->sites);
     for (size_t i = 0; i < src->nurls; i++) finding_add_url(dst, src->urls[i]);
+    for (size_t i = 0; i < src->ntests; i++) finding_add_test(dst, src->tests[i]);
     dst->open_sockets += src->open_sockets;
     dst->held += src->held;
     dst->held_conns += src->held_conns;
@@ -373,6 +382,8 @@ void finding_free(struct finding *f)
     free(f->fds);
     http_free(&f->http);
     for (size_t i = 0; i < f->nurls; i++) free(f->urls[i]);
+    for (size_t i = 0; i < f->ntests; i++) free(f->tests[i]);
+    free(f->tests);
     free(f->trend.t);
     free(f->trend.y);
     free(f->trend.y2);

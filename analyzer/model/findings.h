@@ -166,6 +166,13 @@ struct finding {
     struct growth_site *gsites;
     size_t ngsites;
 
+    /* The tests (connleak_mark) during which its sockets were opened (its
+     * handles created, its bad closes made), in the order the run met them;
+     * none when no test was marked then, or for a kind not tied to one
+     * opening (rules/rules_tests.c). */
+    char **tests;
+    size_t ntests, captests;
+
     /* Seen from outside, by `connleak watch` (watch/watch_find.c): no stacks,
      * one finding per peer (peers[0]; roles: client = outgoing, accepted =
      * incoming, other = the "(other peers)" row), the pid watched. Ages are
@@ -192,6 +199,8 @@ void finding_push_peer(struct finding *f, const char *peer, uint64_t count);
 void finding_push_host(struct finding *f, const char *host, uint64_t count);
 /* Adds a URL unless the finding has it or MAX_URLS already. */
 void finding_add_url(struct finding *f, const char *url);
+/* Appends a test the finding does not name yet. */
+void finding_add_test(struct finding *f, const char *test);
 /* Sets f->http from a socket's state (host: its Host or peer, may be NULL). */
 void finding_set_http(struct finding *f, const struct http_state *h, const char *host,
                       const char *method, const char *target);

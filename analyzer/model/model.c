@@ -155,5 +155,6 @@ void process_free(struct process *p)
     free(p->ktcps);
     free(p->tw);
     hindex_free(&p->tw_index);
+    free(p->marks);
     memset(p, 0, sizeof(*p));
 }

@@ -233,6 +233,13 @@ struct go_unclosed {
     uint64_t n;
 };
 
+/* A `mark` record: from ts on, the test named (in process.texts; 0 = no
+ * test, between tests) is running (include/connleak.h). */
+struct test_mark {
+    uint64_t ts;
+    uint32_t test;
+};
+
 struct process {
     char *trace;    /* path of the trace file */
     long pid, ppid; /* pid 0: unknown (a damaged header, trace/header.c) */
@@ -302,7 +309,9 @@ struct process {
     struct tw_site *tw; /* by (peer, stk), indexed by tw_index */
     size_t ntw, captw;
     struct hindex tw_index;
-    uint32_t dump; /* the dump (`dump` record) the live set is as of; 0 = none */
+    uint32_t dump;           /* the dump (`dump` record) the live set is as of; 0 = none */
+    struct test_mark *marks; /* sorted by ts (model/marks.c) */
+    size_t nmarks, capmarks;
 
     uint64_t opened, closed; /* counted from open / last-close records, and agg closes */
     /* What the report shows: from the end record when the trace is complete,
@@ -330,5 +339,9 @@ const struct module *process_module_at(const struct process *p, uint64_t pc);
 /* A short name for the report: basename of exe (or argv[0]), "?" if none. */
 const char *process_name(const struct process *p);
 void process_free(struct process *p);
+/* model/marks.c: a mark record (test NULL or "": between tests), and the
+ * test running at ts (an id of process.texts; 0 = none). */
+void process_add_mark(struct process *p, uint64_t ts, const char *test);
+uint32_t process_test_at(const struct process *p, uint64_t ts);
 
 #endif

@@ -331,6 +331,13 @@ static void kind_json(cJSON *o, const struct finding *f)
     }
 }
 
+/* "tests": the names given to connleak_mark (only when there are some). */
+static void add_tests(cJSON *o, const char *const *tests, size_t n)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, "tests");
+    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(tests[i]));
+}
+
 cJSON *finding_to_json(const struct finding *f)
 {
     cJSON *o = cJSON_CreateObject();
@@ -340,6 +347,7 @@ cJSON *finding_to_json(const struct finding *f)
     cJSON *pids = cJSON_AddArrayToObject(o, "pids");
     for (size_t i = 0; i < f->npids; i++)
         cJSON_AddItemToArray(pids, cJSON_CreateNumber((double)f->pids[i]));
+    if (f->ntests) add_tests(o, (const char *const *)f->tests, f->ntests);
     kind_json(o, f);
     if (f->kind == KIND_DOUBLE_CLOSE) {
         cJSON_AddItemToObject(o, "open_stack", frames_json(&f->open_stack));
@@ -413,6 +421,10 @@ cJSON *report_to_json_with(const struct report *r, const struct render_opts *ro)
     cJSON *procs = cJSON_AddArrayToObject(o, "processes");
     for (size_t i = 0; i < r->nprocs; i++) cJSON_AddItemToArray(procs, process_json(&r->procs[i]));
     cJSON_AddItemToObject(o, "summary", summary_json(r));
+    struct strlist tests = {0};
+    report_tests(r, &tests);
+    if (tests.n) add_tests(o, (const char *const *)tests.v, tests.n);
+    strlist_free(&tests);
     cJSON *findings = cJSON_AddArrayToObject(o, "findings");
     for (size_t i = 0; i < r->findings.n; i++)
         cJSON_AddItemToArray(findings, finding_to_json(&r->findings.v[i]));

@@ -1,8 +1,9 @@
 /* render_junit.c - the report as JUnit XML (docs/ci.md), the format CI
  * dashboards read: a testsuite named after the program, one testcase per
  * finding kind (a failure per finding of that kind, its text report as
- * the failure's text), and a testcase "observed" that errors when the
- * program could not be observed or left no trace: never silent. */
+ * the failure's text) or, when the program marked its tests
+ * (connleak_mark), one per test; and a testcase "observed" that errors
+ * when the program could not be observed or left no trace: never silent. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdlib.h>
@@ -82,36 +83,96 @@ static void junit_observed(FILE *out, const char *suite, const struct report *r)
     fputs("\"/>\n    </testcase>\n", out);
 }
 
-void render_junit(FILE *out, const struct report *r, const struct render_opts *ro)
+static void junit_head(FILE *out, const char *suite, size_t tests, size_t failures, int errors)
 {
-    const char *suite = suite_name(r, ro);
-    size_t failures = 0;
-    for (int k = 0; k < KIND_COUNT; k++)
-        for (size_t i = 0; i < r->findings.n; i++)
-            if (r->findings.v[i].kind == (enum finding_kind)k) {
-                failures++;
-                break;
-            }
-    int errors = r->status == STATUS_NOT_OBSERVABLE || r->status == STATUS_NO_TRACE;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"connleak\">\n", out);
     fputs("  <testsuite name=\"", out);
     xml_put(out, suite);
-    fprintf(out, "\" tests=\"%d\" failures=\"%zu\" errors=\"%d\" skipped=\"0\">\n", KIND_COUNT + 1,
+    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" skipped=\"0\">\n", tests,
             failures, errors);
-    junit_observed(out, suite, r);
-    for (int k = 0; k < KIND_COUNT; k++) {
-        fputs("    <testcase classname=\"connleak.", out);
-        xml_put(out, suite);
-        fprintf(out, "\" name=\"%s\"", kind_name((enum finding_kind)k));
-        bool any = false;
-        for (size_t i = 0; i < r->findings.n; i++) {
-            const struct finding *f = &r->findings.v[i];
-            if (f->kind != (enum finding_kind)k) continue;
-            if (!any) fputs(">\n", out);
-            any = true;
-            junit_failure(out, f);
-        }
-        fputs(any ? "    </testcase>\n" : "/>\n", out);
+}
+
+/* A testcase named name with a failure per finding that in() takes. */
+static void junit_case(FILE *out, const char *suite, const char *name, const struct report *r,
+                       bool (*in)(const struct finding *, const void *), const void *arg)
+{
+    fputs("    <testcase classname=\"connleak.", out);
+    xml_put(out, suite);
+    fputs("\" name=\"", out);
+    xml_put(out, name);
+    fputs("\"", out);
+    bool any = false;
+    for (size_t i = 0; i < r->findings.n; i++) {
+        const struct finding *f = &r->findings.v[i];
+        if (!in(f, arg)) continue;
+        if (!any) fputs(">\n", out);
+        any = true;
+        junit_failure(out, f);
     }
+    fputs(any ? "    </testcase>\n" : "/>\n", out);
+}
+
+static bool of_kind(const struct finding *f, const void *kind)
+{
+    return f->kind == *(const enum finding_kind *)kind;
+}
+
+static bool of_test(const struct finding *f, const void *test)
+{
+    return finding_in_test(f, test);
+}
+
+static bool of_no_test(const struct finding *f, const void *unused)
+{
+    (void)unused;
+    return f->ntests == 0;
+}
+
+static bool any_finding(const struct report *r, bool (*in)(const struct finding *, const void *),
+                        const void *arg)
+{
+    for (size_t i = 0; i < r->findings.n; i++)
+        if (in(&r->findings.v[i], arg)) return true;
+    return false;
+}
+
+/* No test marked: a testcase per finding kind. */
+static void junit_by_kind(FILE *out, const char *suite, const struct report *r, int errors)
+{
+    size_t failures = 0;
+    for (enum finding_kind k = 0; k < KIND_COUNT; k++) failures += any_finding(r, of_kind, &k);
+    junit_head(out, suite, KIND_COUNT + 1, failures, errors);
+    junit_observed(out, suite, r);
+    for (enum finding_kind k = 0; k < KIND_COUNT; k++)
+        junit_case(out, suite, kind_name(k), r, of_kind, &k);
+}
+
+/* Tests marked (connleak_mark): a testcase per test, failing with the
+ * findings whose sockets it opened, and "(outside tests)" for findings
+ * no test is named on, when there are some. */
+static void junit_by_test(FILE *out, const char *suite, const struct report *r, int errors,
+                          const struct strlist *tests)
+{
+    size_t failures = 0;
+    bool outside = any_finding(r, of_no_test, NULL);
+    for (size_t i = 0; i < tests->n; i++) failures += any_finding(r, of_test, tests->v[i]);
+    junit_head(out, suite, tests->n + 1 + outside, failures + outside, errors);
+    junit_observed(out, suite, r);
+    for (size_t i = 0; i < tests->n; i++)
+        junit_case(out, suite, tests->v[i], r, of_test, tests->v[i]);
+    if (outside) junit_case(out, suite, "(outside tests)", r, of_no_test, NULL);
+}
+
+void render_junit(FILE *out, const struct report *r, const struct render_opts *ro)
+{
+    const char *suite = suite_name(r, ro);
+    int errors = r->status == STATUS_NOT_OBSERVABLE || r->status == STATUS_NO_TRACE;
+    struct strlist tests = {0};
+    report_tests(r, &tests);
+    if (tests.n)
+        junit_by_test(out, suite, r, errors, &tests);
+    else
+        junit_by_kind(out, suite, r, errors);
+    strlist_free(&tests);
     fputs("  </testsuite>\n</testsuites>\n", out);
 }

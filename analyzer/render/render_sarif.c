@@ -172,6 +172,11 @@ static cJSON *result_json(const char *root, const struct finding *f)
     cJSON *pids = cJSON_AddArrayToObject(props, "pids");
     for (size_t i = 0; i < f->npids; i++)
         cJSON_AddItemToArray(pids, cJSON_CreateNumber((double)f->pids[i]));
+    if (f->ntests) { /* the tests during which its sockets were opened (connleak_mark) */
+        cJSON *tests = cJSON_AddArrayToObject(props, "tests");
+        for (size_t i = 0; i < f->ntests; i++)
+            cJSON_AddItemToArray(tests, cJSON_CreateString(f->tests[i]));
+    }
     return o;
 }
 

@@ -342,6 +342,20 @@ static void text_pids(struct text *t, const struct finding *f)
     if (f->npids > MAX_PIDS) fputs(", …", t->out);
 }
 
+/* " · in test a/b", " · in 4 tests: a/b, a/c, a/d, …" (connleak_mark) */
+static void text_tests(struct text *t, const struct finding *f)
+{
+    if (!f->ntests) return;
+    if (f->ntests == 1) {
+        fprintf(t->out, " · in test %s", esc(t, f->tests[0]));
+        return;
+    }
+    fprintf(t->out, " · in %zu tests: ", f->ntests);
+    for (size_t i = 0; i < f->ntests && i < MAX_TESTS; i++)
+        fprintf(t->out, "%s%s", i ? ", " : "", esc(t, f->tests[i]));
+    if (f->ntests > MAX_TESTS) fputs(", …", t->out);
+}
+
 static void text_fds(struct text *t, const struct finding *f)
 {
     fprintf(t->out, " (fd%s ", plural(f->nfds, "", "s"));
@@ -407,6 +421,7 @@ static void text_finding(struct text *t, const struct finding *f)
         text_closes(t, f, where);
     }
     text_pids(t, f);
+    text_tests(t, f);
     fputc('\n', t->out);
     if (!f->outside && f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n))
         text_stack(t, &f->stack);

@@ -17,6 +17,7 @@
 #define MAX_PEERS    5
 #define MAX_FDS      8
 #define MAX_PIDS     6
+#define MAX_TESTS    3 /* tests named on a finding's line; the count says the rest */
 #define MAX_FUNC_COL 48
 
 #define STYLE_KIND  "\033[1;31m"

@@ -74,6 +74,12 @@ bool report_has_problems(const struct report *r);
 /* The process pid was last (its latest image, when it exec'd), or NULL. */
 const struct process *report_process(const struct report *r, long pid);
 
+/* The tests the processes marked (connleak_mark), each once, in the order
+ * met (processes by start time); and whether a finding names a test
+ * (report_tests.c). */
+void report_tests(const struct report *r, struct strlist *out);
+bool finding_in_test(const struct finding *f, const char *test);
+
 /* What a clean report says of the sockets, over all processes: how many were
  * opened, how many are still open but not leaks (listeners; sockets a
  * forked child inherited), and whether a trace was cut short. */

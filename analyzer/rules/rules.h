@@ -164,6 +164,12 @@ void rules_pool(const struct process *p, struct findings *out);
 /* missing-body-close: Go bodies read to the end, never closed (rules_gobody.c). */
 void rules_gobody(const struct process *p, struct findings *out);
 
+/* Per-test attribution (rules_tests.c): the tests (connleak_mark) during
+ * which the sockets of each of fs's groups of process p were opened, into
+ * their tests. Run after the other rules; nothing when p marked no test. */
+void rules_tests(const struct process *p, const struct rule_opts *o, const struct http_opts *h,
+                 struct findings *fs);
+
 /* double-close and foreign-close: the EBADF closes, by closing stack. A
  * foreign-close group of SWEEP_MIN_FDS or more distinct fds gets sweep set. */
 void rules_close(const struct process *p, struct findings *out);

@@ -277,6 +277,15 @@ bool read_note(struct reader *r, const struct rec *o)
     return true;
 }
 
+/* The test now running (connleak_mark); no "test": between tests. */
+bool read_mark(struct reader *r, const struct rec *o)
+{
+    uint64_t ts;
+    if (!rec_u64(o, F_TS, &ts)) return false;
+    process_add_mark(r->p, ts, rec_str(o, F_TESTNAME));
+    return true;
+}
+
 bool read_ignored(struct reader *r, const struct rec *o)
 {
     (void)r;

@@ -180,6 +180,7 @@ enum field {
     F_F,
     F_FIN,
     F_TCP,
+    F_TESTNAME,
     F_COUNT
 };
 
@@ -263,6 +264,7 @@ bool read_dump(struct reader *r, const struct rec *o);
 void live_kernel(const struct reader *r, struct live_sock *l);
 bool read_agg(struct reader *r, const struct rec *o);
 bool read_note(struct reader *r, const struct rec *o);
+bool read_mark(struct reader *r, const struct rec *o);
 bool read_ignored(struct reader *r, const struct rec *o);
 
 /* header.c */

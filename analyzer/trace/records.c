@@ -20,7 +20,7 @@ static const struct record_type record_types[] = {
     {"hfree", read_hfree, false},      {"sample", read_sample, false},
     {"ktcp", read_ktcp, false},        {"dump", read_dump, false},
     {"agg", read_agg, false},          {"gobody", read_gobody, false},
-    {"pystk", read_pystk, false},
+    {"pystk", read_pystk, false},      {"mark", read_mark, false},
 };
 
 /* A header in the middle of a file: another trace was appended to this

@@ -11,3 +11,6 @@ set_tests_properties(e2e_ci_baseline e2e_ci_suppress PROPERTIES TIMEOUT 180)
 # loaded two-core machine); it skips (77, with the reason) without chromium
 connleak_e2e(html_report)
 set_tests_properties(e2e_html_report PROPERTIES TIMEOUT 360 SKIP_RETURN_CODE 77)
+# Per-test attribution (include/connleak.h, CONNLEAK_TEST): a cmocka runner
+# and its clean twin, a one-process-per-test runner, Python through ctypes.
+connleak_e2e(marks_cmocka marks_pertest marks_python)

@@ -12,6 +12,7 @@ cmake --install "$build" --prefix "$tmp/prefix" > "$tmp/install.log" 2>&1 ||
 [[ -x "$tmp/prefix/bin/connleak" ]] || fail "no bin/connleak in the install prefix"
 lib=$(find "$tmp/prefix" -name libconnleak.so | head -n1)
 [[ -n "$lib" ]] || fail "no libconnleak.so in the install prefix"
+[[ -f "$tmp/prefix/include/connleak.h" ]] || fail "no include/connleak.h in the install prefix"
 
 cd /
 RC=0

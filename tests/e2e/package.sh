@@ -21,7 +21,7 @@ for lib in libunwind8 libcjson1 libdw1 libc6; do
 done
 dpkg-deb -c "$deb" > "$tmp/contents"
 for f in ./usr/bin/connleak ./usr/lib/connleak/libconnleak.so ./usr/share/man/man1/connleak.1.gz \
-    ./usr/share/bash-completion/completions/connleak; do
+    ./usr/share/bash-completion/completions/connleak ./usr/include/connleak.h; do
     grep -q " $f\$" "$tmp/contents" || fail "the package lacks $f"
 done
 
