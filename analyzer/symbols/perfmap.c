@@ -120,29 +120,26 @@ static const char *process_runtime(const struct process *p)
     return NULL;
 }
 
-/* Notes the pcs in no module that stay unnamed, and what would name them. */
-static void note_unnamed(struct symbolizer *sym, struct perfmap *pm, size_t npcs)
+/* Notes, for a runtime known to JIT, that its frames stay unnamed and what
+ * would name them. Addresses in no module of other programs show as they
+ * are (hand-made traces, code a program generated itself). */
+static void note_unnamed(struct symbolizer *sym, struct perfmap *pm)
 {
-    if (pm->have_map) return;
+    if (pm->have_map || !pm->runtime) return;
     long pid = pm->pid;
     pm->noted_interp = true; /* this note says it all */
-    if (pm->runtime && !strcmp(pm->runtime, "node"))
+    if (!strcmp(pm->runtime, "node"))
         note_add(sym,
                  "node (pid %ld): JavaScript frames are not named: no %s; run node with "
                  "--perf-basic-prof --interpreted-frames-native-stack (or put them in "
                  "NODE_OPTIONS) to name them (jit-frames)",
                  pid, pm->path);
-    else if (pm->runtime)
+    else
         note_add(sym,
                  "java (pid %ld): JIT-compiled frames are not named: no %s; start the JVM with "
                  "-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit (JDK 17+) or a perf-map "
                  "agent to name them (jit-frames)",
                  pid, pm->path);
-    else if (npcs)
-        note_add(sym,
-                 "pid %ld: %zu stack addresses are in no module (JIT-compiled code?) and no %s "
-                 "names them: they show as addresses (jit-frames)",
-                 pid, npcs, pm->path);
 }
 
 /* Notes the pcs a map was read for but does not cover. */
@@ -181,7 +178,7 @@ void perfmap_attach(struct symbolizer *sym, const struct process *p, uint64_t *p
     n = pcs_unique(pcs, n);
     if (n) map_read(sym, pm, p, pcs, n);
     sym->jit = pm;
-    if (n) note_unnamed(sym, pm, n);
+    if (n) note_unnamed(sym, pm);
     note_uncovered(sym, pm, pcs, n);
 }
 
