@@ -153,6 +153,7 @@ static void analyze_process(struct report *r, const struct process *p, const str
     rules_growth(p, &local);
     rules_pool(p, &local);
     rules_gobody(p, &local);
+    report_note_python_buffered(&r->notes, p);
     if (local.n == 0) return;
     struct symbolizer *sym = stackfmt_symbolizer(p, &local, 0);
     const struct skip_frames skip = {o->skip_frames, o->nskip_frames};

@@ -24,6 +24,8 @@ command -v node > /dev/null || {
 }
 script="$SRC/tests/e2e/node/fetch.js"
 fn_line=$(marker_line "$script" jit-function)
+# --perf-basic-prof also writes isolate-*-v8.log into the current directory
+cd "$tmp"
 start_http_server
 
 # run_node OPTS [leak]: fetch.js under connleak with NODE_OPTIONS=OPTS; the
