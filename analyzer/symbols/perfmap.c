@@ -63,6 +63,18 @@ static void map_line(struct perfmap *pm, char *line, const uint64_t *pcs, size_t
     pm->v[pm->n++] = (struct pm_entry){start, size, xstrdup(name)};
 }
 
+#define MAP_SLACK_NS 5000000000u /* clocks, and the last flush before exit */
+
+/* "older than", "newer than" when the map cannot be p's: last written
+ * before p started, or (p's trace ended at its exit) well after p ended. */
+static const char *map_stale(const struct process *p, uint64_t mtime)
+{
+    if (!p->start_unix_ns) return NULL;
+    if (mtime + MAP_SLACK_NS / 5 < p->start_unix_ns) return "older than";
+    uint64_t end = p->start_unix_ns + p->last_ts;
+    return p->complete && mtime > end + MAP_SLACK_NS ? "newer than" : NULL;
+}
+
 /* Reads the map, unless it is missing, not a regular file, or older than
  * the process (another process with the same pid wrote it). */
 static void map_read(struct symbolizer *sym, struct perfmap *pm, const struct process *p,
@@ -76,9 +88,10 @@ static void map_read(struct symbolizer *sym, struct perfmap *pm, const struct pr
         return;
     }
     uint64_t mtime = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
-    if (p->start_unix_ns && mtime + 1000000000u < p->start_unix_ns) {
-        note_add(sym, "%s is older than pid %ld (another process with that pid wrote it): not used",
-                 pm->path, pm->pid);
+    const char *when = map_stale(p, mtime);
+    if (when) {
+        note_add(sym, "%s is %s pid %ld (another process with that pid wrote it): not used",
+                 pm->path, when, pm->pid);
         close(fd);
         return;
     }
@@ -246,7 +259,7 @@ int perfmap_frame(struct symbolizer *sym, uint64_t pc, struct sym_frame *out, in
     const struct pm_entry *e = out[0].module ? NULL : map_find(pm, pc);
     if (!e) return n;
     out[0] = (struct sym_frame){.pc = pc, .offset = pc - e->start};
-    out[0].module = str_intern(&sym->strs, pm->path);
+    out[0].module = str_intern(&sym->strs, PERFMAP_MODULE);
     entry_to_frame(sym, e->name, &out[0]);
     return 1;
 }
@@ -257,13 +270,6 @@ void perfmap_free(struct perfmap *pm)
     for (size_t i = 0; i < pm->n; i++) free(pm->v[i].name);
     free(pm->v);
     free(pm);
-}
-
-static bool is_map_path(const char *module)
-{
-    const char *b = path_basename(module);
-    size_t len = strlen(b);
-    return str_has_prefix(b, "perf-") && len > 4 && !strcmp(b + len - 4, ".map");
 }
 
 /* A V8 entry kind ("Builtin:", "BytecodeHandler:", "Stub:") or a JDK class. */
@@ -280,7 +286,7 @@ static bool function_is_runtime(const char *fn)
 
 bool perfmap_frame_is_runtime(const char *module, const char *file, const char *function)
 {
-    if (!module || !is_map_path(module)) return false;
+    if (!module || strcmp(module, PERFMAP_MODULE) != 0) return false;
     if (!file) return function_is_runtime(function);
     bool script = file[0] == '/' || str_has_prefix(file, "file://");
     return !script || strstr(file, "/node_modules/") || strstr(file, "/usr/share/nodejs/") ||

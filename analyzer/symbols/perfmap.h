@@ -16,6 +16,10 @@
 
 struct perfmap;
 
+/* The module of a frame named from a perf map: the same in every run (a
+ * finding's fingerprint hashes module names), unlike the map's path. */
+#define PERFMAP_MODULE "[jit]"
+
 /* Gives sym what it needs to name the JIT frames of p: the runtime p ran
  * (from its modules) and the entries of p's perf map covering the pcs in
  * `pcs` (n of them, in no module; the array is sorted in place). Notes

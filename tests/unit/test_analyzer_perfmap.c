@@ -70,7 +70,7 @@ static void expect_frame(struct symbolizer *sym, uint64_t pc, const char *fn, co
         assert_null(f.file);
     }
     assert_int_equal(f.line, line);
-    assert_string_equal(f.module, map_path);
+    assert_string_equal(f.module, PERFMAP_MODULE);
 }
 
 static bool notes_have(const struct symbolizer *sym, const char *part)
@@ -107,7 +107,7 @@ static void test_names(void **state)
 static void test_runtime_frames(void **state)
 {
     (void)state;
-    const char *m = "/tmp/perf-42.map";
+    const char *m = PERFMAP_MODULE;
     assert_false(perfmap_frame_is_runtime(m, "/srv/app/x.js", "fetchItems"));
     assert_false(perfmap_frame_is_runtime(m, "file:///srv/app/x.mjs", "main"));
     assert_true(perfmap_frame_is_runtime(m, "node:net", "Socket.connect"));
@@ -117,7 +117,7 @@ static void test_runtime_frames(void **state)
     assert_true(perfmap_frame_is_runtime(m, NULL, "java.lang.Thread::run"));
     assert_false(perfmap_frame_is_runtime(m, NULL, "com.example.Client::fetch"));
     /* frames not from a map are not this file's to judge */
-    assert_false(perfmap_frame_is_runtime("/usr/lib/x.so", "node:net", "Builtin:X"));
+    assert_false(perfmap_frame_is_runtime("/tmp/perf-42.map", "node:net", "Builtin:X"));
     assert_string_equal(perfmap_runtime_of("/usr/bin/node"), "node");
     assert_string_equal(perfmap_runtime_of("/usr/lib/x86_64-linux-gnu/libnode.so.108"), "node");
     assert_string_equal(perfmap_runtime_of("/usr/lib/jvm/java-17/lib/server/libjvm.so"), "java");
@@ -125,7 +125,8 @@ static void test_runtime_frames(void **state)
     assert_null(perfmap_runtime_of(NULL));
 }
 
-/* A map written before the process started belongs to another process. */
+/* A map written before the process started, or after it ended, belongs to
+ * another process. */
 static void test_stale_map(void **state)
 {
     (void)state;
@@ -138,6 +139,22 @@ static void test_stale_map(void **state)
     perfmap_attach(sym, &p, pcs, 1);
     assert_null(resolve_one(sym, 0x1010).function);
     assert_true(notes_have(sym, "is older than pid"));
+    symbolizer_free(sym);
+    /* written now, by a process after p, which ended an hour ago */
+    map_write(map_text);
+    p = proc_make(NULL, 0, ((uint64_t)time(NULL) - 3600) * 1000000000u);
+    p.complete = true;
+    p.last_ts = 1000000000u;
+    sym = symbolizer_new();
+    perfmap_attach(sym, &p, pcs, 1);
+    assert_null(resolve_one(sym, 0x1010).function);
+    assert_true(notes_have(sym, "is newer than pid"));
+    symbolizer_free(sym);
+    /* the same, still running at the end of its trace: the map is its own */
+    p.complete = false;
+    sym = symbolizer_new();
+    perfmap_attach(sym, &p, pcs, 1);
+    assert_non_null(resolve_one(sym, 0x1010).function);
     symbolizer_free(sym);
     unlink(map_path);
 }
