@@ -184,6 +184,7 @@ struct http_closed {
 struct reuse_cand {
     uint64_t opened, closed;
     uint32_t stk, peer, host;
+    uint64_t body; /* body bytes of its response (report/pybuffered.c) */
 };
 
 /* The agg records of one (opening stack, peer), summed: sockets the trace

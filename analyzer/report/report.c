@@ -154,6 +154,7 @@ static void analyze_process(struct report *r, const struct process *p, const str
     rules_pool(p, &local);
     rules_gobody(p, &local);
     rules_tests(p, o, &r->http, &local);
+    report_note_python_buffered(&r->notes, p);
     if (local.n == 0) return;
     struct symbolizer *sym = stackfmt_symbolizer(p, &local, 0);
     const struct skip_frames skip = {o->skip_frames, o->nskip_frames};

@@ -93,4 +93,8 @@ struct report_sockets {
 };
 void report_sockets(const struct report *r, struct report_sockets *out);
 
+/* Notes, for a Python process, the connections closed after one small
+ * response that the socket view cannot say was consumed (pybuffered.c). */
+void report_note_python_buffered(struct strlist *notes, const struct process *p);
+
 #endif

@@ -361,7 +361,7 @@ static size_t reuse_go_stranded(const struct process *p, struct reuse_cand *c, s
             (at == pools || at[-1] != h->pool) && (at + 1 == pools + np || at[1] != h->pool);
         /* done with at its last I/O: stranded, not in use, until the end */
         uint64_t done = l->last_io > l->opened ? l->last_io : l->opened;
-        if (alone) c[n++] = (struct reuse_cand){l->opened, done, l->stk, l->peer, h->host};
+        if (alone) c[n++] = (struct reuse_cand){l->opened, done, l->stk, l->peer, h->host, 0};
     }
     free(pools);
     return n;

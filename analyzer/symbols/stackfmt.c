@@ -6,6 +6,7 @@
 #include "symbols/stackfmt.h"
 
 #include "symbols/demangle.h"
+#include "symbols/perfmap.h"
 #include "symbols/pymerge.h"
 #include "util/binkind.h"
 
@@ -17,12 +18,23 @@
 
 #define MAX_INLINE 16 /* frames one pc may expand into */
 
-/* Marks in used the modules the pcs of s fall in. */
-static void stack_mark_modules(const struct process *p, const struct stack *s, bool *used)
+struct pc_list { /* pcs in no module: JIT code, named from a perf map */
+    uint64_t *v;
+    size_t n, cap;
+};
+
+/* Marks in used the modules the pcs of s fall in; adds to jit those in none. */
+static void stack_mark_modules(const struct process *p, const struct stack *s, bool *used,
+                               struct pc_list *jit)
 {
     for (uint32_t j = 0; s && j < s->n; j++) {
         const struct module *m = process_module_at(p, s->pc[j]);
-        if (m) used[m - p->mods] = true;
+        if (m) {
+            used[m - p->mods] = true;
+        } else if (s->pc[j]) {
+            ALLOC_GROW(jit->v, jit->n + 1, jit->cap);
+            jit->v[jit->n++] = s->pc[j];
+        }
     }
 }
 
@@ -30,19 +42,22 @@ struct symbolizer *stackfmt_symbolizer(const struct process *p, const struct fin
                                        size_t from)
 {
     bool *used = xcalloc(p->nmods ? p->nmods : 1, sizeof(*used));
+    struct pc_list jit = {0};
     for (size_t i = from; i < fs->n; i++) {
         const struct stack *s[3] = {process_stack(p, fs->v[i].stk),
                                     process_stack(p, fs->v[i].open_stk),
                                     process_stack(p, fs->v[i].first_close_stk)};
-        for (int k = 0; k < 3; k++) stack_mark_modules(p, s[k], used);
+        for (int k = 0; k < 3; k++) stack_mark_modules(p, s[k], used, &jit);
         for (size_t g = 0; g < fs->v[i].ngsites; g++)
-            stack_mark_modules(p, process_stack(p, fs->v[i].gsites[g].stk), used);
+            stack_mark_modules(p, process_stack(p, fs->v[i].gsites[g].stk), used, &jit);
     }
     struct symbolizer *sym = symbolizer_new();
     for (size_t i = 0; sym && i < p->nmods; i++) {
         const struct module *m = &p->mods[i];
         if (used[i]) symbolizer_add_module(sym, m->path, m->base, m->lo, m->hi, m->bid);
     }
+    if (sym) perfmap_attach(sym, p, jit.v, jit.n);
+    free(jit.v);
     free(used);
     return sym;
 }
@@ -102,6 +117,8 @@ static bool go_function_is_std(const char *fn)
 static bool frame_is_user(const struct sym_frame *r, const struct skip_frames *skip)
 {
     if (!module_is_user(r->module) || skip_frames_match(skip, r->module, r->function)) return false;
+    if (perfmap_runtime_of(r->module) || perfmap_frame_is_runtime(r->module, r->file, r->function))
+        return false; /* node's or the JVM's own frames */
     return !(r->function && module_is_go(r->module) && go_function_is_std(r->function));
 }
 

@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #include "symbols/symbols_internal.h"
 
+#include "symbols/perfmap.h"
+
 static char *debuginfo_path; /* NULL: libdwfl's default search path */
 
 static const Dwfl_Callbacks offline_callbacks = {
@@ -94,7 +96,7 @@ static void str_set_free(struct str_set *set)
 }
 
 /* Adds a note unless the same text is already there. */
-static void note_add(struct symbolizer *sym, const char *fmt, ...)
+void note_add(struct symbolizer *sym, const char *fmt, ...)
 {
     char *text;
     va_list ap;
@@ -136,6 +138,7 @@ void symbolizer_free(struct symbolizer *sym)
     str_set_free(&sym->strs);
     free(sym->cache);
     free(sym->frames);
+    perfmap_free(sym->jit);
     free(sym);
 }
 
@@ -345,6 +348,7 @@ int symbolizer_resolve(struct symbolizer *sym, uint64_t pc, struct sym_frame *ou
         n = slot->count;
     } else {
         n = resolve_uncached(sym, pc, tmp);
+        n = perfmap_frame(sym, pc, tmp, n); /* JIT code: named from the runtime's perf map */
         cache_put(sym, pc, tmp, n);
     }
     if (n > max) n = max;

@@ -67,6 +67,7 @@ struct symbolizer {
     size_t cache_cap, cache_n;
     struct sym_frame *frames;
     size_t nframes, capframes;
+    struct perfmap *jit; /* JIT frames' names (perfmap.c), NULL if none */
 };
 
 /* dwarf.c */
@@ -77,5 +78,6 @@ const char *str_intern(struct str_set *set, const char *s);
 Dwfl *module_dwfl(struct symbolizer *sym, struct sym_module *m);
 struct sym_module *module_find(struct symbolizer *sym, uint64_t pc);
 void module_check_debug(struct symbolizer *sym, struct sym_module *m, Dwfl_Module *mod);
+void note_add(struct symbolizer *sym, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

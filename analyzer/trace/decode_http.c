@@ -137,6 +137,7 @@ void close_http(struct reader *r, const struct sock *s, const struct rec *rec)
             .stk = s->stk,
             .peer = s->peer,
             .host = intern_cut(&p->peers, rec_str(&o, F_HOST)),
+            .body = h.read,
         };
     }
 }

@@ -10,10 +10,11 @@
 # test_analyzer_suppress for suppression rules (matcher, parser) and the
 # baseline key, test_analyzer_cause for the headline frame (--skip-frames)
 # and handle folding, test_analyzer_html for the HTML report (escaping,
-# charts), test_analyzer_marks for per-test attribution (mark records).
+# charts), test_analyzer_marks for per-test attribution (mark records),
+# test_analyzer_perfmap for JIT frames named from a perf map (symbols/perfmap.c).
 # Each test links connleak_analyzer, the library behind the connleak binary.
 set(ANALYZER_TESTS reader header notes rules render options scale cli files http kernel agg exit
-                   demangle suppress cause html marks)
+                   demangle suppress cause html marks perfmap)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -26,7 +27,7 @@ endforeach()
 set_tests_properties(analyzer_reader analyzer_header analyzer_notes analyzer_rules analyzer_render analyzer_options
                      analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_kernel
                      analyzer_agg analyzer_exit analyzer_demangle analyzer_suppress analyzer_cause analyzer_html
-                     analyzer_marks
+                     analyzer_marks analyzer_perfmap
                      PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
