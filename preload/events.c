@@ -364,7 +364,8 @@ static const char *end_name(unsigned int e)
     return e <= HTTP1_END_TUNNEL ? names[e] : "none";
 }
 
-void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h)
+void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h, uint32_t stk,
+                 bool sampled)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
@@ -377,6 +378,8 @@ void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h)
     jb_str(&b, http1_target(h), HTTP1_TARGET_MAX);
     JB_KEY(&b, "host");
     jb_str(&b, http1_host(h), HTTP1_HOST_MAX);
+    if (stk) JB_KV_U64(&b, "stk", stk);
+    if (stk && sampled) JB_LIT(&b, ",\"sampled\":true");
     ev_finish(&b);
 }
 

@@ -89,6 +89,8 @@ struct http_state {
     bool ka, tls, lost, tunnel;
     uint8_t go;    /* Go's net/http (probe traces): GO_BUSY, GO_POOLED, GO_NONE */
     uint32_t pool; /* Go: serial of the connection's Transport in its process */
+    uint32_t rstk; /* the request site: stack of the last request (dense), 0 = not known */
+    bool rsampled; /* rstk is an earlier request's, standing for the last one */
 };
 
 /* What Go's connection pool says of a connection (the probe's uprobes). */
@@ -157,6 +159,7 @@ struct http_closed {
 struct reuse_cand {
     uint64_t opened, closed;
     uint32_t stk, peer, host;
+    uint32_t rstk; /* its request's stack, 0 = not known */
 };
 
 /* The agg records of one (opening stack, peer), summed: sockets the trace

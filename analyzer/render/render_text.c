@@ -372,6 +372,17 @@ static void text_closes(struct text *t, const struct finding *f, const char *whe
     fprintf(t->out, " in %s", esc(t, where));
 }
 
+/* An HTTP finding located at its request site: that stack first, then
+ * the socket's opening when it is another call site. */
+static void text_request_site(struct text *t, const struct finding *f)
+{
+    fputs(f->req_sampled ? "  request site (sampled):\n" : "  request sent at:\n", t->out);
+    text_stack(t, &f->stack);
+    if (!f->open_stack.n || frames_site(&f->open_stack) == f->site) return;
+    fputs("  socket opened at:\n", t->out);
+    text_stack(t, &f->open_stack);
+}
+
 static void text_finding(struct text *t, const struct finding *f)
 {
     char *where = frames_where(&f->stack);
@@ -408,7 +419,9 @@ static void text_finding(struct text *t, const struct finding *f)
     }
     text_pids(t, f);
     fputc('\n', t->out);
-    if (!f->outside && f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n))
+    if (f->req_site) {
+        text_request_site(t, f);
+    } else if (!f->outside && f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n))
         text_stack(t, &f->stack);
     if (f->kind == KIND_DOUBLE_CLOSE && f->first_close_stack.n) {
         fputs("  it was first closed at:\n", t->out);
