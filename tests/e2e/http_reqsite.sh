@@ -14,7 +14,7 @@
 #  - libcurl, a handle per request (samples/curl_leaky.c perrequest):
 #    no-connection-reuse whose request site is the curl_easy_perform line.
 #  - CONNLEAK_HTTP=2: every http_req record names a stack (stk) defined
-#    by an earlier stk record.
+#    by an earlier stk record; alike keep-alive requests are sampled.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/http_lib.sh
@@ -97,4 +97,14 @@ reqs=$(jq -c 'select(.t == "http_req")' "$trace" | wc -l)
 jq -s -e '([.[] | select(.t == "stk") | .id]) as $ids
           | all(.[] | select(.t == "http_req"); .stk > 0 and (.stk as $s | $ids | index($s)))' \
     "$trace" > /dev/null || fail "an http_req record names no defined stack"
+# Keep-alive requests alike (bench/churn_client: 2 connections x 20 GETs of
+# one URL) are sampled: each connection's first request has a stack of its
+# own, most later ones carry it on as "sampled" (a new capture at most every
+# 100 ms, so a slow machine may capture a few more, never all of them).
+CONNLEAK_HTTP=2 run_json_traced -- "$SAMPLES/../bench/churn_client" "$port" 2 20
+expect_rc 0
+jq -s -e '[.[] | select(.t == "http_req")] | length == 40 and all(.stk > 0)
+          and ([.[] | select(.seq == 1 and .sampled)] | length == 0)
+          and ([.[] | select(.sampled)] | length >= 20)' "$trace" > /dev/null ||
+    fail "keep-alive requests not sampled as documented: $(jq -c 'select(.t == "http_req") | [.seq, .stk, .sampled]' "$trace" | head -n 40 | tr '\n' ' ')"
 pass
