@@ -287,3 +287,10 @@ const struct http1 *http_state_of(const struct sock_rec *r)
     if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return NULL;
     return &slot_of(idx)->h;
 }
+
+uint32_t http_site_of(const struct sock_rec *r)
+{
+    uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
+    if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return 0;
+    return slot_of(idx)->site.stk;
+}

@@ -167,6 +167,7 @@ struct reuse_cand {
 struct agg_site {
     uint32_t stk, peer;
     uint32_t example;     /* index + 1 into process.http: the latest discarded body; 0 = none */
+    uint32_t rstk;        /* request site of the latest one-request or discarded one; 0 = none */
     uint64_t closed;      /* sockets closed */
     uint64_t first, last; /* the earliest first (an open) and the latest last (a close) */
     uint64_t active;      /* TCP client sockets the program closed first */

@@ -372,13 +372,28 @@ static void text_closes(struct text *t, const struct finding *f, const char *whe
     fprintf(t->out, " in %s", esc(t, where));
 }
 
+static bool str_eq_or_null(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* Whether two stacks have the same headline frame (function, file, line). */
+static bool same_top(const struct frames *a, const struct frames *b)
+{
+    if (a->top < 0 || b->top < 0) return a->top == b->top;
+    const struct frame *x = &a->v[a->top], *y = &b->v[b->top];
+    return x->line == y->line && str_eq_or_null(x->function, y->function) &&
+           str_eq_or_null(x->file, y->file) && (x->function || x->pc == y->pc);
+}
+
 /* An HTTP finding located at its request site: that stack first, then
- * the socket's opening when it is another call site. */
+ * the socket's opening when its headline is another line of the user's
+ * (requests.get both opens and sends: one stack says it). */
 static void text_request_site(struct text *t, const struct finding *f)
 {
     fputs(f->req_sampled ? "  request site (sampled):\n" : "  request sent at:\n", t->out);
     text_stack(t, &f->stack);
-    if (!f->open_stack.n || frames_site(&f->open_stack) == f->site) return;
+    if (!f->open_stack.n || same_top(&f->stack, &f->open_stack)) return;
     fputs("  socket opened at:\n", t->out);
     text_stack(t, &f->open_stack);
 }

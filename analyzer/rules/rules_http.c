@@ -183,6 +183,7 @@ static void groups_discarded(struct http_groups *gs)
                               .stk = a->stk,
                               .peer = a->peer,
                               .http = a->example,
+                              .rstk = a->rstk,
                               .role = ROLE_CLIENT,
                               .n = a->discarded,
                               .agg = true};
@@ -264,7 +265,8 @@ static uint32_t reuse_site(const struct reuse_peer *rp, bool req, uint64_t *site
         v[i] = (struct id_count){req && c->rstk ? c->rstk : c->stk, 1};
     }
     for (size_t k = 0; k < rp->na; k++)
-        v[rp->n + k] = (struct id_count){rp->a[k]->stk, rp->a[k]->one_req_ka};
+        v[rp->n + k] = (struct id_count){req && rp->a[k]->rstk ? rp->a[k]->rstk : rp->a[k]->stk,
+                                         rp->a[k]->one_req_ka};
     sort_n(v, m, sizeof(*v), id_count_cmp);
     uint32_t best = 0;
     uint64_t best_n = 0;

@@ -180,6 +180,7 @@ enum field {
     F_F,
     F_FIN,
     F_SAMPLED,
+    F_REQ_STK,
     F_COUNT
 };
 
