@@ -88,7 +88,7 @@ static struct agg_counts *agg_find_locked(const struct sock_rec *r)
 }
 
 /* The last fd of quiet socket r was closed: counted, not written. */
-void agg_note_close(const struct sock_rec *r, const struct http1 *h)
+void agg_note_close(const struct sock_rec *r, const struct http1 *h, uint32_t req_stk)
 {
     uint64_t now = clock_since_start();
     lock_take(&agg_lock);
@@ -105,6 +105,7 @@ void agg_note_close(const struct sock_rec *r, const struct http1 *h)
             e->reqs += http1_requests(h);
             if (http1_phase(h) == HTTP1_PHASE_BODY) {
                 e->discarded++;
+                if (req_stk) e->req_stk = req_stk;
                 memcpy(e->method, http1_method(h), sizeof(e->method));
                 memcpy(e->target, http1_target(h), sizeof(e->target));
                 e->status = (uint16_t)http1_status(h);
@@ -113,6 +114,7 @@ void agg_note_close(const struct sock_rec *r, const struct http1 *h)
             } else if (http1_requests(h) == 1 && http1_responses(h) == 1 && http1_keep_alive(h) &&
                        !atomic_load(&r->eof)) {
                 e->one_req_ka++;
+                if (req_stk) e->req_stk = req_stk;
             }
         }
     }

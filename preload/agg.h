@@ -11,6 +11,7 @@ struct http1;
 struct agg_counts {
     uint64_t key; /* stk << 32 ^ peer hash; 0 = free */
     uint32_t stk;
+    uint32_t req_stk; /* request site of the latest one-request or discarded connection */
     struct cl_addr peer;
     uint64_t closed, reqs, one_req_ka, discarded, peer_first, active;
     uint64_t first_ts, last_ts;
@@ -21,7 +22,8 @@ struct agg_counts {
 };
 void agg_init(void);
 bool agg_socket_detailed(void);
-void agg_note_close(const struct sock_rec *r, const struct http1 *h);
+/* req_stk: the request site of r's last request (httptrack.h), 0 if none */
+void agg_note_close(const struct sock_rec *r, const struct http1 *h, uint32_t req_stk);
 void agg_flush(void); /* flusher thread */
 void agg_after_fork_child(void);
 void ev_agg(const struct agg_counts *c);

@@ -13,6 +13,7 @@
 #include "handles.h"
 #include "httptrack.h"
 #include "sampler.h"
+#include "stacks.h"
 #include "trace.h"
 
 #include "jsonline.h"
@@ -241,7 +242,7 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
         bool mine = atomic_exchange(&((struct sock_rec *)r)->quiet, 0);
         lock_give(&cl_trace_lock);
         if (mine) {
-            agg_note_close(r, http_state_of(r));
+            agg_note_close(r, http_state_of(r), http_site_of(r));
             return;
         }
     }
@@ -364,7 +365,8 @@ static const char *end_name(unsigned int e)
     return e <= HTTP1_END_TUNNEL ? names[e] : "none";
 }
 
-void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h)
+void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h, uint32_t stk,
+                 bool sampled)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;
@@ -377,6 +379,8 @@ void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h)
     jb_str(&b, http1_target(h), HTTP1_TARGET_MAX);
     JB_KEY(&b, "host");
     jb_str(&b, http1_host(h), HTTP1_HOST_MAX);
+    if (stk) JB_KV_U64(&b, "stk", stk);
+    if (stk && sampled) JB_LIT(&b, ",\"sampled\":true");
     ev_finish(&b);
 }
 
@@ -555,6 +559,10 @@ void ev_agg(const struct agg_counts *c)
     if (c->peer_first) JB_KV_U64(&b, "eof", c->peer_first);
     if (c->reqs) JB_KV_U64(&b, "reqs", c->reqs);
     if (c->one_req_ka) JB_KV_U64(&b, "one_req_ka", c->one_req_ka);
+    if (c->req_stk) {
+        stack_emit_id(c->req_stk);
+        JB_KV_U64(&b, "req_stk", c->req_stk);
+    }
     if (c->discarded) {
         JB_KV_U64(&b, "discarded", c->discarded);
         JB_LIT(&b, ",\"example\":{\"method\":");

@@ -29,7 +29,9 @@ void ev_hfree(uint32_t id);
 void ev_note(const char *what, const char *detail);
 struct http1;
 struct http1_events;
-void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h);
+/* stk: the request's stack, or (sampled) that of an earlier one on r */
+void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h, uint32_t stk,
+                 bool sampled);
 void ev_http_resp(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev);
 void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev);
 

@@ -16,6 +16,7 @@
 #include "fdtable.h"
 #include "httptrack.h"
 #include "pool.h"
+#include "stacks.h"
 
 #include "jsonline.h"
 #include "http1_json.h"
@@ -29,11 +30,26 @@ enum {
     HL_DEAD = 4u, /* the socket's last fd went: the holder frees it */
 };
 
+/* The request site (docs/trace-format.md, "request sites"): the stack of
+ * the last request captured on the socket, and whether later requests were
+ * written since without a capture of their own (then it stands for them). */
+struct req_site {
+    uint32_t stk;
+    bool sampled;
+    uint64_t key; /* hash of the captured request's method, target and host */
+    uint64_t at;  /* coarse ts of the capture */
+};
+
 struct http_slot {
     struct http1 h;
+    struct req_site site;
     _Atomic uint32_t lock; /* HL_* */
     uint32_t next_free;
 };
+
+/* On a keep-alive connection, at most one capture per this many ns for
+ * requests like the last one captured (same method, target and host). */
+#define REQ_SITE_EVERY_NS (100ull * 1000 * 1000)
 
 static struct cl_pool http_pool;
 
@@ -82,6 +98,7 @@ static uint32_t slot_attach(struct sock_rec *r, uint32_t cur, const void *buf, b
     uint32_t tag = tls ? REC_HTTP_TLS : 0, want = REC_HTTP_NOT | tag;
     if (!in && r->role == ROLE_CLIENT && c >= 'A' && c <= 'Z' && (s = pool_alloc(&http_pool))) {
         memset(&s->h, 0, sizeof(s->h));
+        memset(&s->site, 0, sizeof(s->site));
         atomic_store_explicit(&s->lock, 0, memory_order_relaxed);
         want = pool_index(&http_pool, s) | tag;
     }
@@ -90,22 +107,58 @@ static uint32_t slot_attach(struct sock_rec *r, uint32_t cur, const void *buf, b
     return cur;
 }
 
-static void emit(struct sock_rec *r, int fd, const struct http1 *h, const struct http1_events *ev)
+static uint64_t request_key(const struct http1 *h)
 {
+    uint64_t k = 1469598103934665603ull;
+    const char *parts[3] = {http1_method(h), http1_target(h), http1_host(h)};
+    const size_t lens[3] = {HTTP1_METHOD_MAX, HTTP1_TARGET_MAX, HTTP1_HOST_MAX};
+    for (int i = 0; i < 3; i++)
+        for (size_t j = 0; j < lens[i] && parts[i][j]; j++)
+            k = (k ^ (uint8_t)parts[i][j]) * 1099511628211ull;
+    return k | 1;
+}
+
+/* A request was just sent on s: its stack is captured when it is the
+ * socket's first, when an earlier response was not read to its end (the
+ * request that follows an abandoned one), when it differs from the last
+ * captured one in method, target or host, or at most every
+ * REQ_SITE_EVERY_NS otherwise; else the last capture stands for it. */
+static void site_note(struct http_slot *s)
+{
+    const struct http1 *h = &s->h;
+    struct req_site *site = &s->site;
+    uint64_t key = request_key(h), now = clock_coarse_since_start();
+    bool abandoned = http1_outstanding(h) > 1 || http1_phase(h) != HTTP1_PHASE_IDLE;
+    if (http1_requests(h) <= 1 || abandoned || key != site->key || !site->stk ||
+        now - site->at >= REQ_SITE_EVERY_NS) {
+        site->stk = stack_capture();
+        site->key = key;
+        site->at = now;
+        site->sampled = false;
+    } else {
+        site->sampled = true;
+    }
+}
+
+static void emit(struct sock_rec *r, int fd, struct http_slot *s, const struct http1_events *ev)
+{
+    const struct http1 *h = &s->h;
+    if (ev->flags & HTTP1_EV_REQUEST_SENT) site_note(s);
     if (cl_cfg.http < 2 || ev_is_quiet(r)) return; /* the exchange log: CONNLEAK_HTTP=2 */
-    if (ev->flags & HTTP1_EV_REQUEST_SENT) ev_http_req(r, fd, h);
+    if (ev->flags & HTTP1_EV_REQUEST_SENT) ev_http_req(r, fd, h, s->site.stk, s->site.sampled);
     if (ev->flags & HTTP1_EV_RESPONSE_HEADERS) ev_http_resp(r, h, ev);
     if (ev->flags & HTTP1_EV_RESPONSE_DONE) ev_http_done(r, h, ev);
 }
 
 /* Feeds one buffer to a locked state; records what it saw. */
-static void feed_locked(struct sock_rec *r, int fd, struct http1 *h, const uint8_t *p, size_t n,
+static void feed_locked(struct sock_rec *r, int fd, struct http_slot *s, const uint8_t *p, size_t n,
                         bool in)
 {
+    struct http1 *h = &s->h;
     struct http1_events ev;
     while (n > 0 && !http1_is_final(h)) {
         size_t k = in ? http1_on_read(h, p, n, &ev) : http1_on_write(h, p, n, &ev);
-        if (ev.flags) emit(r, fd, h, &ev);
+        if (ev.flags) emit(r, fd, s, &ev);
         p += k, n -= k;
     }
 }
@@ -164,7 +217,7 @@ static void feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t
     if (s) {
         for (; i < niov && n > 0; i++) {
             size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
-            if (k) feed_locked(r, fd, &s->h, iov[i].iov_base, k, in);
+            if (k) feed_locked(r, fd, s, iov[i].iov_base, k, in);
             n -= k;
         }
         state_leave(r, idx, s);
@@ -197,7 +250,7 @@ void http_eof(struct sock_rec *r, int fd, bool tls)
     if (s) {
         struct http1_events ev;
         http1_on_eof(&s->h, &ev);
-        if (ev.flags) emit(r, fd, &s->h, &ev);
+        if (ev.flags) emit(r, fd, s, &ev);
         state_leave(r, idx, s);
     }
 }
@@ -217,9 +270,14 @@ void http_kv_state(struct jb *b, const struct sock_rec *r)
 {
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
     if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return;
+    const struct http_slot *s = slot_of(idx);
+    uint32_t stk = s->site.stk;
+    stack_emit_id(stk); /* a fork child's trace may not have it yet */
     JB_LIT(b, ",\"http\":");
-    http1_json_open(b, &slot_of(idx)->h, false);
+    http1_json_open(b, &s->h, false);
     if (idx & REC_HTTP_TLS) JB_LIT(b, ",\"tls\":true");
+    if (stk) JB_KV_U64(b, "stk", stk);
+    if (stk && s->site.sampled) JB_LIT(b, ",\"sampled\":true");
     JB_LIT(b, "}");
 }
 
@@ -228,4 +286,11 @@ const struct http1 *http_state_of(const struct sock_rec *r)
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
     if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return NULL;
     return &slot_of(idx)->h;
+}
+
+uint32_t http_site_of(const struct sock_rec *r)
+{
+    uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
+    if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return 0;
+    return slot_of(idx)->site.stk;
 }

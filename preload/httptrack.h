@@ -26,5 +26,6 @@ void http_release(struct sock_rec *r);
 /* ,"http":{...} for live / last close records, if r has HTTP state. */
 void http_kv_state(struct jb *b, const struct sock_rec *r);
 const struct http1 *http_state_of(const struct sock_rec *r); /* NULL: none */
+uint32_t http_site_of(const struct sock_rec *r);             /* its last request's stack, 0: none */
 
 #endif

@@ -347,6 +347,7 @@ void stack_emit_id(uint32_t id)
     struct stk_entry *e = &table[id - 1];
     uint32_t gen = atomic_load(&cl_trace_gen);
     if (atomic_load_explicit(&e->hash, memory_order_acquire) == 0) return;
+    if (atomic_load(&e->emitted_gen) == gen) return; /* there already: no lock */
     lock_take(&cl_trace_lock);
     if (atomic_load(&e->emitted_gen) != gen) {
         stack_emit_locked(id, arena + e->off, e->depth, e->py);

@@ -77,7 +77,11 @@ bool supp_rule_matches(const struct supp_rule *rule, const struct finding *f)
     if (rule->peer && !(f->npeers ? peers_match(rule->peer, f->peers, f->npeers)
                                   : peers_match(rule->peer, f->hosts, f->nhosts)))
         return false;
-    return frames_match(rule->frames, rule->nframes, f->stack.v, f->stack.n);
+    /* an HTTP finding at its request site: the opening stack matches too,
+     * so that rules written before request sites were recorded still hold */
+    return frames_match(rule->frames, rule->nframes, f->stack.v, f->stack.n) ||
+           (f->req_site &&
+            frames_match(rule->frames, rule->nframes, f->open_stack.v, f->open_stack.n));
 }
 
 struct supp_rule *supp_find(struct supp_set *set, const struct finding *f)

@@ -138,6 +138,11 @@ struct finding {
     struct peer_count *hosts;
     size_t nhosts, caphosts;
     uint64_t bytes_read; /* body bytes read, all sockets */
+    /* ...and no-connection-reuse: located at the request site (stk: the
+     * stack of the request, open_stk: the socket's opening) when the trace
+     * has one; req_sampled: some request's site is an earlier request's
+     * stack standing for it (docs/trace-format.md, request sites) */
+    bool req_site, req_sampled;
 
     /* no-connection-reuse: peers[0] is the peer, http.host its host */
     uint64_t requests;       /* over all the closed sockets to that peer */

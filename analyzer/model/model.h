@@ -89,6 +89,8 @@ struct http_state {
     bool ka, tls, lost, tunnel;
     uint8_t go;    /* Go's net/http (probe traces): GO_BUSY, GO_POOLED, GO_NONE */
     uint32_t pool; /* Go: serial of the connection's Transport in its process */
+    uint32_t rstk; /* the request site: stack of the last request (dense), 0 = not known */
+    bool rsampled; /* rstk is an earlier request's, standing for the last one */
 };
 
 /* What Go's connection pool says of a connection (the probe's uprobes). */
@@ -185,6 +187,7 @@ struct reuse_cand {
     uint64_t opened, closed;
     uint32_t stk, peer, host;
     uint64_t body; /* body bytes of its response (report/pybuffered.c) */
+    uint32_t rstk; /* its request's stack, 0 = not known */
 };
 
 /* The agg records of one (opening stack, peer), summed: sockets the trace
@@ -192,6 +195,7 @@ struct reuse_cand {
 struct agg_site {
     uint32_t stk, peer;
     uint32_t example;     /* index + 1 into process.http: the latest discarded body; 0 = none */
+    uint32_t rstk;        /* request site of the latest one-request or discarded one; 0 = none */
     uint64_t closed;      /* sockets closed */
     uint64_t first, last; /* the earliest first (an open) and the latest last (a close) */
     uint64_t active;      /* TCP client sockets the program closed first */

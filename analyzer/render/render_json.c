@@ -353,8 +353,16 @@ cJSON *finding_to_json(const struct finding *f)
         cJSON_AddItemToObject(o, "open_stack", frames_json(&f->open_stack));
         cJSON_AddItemToObject(o, "first_close_stack", frames_json(&f->first_close_stack));
     }
-    cJSON_AddItemToObject(o, "top_frame", top_frame_json(&f->stack));
-    cJSON_AddItemToObject(o, "stack", frames_json(&f->stack));
+    /* top_frame and stack: where the socket was opened, as ever; an HTTP
+     * finding at its request site has that beside them */
+    const struct frames *open = f->req_site ? &f->open_stack : &f->stack;
+    cJSON_AddItemToObject(o, "top_frame", top_frame_json(open));
+    cJSON_AddItemToObject(o, "stack", frames_json(open));
+    if (f->req_site) {
+        cJSON_AddItemToObject(o, "request_top_frame", top_frame_json(&f->stack));
+        cJSON_AddItemToObject(o, "request_stack", frames_json(&f->stack));
+        cJSON_AddBoolToObject(o, "request_sampled", f->req_sampled);
+    }
     char fp[17];
     snprintf(fp, sizeof(fp), "%016" PRIx64, f->fingerprint);
     cJSON_AddStringToObject(o, "fingerprint", fp);

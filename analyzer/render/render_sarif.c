@@ -130,10 +130,12 @@ static cJSON *location_json(const char *root, const struct frame *f)
     return loc;
 }
 
-static cJSON *stack_json(const char *root, const struct frames *s)
+static cJSON *stack_json(const char *root, const struct frames *s, const char *what)
 {
     cJSON *stack = cJSON_CreateObject();
-    cJSON_AddItemToObject(stack, "message", text_obj("where it was opened (innermost first)"));
+    char *msg = xasprintf("%s (innermost first)", what);
+    cJSON_AddItemToObject(stack, "message", text_obj(msg));
+    free(msg);
     cJSON *frames = cJSON_AddArrayToObject(stack, "frames");
     for (size_t i = 0; i < s->n; i++) {
         cJSON *fr = cJSON_CreateObject();
@@ -161,7 +163,13 @@ static cJSON *result_json(const char *root, const struct finding *f)
         cJSON *locs = cJSON_AddArrayToObject(o, "locations");
         cJSON_AddItemToArray(locs, location_json(root, top));
         cJSON *stacks = cJSON_AddArrayToObject(o, "stacks");
-        cJSON_AddItemToArray(stacks, stack_json(root, &f->stack));
+        /* an HTTP finding at its request site: that stack, then the opening */
+        cJSON_AddItemToArray(
+            stacks, stack_json(root, &f->stack,
+                               f->req_site ? "where the request was sent" : "where it was opened"));
+        if (f->req_site && f->open_stack.n)
+            cJSON_AddItemToArray(stacks,
+                                 stack_json(root, &f->open_stack, "where the socket was opened"));
     }
     char key[BASELINE_KEY_LEN];
     baseline_key(f, key, sizeof(key));

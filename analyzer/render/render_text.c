@@ -386,6 +386,32 @@ static void text_closes(struct text *t, const struct finding *f, const char *whe
     fprintf(t->out, " in %s", esc(t, where));
 }
 
+static bool str_eq_or_null(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* Whether two stacks have the same headline frame (function, file, line). */
+static bool same_top(const struct frames *a, const struct frames *b)
+{
+    if (a->top < 0 || b->top < 0) return a->top == b->top;
+    const struct frame *x = &a->v[a->top], *y = &b->v[b->top];
+    return x->line == y->line && str_eq_or_null(x->function, y->function) &&
+           str_eq_or_null(x->file, y->file) && (x->function || x->pc == y->pc);
+}
+
+/* An HTTP finding located at its request site: that stack first, then
+ * the socket's opening when its headline is another line of the user's
+ * (requests.get both opens and sends: one stack says it). */
+static void text_request_site(struct text *t, const struct finding *f)
+{
+    fputs(f->req_sampled ? "  request site (sampled):\n" : "  request sent at:\n", t->out);
+    text_stack(t, &f->stack);
+    if (!f->open_stack.n || same_top(&f->stack, &f->open_stack)) return;
+    fputs("  socket opened at:\n", t->out);
+    text_stack(t, &f->open_stack);
+}
+
 static void text_finding(struct text *t, const struct finding *f)
 {
     char *where = frames_where(&f->stack);
@@ -423,7 +449,9 @@ static void text_finding(struct text *t, const struct finding *f)
     text_pids(t, f);
     text_tests(t, f);
     fputc('\n', t->out);
-    if (!f->outside && f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n))
+    if (f->req_site) {
+        text_request_site(t, f);
+    } else if (!f->outside && f->kind != KIND_POOL && (f->kind != KIND_FD_GROWTH || f->stack.n))
         text_stack(t, &f->stack);
     if (f->kind == KIND_DOUBLE_CLOSE && f->first_close_stack.n) {
         fputs("  it was first closed at:\n", t->out);

@@ -103,8 +103,8 @@ void text_reuse(struct text *t, const struct finding *f, const char *where)
     fprintf(t->out, "  %" PRIu64 " connections to %s", f->count, esc(t, peer));
     if (f->http.host && strcmp(f->http.host, peer) != 0)
         fprintf(t->out, " (%s)", esc(t, f->http.host));
-    fprintf(t->out, " carried one request each, opened in %s\n  %s\n", esc(t, where),
-            advice[f->kind]);
+    fprintf(t->out, " carried one request each, %s %s\n  %s\n",
+            f->req_site ? "requested in" : "opened in", esc(t, where), advice[f->kind]);
     fprintf(t->out,
             "  keep-alive would have saved %" PRIu64 " (at most %" PRIu64
             " open at once) · %" PRIu64 " request%s to this peer · %" PRIu64 " call site%s",

@@ -9,9 +9,11 @@
  *   no-connection-reuse  per peer, N or more connections closed by the
  *                   program after one keep-alive request each.
  *
- * The first three are grouped by opening stack like orphaned-socket, with
- * the exchange of the group's most recent socket; the last one per peer,
- * at the most common opening stack of its connections.
+ * The first three are grouped by request site when the trace has one (the
+ * stack of the socket's last request, `stk` of its `http` object), else by
+ * opening stack like orphaned-socket, with the exchange and opening stack
+ * of the group's most recent socket; the last one per peer, at the most
+ * common request site (else opening stack) of its connections.
  *
  * In a bounded trace, the sockets counted in agg records (model.h:
  * agg_site) add to discarded-body and no-connection-reuse: their counts
@@ -83,18 +85,24 @@ struct http_groups {
 struct http_sock {
     uint64_t opened, idle;
     uint32_t stk, peer, http;
+    uint32_t rstk; /* its request site, 0 = not known */
+    bool sampled;
     uint8_t role;
     uint64_t n;
     bool agg;
 };
 
-static size_t group_get(struct http_groups *gs, int g, uint32_t stk)
+/* The group of a socket: by its request site, else its opening stack
+ * (never the same stack id: they are captured in different calls). */
+static size_t group_get(struct http_groups *gs, int g, const struct http_sock *s)
 {
+    uint32_t stk = s->rstk ? s->rstk : s->stk;
     stk = stk < gs->nslots ? stk : 0;
     uint32_t *slot = &gs->group_of[g][stk];
     if (!*slot) {
         struct finding *f = findings_add(gs->out, group_kinds[g]);
         f->stk = stk;
+        f->req_site = s->rstk != 0;
         f->partial = !gs->p->complete;
         finding_add_pid(f, gs->p->pid);
         ALLOC_GROW(gs->v, gs->n + 1, gs->cap);
@@ -106,7 +114,7 @@ static size_t group_get(struct http_groups *gs, int g, uint32_t stk)
 
 static void group_add(struct http_groups *gs, int g, const struct http_sock *s)
 {
-    size_t i = group_get(gs, g, s->stk);
+    size_t i = group_get(gs, g, s);
     struct finding *f = &gs->out->v[gs->first + i];
     struct http_group *grp = &gs->v[i];
     const struct http_state *h = process_http(gs->p, s->http);
@@ -117,12 +125,14 @@ static void group_add(struct http_groups *gs, int g, const struct http_sock *s)
     f->bytes_read += h ? h->read : 0; /* agg: only its example's are known */
     ids_push_n(&grp->peers, s->peer, s->n);
     ids_push_n(&grp->hosts, http_host_or(h, s->peer), s->n);
+    f->req_sampled |= s->sampled;
     /* a detailed socket's exchange before any agg example */
     if (!grp->http || (s->agg == grp->agg && s->opened >= f->recent) || (grp->agg && !s->agg)) {
         grp->http = s->http;
         grp->peer = s->peer;
         grp->agg = s->agg;
         f->recent = s->opened;
+        if (f->req_site) f->open_stk = s->stk;
     }
 }
 
@@ -134,11 +144,14 @@ static void groups_live(struct http_groups *gs, const struct rule_opts *o,
         const struct live_sock *l = &p->live[i];
         int kind = live_verdict(p, l, o, h);
         if (kind != KIND_UNCLOSED_BODY && kind != KIND_STUCK_REQUEST) continue;
+        const struct http_state *hs = process_http(p, l->http);
         struct http_sock s = {.opened = l->opened,
                               .idle = live_idle_ns(l),
                               .stk = l->stk,
                               .peer = l->peer,
                               .http = l->http,
+                              .rstk = hs ? hs->rstk : 0,
+                              .sampled = hs && hs->rsampled,
                               .role = l->role,
                               .n = 1};
         group_add(gs, kind == KIND_UNCLOSED_BODY ? G_UNCLOSED : G_STUCK, &s);
@@ -151,11 +164,14 @@ static void groups_discarded(struct http_groups *gs)
     for (size_t i = 0; i < p->ndiscarded; i++) {
         const struct http_closed *c = &p->discarded[i];
         uint64_t since = c->last_io ? c->last_io : c->opened;
+        const struct http_state *hs = process_http(p, c->http);
         struct http_sock s = {.opened = c->opened,
                               .idle = c->closed > since ? c->closed - since : 0,
                               .stk = c->stk,
                               .peer = c->peer,
                               .http = c->http,
+                              .rstk = hs ? hs->rstk : 0,
+                              .sampled = hs && hs->rsampled,
                               .role = ROLE_CLIENT,
                               .n = 1};
         group_add(gs, G_DISCARDED, &s);
@@ -167,6 +183,7 @@ static void groups_discarded(struct http_groups *gs)
                               .stk = a->stk,
                               .peer = a->peer,
                               .http = a->example,
+                              .rstk = a->rstk,
                               .role = ROLE_CLIENT,
                               .n = a->discarded,
                               .agg = true};
@@ -237,14 +254,19 @@ struct reuse_peer {
 };
 
 /* The most common opening stack of the connections (ties: the lowest id),
- * and how many distinct ones there are. */
-static uint32_t reuse_site(const struct reuse_peer *rp, uint64_t *sites)
+ * or with req their most common request site (else opening stack), and how
+ * many distinct ones there are. */
+static uint32_t reuse_site(const struct reuse_peer *rp, bool req, uint64_t *sites)
 {
     size_t m = rp->n + rp->na;
     struct id_count *v = xcalloc(m, sizeof(*v));
-    for (size_t i = 0; i < rp->n; i++) v[i] = (struct id_count){rp->c[i].stk, 1};
+    for (size_t i = 0; i < rp->n; i++) {
+        const struct reuse_cand *c = &rp->c[i];
+        v[i] = (struct id_count){req && c->rstk ? c->rstk : c->stk, 1};
+    }
     for (size_t k = 0; k < rp->na; k++)
-        v[rp->n + k] = (struct id_count){rp->a[k]->stk, rp->a[k]->one_req_ka};
+        v[rp->n + k] = (struct id_count){req && rp->a[k]->rstk ? rp->a[k]->rstk : rp->a[k]->stk,
+                                         rp->a[k]->one_req_ka};
     sort_n(v, m, sizeof(*v), id_count_cmp);
     uint32_t best = 0;
     uint64_t best_n = 0;
@@ -289,7 +311,11 @@ static void reuse_finding(const struct process *p, const struct reuse_peer *rp,
 {
     const char *peer = strtab_get(&p->peers, rp->peer);
     struct finding *f = findings_add(out, KIND_NO_REUSE);
-    f->stk = reuse_site(rp, &f->sites);
+    uint64_t sites;
+    f->stk = reuse_site(rp, true, &f->sites);
+    f->open_stk = reuse_site(rp, false, &sites);
+    f->req_site = f->stk != f->open_stk; /* some request site known */
+    if (!f->req_site) f->open_stk = 0;
     f->partial = !p->complete;
     finding_add_pid(f, p->pid);
     f->count = rp->count;
@@ -361,7 +387,13 @@ static size_t reuse_go_stranded(const struct process *p, struct reuse_cand *c, s
             (at == pools || at[-1] != h->pool) && (at + 1 == pools + np || at[1] != h->pool);
         /* done with at its last I/O: stranded, not in use, until the end */
         uint64_t done = l->last_io > l->opened ? l->last_io : l->opened;
-        if (alone) c[n++] = (struct reuse_cand){l->opened, done, l->stk, l->peer, h->host, 0};
+        if (alone)
+            c[n++] = (struct reuse_cand){.opened = l->opened,
+                                         .closed = done,
+                                         .stk = l->stk,
+                                         .peer = l->peer,
+                                         .host = h->host,
+                                         .rstk = h->rstk};
     }
     free(pools);
     return n;

@@ -74,6 +74,14 @@ static void http_strings(struct process *p, const struct rec *o, struct http_sta
     h->target = intern_cut(&p->texts, rec_str(o, F_TARGET));
 }
 
+/* The request site of an `http` object (o indexes it): absent in older
+ * traces and when stacks are off. */
+static void http_site(struct reader *r, const struct rec *o, struct http_state *h)
+{
+    h->rstk = stack_ref(r, o, F_STK);
+    h->rsampled = h->rstk && rec_bool_or(o, F_SAMPLED, false);
+}
+
 /* Keeps h; its id for live_sock.http and http_closed.http (0 when full). */
 uint32_t http_push(struct process *p, const struct http_state *h)
 {
@@ -115,6 +123,7 @@ void close_http(struct reader *r, const struct sock *s, const struct rec *rec)
     struct http_state h;
     struct rec o;
     if (!http_numbers(rec->f[F_HTTP], &o, &h)) return;
+    http_site(r, &o, &h);
     peer_reqs_add(p, s->peer, h.reqs);
     if (h.lost || h.tunnel) return; /* what it says can no longer be trusted */
     uint64_t ts = rec_u64_or(rec, F_TS, p->last_ts);
@@ -138,6 +147,7 @@ void close_http(struct reader *r, const struct sock *s, const struct rec *rec)
             .peer = s->peer,
             .host = intern_cut(&p->peers, rec_str(&o, F_HOST)),
             .body = h.read,
+            .rstk = h.rstk,
         };
     }
 }
@@ -148,6 +158,7 @@ uint32_t live_http(struct reader *r, const struct rec *rec)
     struct http_state h;
     struct rec o;
     if (!http_numbers(rec->f[F_HTTP], &o, &h)) return 0;
+    http_site(r, &o, &h);
     http_strings(r->p, &o, &h);
     return http_push(r->p, &h);
 }

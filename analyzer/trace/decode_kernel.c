@@ -254,6 +254,8 @@ bool read_agg(struct reader *r, const struct rec *o)
     p->closed = add_sat(p->closed, closed);
     peer_reqs_add(p, peer, n[1]);
     if (n[3]) agg_example(r, a, o->f[F_EXAMPLE]);
+    uint32_t rstk = stack_ref(r, o, F_REQ_STK);
+    if (rstk) a->rstk = rstk;
     if (n[0] && peer) tw_closes_add(r, peer, a->stk, n[0], first, last);
     return true;
 }

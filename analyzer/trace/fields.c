@@ -141,7 +141,9 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_PY] = "py",
                                                  [F_F] = "f",
                                                  [F_FIN] = "fin",
-                                                 [F_TCP] = "tcp", [F_TESTNAME] = "test"};
+                                                 [F_TCP] = "tcp", [F_TESTNAME] = "test",
+                                                 [F_SAMPLED] = "sampled",
+                                                 [F_REQ_STK] = "req_stk"};
 
 #define FIELD_SLOTS 128 /* a power of two, well above F_COUNT */
 static signed char field_slots[FIELD_SLOTS];

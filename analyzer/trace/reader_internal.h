@@ -181,6 +181,8 @@ enum field {
     F_FIN,
     F_TCP,
     F_TESTNAME,
+    F_SAMPLED,
+    F_REQ_STK,
     F_COUNT
 };
 

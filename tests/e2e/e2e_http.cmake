@@ -4,7 +4,7 @@
 # samples alone). http_lib.sh holds their shared helpers and is not a test.
 connleak_e2e(http_samples_bare http_unclosed http_discarded http_noreuse http_stuck
              http_orphan_context http_clean curl_leaky curl_clean py_requests py_urllib tls
-             py_buffered)
+             py_buffered http_reqsite)
 # Python frames and interpreter shutdown (issue 15). py_versions runs the
 # CPython 3.12 / 3.13 found on the machine, and skips when there is none.
 connleak_e2e(py_finalize py_versions)

@@ -69,6 +69,7 @@ rec http_noreuse -- "$S/http_leaky" noreuse "$port" 12
 rec http_orphan -- "$S/http_leaky" orphan "$port" 2
 CONNLEAK_STUCK_MS=500 rec http_stuck -- "$S/http_leaky" stuck "$port" 2
 rec http_clean -- "$S/http_clean" "$port" 5
+rec http_reqsite -- "$S/http_reqsite" leaky "$port"
 rec curl_clean -- "$S/curl_clean" "$port" 4
 rec curl_leaky_nocleanup -- "$S/curl_leaky" nocleanup "$port" 3
 rec curl_leaky_perrequest -- "$S/curl_leaky" perrequest "$port" 4
