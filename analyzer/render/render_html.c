@@ -231,9 +231,15 @@ static void html_finding(FILE *out, const struct finding *f, size_t i)
             "<span class=\"sev\">%s</span> <span class=\"count\">count %" PRIu64 "</span></h3>\n",
             sev, i + 1, kind_name(f->kind), sev, f->count, kind_name(f->kind), sev, f->count);
     html_finding_facts(out, f);
-    html_stack(out, "opened at", &f->stack, true);
-    html_stack(out, "first closed at", &f->first_close_stack, false);
-    html_stack(out, "the socket on that fd was opened at", &f->open_stack, false);
+    if (f->req_site) { /* located at the request (stack), the socket's opening second */
+        html_stack(out, f->req_sampled ? "request site (sampled)" : "request sent at", &f->stack,
+                   true);
+        html_stack(out, "socket opened at", &f->open_stack, true);
+    } else {
+        html_stack(out, "opened at", &f->stack, true);
+        html_stack(out, "first closed at", &f->first_close_stack, false);
+        html_stack(out, "the socket on that fd was opened at", &f->open_stack, false);
+    }
     for (size_t j = 0; j < f->ngsites; j++) {
         char title[64];
         snprintf(title, sizeof(title), "growing site %zu (%+.1f/min)", j + 1,

@@ -104,13 +104,16 @@ def check_dom(dom_path, json_path):
     for i, (h, j) in enumerate(zip(d.findings, rep["findings"])):
         if (h["kind"], h["count"]) != (j["kind"], j["count"]):
             errs.append(f"finding {i}: {h['kind']} x{h['count']}, JSON {j['kind']} x{j['count']}")
-        top = j.get("top_frame")
+        # located at the request: its stack first, then the socket's opening
+        top = j.get("request_top_frame") or j.get("top_frame")
         if top and top.get("function") and not h["site"].startswith(top["function"]):
             errs.append(f"finding {i}: site {h['site']!r}, JSON top frame {top['function']!r}")
-        want = [frame_name(fr) for fr in j.get("stack", [])]
+        want = [frame_name(fr) for fr in j.get("request_stack", []) + j.get("stack", [])]
         got = [fr["fn"] for fr in h["frames"]][: len(want)]
         if got != want:
             errs.append(f"finding {i}: stack {got}, JSON {want}")
+        if "request_stack" in j:
+            want = want[: len(j["request_stack"])]
         tops = [k for k, fr in enumerate(h["frames"][: len(want)]) if fr["top"]]
         if top and tops != [top["index"]]:
             errs.append(f"finding {i}: top frame marked at {tops}, JSON {top['index']}")
