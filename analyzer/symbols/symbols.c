@@ -16,7 +16,7 @@ static char *debuginfo_path; /* NULL: libdwfl's default search path */
 
 static const Dwfl_Callbacks offline_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = debugcache_find_debuginfo, /* decompressed copies */
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &debuginfo_path,
 };
