@@ -352,6 +352,12 @@ int symbolizer_resolve(struct symbolizer *sym, uint64_t pc, struct sym_frame *ou
     return n;
 }
 
+const char *symbolizer_module_at(struct symbolizer *sym, uint64_t pc)
+{
+    const struct sym_module *m = sym ? module_find(sym, pc) : NULL;
+    return m ? m->path : NULL;
+}
+
 size_t symbolizer_note_count(const struct symbolizer *sym)
 {
     return sym ? sym->nnotes : 0;
