@@ -178,6 +178,16 @@ static void running_list(const pid_t *pids, size_t n, char *buf, size_t len)
     if (n > RUNNING_SHOWN && used < len) snprintf(buf + used, len - used, ", ...");
 }
 
+/* The processes under connleak. As their subreaper, connleak is the parent
+ * of every process PROG left running or of one above it: with no child at
+ * all (the common case) there is none, and /proc is not read. */
+static size_t descendants_list(pid_t *pids, size_t cap)
+{
+    siginfo_t si;
+    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD) return 0;
+    return procs_descendants(getpid(), pids, cap);
+}
+
 /* After PROG exited: waits for every process it started that still runs (a
  * daemon's child, a background job), which connleak inherits as their
  * subreaper, until none is left or Ctrl-C / SIGTERM. Those still running
@@ -187,12 +197,12 @@ static void descendants_wait(const struct options *o, struct backend *b, struct 
 {
     pid_t pids[256];
     char list[512];
-    size_t n = procs_descendants(getpid(), pids, 256);
+    size_t n = descendants_list(pids, 256);
     /* a child that is exiting (git's helpers) is not worth a line: 200 ms */
     for (int i = 0; n && i < 20 && !o->no_wait_children; i++) {
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
-        if ((n = procs_descendants(getpid(), pids, 256))) usleep(10000);
+        if ((n = descendants_list(pids, 256))) usleep(10000);
     }
     if (n && !o->no_wait_children) {
         struct sigaction stop = {.sa_handler = waiting_stop}, old[3];
@@ -213,7 +223,7 @@ static void descendants_wait(const struct options *o, struct backend *b, struct 
     }
     while (waitpid(-1, NULL, WNOHANG) > 0) /* zombies of those that ended */
         ;
-    n = procs_descendants(getpid(), pids, 256);
+    n = descendants_list(pids, 256);
     if (!n) return;
     r->still_running = n;
     running_list(pids, n, list, sizeof(list));

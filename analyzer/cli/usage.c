@@ -177,6 +177,8 @@ static const char usage_text[] =
     "  CONNLEAK_NOTIFY        set by connleak run: where a process that cannot\n"
     "                         create its trace says so\n"
     "  CONNLEAK_LIB           the libconnleak.so connleak run preloads\n"
+    "  CONNLEAK_CACHE_DIR     where connleak keeps decompressed copies of compressed\n"
+    "                         debug files (default ~/.cache/connleak; empty: none)\n"
     "  CONNLEAK_PROMETHEUS    a file the library (and watch) rewrites after every\n"
     "                         sample with Prometheus metrics (node_exporter's\n"
     "                         textfile collector)\n"

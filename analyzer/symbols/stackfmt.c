@@ -122,13 +122,25 @@ static bool frame_is_user(const struct sym_frame *r, const struct skip_frames *s
     return !(r->function && module_is_go(r->module) && go_function_is_std(r->function));
 }
 
-/* The raw frames of one stack, before trimming; strings belong to sym. */
+/* The module a frame at pc is shown in: the symbolizer's, else the trace's. */
+static const char *frame_module(struct symbolizer *sym, const struct process *p, uint64_t pc)
+{
+    const char *path = sym ? symbolizer_module_at(sym, pc) : NULL;
+    const struct module *m = path ? NULL : process_module_at(p, pc);
+    return path ? path : m ? m->path : NULL;
+}
+
+/* The raw frames of one stack, before trimming connleak's own frames off
+ * its top (those are not resolved at all); strings belong to sym. */
 static size_t stack_symbolise(struct symbolizer *sym, const struct process *p,
                               const struct stack *s, struct sym_frame **out)
 {
     struct sym_frame *v = NULL;
     size_t n = 0, cap = 0;
-    for (uint32_t i = 0; i < s->n; i++) {
+    uint32_t i = 0;
+    while (i < s->n && module_is_runtime(frame_module(sym, p, s->pc[i])))
+        i++; /* connleak's own frames on top are dropped unread (stackfmt_resolve) */
+    for (; i < s->n; i++) {
         ALLOC_GROW(v, n + MAX_INLINE, cap);
         int k = sym ? symbolizer_resolve(sym, s->pc[i], v + n, MAX_INLINE) : 0;
         if (k <= 0) {

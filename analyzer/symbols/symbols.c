@@ -18,7 +18,7 @@ static char *debuginfo_path; /* NULL: libdwfl's default search path */
 
 static const Dwfl_Callbacks offline_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = debugcache_find_debuginfo, /* decompressed copies */
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &debuginfo_path,
 };
@@ -354,6 +354,12 @@ int symbolizer_resolve(struct symbolizer *sym, uint64_t pc, struct sym_frame *ou
     if (n > max) n = max;
     memcpy(out, frames, n * sizeof(*out));
     return n;
+}
+
+const char *symbolizer_module_at(struct symbolizer *sym, uint64_t pc)
+{
+    const struct sym_module *m = sym ? module_find(sym, pc) : NULL;
+    return m ? m->path : NULL;
 }
 
 size_t symbolizer_note_count(const struct symbolizer *sym)

@@ -42,6 +42,10 @@ int symbolizer_add_module(struct symbolizer *sym, const char *path, uint64_t bas
  * valid until symbolizer_free. */
 int symbolizer_resolve(struct symbolizer *sym, uint64_t pc, struct sym_frame *out, int max);
 
+/* The path of the registered module covering pc (as symbolizer_resolve
+ * names it), without resolving anything; NULL when none does. */
+const char *symbolizer_module_at(struct symbolizer *sym, uint64_t pc);
+
 /* One-line notes gathered so far: missing debug info (once per module),
  * build-id mismatch (the binary changed since the run), unreadable files. */
 size_t symbolizer_note_count(const struct symbolizer *sym);

@@ -1,5 +1,6 @@
 /* symbols_internal.h - what symbols.c (modules, cache, interned strings,
- * notes) and dwarf.c (resolving one pc with libdwfl) share. Internal to
+ * notes), dwarf.c (resolving one pc with libdwfl) and debugcache.c (the
+ * decompressed debug files) share. Internal to
  * symbols/. */
 #ifndef CONNLEAK_SYMBOLS_INTERNAL_H
 #define CONNLEAK_SYMBOLS_INTERNAL_H
@@ -72,6 +73,11 @@ struct symbolizer {
 
 /* dwarf.c */
 int resolve_uncached(struct symbolizer *sym, uint64_t pc, struct sym_frame *out);
+
+/* debugcache.c */
+int debugcache_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                              Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+                              GElf_Word debuglink_crc, char **debuginfo_file_name);
 
 /* symbols.c */
 const char *str_intern(struct str_set *set, const char *s);

@@ -72,6 +72,7 @@ bool read_open(struct reader *r, const struct rec *o)
     *s = (struct sock){
         .sid = sid,
         .opened = rec_bool_or(o, F_LATE, false) ? rec_u64_or(o, F_OPENED, ts) : ts,
+        .seq = s->seq ? s->seq : ++r->nopens,
         .stk = stack_ref(r, o, F_STK),
         .peer = strtab_intern(&r->p->peers, rec_str(o, F_PEER)),
         .nfds = 1,
@@ -141,6 +142,7 @@ bool read_close(struct reader *r, const struct rec *o)
         r->p->closed++;
         close_http(r, s, o);
         tw_close(r, s, o);
+        sock_fold(r, s);
     }
     return true;
 }

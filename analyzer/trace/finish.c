@@ -9,6 +9,24 @@ static int cmp_live_sid(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int cmp_sock_seq(const void *a, const void *b)
+{
+    uint64_t x = (*(const struct sock *const *)a)->seq, y = (*(const struct sock *const *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* The sockets still open, in the order of their first open record (slots
+ * of closed sockets are reused, so the table's order is not that). */
+static const struct sock **socks_open_in_order(const struct reader *r, size_t *n)
+{
+    const struct sock **v = xcalloc(r->nsocks ? r->nsocks : 1, sizeof(*v));
+    *n = 0;
+    for (size_t i = 0; i < r->nsocks; i++)
+        if (r->socks[i].state == SOCK_OPEN) v[(*n)++] = &r->socks[i];
+    if (*n > 1) sort_n(v, *n, sizeof(*v), cmp_sock_seq);
+    return v;
+}
+
 /* The sockets whose last close the trace never recorded. What the latest
  * batch of live records (a dump) said of one of them is kept: its last
  * I/O, bytes, EOF and HTTP state. */
@@ -20,9 +38,10 @@ static void live_rebuild(struct reader *r)
     if (ndump > 1) sort_n(dump, ndump, sizeof(*dump), cmp_live_sid);
     p->live = NULL;
     p->nlive = p->caplive = 0;
-    for (size_t i = 0; i < r->nsocks; i++) {
-        const struct sock *s = &r->socks[i];
-        if (s->state != SOCK_OPEN) continue;
+    size_t nopen;
+    const struct sock **open = socks_open_in_order(r, &nopen);
+    for (size_t i = 0; i < nopen; i++) {
+        const struct sock *s = open[i];
         struct live_sock key = {.sid = s->sid}, l = {
                                                     .sid = s->sid,
                                                     .opened = s->opened,
@@ -46,6 +65,7 @@ static void live_rebuild(struct reader *r)
         ALLOC_GROW(p->live, p->nlive + 1, p->caplive);
         p->live[p->nlive++] = l;
     }
+    free(open);
     free(dump);
 }
 

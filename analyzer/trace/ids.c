@@ -61,6 +61,30 @@ void sidmap_put(struct sidmap *m, uint64_t sid, uint32_t val, size_t nsocks)
     m->n++;
 }
 
+/* Forgets sid (backward-shift deletion: no tombstones, so a table of
+ * sockets that come and go stays as big as the most open at once). */
+static void sidmap_del(struct sidmap *m, uint64_t sid)
+{
+    uint64_t off = sid - m->base;
+    if (off < m->ndense && m->dense[off]) {
+        m->dense[off] = 0;
+        return;
+    }
+    if (!m->nslots) return;
+    size_t mask = m->nslots - 1, j = sid_slot(sid, m->nslots);
+    while (m->keys[j] && m->keys[j] != sid) j = (j + 1) & mask;
+    if (!m->keys[j]) return;
+    for (size_t k = (j + 1) & mask; m->keys[k]; k = (k + 1) & mask) {
+        size_t home = sid_slot(m->keys[k], m->nslots);
+        if (((k - home) & mask) < ((k - j) & mask)) continue; /* k may not move to j */
+        m->keys[j] = m->keys[k];
+        m->vals[j] = m->vals[k];
+        j = k;
+    }
+    m->keys[j] = 0;
+    m->n--;
+}
+
 void sidmap_free(struct sidmap *m)
 {
     free(m->dense);
@@ -77,11 +101,30 @@ struct sock *sock_get(struct reader *r, uint64_t sid, bool create)
     if (sid == 0) return NULL;
     uint32_t i = sidmap_get(&r->sids, sid);
     if (i) return &r->socks[i - 1];
-    if (!create || r->nsocks >= UINT32_MAX - 1) return NULL;
-    ALLOC_GROW(r->socks, r->nsocks + 1, r->capsocks);
-    r->socks[r->nsocks++] = (struct sock){.sid = sid};
-    sidmap_put(&r->sids, sid, (uint32_t)r->nsocks, r->nsocks);
-    return &r->socks[r->nsocks - 1];
+    if (!create) return NULL;
+    if (r->nfree) {
+        i = r->free_socks[--r->nfree];
+    } else {
+        if (r->nsocks >= UINT32_MAX - 1) return NULL;
+        ALLOC_GROW(r->socks, r->nsocks + 1, r->capsocks);
+        i = (uint32_t)++r->nsocks;
+    }
+    r->socks[i - 1] = (struct sock){.sid = sid};
+    sidmap_put(&r->sids, sid, i, r->nsocks);
+    return &r->socks[i - 1];
+}
+
+/* A socket closed for good: what the report needs of it was counted at
+ * its close (totals, HTTP, TIME_WAIT sites), and a later record naming
+ * its sid is ignored whether it is known closed or not known at all. So
+ * its slot and its sid are given back: the reader's memory follows the
+ * sockets open at once, not the connections of the whole trace. */
+void sock_fold(struct reader *r, struct sock *s)
+{
+    sidmap_del(&r->sids, s->sid);
+    ALLOC_GROW(r->free_socks, r->nfree + 1, r->capfree);
+    r->free_socks[r->nfree++] = (uint32_t)(s - r->socks) + 1;
+    *s = (struct sock){.state = SOCK_CLOSED};
 }
 
 /* The dense index of the stack a record names; 0 when no stk record

@@ -44,6 +44,7 @@ enum sock_state { SOCK_OPEN = 1, SOCK_CLOSED };
 struct sock {
     uint64_t sid;
     uint64_t opened; /* ts of its open record */
+    uint64_t seq;    /* its open record's rank among the trace's opens */
     uint32_t stk;
     uint32_t peer; /* index into process.peers; 0 = unknown */
     uint16_t nfds; /* fds currently referring to it (saturates) */
@@ -86,8 +87,11 @@ struct reader {
     const char *header_damage;         /* what is wrong with line 1; NULL = a good header */
     size_t nrecords;                   /* records of a known kind read */
     struct strlist *held;              /* notes of the lines after a damaged header */
-    struct sock *socks;                /* in the order of their first open record */
+    struct sock *socks; /* the open ones; a closed one's slot is reused (sock_fold) */
     size_t nsocks, capsocks;
+    uint32_t *free_socks; /* indexes of the slots of closed sockets */
+    size_t nfree, capfree;
+    uint64_t nopens; /* open records so far (sock.seq) */
     struct sidmap sids;
     struct sidmap hids;      /* handle id -> index in p->handles + 1 */
     struct hindex mod_index; /* modules by path and lo */
@@ -221,6 +225,7 @@ uint32_t sidmap_get(const struct sidmap *m, uint64_t sid);
 void sidmap_put(struct sidmap *m, uint64_t sid, uint32_t val, size_t nsocks);
 void sidmap_free(struct sidmap *m);
 struct sock *sock_get(struct reader *r, uint64_t sid, bool create);
+void sock_fold(struct reader *r, struct sock *s);
 uint32_t stack_ref(struct reader *r, const struct rec *o, enum field f);
 void ts_seen(struct reader *r, const struct rec *o);
 

@@ -32,6 +32,7 @@ static void reader_free(struct reader *r)
     free(r->ksocks);
     hindex_free(&r->mod_index);
     free(r->socks);
+    free(r->free_socks);
 }
 
 /* Opens a trace without blocking and without taking a terminal; only a

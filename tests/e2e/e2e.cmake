@@ -14,7 +14,7 @@ set(E2E_TESTS
     same_behaviour signal_storm launchers install fd_traps early_ctor two_sites messages
     http_records dlopen bounded_trace recv_trunc ssl_copies unread_idle relative_dir secrets
     sanitizers daemons real_exit cpp_names git_http own_fds dump_signal_owner prometheus
-    exec_flush disk_full privdrop raw_close node_closes ipc_pair nginx)
+    exec_flush disk_full privdrop raw_close node_closes ipc_pair nginx debug_cache)
 # connleak_e2e(NAME...): one ctest test per tests/e2e/NAME.sh. The other
 # e2e_*.cmake fragments (one per area) call it for their own scripts.
 function(connleak_e2e)
@@ -38,6 +38,7 @@ connleak_e2e(rust_names)
 set_tests_properties(e2e_rust_names PROPERTIES SKIP_RETURN_CODE 77)
 # disk_full mounts a tmpfs: skipped (77, with the reason) where it may not
 set_tests_properties(e2e_disk_full PROPERTIES SKIP_RETURN_CODE 77)
+set_tests_properties(e2e_debug_cache PROPERTIES SKIP_RETURN_CODE 77)
 # node (libuv's raw closes, issue 13 point 2): skips when node is missing.
 set_tests_properties(e2e_node_closes PROPERTIES SKIP_RETURN_CODE 77)
 # node's JS frames from its perf map (issue 15): skips when node is missing.
