@@ -23,6 +23,9 @@ export TMPDIR="$tmp"
 # first sample on a loaded machine could otherwise show one next to what
 # its test is about. Those tests set CONNLEAK_TW_MIN themselves.
 export CONNLEAK_TW_MIN="${CONNLEAK_TW_MIN:-1000000}"
+# The decompressed debug files connleak caches (README, CONNLEAK_CACHE_DIR)
+# go to the build tree, shared by the tests, never to the tester's home.
+export CONNLEAK_CACHE_DIR="${CONNLEAK_CACHE_DIR-$SAMPLES/../test-cache}"
 REPORT="$tmp/r.json"
 RC=0
 _exit_hooks=()

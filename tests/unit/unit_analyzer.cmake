@@ -28,7 +28,7 @@ set_tests_properties(analyzer_reader analyzer_header analyzer_notes analyzer_rul
                      analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_kernel
                      analyzer_agg analyzer_exit analyzer_demangle analyzer_suppress analyzer_cause analyzer_html
                      analyzer_marks analyzer_perfmap
-                     PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
+                     PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=;CONNLEAK_CACHE_DIR=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
 target_compile_definitions(test_analyzer_cli PRIVATE
