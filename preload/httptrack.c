@@ -118,23 +118,45 @@ static uint64_t request_key(const struct http1 *h)
     return k | 1;
 }
 
-/* A request was just sent on s: its stack is captured when it is the
- * socket's first, when an earlier response was not read to its end (the
- * request that follows an abandoned one), when it differs from the last
- * captured one in method, target or host, or at most every
+/* The first requests of new connections, per thread and opening stack:
+ * a loop that opens a connection per request at one place and sends the
+ * same request on each unwinds once per REQ_SITE_EVERY_NS, not once per
+ * connection (an unwind is a tenth of what connleak costs a churned
+ * connection). Per thread, so no lock; a signal handler's hook cannot run
+ * in the middle of an update (hooks do not nest). */
+#define FIRST_SITES 8
+struct first_site {
+    uint32_t open_stk, req_stk;
+    uint64_t key, at;
+    pid_t pid; /* a fork child's trace has not defined its parent's stacks */
+};
+static __thread struct first_site tl_first[FIRST_SITES] __attribute__((tls_model("initial-exec")));
+
+/* A request was just sent on s (a socket opened at open_stk): its stack is
+ * captured when it is the socket's first (unless this thread captured the
+ * same first request from the same opening stack in the last
+ * REQ_SITE_EVERY_NS), when an earlier response was not read to its end
+ * (the request that follows an abandoned one), when it differs from the
+ * last captured one in method, target or host, or at most every
  * REQ_SITE_EVERY_NS otherwise; else the last capture stands for it. */
-static void site_note(struct http_slot *s)
+static void site_note(struct http_slot *s, uint32_t open_stk)
 {
     const struct http1 *h = &s->h;
     struct req_site *site = &s->site;
     uint64_t key = request_key(h), now = clock_coarse_since_start();
     bool abandoned = http1_outstanding(h) > 1 || http1_phase(h) != HTTP1_PHASE_IDLE;
-    if (http1_requests(h) <= 1 || abandoned || key != site->key || !site->stk ||
-        now - site->at >= REQ_SITE_EVERY_NS) {
+    bool first = http1_requests(h) <= 1;
+    struct first_site *f = &tl_first[open_stk % FIRST_SITES];
+    if (first && !abandoned && open_stk && f->open_stk == open_stk && f->key == key && f->req_stk &&
+        now - f->at < REQ_SITE_EVERY_NS) {
+        *site = (struct req_site){.stk = f->req_stk, .sampled = true, .key = key, .at = f->at};
+    } else if (first || abandoned || key != site->key || !site->stk ||
+               now - site->at >= REQ_SITE_EVERY_NS) {
         site->stk = stack_capture();
         site->key = key;
         site->at = now;
         site->sampled = false;
+        if (first && open_stk) *f = (struct first_site){open_stk, site->stk, key, now, cl_pid};
     } else {
         site->sampled = true;
     }
@@ -143,7 +165,7 @@ static void site_note(struct http_slot *s)
 static void emit(struct sock_rec *r, int fd, struct http_slot *s, const struct http1_events *ev)
 {
     const struct http1 *h = &s->h;
-    if (ev->flags & HTTP1_EV_REQUEST_SENT) site_note(s);
+    if (ev->flags & HTTP1_EV_REQUEST_SENT) site_note(s, r->stk);
     if (cl_cfg.http < 2 || ev_is_quiet(r)) return; /* the exchange log: CONNLEAK_HTTP=2 */
     if (ev->flags & HTTP1_EV_REQUEST_SENT) ev_http_req(r, fd, h, s->site.stk, s->site.sampled);
     if (ev->flags & HTTP1_EV_RESPONSE_HEADERS) ev_http_resp(r, h, ev);
