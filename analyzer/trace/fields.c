@@ -140,7 +140,8 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_WHY] = "why",
                                                  [F_PY] = "py",
                                                  [F_F] = "f",
-                                                 [F_FIN] = "fin"};
+                                                 [F_FIN] = "fin",
+                                                 [F_READ_LAST] = "read_last"};
 
 #define FIELD_SLOTS 128 /* a power of two, well above F_COUNT */
 static signed char field_slots[FIELD_SLOTS];

@@ -179,6 +179,7 @@ enum field {
     F_PY,
     F_F,
     F_FIN,
+    F_READ_LAST,
     F_COUNT
 };
 
