@@ -92,7 +92,7 @@ time.sleep(20)' "$lport" > "$tmp/ka.out" &
 on_exit "kill $! 2> /dev/null"
 wait_for_file "$tmp/ka.out"
 grep -q "200 OK" "$tmp/ka.out" || fail "the keep-alive client got $(cat "$tmp/ka.out")"
-lpid=$(children_of "$cl")
+lpid=$(named_desc "$cl" lighttpd)
 [[ -n "$lpid" ]] || fail "no lighttpd process under connleak"
 kill -TERM "$lpid"
 RC=0
