@@ -44,6 +44,7 @@ start_http_server
 url="http://127.0.0.1:$port/"
 
 # ---- Perl LWP ----------------------------------------------------------
+# shellcheck disable=SC2016 # Perl code, not expanded by the shell
 lwp='my $u = LWP::UserAgent->new(keep_alive => $ARGV[1]);
 for (1 .. 3) { my $r = $u->get($ARGV[0]); print $r->code, " ", length($r->content), "\n" }'
 for ka in 1 0; do

@@ -83,6 +83,7 @@ client py_requests exact "$PYTHON" "$PY_SAMPLES/requests_stream_clean.py" "$port
 client py_urllib exact "$PYTHON" -c 'import sys, urllib.request
 for _ in range(2):
     with urllib.request.urlopen(sys.argv[1]) as r: print(r.status, len(r.read()))' "$url"
+# shellcheck disable=SC2016 # Perl code, not expanded by the shell
 client perl_lwp exact perl -MLWP::UserAgent -e 'my $u = LWP::UserAgent->new(keep_alive => 1);
 for (1 .. 3) { my $r = $u->get($ARGV[0]); print $r->code, " ", length($r->content), "\n" }' "$url"
 client node exact node -e 'const http = require("http");
