@@ -233,15 +233,18 @@ static void lone_connection_needs_every_condition(void **state)
     (void)state;
     static const struct {
         const char *why, *extra;
-        bool loop, twin, cut;
+        bool loop, twin, cut, agg;
     } cases[] = {
-        {"the program wrote last (unanswered)", "", false, false, false},
-        {"read end-of-file", ",\"read_last\":true,\"eof\":true", false, false, false},
-        {"its site opened another socket (a loop)", ",\"read_last\":true", true, false, false},
-        {"a second such connection", ",\"read_last\":true", false, true, false},
-        {"trace cut short", ",\"read_last\":true", false, false, true},
-        {"HTTP: its own rules", ",\"read_last\":true,\"http\":" HTTP_DONE_CLOSE, false, false,
+        {"the program wrote last (unanswered)", "", false, false, false, false},
+        {"read end-of-file", ",\"read_last\":true,\"eof\":true", false, false, false, false},
+        {"its site opened another socket (a loop)", ",\"read_last\":true", true, false, false,
          false},
+        {"a second such connection", ",\"read_last\":true", false, true, false, false},
+        {"its site's other sockets only counted (agg)", ",\"read_last\":true", false, false, false,
+         true},
+        {"trace cut short", ",\"read_last\":true", false, false, true, false},
+        {"HTTP: its own rules", ",\"read_last\":true,\"http\":" HTTP_DONE_CLOSE, false, false,
+         false, false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct strbuf sb = {0};
@@ -249,6 +252,9 @@ static void lone_connection_needs_every_condition(void **state)
         struct report_sockets k;
         trace_hdr(&sb, 81 + (int)i, "/x/app");
         if (cases[i].loop) opened_at(&sb, 3, 1, true);
+        if (cases[i].agg)
+            strbuf_addf(&sb, "{\"t\":\"agg\",\"ts\":90,\"stk\":1,\"peer\":\"127.0.0.1:6379\","
+                             "\"closed\":4,\"first\":10,\"last\":80}\n");
         opened_at(&sb, 1, 1, false);
         if (cases[i].twin) opened_at(&sb, 2, 2, false);
         live_raw(&sb, 1, 1, cases[i].extra);
