@@ -24,6 +24,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 build="$here/../build"
 cycles=2000
 rounds=11
@@ -121,9 +123,6 @@ traced() {
             "$client" "$port" "$cycles" "$reqs"
     fi
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-col() { cut -d' ' -f"$1" "$2" | median; }
 
 echo "churn: $cycles connections x $reqs request(s), body $body bytes, $rounds rounds, port $port, $backend"
 bare > /dev/null # warm-up: page cache, TIME_WAIT reuse, CPU frequency

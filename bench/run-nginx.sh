@@ -28,6 +28,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 build="$here/../build"
 rounds=5
 secs=10
@@ -165,9 +167,6 @@ for ((i = 1; i <= rounds; i++)); do
 done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-col() { cut -d' ' -f"$1" "$2" | median; }
 per_req() { awk '{ printf "%.3f\n", $2 * 1000 / $3 }' "$1" | median; } # CPU µs per request
 for side in bare pre; do
     printf '%-10s req/s: %s\n' "$side" "$(cut -d' ' -f1 "$tmp/$side.runs" | tr '\n' ' ')"

@@ -16,6 +16,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 build="$here/../build"
 python=/usr/bin/python3
 n=2000
@@ -51,10 +53,6 @@ one_run() {
     rm -rf "$dir"
 }
 
-# median FIELD < FILE: the median of column FIELD (1 wall, 2 CPU)
-median() { awk -v f="$1" '{print $f}' | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
-
 sides=(bare "$build/libconnleak.so")
 [[ -n "$base" ]] && sides+=("$base")
 for s in "${sides[@]}"; do one_run "${s#bare}" > /dev/null; done # warm-up
@@ -64,7 +62,7 @@ done
 echo "python: $("$python" -V 2>&1), $n requests.get per run, $rounds rounds (median ms)"
 names=(bare preloaded "base lib")
 for i in "${!sides[@]}"; do
-    w=$(median 1 < "$tmp/side$i") c=$(median 2 < "$tmp/side$i")
+    w=$(col 1 "$tmp/side$i") c=$(col 2 "$tmp/side$i")
     [[ $i -eq 0 ]] && bw=$w bc=$c
     printf '%-10s wall %8s (%s)  cpu %8s (%s)%s\n' "${names[$i]}:" "$w" "$(ratio "$w" "$bw")" \
         "$c" "$(ratio "$c" "$bc")" "$([[ $i -eq 2 ]] && echo "  $base")"

@@ -34,6 +34,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 build="$here/../build"
 pairs=25000
 small=1000
@@ -87,7 +89,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # held_rss PAIRS preload|bare: VmRSS in KiB of many_sockets holding PAIRS
 # connections, summed over $procs processes that share them out

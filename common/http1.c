@@ -1,120 +1,32 @@
 /* http1.c - the HTTP/1.x exchange tracker (API and rules in http1.h).
  *
  * Two byte-driven state machines, one per direction (requests written,
- * responses read), share the header and chunked-body code. Bodies are
+ * responses read), share the header (http1_hdr.c) and chunked-body code;
+ * http1_internal.h holds the states and byte classes they share. Bodies are
  * skipped in O(1) per call and lines of no interest with memchr; only the
  * start lines and the few headers that frame a message (Content-Length,
- * Transfer-Encoding, Connection, and Host on requests) are looked at byte by
- * byte, and most header lines stop at their first letter. Header names and
+ * Transfer-Encoding, Connection, and Host on requests) are looked at, and
+ * most header lines stop at their first letter. A header line that arrives
+ * whole in one buffer (the usual case) is taken in bulk; one split across
+ * buffers goes byte by byte, to the same state. Header names and
  * list elements ("chunked", "close", "keep-alive") are matched
  * case-insensitively against a handful of candidates as the bytes come, so
  * nothing is ever buffered: every piece of state lives in struct http1, and
  * a split at any byte boundary leaves it the same.
  *
- * Over 600 lines on purpose: the two machines are one concern (an exchange:
- * a request's method and framing decide how its response is read, HEAD and
+ * The two machines stay in one file: they are one concern (an exchange: a
+ * request's method and framing decide how its response is read, HEAD and
  * 1xx/204/304 have no body, pipelined requests pair with responses in
- * order) and they share every state of the header and chunk parsers;
- * split, each half would need the other's internals. */
-#include "http1.h"
+ * order). */
+#include "http1_internal.h"
 
-#include <string.h>
-
-/* struct http1_dir.st. Zero is the start of a message in both directions. */
-enum {
-    ST_START = 0,       /* request line: method / status line */
-    ST_TARGET,          /* request line: target */
-    ST_VERSION,         /* request line: HTTP/1.x CRLF */
-    ST_REASON,          /* status line: reason phrase */
-    ST_HLINE,           /* start of a header line */
-    ST_HNAME,           /* header name */
-    ST_HVALUE,          /* value of a header we follow */
-    ST_HSKIP,           /* rest of a header line we ignore */
-    ST_BODY_LEN,        /* Content-Length body */
-    ST_BODY_EOF,        /* close-delimited body */
-    ST_CH_SIZE,         /* chunk size (hex) */
-    ST_CH_EXT,          /* chunk extensions, up to LF */
-    ST_CH_DATA,         /* chunk data */
-    ST_CH_DATA_END,     /* CRLF after chunk data */
-    ST_CH_TRAILER,      /* start of a trailer line, or the final empty line */
-    ST_CH_TRAILER_SKIP, /* rest of a trailer line */
-    ST_HOLD,            /* request side after CONNECT: wait for its response */
-};
-
-/* struct http1_dir.flags: what the current message's headers said. */
-enum {
-    F_CL = 1u << 0,        /* Content-Length */
-    F_TE = 1u << 1,        /* Transfer-Encoding */
-    F_CHUNKED = 1u << 2,   /* ... whose last coding so far is chunked */
-    F_CLOSE = 1u << 3,     /* Connection: close */
-    F_KEEPALIVE = 1u << 4, /* Connection: keep-alive */
-    F_V10 = 1u << 5,       /* HTTP/1.0 response */
-    F_ELEM = 1u << 6,      /* the Content-Length line being read had a number */
-};
-
-enum res { R_MORE = 0, R_DONE, R_BAD };
 enum kind { K_OTHER = 0, K_HEAD, K_CONNECT }; /* request kinds in the FIFO */
-
-struct tok {
-    char s[18];
-    uint8_t len;
-};
-/* struct http1_dir.hdr is an index + 1 into hdr_names. */
-enum { H_NONE = 0, H_CLEN, H_TE, H_CONN, H_HOST };
-static const struct tok hdr_names[4] = {
-    {"content-length", 14}, {"transfer-encoding", 17}, {"connection", 10}, {"host", 4}};
-static const struct tok te_codings[1] = {{"chunked", 7}};
-static const struct tok conn_opts[2] = {{"close", 5}, {"keep-alive", 10}};
-#define ENDED   0x80u /* struct http1_dir.mask: whitespace after the element's token */
-#define NUM_MAX (1ull << 60)
-
-/* ---- small helpers ---- */
-
-static inline uint8_t lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
-/* RFC 9110 tchar: a visible ASCII character other than "(),/:;<=>?@[\]{} */
-static inline bool is_tchar(uint8_t c)
-{
-    static const uint64_t map[2] = {0x03ff6cfa00000000ull, 0x57ffffffc7fffffeull};
-    return c < 128 && (map[c >> 6] >> (c & 63) & 1);
-}
 
 static int hex_value(uint8_t c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     c = lower(c);
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-/* Bytes up to and including the next LF; *lf says whether there was one. */
-static size_t line_skip(const uint8_t *p, size_t n, bool *lf)
-{
-    const uint8_t *e = memchr(p, '\n', n);
-    *lf = e != NULL;
-    return e ? (size_t)(e - p) + 1 : n;
-}
-
-/* Keeps in mask the candidates whose byte at pos is c, case-insensitively. */
-static uint8_t tok_narrow(const struct tok *t, unsigned int nt, uint8_t mask, uint8_t pos,
-                          uint8_t c)
-{
-    c = lower(c);
-    for (unsigned int m = mask & ((1u << nt) - 1); m; m &= m - 1) {
-        unsigned int i = (unsigned int)__builtin_ctz(m);
-        if (pos >= t[i].len || (uint8_t)t[i].s[pos] != c) mask &= (uint8_t) ~(1u << i);
-    }
-    return mask;
-}
-
-/* The candidate (index + 1) matched in full by pos bytes, or 0. */
-static unsigned int tok_matched(const struct tok *t, unsigned int nt, uint8_t mask, uint8_t pos)
-{
-    for (unsigned int i = 0; i < nt; i++)
-        if ((mask & (1u << i)) && t[i].len == pos) return i + 1;
-    return 0;
 }
 
 static void go_bad(struct http1 *h, struct http1_events *ev)
@@ -143,237 +55,6 @@ static unsigned int fifo_pop(struct http1 *h)
     h->fifo >>= 2;
     h->nfifo--;
     return kind;
-}
-
-static void dir_goto(struct http1_dir *d, uint8_t st)
-{
-    d->st = st;
-    d->pos = 0;
-    d->hdr = 0;
-    d->mask = 0;
-}
-
-/* ---- header fields (both directions) ---- */
-
-/* Content-Length is parsed into the direction's scratch number. */
-static uint64_t *clen_acc(struct http1 *h, struct http1_dir *d)
-{
-    return d == &h->rq ? &h->rq_left : &h->rs_read;
-}
-
-/* End of one number of a Content-Length list ("5" or "5, 5"): a response's
- * numbers must all agree; a request may carry only one. */
-static enum res clen_elem_end(struct http1 *h, struct http1_dir *d)
-{
-    if (!d->pos) return R_MORE; /* empty list element */
-    d->pos = 0;
-    bool seen = d->flags & F_CL;
-    d->flags |= F_CL | F_ELEM;
-    if (d == &h->rq) return seen ? R_BAD : R_MORE;
-    if (seen && h->rs_len != h->rs_read) return R_BAD;
-    h->rs_len = h->rs_read;
-    h->rs_read = 0;
-    return R_MORE;
-}
-
-/* pos: 0 before a number, 1 in its digits, 2 in whitespace after it. */
-static enum res clen_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
-{
-    uint64_t *acc = clen_acc(h, d);
-    if (c >= '0' && c <= '9') {
-        if (d->pos == 2 || *acc > NUM_MAX / 10) return R_BAD;
-        *acc = *acc * 10 + (uint64_t)(c - '0');
-        d->pos = 1;
-        return R_MORE;
-    }
-    if (c == ' ' || c == '\t' || c == '\r') {
-        if (d->pos) d->pos = 2;
-        return R_MORE;
-    }
-    return c == ',' ? clen_elem_end(h, d) : R_BAD;
-}
-
-static void list_reset(struct http1_dir *d)
-{
-    d->pos = 0;
-    d->mask = d->hdr == H_TE ? 0x1u : 0x3u;
-}
-
-/* End of one element of Transfer-Encoding or Connection. */
-static void list_elem_end(struct http1_dir *d)
-{
-    if (d->pos && d->hdr == H_TE) {
-        unsigned int id = tok_matched(te_codings, 1, d->mask & ~ENDED, d->pos);
-        d->flags = (uint8_t)((d->flags | F_TE) & ~F_CHUNKED);
-        if (id) d->flags |= F_CHUNKED;
-    } else if (d->pos) {
-        unsigned int id = tok_matched(conn_opts, 2, d->mask & ~ENDED, d->pos);
-        if (id == 1) d->flags |= F_CLOSE;
-        if (id == 2) d->flags |= F_KEEPALIVE;
-    }
-    list_reset(d);
-}
-
-static void list_byte(struct http1_dir *d, uint8_t c)
-{
-    if (c == ',') {
-        list_elem_end(d);
-    } else if (c == ' ' || c == '\t' || c == '\r') {
-        if (d->pos) d->mask |= ENDED;
-    } else {
-        if (d->mask & ENDED)
-            d->mask = 0; /* "chunked x": a token after the whitespace */
-        else if (d->hdr == H_TE)
-            d->mask = tok_narrow(te_codings, 1, d->mask, d->pos, c);
-        else
-            d->mask = tok_narrow(conn_opts, 2, d->mask, d->pos, c);
-        if (d->pos < 255) d->pos++;
-    }
-}
-
-/* Host: kept up to HTTP1_HOST_MAX bytes, surrounding whitespace dropped. */
-static void host_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
-{
-    if (c == '\r' || ((c == ' ' || c == '\t') && !d->pos)) return;
-    if (d->pos < HTTP1_HOST_MAX)
-        h->host[d->pos++] = (char)c;
-    else
-        h->rq_info |= HTTP1_RQ_HOST_CUT;
-}
-
-static enum res value_end(struct http1 *h, struct http1_dir *d)
-{
-    d->st = ST_HLINE;
-    switch (d->hdr) {
-    case H_CLEN:
-        if (clen_elem_end(h, d) == R_BAD || !(d->flags & F_ELEM)) return R_BAD;
-        break;
-    case H_HOST:
-        while (d->pos && (h->host[d->pos - 1] == ' ' || h->host[d->pos - 1] == '\t'))
-            h->host[--d->pos] = 0;
-        h->rq_info |= HTTP1_RQ_HOST;
-        break;
-    default:
-        list_elem_end(d);
-    }
-    return R_MORE;
-}
-
-static enum res value_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
-{
-    if (c == '\n') return value_end(h, d);
-    if (d->hdr == H_CLEN) return clen_byte(h, d, c);
-    if (d->hdr == H_HOST)
-        host_byte(h, d, c);
-    else
-        list_byte(d, c);
-    return R_MORE;
-}
-
-/* The ':' after a header name: follow its value or skip it. */
-static enum res name_end(struct http1 *h, struct http1_dir *d)
-{
-    unsigned int id = d->hdr && d->pos == hdr_names[d->hdr - 1].len ? d->hdr : H_NONE;
-    dir_goto(d, ST_HVALUE);
-    d->hdr = (uint8_t)id;
-    switch (id) {
-    case H_CLEN:
-        if (d == &h->rq && (d->flags & F_CL)) return R_BAD;
-        d->flags &= (uint8_t)~F_ELEM;
-        break;
-    case H_TE:
-    case H_CONN:
-        list_reset(d);
-        break;
-    case H_HOST:
-        if (h->rq_info & HTTP1_RQ_HOST) d->st = ST_HSKIP; /* the first one counts */
-        break;
-    default:
-        d->st = ST_HSKIP;
-    }
-    return R_MORE;
-}
-
-/* Header names are matched against one candidate at a time (d->hdr, with
- * d->pos bytes matched); on a mismatch, a later candidate with the same
- * prefix takes over ("con" -> content-length, then connection). */
-static uint8_t name_next(bool rq, unsigned int from, uint8_t pos, uint8_t c)
-{
-    for (unsigned int j = from; j < 4; j++) {
-        const struct tok *t = &hdr_names[j];
-        if (j + 1 == H_HOST && !rq) continue;
-        if (pos >= t->len || (uint8_t)t->s[pos] != c) continue;
-        if (!from || !memcmp(t->s, hdr_names[from - 1].s, pos)) return (uint8_t)(j + 1);
-    }
-    return H_NONE;
-}
-
-/* A byte of the name that does not continue the candidate. */
-static enum res name_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
-{
-    if (c == ':') return name_end(h, d);
-    if (!is_tchar(c)) return R_BAD;
-    d->hdr = name_next(d == &h->rq, d->hdr, d->pos, lower(c));
-    if (!d->hdr) d->st = ST_HSKIP; /* not a header we follow: skip the line */
-    d->pos++;
-    return R_MORE;
-}
-
-/* The rest of a header name: matching bytes in a tight loop (the hot path). */
-static size_t name_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n,
-                        enum res *r)
-{
-    size_t i = 0;
-    while (i < n && d->st == ST_HNAME && *r == R_MORE) {
-        const struct tok *t = &hdr_names[d->hdr - 1];
-        uint8_t pos = d->pos;
-        while (i < n && pos < t->len && lower(p[i]) == (uint8_t)t->s[pos]) i++, pos++;
-        d->pos = pos;
-        if (i < n) *r = name_byte(h, d, p[i++]);
-    }
-    return i;
-}
-
-static enum res hdr_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
-{
-    switch (d->st) {
-    case ST_HLINE:
-        if (c == '\r') return R_MORE;
-        if (c == '\n') return R_DONE; /* the empty line: headers complete */
-        if (c == ' ' || c == '\t') {  /* obs-fold continuation: ignored */
-            d->st = ST_HSKIP;
-            return R_MORE;
-        }
-        if (!is_tchar(c)) return R_BAD;
-        dir_goto(d, ST_HNAME);
-        d->hdr = name_next(d == &h->rq, H_NONE, 0, lower(c));
-        d->pos = 1;
-        if (!d->hdr) d->st = ST_HSKIP; /* most lines stop here */
-        return R_MORE;
-    default:
-        return value_byte(h, d, c);
-    }
-}
-
-/* The header section, up to and including its empty line (*res R_DONE). */
-static size_t hdr_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n,
-                       enum res *res)
-{
-    enum res r = R_MORE;
-    size_t i = 0;
-    while (i < n && r == R_MORE) {
-        if (d->st == ST_HSKIP) {
-            bool lf;
-            i += line_skip(p + i, n - i, &lf);
-            if (lf) d->st = ST_HLINE;
-        } else if (d->st == ST_HNAME) {
-            i += name_feed(h, d, p + i, n - i, &r);
-        } else {
-            r = hdr_byte(h, d, p[i++]);
-        }
-    }
-    *res = r;
-    return i;
 }
 
 /* ---- chunked bodies (both directions) ---- */
@@ -540,10 +221,24 @@ static enum res version_byte(struct http1_dir *d, uint8_t c)
     return R_MORE;
 }
 
+/* "HTTP/1.x" and its line end, whole at p: the length, or 0. */
+static size_t version_whole(const uint8_t *p, size_t n)
+{
+    if (n < 9 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1')) return 0;
+    if (p[8] == '\n') return 9;
+    return n >= 10 && p[8] == '\r' && p[9] == '\n' ? 10 : 0;
+}
+
 static size_t rq_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct http1_events *ev)
 {
     for (size_t i = 0; i < n; i++) {
         enum res r;
+        size_t k;
+        if (h->rq.st == ST_VERSION && !h->rq.pos && (k = version_whole(p + i, n - i))) {
+            h->state = HTTP1_ACTIVE;
+            dir_goto(&h->rq, ST_HLINE);
+            return i + k;
+        }
         if (h->rq.st == ST_START)
             r = method_byte(h, p[i]);
         else if (h->rq.st == ST_TARGET)
@@ -618,7 +313,7 @@ static size_t rq_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_
     case ST_HNAME:
     case ST_HVALUE:
     case ST_HSKIP:
-        k = hdr_feed(h, &h->rq, p, n, &r);
+        k = http1_hdr_feed(h, &h->rq, p, n, &r);
         if (r == R_BAD) go_bad(h, ev);
         if (r == R_DONE) request_sent(h, ev);
         return k;
@@ -690,6 +385,32 @@ static enum res status_byte(struct http1 *h, uint8_t c)
     return R_MORE;
 }
 
+static bool is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* "HTTP/1.x NNN" and the byte after it, whole at p (n bytes) at the start
+ * of a response: taken at once, to the state status_byte would reach.
+ * Returns the bytes used, or 0 when byte by byte must decide. */
+static size_t status_whole(struct http1 *h, const uint8_t *p, size_t n)
+{
+    if (n < 13 || memcmp(p, "HTTP/1.", 7) != 0 || !is_digit(p[7]) || p[8] != ' ' ||
+        !is_digit(p[9]) || !is_digit(p[10]) || !is_digit(p[11]) || p[9] == '0' ||
+        (p[12] != ' ' && p[12] != '\r' && p[12] != '\n'))
+        return 0;
+    response_begin(h);
+    if (p[7] == '0') h->rs.flags |= F_V10;
+    h->status = (uint16_t)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+    if (p[12] == '\n') {
+        dir_goto(&h->rs, ST_HLINE);
+    } else {
+        h->rs.st = ST_REASON;
+        h->rs.pos = 12;
+    }
+    return 13;
+}
+
 static size_t rs_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct http1_events *ev)
 {
     bool lf;
@@ -697,6 +418,10 @@ static size_t rs_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct h
         size_t k = line_skip(p, n, &lf);
         if (lf) dir_goto(&h->rs, ST_HLINE);
         return k;
+    }
+    if (!h->rs.pos) {
+        size_t k = status_whole(h, p, n);
+        if (k) return k;
     }
     for (size_t i = 0; i < n; i++) {
         enum res r = status_byte(h, p[i]);
@@ -806,7 +531,7 @@ static size_t rs_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_
     case ST_HNAME:
     case ST_HVALUE:
     case ST_HSKIP:
-        k = hdr_feed(h, &h->rs, p, n, &r);
+        k = http1_hdr_feed(h, &h->rs, p, n, &r);
         if (r == R_BAD) go_bad(h, ev);
         if (r == R_DONE) response_headers(h, ev);
         return k;

@@ -8,6 +8,8 @@
  * do not call execve through the PLT, so each is hooked itself (the execl
  * forms are turned into their execv form on the stack, as glibc does).
  * posix_spawn does not replace the caller: nothing to do.
+ * Around the real exec, the soft RLIMIT_NOFILE connleak may have lowered
+ * under its own fds is given back (ownfds.c): the new image has none of them.
  *
  * Not done: a flush on fatal signals (SIGSEGV, SIGBUS, ...) would need a
  * handler of connleak's, which changes the program's signal dispositions
@@ -18,6 +20,7 @@
 #include "config.h"
 #include "events.h"
 #include "guard.h"
+#include "ownfds.h"
 #include "real.h"
 #include "trace.h"
 
@@ -42,38 +45,56 @@ static void image_flush(const char *what)
 CL_EXPORT int execve(const char *file, char *const argv[], char *const envp[])
 {
     image_flush(file);
-    return REAL(execve)(file, argv, envp);
+    ownfd_exec_before();
+    int rc = REAL(execve)(file, argv, envp);
+    ownfd_exec_failed(); /* errno kept */
+    return rc;
 }
 
 CL_EXPORT int execv(const char *file, char *const argv[])
 {
     image_flush(file);
-    return REAL(execv)(file, argv);
+    ownfd_exec_before();
+    int rc = REAL(execv)(file, argv);
+    ownfd_exec_failed(); /* errno kept */
+    return rc;
 }
 
 CL_EXPORT int execvp(const char *file, char *const argv[])
 {
     image_flush(file);
-    return REAL(execvp)(file, argv);
+    ownfd_exec_before();
+    int rc = REAL(execvp)(file, argv);
+    ownfd_exec_failed(); /* errno kept */
+    return rc;
 }
 
 CL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
     image_flush(file);
-    return REAL(execvpe)(file, argv, envp);
+    ownfd_exec_before();
+    int rc = REAL(execvpe)(file, argv, envp);
+    ownfd_exec_failed(); /* errno kept */
+    return rc;
 }
 
 CL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
     image_flush(argv[0] ? argv[0] : "(fexecve)");
-    return REAL(fexecve)(fd, argv, envp);
+    ownfd_exec_before();
+    int rc = REAL(fexecve)(fd, argv, envp);
+    ownfd_exec_failed(); /* errno kept */
+    return rc;
 }
 
 CL_EXPORT int execveat(int dirfd, const char *file, char *const argv[], char *const envp[],
                        int flags)
 {
     image_flush(file);
-    return REAL(execveat)(dirfd, file, argv, envp, flags);
+    ownfd_exec_before();
+    int rc = REAL(execveat)(dirfd, file, argv, envp, flags);
+    ownfd_exec_failed(); /* errno kept */
+    return rc;
 }
 
 /* The number of arguments of an execl call, arg0 included. */

@@ -16,11 +16,20 @@
  * where the soft one already equals it and the process may raise it: root;
  * another thread's getrlimit in those two system calls would see it raised,
  * and its setrlimit in between is kept).
+ * Where there is no room above and the limit cannot be raised (soft ==
+ * hard without CAP_SYS_RESOURCE), connleak reserves the top of the range
+ * instead: each fd goes to the number just under the soft limit and the
+ * soft limit is lowered by one under it, so the program's getrlimit says
+ * what it can open and a program that opens exactly its limit gets all of
+ * it (3 fewer than without connleak: the numbers have to come from
+ * somewhere). Before an exec the soft limit is given back (the new image
+ * has none of these close-on-exec fds; if it is traced it reserves again)
+ * and taken again if the exec fails.
  * Not where the soft limit is above ABOVE_MAX (the kernel's fd table, copied
- * at every fork, would grow to that size) or cannot be raised: then they
- * sit 32 under min(soft limit, 1024), as close-on-exec as everywhere, and
- * take 3 numbers of the program's budget. A program that raises its soft
- * limit past them later has them inside its range too.
+ * at every fork, would grow to that size) or the top numbers are the
+ * program's: then they sit 32 under min(soft limit, 1024), as close-on-exec
+ * as everywhere, and take 3 numbers of the program's budget. A program that
+ * raises its soft limit past them later has them inside its range too.
  *
  * Kept off: the program never had them, so it is answered as for any number
  * it never opened, as glibc and libunwind do for their private fds: close()
@@ -44,9 +53,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ABOVE_MAX  32768 /* soft limits up to this: connleak's fds above them */
-#define ABOVE_ROOM 8     /* numbers above the soft limit connleak may take */
-#define UNDER_GAP  32    /* else: this far under min(soft limit, 1024) */
+#define ABOVE_MAX   32768 /* soft limits up to this: connleak's fds above them */
+#define ABOVE_ROOM  8     /* numbers above the soft limit connleak may take */
+#define UNDER_GAP   32    /* else: this far under min(soft limit, 1024) */
+#define RESERVE_MIN 16    /* soft limits up to this are never lowered */
 
 static int nofile_get(struct rlimit *rl)
 {
@@ -81,6 +91,52 @@ static int dup_above(int fd, const struct rlimit *rl)
     return nfd;
 }
 
+/* The soft limit before connleak lowered it under its fds, and what it
+ * lowered it to (0: never lowered). */
+static rlim_t reserve_from, reserve_to;
+
+/* A copy of fd at the number just under the soft limit, which is then
+ * lowered under it (lowering needs no privilege), or -1 when that number is
+ * the program's. */
+static int dup_reserve(int fd, const struct rlimit *rl)
+{
+    rlim_t soft = rl->rlim_cur;
+    if (soft == RLIM_INFINITY || soft > ABOVE_MAX || soft <= RESERVE_MIN) return -1;
+    int nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)(soft - 1));
+    if (nfd < 0) return -1; /* soft - 1 is taken: F_DUPFD looks no higher */
+    struct rlimit low = {soft - 1, rl->rlim_max};
+    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &low, NULL) != 0) {
+        syscall(SYS_close, nfd);
+        return -1;
+    }
+    if (!reserve_from || reserve_to != soft) reserve_from = soft; /* the program's own */
+    reserve_to = soft - 1;
+    return nfd;
+}
+
+/* Sets the soft limit from `from` to `to`, if it is still `from`. */
+static void nofile_swap(rlim_t from, rlim_t to)
+{
+    struct rlimit rl;
+    if (!from || nofile_get(&rl) != 0 || rl.rlim_cur != from) return;
+    rl.rlim_cur = to;
+    syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL);
+}
+
+void ownfd_exec_before(void)
+{
+    int saved = errno;
+    nofile_swap(reserve_to, reserve_from);
+    errno = saved;
+}
+
+void ownfd_exec_failed(void)
+{
+    int saved = errno;
+    nofile_swap(reserve_from, reserve_to);
+    errno = saved;
+}
+
 /* A copy of fd near the top of the program's range, or -1. */
 static int dup_under(int fd, rlim_t soft)
 {
@@ -94,6 +150,7 @@ int ownfd_dup_high(int fd)
     struct rlimit rl;
     if (nofile_get(&rl) != 0) return -1;
     int nfd = dup_above(fd, &rl);
+    if (nfd < 0) nfd = dup_reserve(fd, &rl);
     return nfd >= 0 ? nfd : dup_under(fd, rl.rlim_cur);
 }
 

@@ -16,5 +16,10 @@ int ownfd_dup_high(int fd); /* the same, as a copy: fd stays open; -1 if none */
 bool ownfd_is(int fd);
 bool ownfd_refused(int fd);         /* the program's close/dup of fd must fail EBADF */
 int ownfd_list(int out[OWNFD_MAX]); /* connleak's fds now; returns how many */
+/* Around an exec: the soft RLIMIT_NOFILE connleak lowered under its fds
+ * (where it could not go above it) is given back, and taken again if the
+ * exec returns. errno kept. */
+void ownfd_exec_before(void);
+void ownfd_exec_failed(void);
 
 #endif

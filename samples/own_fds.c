@@ -13,10 +13,16 @@
  *                        above the old limit), and closes them all.
  *   own_fds emfile [N]   (soft limit set to N first, if given) opens sockets
  *                        until EMFILE: how many it got.
- *   own_fds rawclose     closes every fd it did not open (in /proc/self/fd)
- *                        with a raw close system call, takes each number
- *                        back (F_DUPFD) and closes it: every close must
- *                        succeed, the numbers being its own by then.
+ *   own_fds budget       its soft limit L, the numbers under L it already
+ *                        uses (U: fcntl F_GETFD succeeds), and the sockets
+ *                        it then gets until EMFILE (S): a program that sizes
+ *                        itself by its limit expects S + U == L.
+ *   own_fds rawclose     raises its soft limit to the hard one, closes every
+ *                        fd it did not open (in /proc/self/fd) and can reach
+ *                        (under that limit) with a raw close system call,
+ *                        takes each number back (F_DUPFD) and closes it:
+ *                        every close must succeed, the numbers being its
+ *                        own by then.
  * Expected report (sweep): one orphaned-socket at the marked line, the trace
  * complete and never reopened. */
 #define _GNU_SOURCE
@@ -132,6 +138,18 @@ static int run_emfile(const char *limit)
     return 0;
 }
 
+static int run_budget(void)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    int used = 0, n = 0;
+    for (rlim_t fd = 0; fd < rl.rlim_cur && fd < 65536; fd++) used += fcntl((int)fd, F_GETFD) >= 0;
+    while (socket(AF_INET, SOCK_STREAM, 0) >= 0) n++;
+    printf("own_fds: limit %lu, %d in use, %d sockets: %s\n", (unsigned long)rl.rlim_cur, used, n,
+           (rlim_t)(used + n) == rl.rlim_cur ? "all of it" : "NOT all of it");
+    return 0;
+}
+
 /* The fds above 2 this program did not open (none without connleak). */
 static int foreign_fds(int *out, int max)
 {
@@ -150,7 +168,13 @@ static int run_rawclose(void)
 {
     int fds[16], failures = 0, null = open("/dev/null", O_RDONLY);
     int n = foreign_fds(fds, 16);
+    struct rlimit rl; /* numbers at or above the soft limit cannot be taken back: raise it */
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
     for (int i = 0; i < n; i++) {
+        if (fds[i] == null || (rlim_t)fds[i] >= rl.rlim_cur) fds[i] = null; /* out of reach */
         if (fds[i] == null) continue;
         close_unseen(fds[i]);                                   /* behind any interposer's back */
         if (fcntl(null, F_DUPFD, fds[i]) != fds[i]) failures++; /* the lowest free from there */
@@ -168,7 +192,8 @@ int main(int argc, char **argv)
     if (strcmp(mode, "sweep") == 0) return run_sweep();
     if (strcmp(mode, "dup2") == 0) return run_dup2();
     if (strcmp(mode, "emfile") == 0) return run_emfile(argc > 2 ? argv[2] : NULL);
+    if (strcmp(mode, "budget") == 0) return run_budget();
     if (strcmp(mode, "rawclose") == 0) return run_rawclose();
-    fprintf(stderr, "usage: own_fds sweep|dup2|emfile [LIMIT]|rawclose\n");
+    fprintf(stderr, "usage: own_fds sweep|dup2|emfile [LIMIT]|budget|rawclose\n");
     return 2;
 }

@@ -16,6 +16,7 @@ packages=(
   wget redis-server redis-tools nginx-light  # real programs under test (tests/e2e/)
   lighttpd libwww-perl apache2-utils  # more real programs (tests/e2e/real_progs.sh, real_same.sh)
   prometheus  # promtool checks the metrics files (tests/e2e/prometheus.sh)
+  chromium    # tests only: opens the HTML report headless (tests/e2e/html_report.sh)
   nodejs         # libuv closes sockets with syscall(SYS_close) (tests/e2e/node_closes.sh)
   libc6-dbg  # file:line for libc frames in reports
   libiberty-dev  # cplus_demangle: readable C++ and Rust names in reports

@@ -15,7 +15,7 @@
 
 int format_parse(const char *s, enum out_format *out)
 {
-    static const char *const names[FORMAT_COUNT] = {"text", "json", "sarif", "junit"};
+    static const char *const names[FORMAT_COUNT] = {"text", "json", "sarif", "junit", "html"};
     for (int i = 0; i < FORMAT_COUNT; i++)
         if (strcmp(s, names[i]) == 0) {
             *out = (enum out_format)i;
@@ -48,6 +48,9 @@ int ci_opt_value(struct options *o, const char *name, int which, const char *v)
         break;
     case CI_OPT_JUNIT:
         o->also[FORMAT_JUNIT] = v;
+        break;
+    case CI_OPT_HTML:
+        o->also[FORMAT_HTML] = v;
         break;
     default:
         break;
@@ -135,6 +138,9 @@ void ci_render(FILE *f, enum out_format fmt, const struct options *o, const stru
     case FORMAT_JUNIT:
         render_junit(f, r, &ro);
         break;
+    case FORMAT_HTML:
+        render_html(f, r, &ro);
+        break;
     default:
         render_text_with(f, r, color, &ro);
         break;
@@ -193,7 +199,7 @@ static int also_write(FILE *f, const void *arg)
 int ci_write_files(const struct options *o, const struct report *r)
 {
     static const char *const what[FORMAT_COUNT] = {"text report", "JSON report", "SARIF report",
-                                                   "JUnit report"};
+                                                   "JUnit report", "HTML report"};
     for (int i = 0; i < FORMAT_COUNT; i++) {
         struct also a = {(enum out_format)i, o, r};
         if (o->also[i] && file_write(o->also[i], what[i], also_write, &a) < 0) return -1;

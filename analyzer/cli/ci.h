@@ -1,6 +1,6 @@
 /* ci.h - the flags connleak is adopted in CI with: --suppressions,
- * --gen-suppressions, --baseline, --source-root, --format sarif|junit and
- * the extra outputs --json/--sarif/--junit FILE (README, "connleak in CI").
+ * --gen-suppressions, --baseline, --source-root, --format sarif|junit|html and
+ * the extra outputs --json/--sarif/--junit/--html FILE (README, "connleak in CI").
  * options.c hands their values here; run, attach and report filter the
  * report (ci_filter) before emit.c prints it. */
 #ifndef CONNLEAK_CI_H
@@ -22,9 +22,10 @@ enum ci_opt {
     CI_OPT_JSON,
     CI_OPT_SARIF,
     CI_OPT_JUNIT,
+    CI_OPT_HTML,
 };
 
-/* "text", "json", "sarif", "junit"; -1 when unknown. */
+/* "text", "json", "sarif", "junit", "html"; -1 when unknown. */
 int format_parse(const char *s, enum out_format *out);
 /* Takes the value of a CI flag; -1 after one line on stderr. */
 int ci_opt_value(struct options *o, const char *name, int which, const char *value);
@@ -39,7 +40,7 @@ void ci_filter(const struct options *o, struct report *r);
 /* Prints r in format fmt (colour: text only). */
 void ci_render(FILE *f, enum out_format fmt, const struct options *o, const struct report *r,
                bool color);
-/* Writes the --json/--sarif/--junit files and --gen-suppressions=FILE; -1
+/* Writes the --json/--sarif/--junit/--html files and --gen-suppressions=FILE; -1
  * after one line on stderr. */
 int ci_write_files(const struct options *o, const struct report *r);
 

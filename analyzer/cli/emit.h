@@ -17,7 +17,7 @@ struct output {
 /* Opens -o FILE (or picks the command's default stream). -1 after one line
  * on stderr. */
 int output_open(struct output *out, const struct options *o);
-/* Prints the report in the chosen format, then the --json/--sarif/--junit
+/* Prints the report in the chosen format, then the --json/--sarif/--junit/--html
  * files and --gen-suppressions=FILE (cli/ci.c). -1 when writing failed. */
 int output_report(struct output *out, const struct options *o, const struct report *r);
 int output_close(struct output *out);

@@ -53,6 +53,7 @@ enum opt_id {
     OPT_ALSO_JSON,
     OPT_ALSO_SARIF,
     OPT_ALSO_JUNIT,
+    OPT_ALSO_HTML,
     OPT_SKIP_FRAMES,
 };
 
@@ -105,6 +106,7 @@ static const struct opt_def opt_defs[] = {
     {"json", 0, true, FOR_ALL, OPT_ALSO_JSON},
     {"sarif", 0, true, FOR_ALL, OPT_ALSO_SARIF},
     {"junit", 0, true, FOR_ALL, OPT_ALSO_JUNIT},
+    {"html", 0, true, FOR_ALL, OPT_ALSO_HTML},
     {"skip-frames", 0, true, FOR_ALL, OPT_SKIP_FRAMES},
 };
 
@@ -254,7 +256,7 @@ static int opt_value(struct options *o, const struct opt_def *d, const char *v)
     case OPT_FORMAT:
         return format_parse(v, &o->format) == 0
                    ? 0
-                   : options_bad_value(d->name, v, "text, json, sarif or junit");
+                   : options_bad_value(d->name, v, "text, json, sarif, junit or html");
     case OPT_OUTPUT:
         o->output = v;
         return *v ? 0 : options_bad_value(d->name, v, "a file name or -");

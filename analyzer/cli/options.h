@@ -14,7 +14,7 @@ enum cmd { CMD_RUN, CMD_REPORT, CMD_ATTACH };
 /* Which recorder watches the program: auto picks the preload for programs
  * that call libc, the probe (eBPF) for Go and static ones. */
 enum backend_choice { BACKEND_AUTO, BACKEND_PRELOAD, BACKEND_PROBE };
-enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT, FORMAT_COUNT };
+enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT, FORMAT_HTML, FORMAT_COUNT };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 #define DEFAULT_ERROR_EXITCODE 99
@@ -38,7 +38,7 @@ struct options {
     const char *baseline;              /* --baseline OLD.json */
     bool diff;                         /* report --diff OLD.json NEW.json */
     const char *source_root;           /* --source-root DIR (SARIF) */
-    const char *also[FORMAT_COUNT];    /* --json/--sarif/--junit FILE */
+    const char *also[FORMAT_COUNT];    /* --json/--sarif/--junit/--html FILE */
     struct filter *filter;             /* loaded by options_parse (ci_load) */
     /* run and attach */
     const char *trace_dir;

@@ -20,21 +20,12 @@ static const char *const diff_labels[DIFF_COUNT] = {"new", "fixed", "still prese
 
 static cJSON *report_read(const char *path)
 {
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    char *text = text_file_read(path);
+    if (!text && errno != EILSEQ) {
         fprintf(stderr, "connleak: cannot read '%s': %s\n", path, strerror(errno));
         return NULL;
     }
-    struct strbuf sb = {0};
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
-        buf[n] = '\0';
-        strbuf_add(&sb, buf);
-    }
-    fclose(f);
-    char *text = strbuf_steal(&sb);
-    cJSON *doc = cJSON_Parse(text);
+    cJSON *doc = text ? cJSON_Parse(text) : NULL;
     free(text);
     if (cJSON_IsObject(doc) &&
         cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "report_version")) &&

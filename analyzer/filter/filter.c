@@ -19,20 +19,12 @@ void baseline_key(const struct finding *f, char *buf, size_t len)
 
 static char *file_read(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    char *text = text_file_read(path);
+    if (!text && errno == EILSEQ)
+        snprintf(err, errlen, "%s: not a JSON report (connleak --format json)", path);
+    else if (!text)
         snprintf(err, errlen, "%s: cannot read the baseline: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct strbuf sb = {0};
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
-        buf[n] = '\0';
-        strbuf_add(&sb, buf);
-    }
-    fclose(f);
-    return strbuf_steal(&sb);
+    return text;
 }
 
 /* The findings of a JSON report as keys; -1 when it is not one. */

@@ -258,26 +258,15 @@ int supp_parse(struct supp_set *set, const char *path, const char *text, char *e
 
 int supp_load(struct supp_set *set, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    char *text = text_file_read(path);
+    if (!text && errno == EILSEQ) {
+        snprintf(err, errlen, "%s: not a text file", path);
+        return -1;
+    }
+    if (!text) {
         snprintf(err, errlen, "%s: cannot read the suppressions: %s", path, strerror(errno));
         return -1;
     }
-    struct strbuf sb = {0};
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
-        buf[n] = '\0';
-        if (memchr(buf, '\0', n)) {
-            fclose(f);
-            strbuf_free(&sb);
-            snprintf(err, errlen, "%s: not a text file", path);
-            return -1;
-        }
-        strbuf_add(&sb, buf);
-    }
-    fclose(f);
-    char *text = strbuf_steal(&sb);
     int rc = supp_parse(set, path, text, err, errlen);
     free(text);
     return rc;

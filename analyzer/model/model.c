@@ -123,6 +123,22 @@ enum kstate kstate_parse(const char *s)
     return KSTATE_OTHER;
 }
 
+static const char *const tcp_state_names[TCPS_COUNT] = {
+    "ESTABLISHED", "SYN_SENT",   "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+    "CLOSE",       "CLOSE_WAIT", "LAST_ACK", "LISTEN",    "CLOSING",   "other"};
+
+enum tcp_state tcp_state_parse(const char *s)
+{
+    for (int i = 0; s && i < TCPS_OTHER; i++)
+        if (strcmp(s, tcp_state_names[i]) == 0) return (enum tcp_state)i;
+    return TCPS_OTHER;
+}
+
+const char *tcp_state_name(enum tcp_state st)
+{
+    return st < TCPS_COUNT ? tcp_state_names[st] : "other";
+}
+
 void process_free(struct process *p)
 {
     free(p->trace);
@@ -154,6 +170,8 @@ void process_free(struct process *p)
     free(p->samples);
     free(p->sites);
     free(p->peer_pts);
+    free(p->tcp_pts);
+    free(p->ktcps);
     free(p->tw);
     hindex_free(&p->tw_index);
     memset(p, 0, sizeof(*p));

@@ -121,6 +121,32 @@ struct live_sock {
 enum kstate { KSTATE_NONE, KSTATE_CLOSE_WAIT, KSTATE_LAST_ACK, KSTATE_OTHER };
 enum kstate kstate_parse(const char *s); /* NULL -> KSTATE_NONE */
 
+/* Every kernel TCP state by name, for the charts of the HTML report (a
+ * sample's `tcp` counts, `ktcp` changes); TCPS_OTHER: a name not listed. */
+enum tcp_state {
+    TCPS_ESTABLISHED,
+    TCPS_SYN_SENT,
+    TCPS_SYN_RECV,
+    TCPS_FIN_WAIT1,
+    TCPS_FIN_WAIT2,
+    TCPS_TIME_WAIT,
+    TCPS_CLOSE,
+    TCPS_CLOSE_WAIT,
+    TCPS_LAST_ACK,
+    TCPS_LISTEN,
+    TCPS_CLOSING,
+    TCPS_OTHER,
+    TCPS_COUNT
+};
+enum tcp_state tcp_state_parse(const char *s);
+const char *tcp_state_name(enum tcp_state st); /* "ESTABLISHED", ..., "other" */
+
+/* One `ktcp` record: a tracked socket's kernel state changed at ts. */
+struct ktcp_pt {
+    uint64_t ts;
+    uint8_t state; /* enum tcp_state */
+};
+
 /* One `sample` record: fds < 0 when the sampler could not count them. */
 struct sample_pt {
     uint64_t ts;
@@ -128,6 +154,7 @@ struct sample_pt {
     uint64_t nofile; /* 0 = unlimited */
     uint32_t socks;
     uint32_t nsites, npeers; /* entries its `sites` and `peers` listed (at most 8 each) */
+    bool tcp;                /* it read the kernel: its `tcp` counts are in process.tcp_pts */
 };
 
 /* One entry of a sample's `sites` (id: a dense stack index) or `peers` (id:
@@ -271,6 +298,10 @@ struct process {
     size_t nsamples, capsamples;
     struct series_pt *sites, *peer_pts; /* from samples' `sites` and `peers` */
     size_t nsites, capsites, npeer_pts, cappeer_pts;
+    struct series_pt *tcp_pts; /* from samples' `tcp` (id: enum tcp_state), for charts */
+    size_t ntcp_pts, captcp_pts;
+    struct ktcp_pt *ktcps; /* the ktcp records in order, for charts */
+    size_t nktcps, capktcps;
     struct tw_site *tw; /* by (peer, stk), indexed by tw_index */
     size_t ntw, captw;
     struct hindex tw_index;

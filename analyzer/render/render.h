@@ -43,6 +43,9 @@ void filter_to_json(struct cJSON *o, const struct filter *flt);
 /* SARIF 2.1.0 (render_sarif.c) and JUnit XML (render_junit.c): docs/ci.md. */
 void render_sarif(FILE *out, const struct report *r, const struct render_opts *ro);
 void render_junit(FILE *out, const struct report *r, const struct render_opts *ro);
+/* One self-contained HTML page: findings, stacks, notes and SVG charts of
+ * each process's samples (render_html.c, render_html_charts.c). */
+void render_html(FILE *out, const struct report *r, const struct render_opts *ro);
 /* A trend fit {slope_per_s, intercept, tau, z, p, n}, for watch_json.c too. */
 struct trend_fit;
 struct cJSON *trend_fit_json(const struct trend_fit *fit);

@@ -102,6 +102,23 @@ static void sample_tw(struct reader *r, const cJSON *a)
     }
 }
 
+/* A sample's `tcp` counts, by state, into process.tcp_pts; true when it
+ * had them (the sample read the kernel). */
+static bool sample_tcp(struct reader *r, const cJSON *o)
+{
+    struct process *p = r->p;
+    if (!cJSON_IsObject(o)) return false;
+    for (const cJSON *c = o->child; c; c = c->next) {
+        int64_t n;
+        if (!c->string || !value_i64(c, &n) || n <= 0) continue;
+        ALLOC_GROW(p->tcp_pts, p->ntcp_pts + 1, p->captcp_pts);
+        p->tcp_pts[p->ntcp_pts++] =
+            (struct series_pt){(uint32_t)p->nsamples, tcp_state_parse(c->string),
+                               n > UINT32_MAX ? UINT32_MAX : (uint32_t)n};
+    }
+    return true;
+}
+
 bool read_sample(struct reader *r, const struct rec *o)
 {
     struct process *p = r->p;
@@ -115,6 +132,7 @@ bool read_sample(struct reader *r, const struct rec *o)
     pt.nsites = sample_series(r, sites, false, &p->sites, &p->nsites, &p->capsites);
     pt.npeers = sample_series(r, peers, true, &p->peer_pts, &p->npeer_pts, &p->cappeer_pts);
     sample_tw(r, tw);
+    pt.tcp = sample_tcp(r, o->f[F_TCP]);
     ALLOC_GROW(p->samples, p->nsamples + 1, p->capsamples);
     p->samples[p->nsamples++] = pt;
     return true;
@@ -135,6 +153,9 @@ bool read_ktcp(struct reader *r, const struct rec *o)
         sidmap_put(&r->kids, s->sid, i, r->nksocks);
     }
     struct ksock *k = &r->ksocks[i - 1];
+    ALLOC_GROW(r->p->ktcps, r->p->nktcps + 1, r->p->capktcps);
+    r->p->ktcps[r->p->nktcps++] =
+        (struct ktcp_pt){rec_u64_or(o, F_TS, r->p->last_ts), (uint8_t)tcp_state_parse(state)};
     k->kstate = (uint8_t)kstate_parse(state);
     k->rq = rec_u32_sat(o, F_RQ);
     if (k->kstate == KSTATE_CLOSE_WAIT && !k->cw_since) {

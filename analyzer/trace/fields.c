@@ -141,7 +141,8 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_PY] = "py",
                                                  [F_F] = "f",
                                                  [F_FIN] = "fin",
-                                                 [F_READ_LAST] = "read_last"};
+                                                 [F_READ_LAST] = "read_last",
+                                                 [F_TCP] = "tcp"};
 
 #define FIELD_SLOTS 128 /* a power of two, well above F_COUNT */
 static signed char field_slots[FIELD_SLOTS];

@@ -180,6 +180,7 @@ enum field {
     F_F,
     F_FIN,
     F_READ_LAST,
+    F_TCP,
     F_COUNT
 };
 

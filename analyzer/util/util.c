@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "util/util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,33 @@ void strbuf_free(struct strbuf *sb)
     free(sb->s);
     sb->s = NULL;
     sb->len = sb->cap = 0;
+}
+
+char *text_file_read(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) return NULL;
+    struct strbuf sb = {0};
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
+        if (memchr(buf, '\0', n)) {
+            fclose(f);
+            strbuf_free(&sb);
+            errno = EILSEQ;
+            return NULL;
+        }
+        buf[n] = '\0';
+        strbuf_add(&sb, buf);
+    }
+    int err = ferror(f) ? EIO : 0;
+    fclose(f);
+    if (err) {
+        strbuf_free(&sb);
+        errno = err;
+        return NULL;
+    }
+    return strbuf_steal(&sb);
 }
 
 void strlist_push(struct strlist *l, char *owned)

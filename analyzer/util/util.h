@@ -59,6 +59,10 @@ void strbuf_add(struct strbuf *sb, const char *s);
 char *strbuf_steal(struct strbuf *sb); /* "" when empty; sb is reset */
 void strbuf_free(struct strbuf *sb);
 
+/* A whole file as a string, or NULL with errno (EILSEQ: it holds a NUL
+ * byte, so it is no text file). */
+char *text_file_read(const char *path);
+
 /* An index of the elements of some array by a 32-bit hash of their content
  * (open addressing, load <= 1/2). The caller hashes and compares: a lookup
  * hands out the candidate indexes whose hash matches, one at a time. */

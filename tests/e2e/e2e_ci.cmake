@@ -7,3 +7,7 @@ connleak_e2e(ci_suppress ci_baseline ci_sarif ci_junit ci_example)
 # ci_baseline builds its program three times and runs eleven reports: on a
 # loaded two-core machine that takes longer than the default minute
 set_tests_properties(e2e_ci_baseline e2e_ci_suppress PROPERTIES TIMEOUT 180)
+# html_report opens six reports in headless Chromium (15-20 s each on a
+# loaded two-core machine); it skips (77, with the reason) without chromium
+connleak_e2e(html_report)
+set_tests_properties(e2e_html_report PROPERTIES TIMEOUT 360 SKIP_RETURN_CODE 77)

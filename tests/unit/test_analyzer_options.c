@@ -154,11 +154,13 @@ static void ci_flags_parse(void **state)
                       "--sarif=o.sarif",
                       "--junit",
                       "o.xml",
+                      "--html",
+                      "o.html",
                       "--json",
                       "o.json",
                       "--source-root",
                       "/src"};
-    assert_int_equal(parse(&o, CMD_REPORT, 11, report, &err), 0);
+    assert_int_equal(parse(&o, CMD_REPORT, 13, report, &err), 0);
     assert_true(o.gen_suppressions);
     assert_null(o.gen_suppressions_file);
     assert_int_equal(o.nargs, 1);
@@ -166,6 +168,7 @@ static void ci_flags_parse(void **state)
     assert_int_equal(o.format, FORMAT_SARIF);
     assert_string_equal(o.also[FORMAT_SARIF], "o.sarif");
     assert_string_equal(o.also[FORMAT_JUNIT], "o.xml");
+    assert_string_equal(o.also[FORMAT_HTML], "o.html");
     assert_string_equal(o.also[FORMAT_JSON], "o.json");
     assert_string_equal(o.source_root, "/src");
     free(err);
@@ -180,7 +183,7 @@ static void ci_flags_parse(void **state)
     options_free(&o);
     char *diff_run[] = {"--diff", "prog"}, *fmt[] = {"--format", "xml", "t.jsonl"};
     expect_refused(CMD_RUN, diff_run, 2, "unknown option '--diff'");
-    expect_refused(CMD_REPORT, fmt, 3, "expected text, json, sarif or junit");
+    expect_refused(CMD_REPORT, fmt, 3, "expected text, json, sarif, junit or html");
     char *empty[] = {"--gen-suppressions=", "t.jsonl"}, *sarif[] = {"--sarif"};
     expect_refused(CMD_REPORT, empty, 2, "bad value '' for --gen-suppressions");
     expect_refused(CMD_REPORT, sarif, 1, "option '--sarif' needs a value");

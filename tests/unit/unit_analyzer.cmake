@@ -9,10 +9,11 @@
 # test_analyzer_demangle for readable C++ and Rust names (symbols/demangle.c),
 # test_analyzer_suppress for suppression rules (matcher, parser) and the
 # baseline key, test_analyzer_cause for the headline frame (--skip-frames)
-# and handle folding.
+# and handle folding, test_analyzer_html for the HTML report (escaping,
+# charts).
 # Each test links connleak_analyzer, the library behind the connleak binary.
 set(ANALYZER_TESTS reader header notes rules render options scale cli files http kernel agg exit
-                   demangle suppress cause)
+                   demangle suppress cause html)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -24,7 +25,7 @@ foreach(t ${ANALYZER_TESTS})
 endforeach()
 set_tests_properties(analyzer_reader analyzer_header analyzer_notes analyzer_rules analyzer_render analyzer_options
                      analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_kernel
-                     analyzer_agg analyzer_exit analyzer_demangle analyzer_suppress analyzer_cause
+                     analyzer_agg analyzer_exit analyzer_demangle analyzer_suppress analyzer_cause analyzer_html
                      PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.
@@ -60,7 +61,7 @@ if(ANALYZER_VALGRIND)
             $<TARGET_FILE:connleak_cli> report --format text --gen-suppressions
             --gen-suppressions=/dev/null --suppressions ${_ci}/valgrind.supp
             --baseline ${_ci}/baseline.json --json /dev/null --sarif /dev/null
-            --junit /dev/null --include-listeners ${_traces})
+            --junit /dev/null --html /dev/null --include-listeners ${_traces})
   add_test(NAME analyzer_report_valgrind_diff
     COMMAND ${ANALYZER_VALGRIND} --error-exitcode=1 --leak-check=full
             --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect

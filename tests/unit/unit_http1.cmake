@@ -3,7 +3,7 @@
 # self-contained module with no dependency on the rest of the preload.
 # Built with ASan/UBSan so that any read outside a buffer fails the test.
 add_executable(test_http1 ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_http1.c
-                          ${PROJECT_SOURCE_DIR}/common/http1.c)
+                          ${PROJECT_SOURCE_DIR}/common/http1.c ${PROJECT_SOURCE_DIR}/common/http1_hdr.c)
 target_include_directories(test_http1 PRIVATE ${PROJECT_SOURCE_DIR}/common)
 target_compile_definitions(test_http1 PRIVATE _GNU_SOURCE)
 target_compile_options(test_http1 PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all)
