@@ -317,6 +317,8 @@ void ev_live(const struct sock_rec *r, const int *fds, int nfds, uint32_t dump)
     jb_raw(&b, r->flags & REC_INHERITED ? ",\"inherited\":true" : ",\"inherited\":false");
     if (atomic_load_explicit(&r->eof, memory_order_relaxed)) JB_LIT(&b, ",\"eof\":true");
     if (atomic_load_explicit(&r->passed, memory_order_relaxed)) JB_LIT(&b, ",\"passed\":true");
+    if (atomic_load_explicit(&r->read_last, memory_order_relaxed))
+        JB_LIT(&b, ",\"read_last\":true");
     if (r->kstate) JB_KV_LIT(&b, "kstate", sockdiag_state_name(r->kstate));
     if (dump) JB_KV_U64(&b, "dump", dump);
     http_kv_state(&b, r);

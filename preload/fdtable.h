@@ -44,11 +44,12 @@ struct sock_rec {
     _Atomic uint32_t http; /* REC_HTTP_NOT, or HTTP state index + 1, 0 = none */
     uint16_t family, type;
     uint8_t role, flags, open_role;
-    _Atomic uint8_t eof;    /* the program read end-of-file: the peer closed */
-    uint8_t kstate;         /* TCP state the sampler last saw (TCP_*), 0 = not seen */
-    _Atomic uint8_t quiet;  /* nothing written yet (agg.c): its open record is owed */
-    _Atomic uint8_t passed; /* sent to another process over SCM_RIGHTS (hooks_io.c) */
-    uint16_t sample_mark;   /* sampler.c: counted in the current sample */
+    _Atomic uint8_t eof;       /* the program read end-of-file: the peer closed */
+    uint8_t kstate;            /* TCP state the sampler last saw (TCP_*), 0 = not seen */
+    _Atomic uint8_t quiet;     /* nothing written yet (agg.c): its open record is owed */
+    _Atomic uint8_t passed;    /* sent to another process over SCM_RIGHTS (hooks_io.c) */
+    _Atomic uint8_t read_last; /* its last successful I/O was a read (hooks_io.c) */
+    uint16_t sample_mark;      /* sampler.c: counted in the current sample */
     struct cl_addr peer, local;
 };
 

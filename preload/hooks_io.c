@@ -35,6 +35,8 @@ struct sock_rec *io_count(int fd, ssize_t n, bool in)
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)n,
                           memory_order_relaxed);
     atomic_store_explicit(&r->last_io, clock_coarse_since_start(), memory_order_relaxed);
+    if (atomic_load_explicit(&r->read_last, memory_order_relaxed) != in) /* no store in a run */
+        atomic_store_explicit(&r->read_last, in, memory_order_relaxed);
     return r;
 }
 

@@ -14,6 +14,7 @@ packages=(
   jq python3 python3-requests openssl curl golang-go valgrind
   python3-jsonschema  # SARIF reports checked against the OASIS schema (tests/e2e/ci_sarif.sh)
   wget redis-server redis-tools nginx-light  # real programs under test (tests/e2e/)
+  lighttpd libwww-perl apache2-utils  # more real programs (tests/e2e/real_progs.sh, real_same.sh)
   prometheus  # promtool checks the metrics files (tests/e2e/prometheus.sh)
   chromium    # tests only: opens the HTML report headless (tests/e2e/html_report.sh)
   nodejs         # libuv closes sockets with syscall(SYS_close) (tests/e2e/node_closes.sh)

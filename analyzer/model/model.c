@@ -75,6 +75,24 @@ const struct stack *process_stack(const struct process *p, uint32_t id)
     return id > 0 && id < p->nstacks ? &p->stacks[id] : NULL;
 }
 
+void site_opens_add(struct process *p, uint32_t stk, uint64_t n)
+{
+    if (!stk) return;
+    if (stk >= p->nsite_opens) { /* grown to the id, new entries zeroed */
+        size_t nn = p->nsite_opens ? p->nsite_opens : 8;
+        while (nn <= stk) nn *= 2;
+        p->site_opens = xreallocarray(p->site_opens, nn, sizeof(*p->site_opens));
+        memset(p->site_opens + p->nsite_opens, 0, (nn - p->nsite_opens) * sizeof(*p->site_opens));
+        p->nsite_opens = nn;
+    }
+    p->site_opens[stk] = p->site_opens[stk] > UINT64_MAX - n ? UINT64_MAX : p->site_opens[stk] + n;
+}
+
+uint64_t process_site_opens(const struct process *p, uint32_t stk)
+{
+    return stk < p->nsite_opens ? p->site_opens[stk] : 0;
+}
+
 const struct module *process_module_at(const struct process *p, uint64_t pc)
 {
     for (size_t i = 0; i < p->nmods; i++)
@@ -148,6 +166,7 @@ void process_free(struct process *p)
     free(p->huses);
     free(p->gounclosed);
     free(p->inh_pairs);
+    free(p->site_opens);
     free(p->samples);
     free(p->sites);
     free(p->peer_pts);

@@ -111,6 +111,7 @@ struct live_sock {
     bool passed;        /* sent to another process over SCM_RIGHTS */
     bool unix_fam;      /* an AF_UNIX socket ("fam":"unix") */
     bool shared;        /* a pair socket a traced forked child inherited (report.c) */
+    bool read_last;     /* the program's last successful I/O on it was a read */
     uint8_t kstate;     /* the kernel's TCP state last seen (KSTATE_*), 0 = not known */
     uint32_t rq;        /* bytes in its receive queue at the last ktcp record */
     uint64_t cw_since;  /* ts of the ktcp record that saw it in CLOSE_WAIT; 0 = none */
@@ -301,6 +302,8 @@ struct process {
     size_t ngounclosed, capgounclosed;
     uint64_t *inh_pairs; /* sids of the pair sockets this (forked) process inherited */
     size_t ninh_pairs, capinh_pairs;
+    uint64_t *site_opens; /* by dense stack id: sockets opened there (open and agg records) */
+    size_t nsite_opens;
 
     /* the sampler: its records in order, and the TIME_WAIT of closed clients */
     struct sample_pt *samples;
@@ -329,6 +332,11 @@ struct process {
 /* Sets live_sock.owner: which unreleased client handle holds each live
  * socket, where the trace can tell (the criterion: model/owners.c). */
 void process_link_owners(struct process *p);
+
+/* Sockets opened at a call site (a dense stack id): site_opens_add counts
+ * n more, process_site_opens says how many (0 for stack 0 or none seen). */
+void site_opens_add(struct process *p, uint32_t stk, uint64_t n);
+uint64_t process_site_opens(const struct process *p, uint32_t stk);
 
 /* The HTTP state a live_sock.http or http_closed.http names, or NULL. */
 const struct http_state *process_http(const struct process *p, uint32_t http);

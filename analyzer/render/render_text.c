@@ -123,7 +123,7 @@ static size_t pids_collect(const struct report *r, bool from_findings, long **ou
 static void clean_tail(struct text *t, uint64_t opened, const struct report_sockets *k)
 {
     uint64_t listeners = k->listeners, inherited = k->inherited, pooled = k->pooled;
-    uint64_t kept = listeners + inherited + pooled + k->keepalive + k->accepted + k->ipc;
+    uint64_t kept = listeners + inherited + pooled + k->keepalive + k->lone + k->accepted + k->ipc;
     if (opened == 0) return;
     if (!kept) {
         fputs(opened == 1 ? " and closed it" : " and closed them all", t->out);
@@ -145,6 +145,10 @@ static void clean_tail(struct text *t, uint64_t opened, const struct report_sock
         fprintf(t->out, "%s %" PRIu64 " idle keep-alive connection%s", some ? " and" : "",
                 k->keepalive, plural(k->keepalive, "", "s"));
     some |= k->keepalive != 0;
+    if (k->lone) /* rules_exit.c */
+        fprintf(t->out, "%s %" PRIu64 " answered connection%s idle at exit", some ? " and" : "",
+                k->lone, plural(k->lone, "", "s"));
+    some |= k->lone != 0;
     if (k->accepted)
         fprintf(t->out, "%s %" PRIu64 " accepted connection%s still open at exit",
                 some ? " and" : "", k->accepted, plural(k->accepted, "", "s"));

@@ -272,6 +272,8 @@ void report_sockets(const struct report *r, struct report_sockets *out)
                 out->pooled++;
             else if (claim_idle_keepalive(p, &p->live[j], &r->http))
                 out->keepalive++;
+            else if (claim_lone_exchange(p, &p->live[j], &r->http))
+                out->lone++;
             else if (claim_accepted_at_exit(p, &p->live[j], &r->http))
                 out->accepted++;
         }

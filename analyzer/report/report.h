@@ -87,6 +87,7 @@ struct report_sockets {
     uint64_t opened, listeners, inherited;
     uint64_t pooled;    /* Go (probe): connections idle in net/http's pool at the end */
     uint64_t keepalive; /* a last idle keep-alive connection to a peer, at exit */
+    uint64_t lone;      /* a program's one answered non-HTTP connection, at exit */
     uint64_t accepted;  /* connections a server still held at its exit (no pile) */
     uint64_t ipc;       /* IPC sockets (rules_ipc.c), unless --include-ipc */
     bool partial;

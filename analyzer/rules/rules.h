@@ -111,6 +111,10 @@ bool claim_idle_keepalive(const struct process *p, const struct live_sock *l,
                           const struct http_opts *h);
 bool claim_accepted_at_exit(const struct process *p, const struct live_sock *l,
                             const struct http_opts *h);
+/* A program's one answered connection of a protocol connleak does not
+ * follow, idle at its exit (redis-cli's); the criterion: rules_exit.c. */
+bool claim_lone_exchange(const struct process *p, const struct live_sock *l,
+                         const struct http_opts *h);
 /* A socket an unreleased client handle holds (live_sock.owner, set by
  * process_link_owners): folded under the handle's client-handle-leak
  * instead of an orphaned-socket of its own (rules_handles.c). Asked right

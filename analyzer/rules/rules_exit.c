@@ -10,6 +10,19 @@
  *                    redis-cli exit without closing their last one. At most
  *                    one per peer in a process: two or more idle ones to
  *                    the same peer are a pattern, and stay orphans.
+ *   lone exchange    a client connection of a protocol connleak does not
+ *                    follow (redis-cli's RESP), with nothing to tell a
+ *                    finished exchange from an abandoned one but this:
+ *                    the program wrote, and its last I/O on it was a read
+ *                    (the peer answered last; nothing left in the receive
+ *                    queue when the sampler saw it, no end-of-file), its
+ *                    call site opened this one socket in the whole run (no
+ *                    loop), it is the process' only such connection at
+ *                    exit, and no client handle holds it. A loop that
+ *                    forgets a socket per turn, a request never answered, a
+ *                    second connection kept beside it all stay orphans; so
+ *                    does any trace without "read_last" (the probe backend,
+ *                    older traces).
  *   accepted at exit a server told to stop while clients are still
  *                    connected (a redis client that sent SHUTDOWN, an idle
  *                    subscriber, lighttpd's keep-alive client at SIGTERM):
@@ -36,6 +49,27 @@ bool claim_idle_keepalive(const struct process *p, const struct live_sock *l,
     for (size_t i = 0; i < p->nlive; i++) { /* stops at the first other one */
         const struct live_sock *m = &p->live[i];
         if (m != l && m->peer == l->peer && keepalive_idle(p, m)) return false;
+    }
+    return true;
+}
+
+/* A connection the lone-exchange claim could be about (not yet counted). */
+static bool lone_candidate(const struct live_sock *l)
+{
+    return l->role == ROLE_CLIENT && !l->http && !l->inherited && !l->passed && !l->before_attach &&
+           !l->eof && !l->owner && l->in > 0 && l->out > 0 && l->read_last && l->rq == 0 &&
+           l->kstate != KSTATE_CLOSE_WAIT && l->kstate != KSTATE_LAST_ACK;
+}
+
+bool claim_lone_exchange(const struct process *p, const struct live_sock *l,
+                         const struct http_opts *o)
+{
+    (void)o;
+    if (!p->complete || p->detached || !lone_candidate(l)) return false;
+    if (!l->stk || process_site_opens(p, l->stk) != 1) return false;
+    for (size_t i = 0; i < p->nlive; i++) { /* any other non-HTTP client connection */
+        const struct live_sock *m = &p->live[i];
+        if (m != l && m->role == ROLE_CLIENT && !m->http && !m->inherited) return false;
     }
     return true;
 }

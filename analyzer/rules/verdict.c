@@ -28,6 +28,7 @@ static const struct {
     {KIND_CLOSE_WAIT, claim_close_wait},       /* rules_kernel.c: the peer closed, we did not */
     {KIND_COUNT, claim_go_pooled},             /* rules_http.c: idle in Go's pool: no finding */
     {KIND_COUNT, claim_idle_keepalive},        /* rules_exit.c: its last idle keep-alive */
+    {KIND_COUNT, claim_lone_exchange},         /* rules_exit.c: its one answered connection */
     {KIND_COUNT, claim_accepted_at_exit},      /* rules_exit.c: a server's clients at its stop */
     {KIND_HANDLE_LEAK, claim_handle_owned},    /* rules_handles.c: held by a leaked handle */
     {KIND_ORPHAN, claim_orphaned},             /* rules_orphan.c: any other socket left open */

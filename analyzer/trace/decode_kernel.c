@@ -251,6 +251,7 @@ bool read_agg(struct reader *r, const struct rec *o)
     if (last > a->last) a->last = last;
     a->closed = add_sat(a->closed, closed);
     p->opened = add_sat(p->opened, closed);
+    site_opens_add(p, a->stk, closed);
     p->closed = add_sat(p->closed, closed);
     peer_reqs_add(p, peer, n[1]);
     if (n[3]) agg_example(r, a, o->f[F_EXAMPLE]);

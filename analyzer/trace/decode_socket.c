@@ -82,6 +82,7 @@ bool read_open(struct reader *r, const struct rec *o)
         .stream = !type || strcmp(type, "stream") == 0,
     };
     r->p->opened++;
+    site_opens_add(r->p, s->stk, 1);
     if (s->inherited && s->role == ROLE_PAIR) { /* for the IPC sockets (report.c) */
         ALLOC_GROW(r->p->inh_pairs, r->p->ninh_pairs + 1, r->p->capinh_pairs);
         r->p->inh_pairs[r->p->ninh_pairs++] = sid;
@@ -212,6 +213,7 @@ bool read_live(struct reader *r, const struct rec *o)
         .before_attach = rec_bool_or(o, F_BEFORE_ATTACH, false),
         .eof = rec_bool_or(o, F_EOF, false),
         .passed = rec_bool_or(o, F_PASSED, false),
+        .read_last = rec_bool_or(o, F_READ_LAST, false),
         .unix_fam = rec_str(o, F_FAM) && strcmp(rec_str(o, F_FAM), "unix") == 0,
         .kstate = (uint8_t)kstate_parse(rec_str(o, F_KSTATE)),
     };

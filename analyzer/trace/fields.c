@@ -141,6 +141,7 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_PY] = "py",
                                                  [F_F] = "f",
                                                  [F_FIN] = "fin",
+                                                 [F_READ_LAST] = "read_last",
                                                  [F_TCP] = "tcp", [F_TESTNAME] = "test",
                                                  [F_SAMPLED] = "sampled",
                                                  [F_REQ_STK] = "req_stk"};

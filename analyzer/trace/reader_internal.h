@@ -183,6 +183,7 @@ enum field {
     F_PY,
     F_F,
     F_FIN,
+    F_READ_LAST,
     F_TCP,
     F_TESTNAME,
     F_SAMPLED,

@@ -44,3 +44,11 @@ set_tests_properties(e2e_node_closes PROPERTIES SKIP_RETURN_CODE 77)
 # node's JS frames from its perf map (issue 15): skips when node is missing.
 connleak_e2e(node_jit)
 set_tests_properties(e2e_node_jit PROPERTIES SKIP_RETURN_CODE 77)
+# The remaining real programs of issue 13 (lighttpd, Perl LWP, ab,
+# redis-benchmark, redis-cli) and the bare-vs-preloaded identity check of
+# every real program: skipped (77, naming it) only when one is missing.
+connleak_e2e(real_progs real_same)
+set_tests_properties(e2e_real_progs e2e_real_same PROPERTIES SKIP_RETURN_CODE 77)
+# real_same runs 14 cases twice (about 20 s alone, 35 s on a loaded machine):
+# more room than the default 60 s when other tests load the two cores
+set_tests_properties(e2e_real_same PROPERTIES TIMEOUT 150)

@@ -182,3 +182,20 @@ wait_for_file() {
     done
     fail "$1 stayed empty"
 }
+
+# named_desc PID PROG: the highest descendant of PID running PROG (by its
+# name: nginx's master, not a worker), or "". Reads /proc/PID/task/*/children:
+# no subshell that could fail (a failing $(children_of) runs the EXIT trap).
+named_desc() {
+    local level=$1 next c
+    while [[ -n $level ]]; do
+        next=""
+        for c in $level; do
+            [[ $(cat "/proc/$c/comm" 2> /dev/null) == "${2##*/}" && $c != "$1" ]] && echo "$c" && return 0
+            next="$next $(cat /proc/"$c"/task/*/children 2> /dev/null || true)"
+        done
+        level=${next// /}
+        [[ -n $level ]] && level=$next
+    done
+    return 0
+}

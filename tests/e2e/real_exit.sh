@@ -37,7 +37,7 @@ expect_json '.summary["orphaned-socket"]' 2
 redis_run() {
     local n=$1 rport cl i
     rport=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    rm -rf "$tmp/redis" "$REPORT"
+    rm -rf "$tmp/redis" "$REPORT" "$tmp/idle.out"
     timeout -k 5 40 "$CONNLEAK" run --backend preload --fail-on leak --format json -o "$REPORT" \
         --trace-dir "$tmp/redis" -- redis-server --port "$rport" --bind 127.0.0.1 --save "" \
         --appendonly no --dir "$tmp" > "$tmp/redis.out" 2>&1 &
@@ -49,8 +49,10 @@ redis_run() {
     if [[ $n -gt 0 ]]; then
         "$PYTHON" -c 'import socket, sys, time
 s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(int(sys.argv[2]))]
-time.sleep(20)' "$rport" "$n" &
+print("connected", flush=True)
+time.sleep(20)' "$rport" "$n" > "$tmp/idle.out" &
         on_exit "kill $! 2> /dev/null"
+        wait_for_file "$tmp/idle.out" 200 # a loaded machine: connected before SHUTDOWN
     fi
     redis-cli -p "$rport" SET k v > /dev/null
     sleep 0.3 # the subscriber and the idle clients are accepted

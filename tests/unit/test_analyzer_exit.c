@@ -1,6 +1,8 @@
 /* test_analyzer_exit.c - what a correct program may still hold when it
  * exits (analyzer/rules/rules_exit.c): its last idle keep-alive connection
- * to a peer, and the connections a server had accepted when told to stop.
+ * to a peer, its one answered connection of a protocol connleak does not
+ * follow (redis-cli's), and the connections a server had accepted when
+ * told to stop.
  * Neither is a finding, both are counted in the clean headline; a second
  * idle connection to the same peer, a pile of accepted ones, a trace cut
  * short, or a connection in another state stay what they were. Each test
@@ -184,6 +186,86 @@ static void a_pile_of_accepted_connections_is_a_leak(void **state)
     report_free(&r);
 }
 
+/* A client socket sid opened at stack stk, and closed at once when closed. */
+static void opened_at(struct strbuf *sb, int sid, int stk, bool closed)
+{
+    strbuf_addf(sb,
+                "{\"t\":\"open\",\"ts\":%d,\"sid\":%d,\"fd\":%d,\"role\":\"client\",\"stk\":%d}\n",
+                100 + sid, sid, 10 + sid, stk);
+    if (closed)
+        strbuf_addf(sb,
+                    "{\"t\":\"close\",\"ts\":%d,\"sid\":%d,\"fd\":%d,\"how\":\"close\","
+                    "\"last\":true,\"in\":5,\"out\":6}\n",
+                    150 + sid, sid, 10 + sid);
+}
+
+/* A live non-HTTP client socket: extra is more members (",\"read_last\":true"). */
+static void live_raw(struct strbuf *sb, int sid, int stk, const char *extra)
+{
+    strbuf_addf(sb,
+                "{\"t\":\"live\",\"ts\":9000,\"sid\":%d,\"fds\":[%d],\"role\":\"client\","
+                "\"peer\":\"127.0.0.1:6379\",\"stk\":%d,\"opened\":%d,\"last_io\":%d,"
+                "\"in\":5,\"out\":14%s}\n",
+                sid, 10 + sid, stk, 100 + sid, 200 + sid, extra);
+}
+
+static void lone_answered_connection_at_exit_is_no_leak(void **state)
+{
+    (void)state;
+    struct strbuf sb = {0};
+    struct report r;
+    struct report_sockets k;
+    trace_hdr(&sb, 80, "/usr/bin/redis-cli");
+    opened_at(&sb, 1, 2, true); /* another site's socket, closed: nscd, a DNS query */
+    opened_at(&sb, 2, 1, false);
+    live_raw(&sb, 2, 1, ",\"read_last\":true");
+    end(&sb);
+    run(&r, &sb, &k);
+    assert_int_equal(r.findings.n, 0);
+    assert_int_equal(r.status, STATUS_CLEAN);
+    assert_int_equal(k.lone, 1);
+    report_free(&r);
+}
+
+/* What the lone-exchange claim turns down: each stays an orphan. */
+static void lone_connection_needs_every_condition(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *why, *extra;
+        bool loop, twin, cut, agg;
+    } cases[] = {
+        {"the program wrote last (unanswered)", "", false, false, false, false},
+        {"read end-of-file", ",\"read_last\":true,\"eof\":true", false, false, false, false},
+        {"its site opened another socket (a loop)", ",\"read_last\":true", true, false, false,
+         false},
+        {"a second such connection", ",\"read_last\":true", false, true, false, false},
+        {"its site's other sockets only counted (agg)", ",\"read_last\":true", false, false, false,
+         true},
+        {"trace cut short", ",\"read_last\":true", false, false, true, false},
+        {"HTTP: its own rules", ",\"read_last\":true,\"http\":" HTTP_DONE_CLOSE, false, false,
+         false, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct strbuf sb = {0};
+        struct report r;
+        struct report_sockets k;
+        trace_hdr(&sb, 81 + (int)i, "/x/app");
+        if (cases[i].loop) opened_at(&sb, 3, 1, true);
+        if (cases[i].agg)
+            strbuf_addf(&sb, "{\"t\":\"agg\",\"ts\":90,\"stk\":1,\"peer\":\"127.0.0.1:6379\","
+                             "\"closed\":4,\"first\":10,\"last\":80}\n");
+        opened_at(&sb, 1, 1, false);
+        if (cases[i].twin) opened_at(&sb, 2, 2, false);
+        live_raw(&sb, 1, 1, cases[i].extra);
+        if (cases[i].twin) live_raw(&sb, 2, 2, cases[i].extra);
+        if (!cases[i].cut) end(&sb);
+        run(&r, &sb, &k);
+        if (k.lone || r.findings.n == 0) fail_msg("claimed although %s", cases[i].why);
+        report_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +273,8 @@ int main(void)
         cmocka_unit_test(two_idle_connections_to_one_peer_are_orphans),
         cmocka_unit_test(only_a_finished_keepalive_exchange_qualifies),
         cmocka_unit_test(trace_cut_short_says_nothing_of_exit),
+        cmocka_unit_test(lone_answered_connection_at_exit_is_no_leak),
+        cmocka_unit_test(lone_connection_needs_every_condition),
         cmocka_unit_test(server_stopping_with_clients_connected_is_no_leak),
         cmocka_unit_test(a_pile_of_accepted_connections_is_a_leak),
     };
