@@ -2,7 +2,7 @@
 # command): the trace reader on the hand-written traces of tests/data, the
 # rules, the renderers, the option parser, and the command line as a whole;
 # test_analyzer_http writes its own small traces for the HTTP and
-# client-handle findings, test_analyzer_kernel for the sampler's findings
+# client-handle findings (test_analyzer_http_render: their JSON and text), test_analyzer_kernel for the sampler's findings
 # (close-wait-pile, time-wait-storm, fd-growth, unbounded-pool, dumps),
 # test_analyzer_agg for bounded traces (agg records, late open records),
 # test_analyzer_exit for what a correct program may hold at exit,
@@ -13,8 +13,8 @@
 # charts), test_analyzer_marks for per-test attribution (mark records),
 # test_analyzer_perfmap for JIT frames named from a perf map (symbols/perfmap.c).
 # Each test links connleak_analyzer, the library behind the connleak binary.
-set(ANALYZER_TESTS reader header notes rules render options scale cli files http kernel agg exit
-                   demangle suppress cause html marks perfmap)
+set(ANALYZER_TESTS reader header notes rules render options scale cli files http http_render
+                   kernel agg exit demangle suppress cause html marks perfmap)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -25,7 +25,8 @@ foreach(t ${ANALYZER_TESTS})
   add_test(NAME analyzer_${t} COMMAND test_analyzer_${t})
 endforeach()
 set_tests_properties(analyzer_reader analyzer_header analyzer_notes analyzer_rules analyzer_render analyzer_options
-                     analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_kernel
+                     analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_http_render
+                     analyzer_kernel
                      analyzer_agg analyzer_exit analyzer_demangle analyzer_suppress analyzer_cause analyzer_html
                      analyzer_marks analyzer_perfmap
                      PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=;CONNLEAK_CACHE_DIR=")
