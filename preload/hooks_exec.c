@@ -114,15 +114,20 @@ static void args_fill(const char **argv, size_t n, const char *arg0, va_list ap)
     argv[n] = NULL;
 }
 
+/* argv: arg0 and the variadic arguments up to their NULL, on the stack as
+ * glibc's execl builds it; ap is left open, at that NULL. */
+#define ARGV_FROM_VA(argv, arg0, ap)                                                               \
+    va_start(ap, arg0);                                                                            \
+    size_t argc_ = args_count(arg0, ap);                                                           \
+    va_end(ap);                                                                                    \
+    const char *argv[argc_ + 1];                                                                   \
+    va_start(ap, arg0);                                                                            \
+    args_fill(argv, argc_, arg0, ap)
+
 CL_EXPORT int execl(const char *file, const char *arg0, ...)
 {
     va_list ap;
-    va_start(ap, arg0);
-    size_t n = args_count(arg0, ap);
-    va_end(ap);
-    const char *argv[n + 1];
-    va_start(ap, arg0);
-    args_fill(argv, n, arg0, ap);
+    ARGV_FROM_VA(argv, arg0, ap);
     va_end(ap);
     return execv(file, (char *const *)argv);
 }
@@ -130,12 +135,7 @@ CL_EXPORT int execl(const char *file, const char *arg0, ...)
 CL_EXPORT int execlp(const char *file, const char *arg0, ...)
 {
     va_list ap;
-    va_start(ap, arg0);
-    size_t n = args_count(arg0, ap);
-    va_end(ap);
-    const char *argv[n + 1];
-    va_start(ap, arg0);
-    args_fill(argv, n, arg0, ap);
+    ARGV_FROM_VA(argv, arg0, ap);
     va_end(ap);
     return execvp(file, (char *const *)argv);
 }
@@ -143,12 +143,7 @@ CL_EXPORT int execlp(const char *file, const char *arg0, ...)
 CL_EXPORT int execle(const char *file, const char *arg0, ...)
 {
     va_list ap;
-    va_start(ap, arg0);
-    size_t n = args_count(arg0, ap);
-    va_end(ap);
-    const char *argv[n + 1];
-    va_start(ap, arg0);
-    args_fill(argv, n, arg0, ap);
+    ARGV_FROM_VA(argv, arg0, ap);
     (void)va_arg(ap, const char *); /* the NULL that ends the list */
     char *const *envp = va_arg(ap, char *const *);
     va_end(ap);

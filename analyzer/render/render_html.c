@@ -8,31 +8,12 @@
 #include <stdarg.h>
 
 #include "render/html_internal.h"
+#include "render/markup.h"
 #include "render/text_internal.h"
 
 void html_put(FILE *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&#39;", out);
-            break;
-        default:
-            fputc((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ? '?' : *p, out);
-        }
-    }
+    markup_put(out, s);
 }
 
 void html_printf(FILE *out, const char *fmt, ...)

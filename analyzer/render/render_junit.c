@@ -9,33 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render/markup.h"
 #include "render/render.h"
 #include "symbols/stackfmt.h"
 #include "util/util.h"
-
-/* s as XML character data or attribute value; characters XML 1.0 forbids
- * become '?'. */
-static void xml_put(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        default:
-            fputc(*p < 0x20 && *p != '\n' && *p != '\t' ? '?' : *p, out);
-        }
-    }
-}
 
 static const char *suite_name(const struct report *r, const struct render_opts *ro)
 {
@@ -55,11 +32,11 @@ static void junit_failure(FILE *out, const struct finding *f)
         fclose(mem);
     }
     fprintf(out, "      <failure type=\"%s\" message=\"", kind_name(f->kind));
-    xml_put(out, kind_name(f->kind));
+    markup_put(out, kind_name(f->kind));
     fprintf(out, " (count %" PRIu64 ") at ", f->count);
-    xml_put(out, where);
+    markup_put(out, where);
     fputs("\">", out);
-    xml_put(out, text);
+    markup_put(out, text);
     fputs("</failure>\n", out);
     free(text);
     free(where);
@@ -68,18 +45,18 @@ static void junit_failure(FILE *out, const struct finding *f)
 static void junit_observed(FILE *out, const char *suite, const struct report *r)
 {
     fputs("    <testcase classname=\"connleak.", out);
-    xml_put(out, suite);
+    markup_put(out, suite);
     fputs("\" name=\"observed\"", out);
     if (r->status != STATUS_NOT_OBSERVABLE && r->status != STATUS_NO_TRACE) {
         fputs("/>\n", out);
         return;
     }
     fputs(">\n      <error type=\"", out);
-    xml_put(out, status_name(r->status));
+    markup_put(out, status_name(r->status));
     fputs("\" message=\"", out);
-    xml_put(out, r->status == STATUS_NO_TRACE ? "the program left no trace"
-                 : r->observe_line            ? r->observe_line
-                                              : "not observable");
+    markup_put(out, r->status == STATUS_NO_TRACE ? "the program left no trace"
+                    : r->observe_line            ? r->observe_line
+                                                 : "not observable");
     fputs("\"/>\n    </testcase>\n", out);
 }
 
@@ -87,7 +64,7 @@ static void junit_head(FILE *out, const char *suite, size_t tests, size_t failur
 {
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"connleak\">\n", out);
     fputs("  <testsuite name=\"", out);
-    xml_put(out, suite);
+    markup_put(out, suite);
     fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" skipped=\"0\">\n", tests,
             failures, errors);
 }
@@ -97,9 +74,9 @@ static void junit_case(FILE *out, const char *suite, const char *name, const str
                        bool (*in)(const struct finding *, const void *), const void *arg)
 {
     fputs("    <testcase classname=\"connleak.", out);
-    xml_put(out, suite);
+    markup_put(out, suite);
     fputs("\" name=\"", out);
-    xml_put(out, name);
+    markup_put(out, name);
     fputs("\"", out);
     bool any = false;
     for (size_t i = 0; i < r->findings.n; i++) {
