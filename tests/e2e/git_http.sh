@@ -11,20 +11,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/http_lib.sh"
 command -v git > /dev/null || fail "git not installed: run scripts/install-deps.sh"
 
-git init -q "$tmp/src"
-echo hello > "$tmp/src/file"
-git -C "$tmp/src" add file
-git -C "$tmp/src" -c user.email=t@t -c user.name=t commit -qm init
-git clone -q --bare "$tmp/src" "$tmp/www/repo.git"
-git -C "$tmp/www/repo.git" update-server-info
-"$PYTHON" -c 'import functools, http.server, sys
-h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-s = http.server.HTTPServer(("127.0.0.1", 0), h)
-print(s.server_address[1], flush=True)
-s.serve_forever()' "$tmp/www" > "$tmp/srv.out" 2> /dev/null &
-on_exit "kill $! 2> /dev/null"
-wait_for_file "$tmp/srv.out"
-url="http://127.0.0.1:$(head -n1 "$tmp/srv.out")/repo.git"
+start_git_server
+url=$git_url
 
 run_json --backend preload --fail-on leak -- git clone -q "$url" "$tmp/clone1"
 expect_rc 0

@@ -28,6 +28,48 @@ start_server() {
 # start_http_server: samples/http_server on 127.0.0.1; sets $port.
 start_http_server() { start_server http_server "$SAMPLES/http_server"; }
 
+# start_git_server: a bare repository with one commit, served for git's
+# "dumb" HTTP protocol by python's http.server on 127.0.0.1; sets $git_url.
+start_git_server() {
+    local port
+    git init -q "$tmp/src"
+    echo hello > "$tmp/src/file"
+    git -C "$tmp/src" add file
+    git -C "$tmp/src" -c user.email=t@t -c user.name=t commit -qm init
+    git clone -q --bare "$tmp/src" "$tmp/www/repo.git"
+    git -C "$tmp/www/repo.git" update-server-info
+    start_server git_http "$PYTHON" -c 'import functools, http.server, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+s = http.server.HTTPServer(("127.0.0.1", 0), h)
+print(s.server_address[1], flush=True)
+s.serve_forever()' "$tmp/www"
+    git_url="http://127.0.0.1:$port/repo.git"
+}
+
+# require_programs PROG...: skips the test (77) naming the first missing one.
+require_programs() {
+    local prog
+    for prog in "$@"; do
+        command -v "$prog" > /dev/null || {
+            echo "SKIP [$TEST_NAME]: $prog not installed (scripts/install-deps.sh)"
+            exit 77
+        }
+    done
+}
+
+# require_lwp: skips the test (77) without Perl's LWP::UserAgent.
+require_lwp() {
+    perl -MLWP::UserAgent -e 1 2> /dev/null || {
+        echo "SKIP [$TEST_NAME]: Perl's LWP::UserAgent not installed (libwww-perl, scripts/install-deps.sh)"
+        exit 77
+    }
+}
+
+# free_port: a TCP port on 127.0.0.1 free a moment ago.
+free_port() {
+    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 # expect_stdout LINE: the program's stdout (of the last run) is exactly LINE.
 expect_stdout() {
     [[ "$(cat "$tmp/stdout")" == "$1" ]] ||

@@ -17,20 +17,8 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/http_lib.sh
 source "$(dirname "$0")/http_lib.sh"
 
-for prog in lighttpd perl ab redis-server redis-cli redis-benchmark curl; do
-    command -v "$prog" > /dev/null || {
-        echo "SKIP [$TEST_NAME]: $prog not installed (scripts/install-deps.sh)"
-        exit 77
-    }
-done
-perl -MLWP::UserAgent -e 1 2> /dev/null || {
-    echo "SKIP [$TEST_NAME]: Perl's LWP::UserAgent not installed (libwww-perl, scripts/install-deps.sh)"
-    exit 77
-}
-
-free_port() {
-    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+require_programs lighttpd perl ab redis-server redis-cli redis-benchmark curl
+require_lwp
 
 # expect_clean_run NAME: the last run exited as the program did (0 here) and
 # its report has no finding.

@@ -15,20 +15,8 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/http_lib.sh
 source "$(dirname "$0")/http_lib.sh"
 
-for prog in curl wget git redis-server redis-cli redis-benchmark perl node ab nginx lighttpd; do
-    command -v "$prog" > /dev/null || {
-        echo "SKIP [$TEST_NAME]: $prog not installed (scripts/install-deps.sh)"
-        exit 77
-    }
-done
-perl -MLWP::UserAgent -e 1 2> /dev/null || {
-    echo "SKIP [$TEST_NAME]: Perl's LWP::UserAgent not installed (libwww-perl, scripts/install-deps.sh)"
-    exit 77
-}
-
-free_port() {
-    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+require_programs curl wget git redis-server redis-cli redis-benchmark perl node ab nginx lighttpd
+require_lwp
 
 # masked MODE FILE: FILE as compared: "exact", or "numbers" (each run of
 # digits -> N, of spaces -> one (columns), carriage returns as new lines, redis-benchmark's progress
@@ -98,20 +86,8 @@ client ab numbers ab -n 100 -c 2 "$url"
 client ab_k numbers ab -k -n 100 -c 2 "$url"
 
 # git over HTTP ("dumb" protocol: a bare repository served as files)
-git init -q "$tmp/src"
-echo hello > "$tmp/src/file"
-git -C "$tmp/src" add file
-git -C "$tmp/src" -c user.email=t@t -c user.name=t commit -qm init
-git clone -q --bare "$tmp/src" "$tmp/www/repo.git"
-git -C "$tmp/www/repo.git" update-server-info
-"$PYTHON" -c 'import functools, http.server, sys
-h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-s = http.server.HTTPServer(("127.0.0.1", 0), h)
-print(s.server_address[1], flush=True)
-s.serve_forever()' "$tmp/www" > "$tmp/srv.out" 2> /dev/null &
-on_exit "kill $! 2> /dev/null"
-wait_for_file "$tmp/srv.out"
-client git exact git ls-remote "http://127.0.0.1:$(head -n1 "$tmp/srv.out")/repo.git"
+start_git_server
+client git exact git ls-remote "$git_url"
 
 # redis: a bare server for the clients, then the server itself
 rport=$(free_port)
