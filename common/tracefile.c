@@ -2,6 +2,7 @@
  * room for a note when the disk fills up (tracefile.h says how). */
 #define _GNU_SOURCE
 #include "tracefile.h"
+#include "tracebin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,6 +128,16 @@ static void note_full(struct tracefile_out *o, int fd, const char *path, long ro
     marker_create(path);
 }
 
+/* The bytes of buf's first records that fit in n (buf starts at a record:
+ * a JSON line or a binary frame, tracebin.h; a '\n' inside a frame is not
+ * the end of a record). */
+static size_t records_within(const char *buf, size_t n)
+{
+    size_t at = 0, k;
+    while (at < n && (k = tb_record_size((const uint8_t *)buf + at, n - at)) > 0) at += k;
+    return at;
+}
+
 /* The disk is full and room bytes are allocated past the end: the whole
  * lines of buf that fit in them (keeping NOTE_ROOM), then the note. */
 static void write_last(struct tracefile_out *o, int fd, const char *path, const char *buf, size_t n,
@@ -134,8 +145,8 @@ static void write_last(struct tracefile_out *o, int fd, const char *path, const 
 {
     size_t fit = room > NOTE_ROOM ? (size_t)(room - NOTE_ROOM) : 0, done = 0;
     if (fit > n) fit = n;
-    const char *nl = fit ? memrchr(buf, '\n', fit) : NULL;
-    if (nl && write_all(fd, buf, (size_t)(nl - buf) + 1, &done) == 0) {
+    size_t whole = records_within(buf, fit);
+    if (whole && write_all(fd, buf, whole, &done) == 0) {
         o->mid_line = false;
         room -= (long)done;
     }
@@ -158,7 +169,8 @@ int tracefile_write(struct tracefile_out *o, int fd, const char *path, const cha
     }
     size_t done;
     int rc = write_all(fd, buf, n, &done);
-    if (done) o->mid_line = buf[done - 1] != '\n';
+    if (done) /* buf ends at a record's end */
+        o->mid_line = done < n && records_within(buf, done) != done;
     if (rc < 0 && errno != EBADF) { /* EBADF: the fd is not ours any more (trace.c reopens) */
         o->err = errno;
         o->dropped += n - done;

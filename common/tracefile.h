@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CL_TRACE_VERSION 1 /* the "version" of the hdr record */
+#define CL_TRACE_VERSION 2 /* the "version" of the hdr record (2: binary records may follow) */
 
 #define TRACEFILE_RESERVE     4096         /* kept allocated past the end for the note */
 #define TRACEFILE_FULL_SUFFIX ".disk-full" /* the marker's name: the trace's + this */

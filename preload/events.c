@@ -17,6 +17,7 @@
 #include "trace.h"
 
 #include "jsonline.h"
+#include "tracebin.h"
 #include "tracefile.h"
 #include "http1.h"
 #include "sockdiag.h"
@@ -61,6 +62,54 @@ static void kv_sock(struct jb *b, const struct sock_rec *r, int fd)
 {
     JB_KV_U64(b, "sid", r->sid);
     JB_KV_U64(b, "fd", (uint64_t)fd); /* tracked fds are never negative */
+}
+
+/* ---- binary records (tracebin.h): the frequent ones ---- */
+
+static void tb_sock(struct tb *b, const struct sock_rec *r, int fd)
+{
+    tb_u(b, TBF_SID, r->sid);
+    tb_i(b, TBF_FD, fd);
+}
+
+/* A time before ts as TBT_REL: 0 for none, else 1 + its distance from ts
+ * (a time the coarse clock put after ts counts as ts). */
+static uint64_t rel(uint64_t ts, uint64_t t)
+{
+    return t ? (t <= ts ? ts - t : 0) + 1 : 0;
+}
+
+static enum tb_word family_word(int fam)
+{
+    return fam == AF_INET    ? TBW_INET
+           : fam == AF_INET6 ? TBW_INET6
+           : fam == AF_UNIX  ? TBW_UNIX
+                             : TBW_COUNT;
+}
+
+static enum tb_word type_word(int type)
+{
+    return type == SOCK_STREAM ? TBW_STREAM : type == SOCK_DGRAM ? TBW_DGRAM : TBW_COUNT;
+}
+
+/* A word, or the name the JSON writer would give. */
+static void tb_name(struct tb *b, enum tb_field f, enum tb_word w, const char *(*name)(int, char *),
+                    int v)
+{
+    char tmp[16];
+    if (w < TBW_COUNT)
+        tb_word(b, f, w);
+    else
+        tb_str(b, f, name(v, tmp), sizeof(tmp));
+}
+
+static void tb_how(struct tb *b, const char *how)
+{
+    unsigned int w = tb_word_find(how, TBW_CLOSE, TBW_SYSCALL);
+    if (w < TBW_COUNT)
+        tb_word(b, TBF_HOW, w);
+    else
+        tb_str(b, TBF_HOW, how, 32);
 }
 
 /* argv from /proc/self/cmdline, read with plain system calls. */
@@ -144,82 +193,87 @@ void ev_open(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited)
 
 static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited, bool late)
 {
-    char mem[LINE_MAX_BYTES], t1[16], t2[16];
-    struct jb b;
-    ev_begin(&b, mem, "open");
-    kv_sock(&b, r, fd);
-    JB_KV_LIT(&b, "fam", family_name(r->family, t1));
-    JB_KV_LIT(&b, "type", socktype_name(r->type, t2));
-    JB_KV_LIT(&b, "role", role_name(inherited || late ? r->role : r->open_role));
-    JB_KV_U64(&b, "stk", r->stk);
-    if (r->ino) JB_KV_U64(&b, "ino", r->ino);
-    kv_addr(&b, "peer", &r->peer);
-    kv_addr(&b, "local", &r->local);
-    if (lsid) JB_KV_U64(&b, "lsid", lsid);
-    if (inherited) JB_LIT(&b, ",\"inherited\":true");
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
+    uint64_t ts = clock_since_start();
+    tb_init(&b, mem, sizeof(mem));
+    tb_sock(&b, r, fd);
+    tb_name(&b, TBF_FAM, family_word(r->family), family_name, r->family);
+    tb_name(&b, TBF_TYPE, type_word(r->type), socktype_name, r->type);
+    int role = inherited || late ? r->role : r->open_role;
+    tb_word(&b, TBF_ROLE,
+            role >= 0 && role <= ROLE_RECEIVED ? TBW_ROLE_SOCKET + role : TBW_ROLE_SOCKET);
+    tb_u(&b, TBF_STK, r->stk);
+    if (r->ino) tb_u(&b, TBF_INO, r->ino);
+    if (r->peer.family) tb_addr(&b, TBF_PEER, &r->peer);
+    if (r->local.family) tb_addr(&b, TBF_LOCAL, &r->local);
+    if (lsid) tb_u(&b, TBF_LSID, lsid);
+    if (inherited) tb_bool(&b, TBF_INHERITED, true);
     if (late) {
-        JB_LIT(&b, ",\"late\":true");
-        JB_KV_U64(&b, "opened", r->opened);
-        JB_LIT(&b, "}");
-        trace_line_claimed(&b, &((struct sock_rec *)r)->quiet);
+        tb_bool(&b, TBF_LATE, true);
+        tb_u(&b, TBF_OPENED, rel(ts, r->opened));
+        trace_frame_claimed(TBR_OPEN, ts, &b, &((struct sock_rec *)r)->quiet);
         return;
     }
-    ev_finish(&b);
+    trace_frame(TBR_OPEN, ts, &b);
 }
 
 void ev_conn(const struct sock_rec *r, int fd, int err, const struct sockaddr *sa, socklen_t len)
 {
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
     struct cl_addr peer;
     if (ev_is_quiet(r)) return; /* its late open record will say it */
+    uint64_t ts = clock_since_start();
     addr_from_sockaddr(&peer, sa, len);
-    ev_begin(&b, mem, "conn");
-    kv_sock(&b, r, fd);
-    kv_addr(&b, "peer", &peer);
-    kv_addr(&b, "local", &r->local);
+    tb_init(&b, mem, sizeof(mem));
+    tb_sock(&b, r, fd);
+    if (peer.family) tb_addr(&b, TBF_PEER, &peer);
+    if (r->local.family) tb_addr(&b, TBF_LOCAL, &r->local);
     if (err == EINPROGRESS) {
-        JB_LIT(&b, ",\"inprogress\":true");
+        tb_bool(&b, TBF_INPROGRESS, true);
     } else if (err) {
         const char *name = strerrorname_np(err);
-        jb_kv_str(&b, "err", name ? name : "error");
+        tb_str(&b, TBF_ERR, name ? name : "error", 64);
     }
-    ev_finish(&b);
+    trace_frame(TBR_CONN, ts, &b);
 }
 
 void ev_listen(const struct sock_rec *r, int fd)
 {
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
     ev_promote(r, fd);
-    ev_begin(&b, mem, "listen");
-    kv_sock(&b, r, fd);
-    kv_addr(&b, "local", &r->local);
-    ev_finish(&b);
+    uint64_t ts = clock_since_start();
+    tb_init(&b, mem, sizeof(mem));
+    tb_sock(&b, r, fd);
+    if (r->local.family) tb_addr(&b, TBF_LOCAL, &r->local);
+    trace_frame(TBR_LISTEN, ts, &b);
 }
 
 void ev_dup(const struct sock_rec *r, int fd, int nfd, const char *how)
 {
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
     if (ev_is_quiet(r)) return; /* its fds are listed if it is ever written */
-    ev_begin(&b, mem, "dup");
-    kv_sock(&b, r, fd);
-    JB_KV_U64(&b, "nfd", (uint64_t)nfd);
-    JB_KV_LIT(&b, "how", how);
-    ev_finish(&b);
+    uint64_t ts = clock_since_start();
+    tb_init(&b, mem, sizeof(mem));
+    tb_sock(&b, r, fd);
+    tb_u(&b, TBF_NFD, (uint64_t)nfd);
+    tb_how(&b, how);
+    trace_frame(TBR_DUP, ts, &b);
 }
 
 void ev_shut(const struct sock_rec *r, int fd, int how)
 {
-    static const char *names[] = {"rd", "wr", "rdwr"};
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
     ev_promote(r, fd);
-    ev_begin(&b, mem, "shut");
-    kv_sock(&b, r, fd);
-    JB_KV_LIT(&b, "how", how >= 0 && how <= 2 ? names[how] : "other");
-    ev_finish(&b);
+    uint64_t ts = clock_since_start();
+    tb_init(&b, mem, sizeof(mem));
+    tb_sock(&b, r, fd);
+    tb_word(&b, TBF_HOW, how >= 0 && how <= 2 ? TBW_RD + how : TBW_OTHER);
+    trace_frame(TBR_SHUT, ts, &b);
 }
 
 /* ts of the last successful I/O, 0 if none (the coarse clock may lag). */
@@ -231,8 +285,8 @@ static uint64_t last_io_of(const struct sock_rec *r)
 
 void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
 {
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
     if (ev_is_quiet(r)) { /* its last close is counted, not written */
         if (!last) return;
         /* whoever clears quiet decides: the sampler promoting it right now
@@ -246,21 +300,20 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
             return;
         }
     }
-    ev_begin(&b, mem, "close");
-    kv_sock(&b, r, fd);
-    JB_KV_LIT(&b, "how", how);
+    uint64_t ts = clock_since_start();
+    tb_init(&b, mem, sizeof(mem));
+    tb_sock(&b, r, fd);
+    tb_how(&b, how);
+    tb_bool(&b, TBF_LAST, last);
     if (last) {
-        JB_LIT(&b, ",\"last\":true");
-        JB_KV_U64(&b, "in", atomic_load_explicit(&r->bytes_in, memory_order_relaxed));
-        JB_KV_U64(&b, "out", atomic_load_explicit(&r->bytes_out, memory_order_relaxed));
-        JB_KV_U64(&b, "last_io", last_io_of(r));
-        if (atomic_load_explicit(&r->eof, memory_order_relaxed)) JB_LIT(&b, ",\"eof\":true");
-        if (pyframes_finalizing()) JB_LIT(&b, ",\"fin\":true"); /* the interpreter's, at exit */
-        http_kv_state(&b, r);
-    } else {
-        JB_LIT(&b, ",\"last\":false");
+        tb_u(&b, TBF_IN, atomic_load_explicit(&r->bytes_in, memory_order_relaxed));
+        tb_u(&b, TBF_OUT, atomic_load_explicit(&r->bytes_out, memory_order_relaxed));
+        tb_u(&b, TBF_LAST_IO, rel(ts, last_io_of(r)));
+        if (atomic_load_explicit(&r->eof, memory_order_relaxed)) tb_bool(&b, TBF_EOF, true);
+        if (pyframes_finalizing()) tb_bool(&b, TBF_FIN, true); /* the interpreter's, at exit */
+        http_tb_state(&b, r);
     }
-    ev_finish(&b);
+    trace_frame(TBR_CLOSE, ts, &b);
 }
 
 void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *prev)
@@ -430,37 +483,36 @@ void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct 
 
 void ev_hnew(uint32_t id, int kind, uint32_t stk)
 {
-    static const char *kinds[] = {"curl", "curlm", "ssl"};
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
-    ev_begin(&b, mem, "hnew");
-    JB_KV_U64(&b, "h", id);
-    JB_KV_LIT(&b, "kind", kind >= 0 && kind <= HANDLE_SSL ? kinds[kind] : "other");
-    JB_KV_U64(&b, "stk", stk);
-    ev_finish(&b);
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
+    uint64_t ts = clock_since_start();
+    tb_init(&b, mem, sizeof(mem));
+    tb_u(&b, TBF_H, id);
+    tb_word(&b, TBF_KIND, kind >= 0 && kind <= HANDLE_SSL ? TBW_CURL + kind : TBW_OTHER);
+    tb_u(&b, TBF_STK, stk);
+    trace_frame(TBR_HNEW, ts, &b);
 }
 
 void ev_huse(uint32_t id, uint64_t sid, const char *url)
 {
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
-    ev_begin(&b, mem, "huse");
-    JB_KV_U64(&b, "h", id);
-    if (sid) JB_KV_U64(&b, "sid", sid);
-    if (url) {
-        JB_KEY(&b, "url");
-        jb_str(&b, url, 120);
-    }
-    ev_finish(&b);
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
+    uint64_t ts = clock_since_start();
+    tb_init(&b, mem, sizeof(mem));
+    tb_u(&b, TBF_H, id);
+    if (sid) tb_u(&b, TBF_SID, sid);
+    if (url) tb_str(&b, TBF_URL, url, 120);
+    trace_frame(TBR_HUSE, ts, &b);
 }
 
 void ev_hfree(uint32_t id)
 {
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
-    ev_begin(&b, mem, "hfree");
-    JB_KV_U64(&b, "h", id);
-    ev_finish(&b);
+    uint8_t mem[LINE_MAX_BYTES];
+    struct tb b;
+    uint64_t ts = clock_since_start();
+    tb_init(&b, mem, sizeof(mem));
+    tb_u(&b, TBF_H, id);
+    trace_frame(TBR_HFREE, ts, &b);
 }
 
 /* ---- the sampler (sampler.c) ---- */

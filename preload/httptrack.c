@@ -303,6 +303,22 @@ void http_kv_state(struct jb *b, const struct sock_rec *r)
     JB_LIT(b, "}");
 }
 
+/* The same, binary (a close record, tracebin.h). */
+void http_tb_state(struct tb *b, const struct sock_rec *r)
+{
+    uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
+    if (!(idx & REC_HTTP_IDX) || (idx & REC_HTTP_NOT)) return;
+    const struct http_slot *s = slot_of(idx);
+    uint32_t stk = s->site.stk;
+    stack_emit_id(stk);
+    tb_obj(b, TBF_HTTP);
+    http1_tb_fields(b, &s->h);
+    if (idx & REC_HTTP_TLS) tb_bool(b, TBF_TLS, true);
+    if (stk) tb_u(b, TBF_STK, stk);
+    if (stk && s->site.sampled) tb_bool(b, TBF_SAMPLED, true);
+    tb_obj_end(b);
+}
+
 const struct http1 *http_state_of(const struct sock_rec *r)
 {
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);

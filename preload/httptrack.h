@@ -6,6 +6,7 @@
 #define CONNLEAK_HTTPTRACK_H
 
 #include "fdtable.h"
+#include "tracebin.h"
 
 #include <sys/uio.h>
 
@@ -25,6 +26,7 @@ void http_skipped(struct sock_rec *r);               /* bytes not fed (no guard)
 void http_release(struct sock_rec *r);
 /* ,"http":{...} for live / last close records, if r has HTTP state. */
 void http_kv_state(struct jb *b, const struct sock_rec *r);
+void http_tb_state(struct tb *b, const struct sock_rec *r); /* the same, binary */
 const struct http1 *http_state_of(const struct sock_rec *r); /* NULL: none */
 uint32_t http_site_of(const struct sock_rec *r);             /* its last request's stack, 0: none */
 

@@ -24,6 +24,7 @@
 #include "trace.h"
 
 #include "jsonline.h"
+#include "tracebin.h"
 #include "tracefile.h"
 
 #include <fcntl.h>
@@ -47,6 +48,8 @@ int cl_trace_fd = -1;
 
 static char buf[BUF_SIZE];
 static size_t buf_len;
+static uint64_t bin_last_ts; /* ts of the last binary record in buf */
+static bool bin_in_buf;      /* buf holds a binary record: the next one may be a delta */
 static char path[4096 + 64];
 static dev_t file_dev;
 static ino_t file_ino;
@@ -144,6 +147,7 @@ void trace_flush_locked(void)
     if (out.err) { /* the disk was full: the trace ended with its note */
         out.dropped += buf_len;
         buf_len = 0;
+        bin_in_buf = false;
         return;
     }
     if (lost || !fd_still_ours()) {
@@ -165,6 +169,7 @@ void trace_flush_locked(void)
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     buf_len = 0;
+    bin_in_buf = false;
 }
 
 void trace_flush(void)
@@ -204,6 +209,43 @@ void trace_line(struct jb *b)
     lock_take(&cl_trace_lock);
     trace_append_locked(b->p, b->len);
     lock_give(&cl_trace_lock);
+}
+
+/* ---- binary records (tracebin.h) ----
+ *
+ * The frame is put together under the lock, because its ts is written as a
+ * delta from the previous binary record's: the first record of a buffer
+ * (each flush writes a buffer whole) carries its ts in full, so that a
+ * reader never needs a record from another write to know a time. */
+
+static void frame_append_locked(enum tb_rec type, uint64_t ts, const struct tb *b)
+{
+    size_t n = b->len + TB_FRAME_ROOM;
+    if (buf_len + n > BUF_SIZE) trace_flush_locked();
+    if (n > BUF_SIZE - buf_len) return;
+    buf_len += tb_frame_put((uint8_t *)buf + buf_len, type, ts, bin_in_buf, bin_last_ts, b);
+    bin_last_ts = ts;
+    bin_in_buf = true;
+    if (buf_len >= BUF_FLUSH) trace_flush_locked();
+}
+
+void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
+{
+    if (b->overflow || !trace_ensure_open()) return;
+    lock_take(&cl_trace_lock);
+    frame_append_locked(type, ts, b);
+    lock_give(&cl_trace_lock);
+}
+
+/* trace_frame under the same claim as trace_line_claimed. */
+bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b, _Atomic uint8_t *claim)
+{
+    if (b->overflow || !trace_ensure_open()) return false;
+    lock_take(&cl_trace_lock);
+    bool mine = atomic_exchange(claim, 0);
+    if (mine) frame_append_locked(type, ts, b);
+    lock_give(&cl_trace_lock);
+    return mine;
 }
 
 /* trace_line, if *claim could be cleared (it was set) under the trace
@@ -261,6 +303,7 @@ void trace_after_fork_child(void)
     atomic_flag_clear(&cl_trace_lock.f);
     atomic_flag_clear(&open_lock.f);
     buf_len = 0; /* the parent writes what it had buffered */
+    bin_in_buf = false;
     if (cl_trace_fd >= 0) syscall(SYS_close, cl_trace_fd);
     cl_trace_fd = -1;
     have_file = false;

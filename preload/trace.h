@@ -8,6 +8,7 @@
 #include "preload.h"
 
 #include "jsonline.h"
+#include "tracebin.h"
 
 extern cl_lock_t cl_trace_lock;
 extern int cl_trace_fd;
@@ -15,6 +16,9 @@ int trace_create(bool forked);
 void trace_append_locked(const char *s, size_t n);
 void trace_line(struct jb *b); /* append b + '\n' under the lock */
 bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim);
+void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b); /* a binary record */
+bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b,
+                         _Atomic uint8_t *claim);
 void trace_flush(void);
 void trace_flush_locked(void);
 void trace_flush_end(void); /* flush, and give back the disk-full reserve (end, exec) */

@@ -15,17 +15,16 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"run", cmd_run},
-    {"report", cmd_report},
-    {"attach", cmd_attach},
-    {"watch", cmd_watch},
+    {"run", cmd_run},     {"report", cmd_report},         {"attach", cmd_attach},
+    {"watch", cmd_watch}, {"trace-dump", cmd_trace_dump},
 };
 
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
     if (!cmd) {
-        fputs("connleak: missing command: run, report, attach or watch (see connleak --help)\n",
+        fputs("connleak: missing command: run, report, attach, watch or trace-dump (see connleak "
+              "--help)\n",
               stderr);
         return EXIT_TOOL;
     }

@@ -1,7 +1,10 @@
-/* lines.c - line reading: a buffered reader over read(2) that hands out
- * lines in place, each capped at MAX_LINE, and the loop over a file's lines
- * with its damage notes (long, malformed, cut-short lines). */
+/* lines.c - record reading: a buffered reader over read(2) that hands out
+ * lines in place, each capped at MAX_LINE, and format 2's binary frames
+ * (common/tracebin.h) whole, and the loop over a file's records with its
+ * damage notes (long, malformed, cut-short records). */
 #include "trace/reader_internal.h"
+
+#include "tracebin.h"
 
 /* ---- lines ---------------------------------------------------------------
  *
@@ -31,11 +34,50 @@ static int lines_fill(struct lines *l)
     return 1;
 }
 
-/* The next line, without its \n. LINE_PARTIAL: the last line, cut short
- * (no \n); LINE_LONG: a line longer than MAX_LINE (no text). */
-static enum line_status lines_next(struct lines *l, char **line, size_t *len)
+/* A binary frame starts at l->start (its tag byte is there): LINE_FRAME
+ * with all of it, LINE_PARTIAL when the file ends inside it, LINE_ERROR,
+ * or LINE_OK when it is malformed (no '\n' where its length says): then
+ * the bytes up to the next '\n' are handed out as a line, which no JSON
+ * parse accepts (a damaged record, counted), and reading goes on after
+ * it, at what is a record boundary again unless the damage says
+ * otherwise. */
+static enum line_status frame_next(struct lines *l, char **line, size_t *len)
 {
     for (;;) {
+        const uint8_t *p = (const uint8_t *)l->buf + l->start;
+        size_t have = l->end - l->start, hdr;
+        uint64_t plen;
+        bool ok = tb_frame_header(p, have, &plen, &hdr);
+        if (ok && have >= hdr + plen + 1) {
+            if (p[hdr + plen] != '\n') return LINE_OK;
+            *line = l->buf + l->start;
+            *len = hdr + (size_t)plen + 1;
+            l->start = l->scan = l->start + *len;
+            return LINE_FRAME;
+        }
+        if (!ok && have >= 6) return LINE_OK; /* a length no frame has */
+        int rc = lines_fill(l);
+        if (rc < 0) return LINE_ERROR;
+        if (rc > 0) continue;
+        *line = l->buf + l->start;
+        *len = l->end - l->start;
+        l->start = l->scan = l->end;
+        return LINE_PARTIAL;
+    }
+}
+
+/* The next record: a line without its \n, or a binary frame
+ * (LINE_FRAME). LINE_PARTIAL: the last one, cut short (no \n);
+ * LINE_LONG: a line longer than MAX_LINE (no text). */
+enum line_status lines_next(struct lines *l, char **line, size_t *len)
+{
+    for (;;) {
+        if (!l->skipping && l->scan == l->start && l->start < l->end &&
+            (uint8_t)l->buf[l->start] >= TB_TAG) {
+            enum line_status st = frame_next(l, line, len);
+            if (st != LINE_OK) return st;
+            l->scan = l->start + 1; /* damaged: up to the next '\n' as a line */
+        }
         /* no memchr on an empty range: buf is NULL before the first read */
         char *nl = l->end > l->scan ? memchr(l->buf + l->scan, '\n', l->end - l->scan) : NULL;
         if (nl) {
@@ -72,6 +114,10 @@ static enum line_status lines_next(struct lines *l, char **line, size_t *len)
 static int first_line(struct reader *r, enum line_status st, char *line, size_t n, char **why)
 {
     if (st == LINE_OK) return read_header(r, line, n, why);
+    if (st == LINE_FRAME) { /* its records are read, after a damaged header's rules */
+        r->header_damage = "a binary record where the header should be";
+        return 0;
+    }
     if (st == LINE_LONG) {
         r->header_damage = "longer than 1 MiB";
         return 0;
@@ -102,6 +148,11 @@ int read_lines(struct reader *r, struct lines *in, char **why)
             r->p->cut_short = true;
         } else if (st == LINE_LONG) {
             line_long(r);
+        } else if (st == LINE_FRAME) {
+            if (!read_frame(r, line, n)) line_bad(r);
+        } else if ((uint8_t)line[0] >= TB_TAG) { /* a frame whose length is wrong */
+            r->bin.have_ts = false;              /* the next delta is from it */
+            line_bad(r);
         } else if (!line_is_blank(line, n) && !read_record(r, line, n)) {
             line_bad(r);
         }

@@ -4,9 +4,13 @@
  * refuses an *_internal.h included from another folder).
  *
  * Who does what (one concern per file):
- *   lines.c          line reading: a bounded reader over read(2), line 1
+ *   lines.c          record reading: a bounded reader over read(2) that
+ *                    hands out JSON lines and binary frames; line 1
  *   header.c         the header line, and what is assumed when it is damaged
- *   records.c        the record-kind dispatch table
+ *   records.c        the record-kind dispatch table, for JSON lines and
+ *                    binary frames alike
+ *   binrec.c         format 2's binary frames as the JSON objects they
+ *                    stand for (common/tracebin.h)
  *   fields.c         the per-line cJSON arena and the field index (struct rec)
  *   ids.c            socket ids and stack ids to dense indexes
  *   decode_socket.c  decoding of mod, stk, open, conn, listen, dup, close,
@@ -75,8 +79,15 @@ struct sidmap {
     size_t n, nslots;
 };
 
+/* What a binary record needs of the ones before it (binrec.c). */
+struct binrec_state {
+    uint64_t last_ts; /* the previous binary record's ts */
+    bool have_ts;     /* ...is known: a delta may follow */
+};
+
 struct reader {
     struct process *p;
+    struct binrec_state bin;
     struct strlist *notes;
     const char *name;
     size_t lineno;
@@ -195,7 +206,8 @@ struct rec {
     const cJSON *f[F_COUNT]; /* first member with that name, or NULL */
 };
 
-enum line_status { LINE_OK, LINE_PARTIAL, LINE_LONG, LINE_EOF, LINE_ERROR };
+/* LINE_FRAME: a binary frame, '\n' included (tracebin.h). */
+enum line_status { LINE_OK, LINE_FRAME, LINE_PARTIAL, LINE_LONG, LINE_EOF, LINE_ERROR };
 
 struct lines {
     int fd, err;
@@ -279,12 +291,18 @@ bool read_ignored(struct reader *r, const struct rec *o);
 int read_header(struct reader *r, const char *line, size_t len, char **why);
 void header_damaged(struct reader *r);
 
+/* binrec.c: the object a frame stands for (cJSON_Delete it), or NULL and
+ * *err saying what is wrong with it */
+cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, const char **err);
+
 /* records.c */
 bool read_record(struct reader *r, const char *line, size_t len);
+bool read_frame(struct reader *r, const char *frame, size_t len);
 bool line_is_blank(const char *line, size_t len);
 void line_bad(struct reader *r);
 
 /* lines.c */
+enum line_status lines_next(struct lines *l, char **line, size_t *len);
 int read_lines(struct reader *r, struct lines *in, char **why);
 
 /* finish.c */

@@ -1,5 +1,5 @@
-/* records.c - the table that sends each record to the decoder of its kind
- * (record_types): to read a new record kind, add a row
+/* records.c - the table that sends each record, JSON line or binary frame,
+ * to the decoder of its kind (record_types): to read a new record kind, add a row
  * here and its read_KIND in the decode_*.c of its concern. */
 #include "trace/reader_internal.h"
 
@@ -35,10 +35,10 @@ static void second_header(struct reader *r)
                r->name, r->lineno);
 }
 
-/* Returns false for a line that is not a usable record. */
-bool read_record(struct reader *r, const char *line, size_t len)
+/* Sends a parsed record to the decoder of its kind. Returns false for one
+ * that is not usable. */
+static bool record_dispatch(struct reader *r, const cJSON *json)
 {
-    cJSON *json = cJSON_ParseWithLength(line, len);
     struct rec rec;
     rec_index(&rec, json);
     const char *t = rec_str(&rec, F_T);
@@ -59,9 +59,28 @@ bool read_record(struct reader *r, const char *line, size_t len)
         r->nrecords += ok;
         break;
     }
+    return ok || r->stop; /* unknown record types are fine */
+}
+
+/* Returns false for a line that is not a usable record. */
+bool read_record(struct reader *r, const char *line, size_t len)
+{
+    cJSON *json = cJSON_ParseWithLength(line, len);
+    bool ok = record_dispatch(r, json);
     cJSON_Delete(json);
     arena_reset();
-    return ok || r->stop; /* unknown record types are fine */
+    return ok;
+}
+
+/* The same for a binary frame (binrec.c). */
+bool read_frame(struct reader *r, const char *frame, size_t len)
+{
+    const char *err;
+    cJSON *json = binrec_decode(&r->bin, (const uint8_t *)frame, len, &err);
+    bool ok = json && record_dispatch(r, json);
+    cJSON_Delete(json);
+    arena_reset();
+    return ok;
 }
 
 bool line_is_blank(const char *line, size_t len)

@@ -11,8 +11,9 @@ f=$(expect_site orphaned-socket plugin.c leak-site plugin_open 2)
 module=$(jq -r '.stack[0].module' <<< "$f")
 [[ $module == */libplugin.so ]] || fail "top frame module is $module, expected libplugin.so"
 # the plugin's mod record comes after the first module map, before its stack
-jq -s -e 'map(.t) | index("hdr") == 0' "$tmp"/traces/connleak-*.jsonl > /dev/null ||
+trace_dump "$(ls "$tmp"/traces/connleak-*.jsonl)" "$tmp/trace.json"
+jq -s -e 'map(.t) | index("hdr") == 0' "$tmp/trace.json" > /dev/null ||
     fail "trace does not start with its header"
 jq -s -e '[.[] | select(.t == "mod" and (.path | endswith("libplugin.so")))] | length == 1' \
-    "$tmp"/traces/connleak-*.jsonl > /dev/null || fail "libplugin.so is not in the module map once"
+    "$tmp/trace.json" > /dev/null || fail "libplugin.so is not in the module map once"
 pass

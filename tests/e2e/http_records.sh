@@ -17,14 +17,15 @@ port=$(head -n1 "$tmp/port")
 [[ "$port" =~ ^[0-9]+$ ]] || fail "http_server printed '$port', not a port"
 
 # trace_of NAME -- PROG ARGS: runs PROG under connleak, keeps its traces in
-# $tmp/NAME; prints the path of the one trace file.
+# $tmp/NAME; prints the path of the one trace file as JSON Lines (trace_dump).
 trace_of() {
     local name=$1
     shift 2
     run_json --keep-traces --trace-dir "$tmp/$name" -- "$@"
     local files=("$tmp/$name"/*.jsonl)
     [[ ${#files[@]} -eq 1 && -s "${files[0]}" ]] || fail "$name: expected one trace file"
-    echo "${files[0]}"
+    trace_dump "${files[0]}" "$tmp/$name.json"
+    echo "$tmp/$name.json"
 }
 
 # tq TRACE FILTER: FILTER over the trace's lines (slurped), compact output.

@@ -86,13 +86,25 @@ run_json() {
     jq -e 'type == "object"' "$REPORT" > /dev/null || fail "the report is not a JSON object"
 }
 
-# run_json_traced ARGS...: run_json, keeping the trace in a directory of
-# its own; $trace is then its trace file (one process: one file).
+# trace_dump TRACE... OUT: OUT gets the traces as JSON Lines, their binary
+# records (trace format 2) decoded by `connleak trace-dump`: what jq and
+# grep read.
+trace_dump() {
+    local rc=0 out=${*: -1}
+    "$CONNLEAK" trace-dump "${@:1:$#-1}" > "$out" 2> "$tmp/dump.err" || rc=$?
+    [[ $rc -eq 0 ]] || fail "connleak trace-dump ${*:1:$#-1}: exit $rc: $(head -n 3 "$tmp/dump.err")"
+}
+
+# run_json_traced ARGS...: run_json, keeping the traces in a directory of
+# their own; $trace_file is then the trace file (of the first process, when
+# there are several) and $trace all of them as JSON Lines (trace_dump).
 run_json_traced() {
     local dir
     dir=$(mktemp -d "$tmp/traces.XXXXXX")
     run_json --keep-traces --trace-dir "$dir" "$@"
-    trace=$(ls "$dir"/connleak-*.jsonl)
+    trace_file=$(ls "$dir"/connleak-*.jsonl | head -n 1)
+    trace=$dir.json
+    trace_dump "$dir"/connleak-*.jsonl "$trace"
 }
 
 # report_json TRACE|DIR...: `connleak report --format json` into $REPORT.

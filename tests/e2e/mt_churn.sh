@@ -28,8 +28,9 @@ jq -e '.stack | map(.function) | index("churn_thread") != null' <<< "$f" > /dev/
 
 traces=("$tmp"/traces/connleak-*.jsonl)
 [[ ${#traces[@]} -eq 1 && -f "${traces[0]}" ]] || fail "expected one kept trace, found: $(ls "$tmp/traces")"
-trace=${traces[0]}
-jq -c . "$trace" > /dev/null || fail "the trace has a line that is not JSON"
+trace_dump "${traces[0]}" "$tmp/trace.json" # every record decodes (exit 0)
+trace=$tmp/trace.json
+jq -c . "$trace" > /dev/null || fail "the trace has a record that is not JSON"
 [[ $(head -n1 "$trace" | jq -r .t) == hdr ]] || fail "the first line is not hdr"
 [[ $(tail -n1 "$trace" | jq -r .t) == end ]] || fail "the last line is not end"
 counts=$(jq -s -c '{opens: map(select(.t == "open")) | length,

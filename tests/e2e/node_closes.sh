@@ -41,6 +41,8 @@ run_node() {
     done
     wait "$run" || RC=$?
     [[ -s "$REPORT" ]] || fail "no report (exit $RC)"
+    trace_dump "$trace" "$tmp/trace-$pid.json"
+    trace=$tmp/trace-$pid.json
     grep -q '"t":"dump"' "$trace" || fail "no dump in the trace after SIGUSR2"
     dumped="$tmp/dump-$pid.jsonl"
     awk '/"t":"dump"/ { d = 1 } d && !/"t":"(dump|live)"/ { exit } { print }' "$trace" > "$dumped"

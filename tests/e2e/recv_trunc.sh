@@ -17,7 +17,8 @@ run_json --keep-traces --trace-dir "$tmp/traces" -- "$SAMPLES/recv_trunc" "$port
 expect_rc 0
 [[ $(cat "$tmp/stdout") == "$bare" ]] || fail "output differs: '$(cat "$tmp/stdout")' vs '$bare'"
 expect_json '.status' '"clean"'
+trace_dump "$(ls "$tmp"/traces/connleak-*.jsonl)" "$tmp/trace.json"
 in=$(jq -s '[.[] | select(.t == "close" and .last == true and .http != null)][0].in' \
-    "$tmp"/traces/connleak-*.jsonl)
+    "$tmp/trace.json")
 [[ $in -gt 5000 ]] || fail "bytes read not counted: in=$in"
 pass

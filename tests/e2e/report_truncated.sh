@@ -22,10 +22,11 @@ expect_site orphaned-socket leaky_client.c leak-site open_connection 10 > /dev/n
 
 # Cut in the middle of the first "live" record: every open record survives,
 # the live records and the end record do not.
-n=$(jq -r .t "$trace" | grep -nx live | head -n1 | cut -d: -f1)
-[[ -n "$n" ]] || fail "the trace has no live record"
-before=$(head -n $((n - 1)) "$trace" | wc -c)
-len=$(sed -n "${n}p" "$trace" | wc -c)
+# (live records are JSON lines; the binary records before them hold any
+# byte, so the cut is found by byte offset, not by line number)
+before=$(grep -a -b -o '{"t":"live"' "$trace" | head -n1 | cut -d: -f1)
+[[ -n "$before" ]] || fail "the trace has no live record"
+len=$(tail -c +$((before + 1)) "$trace" | head -n1 | wc -c)
 head -c $((before + len / 2)) "$trace" > "$tmp/cut/trace.jsonl"
 [[ $(tail -c1 "$tmp/cut/trace.jsonl" | od -An -c | tr -d ' ') != '\n' ]] || fail "the cut copy ends with a newline"
 

@@ -45,6 +45,7 @@ rm -rf "$tmp/tr"
 run_connleak run --trace-dir "$tmp/tr" --format json -o "$REPORT" -- \
     curl -s -o /dev/null "http://127.0.0.1:$port/p;jsessionid=SESSIONSECRET?q=QUERYSECRET"
 expect_rc 0
-grep -rq '"target":"/p"' "$tmp/tr" || fail "the request's target was not kept as /p"
+trace_dump "$(ls "$tmp"/tr/connleak-*.jsonl | head -n1)" "$tmp/trace.json"
+grep -q '"target":"/p"' "$tmp/trace.json" || fail "the request's target was not kept as /p"
 leak_free "curl"
 pass

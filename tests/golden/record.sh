@@ -6,6 +6,8 @@
 #     argv[0] move under /nonexistent-golden/ (basenames are kept: the
 #     runtime-frame filters look at them), so frames print unsymbolised on
 #     any machine, whatever is installed there.
+#   - binary records (trace format 2) are written out as JSON lines
+#     (`connleak trace-dump`), so that a re-recording is reviewed as text.
 # Samples not in the list: static_hello and go_hello (no trace: not
 # observable), signal_storm (a 3 MB trace), http_server (runs until killed).
 # Run it by hand only when the trace format changes on purpose; then
@@ -37,11 +39,11 @@ rec() { # rec NAME [RUN OPTIONS] -- PROG ARGS...
         > /dev/null 2>&1 < /dev/null || true
     mkdir -p "$out/$name"
     local f
-    for f in "$tmp/$name"/connleak-*.jsonl; do
-        sed -e "s#$src/#/src/#g" \
+    for f in "$tmp/$name"/connleak-*.jsonl; do # as JSON Lines, to review as text
+        "$C" trace-dump "$f" | sed -e "s#$src/#/src/#g" \
             -e 's#"\(path\|exe\)":"/#"\1":"/nonexistent-golden/#g' \
             -e 's#"argv":\["/#"argv":["/nonexistent-golden/#g' \
-            "$f" > "$out/$name/$(basename "$f")"
+            > "$out/$name/$(basename "$f")"
     done
     echo "recorded $name: $(ls "$out/$name" | wc -l) trace(s)"
 }

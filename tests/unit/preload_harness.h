@@ -1,6 +1,6 @@
 /* preload_harness.h - sets up the preload's core inside a unit test, the
  * way the constructor would, with the trace in a fresh temp directory, and
- * reads the trace back as parsed JSON lines. */
+ * reads the trace back as parsed JSON records (binary ones decoded). */
 #ifndef PRELOAD_HARNESS_H
 #define PRELOAD_HARNESS_H
 
@@ -41,6 +41,10 @@
 #include "trace.h"
 
 #include <cjson/cJSON.h>
+
+/* The analyzer's reader (analyzer/trace/trace_read.h, whose model.h names
+ * clash with the preload's): `connleak trace-dump` of one trace. */
+int trace_dump_file(const char *path, FILE *out, size_t *ndamaged, char **why);
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,31 +75,32 @@ static inline char *harness_trace_path(void)
     return path;
 }
 
-/* Flushes and parses every line of the trace; caller frees with
- * harness_lines_free. Returns the number of lines (-1 on a bad line). */
+/* Flushes and parses every record of the trace, binary ones (format 2)
+ * decoded by the analyzer's own reader, as `connleak trace-dump` prints
+ * them; caller frees with harness_lines_free. Returns the number of
+ * records (-1 on a bad one). */
 static inline int harness_lines(cJSON ***out)
 {
     trace_flush();
-    FILE *f = fopen(harness_trace_path(), "r");
-    if (!f) return -1;
-    char *line = NULL;
-    size_t cap = 0;
+    char *text = NULL, *why = NULL;
+    size_t len = 0, bad = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int rc = trace_dump_file(harness_trace_path(), mem, &bad, &why);
+    fclose(mem);
+    free(why);
     int n = 0;
     cJSON **v = NULL;
     *out = NULL;
-    while (getline(&line, &cap, f) > 0) {
+    for (char *line = text, *nl; rc == 0 && line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
         v = realloc(v, sizeof(*v) * (size_t)(n + 1));
-        v[n] = cJSON_Parse(line);
-        if (!v[n]) {
-            n = -1;
-            break;
-        }
+        v[n] = cJSON_ParseWithLength(line, nl ? (size_t)(nl - line) : strlen(line));
+        if (!v[n]) break;
         n++;
     }
-    free(line);
-    fclose(f);
+    free(text);
     *out = v;
-    return n;
+    return rc != 0 || bad ? -1 : n;
 }
 
 static inline void harness_lines_free(cJSON **v, int n)

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# trace_dump: `connleak trace-dump` on the trace of a real program (format
+# 2: binary records among JSON lines) prints one JSON object per record, as
+# many opens and closes as the report counted; the dump, read back by
+# `connleak report`, gives the same report as the trace itself; a version 1
+# trace dumps as itself. Damage: a trace cut inside a binary record, or with
+# a byte of one overwritten, prints every other record, names the bad one on
+# stderr and exits 100; a file that is no trace, no argument, an unknown
+# option and an unwritable -o are one-line errors with exit 125.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+run_json_traced -- "$SAMPLES/leaky_client" 5
+expect_rc 0
+raw=$trace_file
+
+# one JSON object per record, and the records the report counted
+jq -e -s 'all(type == "object")' "$trace" > /dev/null || fail "a dumped record is not an object"
+[[ $(head -n1 "$trace" | jq -r '.t + " " + (.version | tostring)') == "hdr 2" ]] ||
+    fail "the dump does not start with a version 2 header"
+opened=$(jqr '.processes[0].opened')
+[[ $(jq -s '[.[] | select(.t == "open")] | length' "$trace") -eq $opened ]] ||
+    fail "the dump has $(jq -s '[.[] | select(.t == "open")] | length' "$trace") opens, the report $opened"
+[[ $(jq -s '[.[] | select(.t == "close" and .last)] | length' "$trace") -eq $(jqr '.processes[0].closed') ]] ||
+    fail "the dump's last closes differ from the report's count"
+[[ $(head -c 64 "$raw" | tr -dc '\200-\377' | wc -c) -eq 0 ]] || fail "the header is not plain text"
+[[ $(LC_ALL=C tr -dc '\200-\377' < "$raw" | wc -c) -gt 0 ]] || fail "the trace has no binary record"
+
+# the dump reads back as the same report
+cp "$REPORT" "$tmp/from-raw.json"
+report_json "$raw"
+jq -S 'del(.processes[].trace)' "$REPORT" > "$tmp/a.json"
+report_json "$trace"
+jq -S 'del(.processes[].trace)' "$REPORT" > "$tmp/b.json"
+diff -u "$tmp/a.json" "$tmp/b.json" > "$tmp/diff" || fail "the dump reports differently: $(head -20 "$tmp/diff")"
+
+# a version 1 trace dumps as itself
+"$CONNLEAK" trace-dump "$SRC/tests/data/complete.jsonl" > "$tmp/v1.json" || fail "v1 dump failed"
+grep -v '^[[:space:]]*$' "$SRC/tests/data/complete.jsonl" | cmp -s - "$tmp/v1.json" ||
+    fail "a version 1 trace does not dump as itself"
+
+# the offset and size of the first binary close record (tag 0x83)
+frame_of() {
+    "$PYTHON" - "$1" << 'EOF'
+import sys
+b = open(sys.argv[1], "rb").read()
+at = b.index(b"\n") + 1
+while at < len(b):
+    if b[at] < 0x80:
+        at = b.index(b"\n", at) + 1
+        continue
+    n, shift, i = 0, 0, at + 1
+    while True:
+        n |= (b[i] & 0x7F) << shift
+        shift += 7
+        i += 1
+        if b[i - 1] < 0x80:
+            break
+    size = i - at + n + 1
+    if b[at] == 0x83:
+        print(at, size)
+        sys.exit(0)
+    at += size
+sys.exit(1)
+EOF
+}
+read -r off size < <(frame_of "$raw") || fail "no binary close record in the trace"
+
+# cut inside it: the records before it are printed, then one line on stderr
+head -c $((off + size / 2)) "$raw" > "$tmp/cut.jsonl"
+rc=0
+"$CONNLEAK" trace-dump "$tmp/cut.jsonl" > "$tmp/cut.json" 2> "$tmp/cut.err" || rc=$?
+[[ $rc -eq 100 ]] || fail "a cut trace: exit $rc, expected 100"
+[[ $(wc -l < "$tmp/cut.err") -eq 1 ]] && grep -q 'cut short' "$tmp/cut.err" ||
+    fail "a cut trace: stderr is: $(cat "$tmp/cut.err")"
+before=$(head -c "$off" "$raw" > "$tmp/before.jsonl" && "$CONNLEAK" trace-dump "$tmp/before.jsonl" | wc -l)
+[[ $(wc -l < "$tmp/cut.json") -eq $before ]] || fail "a cut trace lost records before the cut"
+
+# one byte of it overwritten with its '\n' kept: that record only is lost
+cp "$raw" "$tmp/bad.jsonl"
+printf '\377' | dd of="$tmp/bad.jsonl" bs=1 seek=$((off + size - 2)) conv=notrunc status=none
+rc=0
+"$CONNLEAK" trace-dump "$tmp/bad.jsonl" > "$tmp/bad.json" 2> "$tmp/bad.err" || rc=$?
+[[ $rc -eq 100 ]] || fail "a damaged record: exit $rc, expected 100"
+[[ $(wc -l < "$tmp/bad.err") -eq 1 ]] || fail "a damaged record: stderr is: $(cat "$tmp/bad.err")"
+[[ $(wc -l < "$tmp/bad.json") -eq $(($(wc -l < "$trace") - 1)) ]] ||
+    fail "a damaged record took others with it: $(wc -l < "$tmp/bad.json") of $(wc -l < "$trace")"
+
+# errors: one line, exit 125
+for args in "/etc/passwd" "" "--bogus $raw" "-o /nonexistent/dir/x $raw" "$tmp/missing.jsonl"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$CONNLEAK" trace-dump $args > /dev/null 2> "$tmp/err" || rc=$?
+    [[ $rc -eq 125 ]] || fail "trace-dump $args: exit $rc, expected 125"
+    grep -q '^connleak trace-dump: ' "$tmp/err" || fail "trace-dump $args: stderr: $(cat "$tmp/err")"
+done
+pass
