@@ -14,6 +14,7 @@
 #define OBJ_DEPTH_MAX 4
 
 struct dec {
+    struct rec *rec; /* the index of the record's own fields, or NULL */
     const uint8_t *p;
     size_t at, end;
     struct binrec_state *st;
@@ -21,6 +22,18 @@ struct dec {
     bool have_ts;
     const char *err;
 };
+
+/* Field code -> enum field of the reader (-1: none), found once. */
+static signed char field_of_code[TBF_COUNT];
+
+static void codes_map(void)
+{
+    static bool ready;
+    if (ready) return;
+    for (int c = 0; c < TBF_COUNT; c++)
+        field_of_code[c] = (signed char)(tb_fields[c].name ? field_of_name(tb_fields[c].name) : -1);
+    ready = true;
+}
 
 static bool dec_fail(struct dec *d, const char *why)
 {
@@ -143,18 +156,23 @@ static bool dec_fields(struct dec *d, cJSON *obj, int depth)
         if (code == TBF_END) return depth > 0 || dec_fail(d, "an object ends outside one");
         if (code >= TBF_COUNT || !tb_fields[code].name) return dec_fail(d, "an unknown field code");
         uint8_t t = tb_fields[code].type;
+        cJSON *v;
         if (t == TBT_TS || t == TBT_TSD) {
             if (depth > 0 || !dec_ts(d, t)) return dec_fail(d, "a time inside an object");
-            cJSON_AddItemToObjectCS(obj, "ts", cJSON_CreateNumber((double)d->ts));
-            continue;
+            v = cJSON_CreateNumber((double)d->ts);
+        } else {
+            v = dec_value(d, t, depth);
         }
-        cJSON *v = dec_value(d, t, depth);
-        if (v) cJSON_AddItemToObjectCS(obj, tb_fields[code].name, v);
+        if (!v) continue;
+        cJSON_AddItemToObjectCS(obj, tb_fields[code].name, v);
+        int f = depth == 0 && d->rec ? field_of_code[code] : -1;
+        if (f >= 0 && !d->rec->f[f]) d->rec->f[f] = v; /* the first, as rec_index */
     }
     return !d->err && (depth == 0 || dec_fail(d, "an object not ended"));
 }
 
-cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, const char **err)
+cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, struct rec *rec,
+                     const char **err)
 {
     uint64_t len;
     size_t hdr;
@@ -173,7 +191,12 @@ cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, co
         snprintf(unknown, sizeof(unknown), "bin-%u", code);
         cJSON_AddItemToObject(o, "t", cJSON_CreateString(unknown));
     }
-    struct dec d = {.p = frame, .at = hdr, .end = hdr + (size_t)len, .st = st};
+    struct dec d = {.rec = rec, .p = frame, .at = hdr, .end = hdr + (size_t)len, .st = st};
+    if (rec) {
+        codes_map();
+        memset(rec, 0, sizeof(*rec));
+        rec->f[F_T] = o->child;
+    }
     dec_fields(&d, o, 0);
     if (!d.err && !d.have_ts) d.err = "a record without its time";
     if (d.err) { /* a time read before the damage still anchors the next delta */

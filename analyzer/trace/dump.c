@@ -46,7 +46,7 @@ static void record_dump(struct binrec_state *bs, enum line_status st, char *line
     }
     if (st == LINE_FRAME) {
         const char *err;
-        cJSON *o = binrec_decode(bs, (const uint8_t *)line, n, &err);
+        cJSON *o = binrec_decode(bs, (const uint8_t *)line, n, NULL, &err);
         char *text = o ? cJSON_PrintUnformatted(o) : NULL;
         if (text)
             fprintf(out, "%s\n", text);

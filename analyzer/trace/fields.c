@@ -142,7 +142,8 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_F] = "f",
                                                  [F_FIN] = "fin",
                                                  [F_READ_LAST] = "read_last",
-                                                 [F_TCP] = "tcp", [F_TESTNAME] = "test",
+                                                 [F_TCP] = "tcp",
+                                                 [F_TESTNAME] = "test",
                                                  [F_SAMPLED] = "sampled",
                                                  [F_REQ_STK] = "req_stk"};
 
@@ -171,6 +172,12 @@ static int field_lookup(const char *key)
     for (size_t j = field_hash(key); field_slots[j] >= 0; j = (j + 1) & (FIELD_SLOTS - 1))
         if (strcmp(field_names[field_slots[j]], key) == 0) return field_slots[j];
     return -1;
+}
+
+int field_of_name(const char *name)
+{
+    if (!field_slots_ready) field_slots_init();
+    return field_lookup(name);
 }
 
 void rec_index(struct rec *rec, const cJSON *o)

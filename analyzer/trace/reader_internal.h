@@ -221,6 +221,7 @@ void arena_reset(void);
 void arena_begin(void);
 void arena_end(void);
 void rec_index(struct rec *rec, const cJSON *o);
+int field_of_name(const char *name); /* enum field, or -1 */
 bool value_bool_or(const cJSON *v, bool dflt);
 bool parse_hex(const char *s, uint64_t *out);
 bool rec_u64(const struct rec *o, enum field f, uint64_t *out);
@@ -292,8 +293,9 @@ int read_header(struct reader *r, const char *line, size_t len, char **why);
 void header_damaged(struct reader *r);
 
 /* binrec.c: the object a frame stands for (cJSON_Delete it), or NULL and
- * *err saying what is wrong with it */
-cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, const char **err);
+ * *err saying what is wrong with it; rec (if not NULL) gets its index */
+cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, struct rec *rec,
+                     const char **err);
 
 /* records.c */
 bool read_record(struct reader *r, const char *line, size_t len);

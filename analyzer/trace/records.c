@@ -3,6 +3,8 @@
  * here and its read_KIND in the decode_*.c of its concern. */
 #include "trace/reader_internal.h"
 
+#include "tracebin.h"
+
 struct record_type {
     const char *name;
     bool (*read)(struct reader *r, const struct rec *o);
@@ -35,29 +37,36 @@ static void second_header(struct reader *r)
                r->name, r->lineno);
 }
 
-/* Sends a parsed record to the decoder of its kind. Returns false for one
- * that is not usable. */
-static bool record_dispatch(struct reader *r, const cJSON *json)
+/* The row of record_types named t, or -1. */
+static int record_type_find(const char *t)
 {
-    struct rec rec;
-    rec_index(&rec, json);
-    const char *t = rec_str(&rec, F_T);
+    for (size_t i = 0; i < sizeof(record_types) / sizeof(record_types[0]); i++)
+        if (strcmp(t, record_types[i].name) == 0) return (int)i;
+    return -1;
+}
+
+/* Sends an indexed record to the decoder of its kind (row `row` of
+ * record_types, -1: unknown; JSON lines look it up). Returns false for
+ * one that is not usable. */
+static bool record_dispatch(struct reader *r, const struct rec *rec, int row)
+{
+    const char *t = rec_str(rec, F_T);
     bool ok = t != NULL;
     if (ok && strcmp(t, "hdr") == 0) {
         second_header(r);
-        ok = false, t = NULL;
-    } else if (ok && r->p->complete) { /* nothing follows the end record */
-        if (r->after_end++ == 0) r->first_after_end = r->lineno;
-        t = NULL;
+        return r->stop;
     }
-    for (size_t i = 0; t && i < sizeof(record_types) / sizeof(record_types[0]); i++) {
-        const struct record_type *rt = &record_types[i];
-        if (strcmp(t, rt->name) != 0) continue;
+    if (ok && r->p->complete) { /* nothing follows the end record */
+        if (r->after_end++ == 0) r->first_after_end = r->lineno;
+        return true;
+    }
+    if (ok && row == -2) row = record_type_find(t);
+    if (ok && row >= 0) {
+        const struct record_type *rt = &record_types[row];
         if (rt->socket_event) r->in_live_batch = false;
-        ts_seen(r, &rec);
-        ok = rt->read(r, &rec);
+        ts_seen(r, rec);
+        ok = rt->read(r, rec);
         r->nrecords += ok;
-        break;
     }
     return ok || r->stop; /* unknown record types are fine */
 }
@@ -66,18 +75,29 @@ static bool record_dispatch(struct reader *r, const cJSON *json)
 bool read_record(struct reader *r, const char *line, size_t len)
 {
     cJSON *json = cJSON_ParseWithLength(line, len);
-    bool ok = record_dispatch(r, json);
+    struct rec rec;
+    rec_index(&rec, json);
+    bool ok = record_dispatch(r, &rec, -2);
     cJSON_Delete(json);
     arena_reset();
     return ok;
 }
 
-/* The same for a binary frame (binrec.c). */
+/* The same for a binary frame (binrec.c), indexed as it is decoded; its
+ * record code names its row of record_types (found once per code). */
 bool read_frame(struct reader *r, const char *frame, size_t len)
 {
+    static int rows[TB_TAG];
+    static bool rows_ready;
+    if (!rows_ready) {
+        for (unsigned int c = 0; c < TB_TAG; c++)
+            rows[c] = c < TBR_COUNT && tb_recs[c] ? record_type_find(tb_recs[c]) : -1;
+        rows_ready = true;
+    }
     const char *err;
-    cJSON *json = binrec_decode(&r->bin, (const uint8_t *)frame, len, &err);
-    bool ok = json && record_dispatch(r, json);
+    struct rec rec;
+    cJSON *json = binrec_decode(&r->bin, (const uint8_t *)frame, len, &rec, &err);
+    bool ok = json && record_dispatch(r, &rec, rows[(uint8_t)frame[0] & ~TB_TAG]);
     cJSON_Delete(json);
     arena_reset();
     return ok;
