@@ -5,7 +5,7 @@
 #
 #   bench/run-scale.sh [--build DIR] [--pairs N] [--small N] [-r ROUNDS]
 #                      [-n CONNECTIONS] [--detail D] [--report-rounds R]
-#                      [--sockets-only | --connections-only] [--keep DIR]
+#                      [--sockets-only | --connections-only] [--keep DIR] [--http]
 #
 # Sockets: bench/many_sockets holds N loopback connections (default 25,000:
 # 2N = 50,000 tracked sockets, client and accepted ends), bare and with
@@ -14,7 +14,9 @@
 # and the largest kept. Prints the medians, connleak's RSS over bare, that
 # divided by the sockets, and the marginal cost per socket: the same at
 # --small N pairs (default 1,000) taken from it, so connleak's fixed cost
-# (its code, trace buffer, thread) cancels out. RLIMIT_NOFILE is raised to
+# (its code, trace buffer, thread) cancels out. With --http every
+# connection carries one HTTP request (read by its accepted end), so that
+# both ends hold HTTP state. RLIMIT_NOFILE is raised to
 # 2N + 100 (as root the hard limit too); if the hard limit cannot be raised
 # (a container without CAP_SYS_RESOURCE), the script says so and shares the
 # N pairs among as many many_sockets processes as that limit needs, summing
@@ -46,6 +48,7 @@ report_rounds=3
 do_sockets=1
 do_conns=1
 keep=""
+http=""
 usage() {
     sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
     exit 2
@@ -58,6 +61,7 @@ while [[ $# -gt 0 ]]; do
     -r) rounds=$2; shift 2 ;;
     -n) conns=$2; shift 2 ;;
     --detail) detail=$2; shift 2 ;;
+    --http) http=http; shift ;;
     --report-rounds) report_rounds=$2; shift 2 ;;
     --sockets-only) do_conns=0; shift ;;
     --connections-only) do_sockets=0; shift ;;
@@ -100,7 +104,7 @@ held_rss() {
     for ((k = 0; k < procs; k++)); do
         each=$(($1 / procs + (k < $1 % procs ? 1 : 0)))
         # no timeout(1) in between: the pid must be many_sockets itself (it exits after 600 s)
-        env "${env[@]}" "$build/bench/many_sockets" "$each" 600 &
+        env "${env[@]}" "$build/bench/many_sockets" "$each" 600 $http &
         pids+=($!)
         child="${pids[*]}"
     done
