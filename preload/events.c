@@ -589,6 +589,7 @@ void ev_sample(const struct sample_counts *c)
         jb_addr(&b, c->tw_peer[i]);
         JB_KV_U64(&b, "stk", c->tw_stk[i]);
         JB_KV_U64(&b, "n", c->tw_n[i]);
+        if (c->tw_est[i]) JB_LIT(&b, ",\"est\":true");
         JB_LIT(&b, "}");
     }
     if (c->kernel) JB_LIT(&b, "]");

@@ -14,6 +14,7 @@ struct count {
     uint64_t key;
     uint32_t n, stk;
     struct cl_addr peer;
+    bool est; /* n is an estimate (timewait.c: sampled closes) */
 };
 struct count *count_add(struct count *c, unsigned int *n, unsigned int cap, uint64_t key);
 void counts_sort(struct count *c, unsigned int n); /* largest first */
@@ -34,6 +35,7 @@ struct sample_counts {
     uint32_t peer_n[8];
     const struct cl_addr *tw_peer[TW_MAX];
     uint32_t tw_stk[TW_MAX], tw_n[TW_MAX];
+    bool tw_est[TW_MAX]; /* tw_n is an estimate from sampled closes */
 };
 void ev_sample(const struct sample_counts *c);
 void ev_ktcp(const struct sock_rec *r, uint64_t sid, const char *state, uint32_t rqueue);

@@ -9,7 +9,13 @@
  * known already). The sampler's kernel walk hands each TIME_WAIT socket to
  * tw_walk_sock: one whose local port holds an entry for the same peer from
  * the last 65 s is the program's, credited to the stack that opened it;
- * other processes' are ignored. With CONNLEAK_TW_EXACT=0 (no system call at
+ * other processes' are ignored. A site that closes more than
+ * TW_EXACT_PER_SEC connections in one second pays the getsockname for one
+ * close in TW_STRIDE of the rest of that second: the entry carries that
+ * weight, the walk credits a match with it, and the counts it gives are
+ * marked estimated (`"est":true`; the report says "about"): a churning
+ * client's closes cost no system call, its TIME_WAIT sockets are still
+ * told from other processes' by their ports. With CONNLEAK_TW_EXACT=0 (no system call at
  * close) the TIME_WAIT sockets towards a peer are shared out among the
  * sites that closed connections to it in the last 60 s, never more than
  * they closed: exact only when no other process talks to that peer.
@@ -37,11 +43,14 @@
 /* Per peer and opening stack: the connections the program closed first,
  * and (without the port table) a history of the count at past samples to
  * know how many of them are younger than 60 s. */
-#define TW_SITES 64
-#define TW_HIST  128 /* samples remembered: 60 s at periods down to 0.5 s */
+#define TW_SITES         64
+#define TW_HIST          128 /* samples remembered: 60 s at periods down to 0.5 s */
+#define TW_EXACT_PER_SEC 256 /* closes per site and second that all get a getsockname */
+#define TW_STRIDE_LOG    4   /* past them, one in 1 << this */
 struct tw_site {
     _Atomic uint64_t key; /* addr_hash(peer) ^ stk << 40; 0 = free */
     _Atomic uint64_t closes;
+    _Atomic uint32_t win_sec, win_n; /* closes in the current second (racy: a rate) */
     struct cl_addr peer;
     _Atomic uint32_t stk;
     /* flusher thread only */
@@ -53,10 +62,12 @@ static struct tw_site tw_sites[TW_SITES];
 static _Atomic uint64_t tw_closes_unsited; /* closes beyond the TW_SITES pairs */
 
 /* By local port: the last connection closed first from that port, as one
- * word, peer hash (24 bits) << 40 | stk (24) << 16 | second (16): 512 KiB,
- * mapped once, touched only for the ports used. */
-#define PORT_PEER(e) ((uint32_t)((e) >> 40))
-#define PORT_STK(e)  ((uint32_t)((e) >> 16) & 0xffffffu)
+ * word, peer hash (20 bits) << 44 | stk (24) << 20 | log2 of its weight
+ * (4) << 16 | second (16): 512 KiB, mapped once, touched only for the
+ * ports used. */
+#define PORT_PEER(e) ((uint32_t)((e) >> 44))
+#define PORT_STK(e)  ((uint32_t)((e) >> 20) & 0xffffffu)
+#define PORT_WLOG(e) ((uint32_t)((e) >> 16) & 0xfu)
 #define PORT_SEC(e)  ((uint32_t)(e)&0xffffu)
 static _Atomic uint64_t *tw_ports;
 
@@ -64,9 +75,9 @@ static _Atomic uint64_t *tw_ports;
 static uint64_t closes_seen, closes_grew_ns;
 static bool closes_grew_once;
 
-static uint32_t peer24(uint64_t key)
+static uint32_t peer20(uint64_t key)
 {
-    return (uint32_t)(key & 0xffffffu) | 1u; /* never 0: a used entry is never 0 */
+    return (uint32_t)(key & 0xfffffu) | 1u; /* never 0: a used entry is never 0 */
 }
 
 int tw_init(void)
@@ -94,18 +105,35 @@ static uint16_t local_port(const struct sock_rec *r, int fd)
     return a.port;
 }
 
-static void port_note(const struct sock_rec *r, int fd, uint64_t key)
+static void port_note(const struct sock_rec *r, int fd, uint64_t key, uint64_t sec,
+                      unsigned int wlog)
 {
     uint16_t port = local_port(r, fd);
     if (!port) return;
-    uint64_t sec = clock_coarse_since_start() / 1000000000ull;
-    uint64_t e =
-        (uint64_t)peer24(key) << 40 | (uint64_t)(r->stk & 0xffffffu) << 16 | (sec & 0xffff);
+    uint64_t e = (uint64_t)peer20(key) << 44 | (uint64_t)(r->stk & 0xffffffu) << 20 |
+                 (uint64_t)wlog << 16 | (sec & 0xffff);
     atomic_store_explicit(&tw_ports[port], e, memory_order_relaxed);
 }
 
-/* The per-site count of closes; false when the table is full. */
-static bool site_count(const struct sock_rec *r, uint64_t pkey)
+/* Whether this close of site t gets a port entry, and its weight's log2
+ * in *wlog: all of a second's first TW_EXACT_PER_SEC, then one in
+ * 1 << TW_STRIDE_LOG (a sample that stands for the others). */
+static bool port_sampled(struct tw_site *t, uint64_t sec, unsigned int *wlog)
+{
+    *wlog = 0;
+    if (!t) return true; /* the site table is full: every close, exactly */
+    if (atomic_load_explicit(&t->win_sec, memory_order_relaxed) != (uint32_t)sec) {
+        atomic_store_explicit(&t->win_sec, (uint32_t)sec, memory_order_relaxed);
+        atomic_store_explicit(&t->win_n, 0, memory_order_relaxed);
+    }
+    uint32_t n = atomic_fetch_add_explicit(&t->win_n, 1, memory_order_relaxed);
+    if (n < TW_EXACT_PER_SEC) return true;
+    *wlog = TW_STRIDE_LOG;
+    return (n - TW_EXACT_PER_SEC) % (1u << TW_STRIDE_LOG) == 0;
+}
+
+/* The per-site count of closes; the site, or NULL when the table is full. */
+static struct tw_site *site_count(const struct sock_rec *r, uint64_t pkey)
 {
     uint64_t key = pkey ^ ((uint64_t)r->stk << 40);
     for (unsigned int i = (unsigned int)(key % TW_SITES), n = 0; n < TW_SITES;
@@ -123,9 +151,9 @@ static bool site_count(const struct sock_rec *r, uint64_t pkey)
             continue;
         }
         atomic_fetch_add_explicit(&t->closes, 1, memory_order_relaxed);
-        return true;
+        return t;
     }
-    return false;
+    return NULL;
 }
 
 /* The last fd of TCP socket r (still open as fd, or -1) is being closed by
@@ -136,9 +164,12 @@ void tw_note_close(const struct sock_rec *r, int fd)
     if (!cl_cfg.sample_ms || r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
     if (!r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
     uint64_t pkey = addr_hash(&r->peer);
-    if (!site_count(r, pkey))
-        atomic_fetch_add_explicit(&tw_closes_unsited, 1, memory_order_relaxed);
-    if (tw_ports) port_note(r, fd, pkey);
+    struct tw_site *t = site_count(r, pkey);
+    if (!t) atomic_fetch_add_explicit(&tw_closes_unsited, 1, memory_order_relaxed);
+    if (!tw_ports) return;
+    uint64_t sec = clock_coarse_since_start() / 1000000000ull;
+    unsigned int wlog;
+    if (port_sampled(t, sec, &wlog)) port_note(r, fd, pkey, sec, wlog);
 }
 
 /* Site t's closes of the last 60 s, from the history of its count (only
@@ -222,12 +253,12 @@ void tw_walk_sock(int family, const uint8_t *dst, uint16_t dport, uint16_t sport
     addr_from_raw(&peer, family, dst, dport);
     uint64_t key = addr_hash(&peer);
     if (tw_ports) {
-        if (PORT_PEER(e) != peer24(key)) return; /* the port's last close was elsewhere */
-        uint32_t stk = PORT_STK(e);
-        walk_total++;
+        if (PORT_PEER(e) != peer20(key)) return; /* the port's last close was elsewhere */
+        uint32_t stk = PORT_STK(e), w = 1u << PORT_WLOG(e);
+        walk_total += w;
         struct count *c =
             count_add(walk_sites, &walk_nsites, TW_GROUPS, key ^ ((uint64_t)stk << 40));
-        if (c) c->n++, c->stk = stk, c->peer = peer;
+        if (c) c->n += w, c->stk = stk, c->peer = peer, c->est |= w > 1;
         return;
     }
     if (!peer_recent(key)) return; /* the host's other TIME_WAIT sockets */
@@ -264,7 +295,7 @@ uint32_t tw_walk_end(struct sample_counts *out)
     out->ntw = 0;
     for (unsigned int i = 0; i < walk_nsites && i < TW_MAX; i++) {
         out->tw_peer[i] = &walk_sites[i].peer, out->tw_stk[i] = walk_sites[i].stk;
-        out->tw_n[i] = walk_sites[i].n, out->ntw++;
+        out->tw_n[i] = walk_sites[i].n, out->tw_est[i] = walk_sites[i].est, out->ntw++;
     }
     return walk_total;
 }

@@ -226,6 +226,7 @@ static void finding_absorb(struct finding *dst, const struct finding *src)
     dst->waited_max = max_u64(dst->waited_max, src->waited_max);
     dst->unread += src->unread;
     dst->closes += src->closes;
+    dst->estimated |= src->estimated;
     if (src->rate > dst->rate) dst->rate = src->rate;
     if (src->dump > dst->dump) dst->dump = src->dump;
     dst->peak = max_u64(dst->peak, src->peak);

@@ -165,6 +165,7 @@ struct finding {
     /* time-wait-storm: count = peak, peers[0] the peer */
     uint64_t closes; /* the program's closes to that peer from that stack */
     double rate;     /* of those closes per second; < 0 unknown */
+    bool estimated;  /* the peak is an estimate: the closes were sampled (preload/timewait.c) */
 
     /* fd-growth (stk: its fastest growing site), unbounded-pool (peers[0]) */
     struct finding_trend trend;

@@ -171,6 +171,7 @@ struct series_pt {
 struct tw_site {
     uint32_t peer, stk;
     uint32_t peak;
+    bool peak_est; /* the peak is an estimate ("est" in its sample) */
     uint64_t closes, first_close, last_close;
 };
 

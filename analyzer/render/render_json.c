@@ -204,6 +204,7 @@ static void timewait_json(cJSON *o, const struct finding *f)
 {
     add_str_or_null(o, "peer", f->npeers ? f->peers[0].peer : NULL);
     add_u64(o, "peak", f->count);
+    cJSON_AddBoolToObject(o, "estimated", f->estimated);
     add_u64(o, "closes", f->closes);
     json_num_or_null(o, "rate_per_s", f->rate, f->rate >= 0);
     cJSON_AddStringToObject(o, "advice", TIME_WAIT_ADVICE);

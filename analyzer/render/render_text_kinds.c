@@ -205,7 +205,8 @@ void text_closewait(struct text *t, const struct finding *f, const char *where)
 
 void text_timewait(struct text *t, const struct finding *f, const char *where)
 {
-    fprintf(t->out, "  peak of %" PRIu64 " connection%s ", f->count, plural(f->count, "", "s"));
+    fprintf(t->out, "  peak of %s%" PRIu64 " connection%s ", f->estimated ? "about " : "", f->count,
+            plural(f->count, "", "s"));
     text_peer_dir(t, f);
     fputs(" in TIME_WAIT", t->out);
     if (!f->outside) fprintf(t->out, ", opened in %s", esc(t, where));
@@ -216,6 +217,10 @@ void text_timewait(struct text *t, const struct finding *f, const char *where)
         fprintf(t->out, "  %" PRIu64 " close%s by the program", f->closes,
                 plural(f->closes, "", "s"));
     if (f->rate >= 0) fprintf(t->out, " at %.1f per second", f->rate);
+    if (f->estimated) /* preload/timewait.c: past 256 closes a second, one in 16 is matched */
+        fputs("\n  (the peak is estimated: at that rate connleak matches one close in 16 to "
+              "the kernel's TIME_WAIT sockets)",
+              t->out);
 }
 
 /* "Mann-Kendall tau 0.88, p < 0.001, 31 points" */

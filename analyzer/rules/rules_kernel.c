@@ -97,15 +97,18 @@ void rules_timewait(const struct process *p, const struct http_opts *h, struct f
 {
     for (size_t i = 0; i < p->ntw; i++) {
         const struct tw_site *t = &p->tw[i];
-        if (!t->peak || t->peak < h->tw_min) continue;
+        /* an estimate from sampled closes is never more than the closes */
+        uint64_t peak = t->peak_est && t->closes && t->peak > t->closes ? t->closes : t->peak;
+        if (!peak || peak < h->tw_min) continue;
         const char *peer = strtab_get(&p->peers, t->peer);
         struct finding *f = findings_add(out, KIND_TIME_WAIT);
         f->stk = t->stk;
-        f->count = t->peak;
-        f->roles[ROLE_CLIENT] = t->peak;
+        f->count = peak;
+        f->roles[ROLE_CLIENT] = peak;
         f->partial = !p->complete;
+        f->estimated = t->peak_est;
         finding_add_pid(f, p->pid);
-        finding_push_peer(f, peer ? peer : "?", t->peak);
+        finding_push_peer(f, peer ? peer : "?", peak);
         f->key = fnv1a64(FNV1A64_INIT, peer ? peer : "?", peer ? strlen(peer) : 1) | 1;
         f->closes = t->closes;
         if (t->closes > 1 && t->last_close > t->first_close)

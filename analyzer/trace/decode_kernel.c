@@ -98,7 +98,7 @@ static void sample_tw(struct reader *r, const cJSON *a)
         if (!peer || !rec_u64(&o, F_N, &v)) continue;
         struct tw_site *t = tw_site_get(r, peer, stack_ref(r, &o, F_STK));
         uint32_t n = rec_u32_sat(&o, F_N);
-        if (n > t->peak) t->peak = n;
+        if (n > t->peak) t->peak = n, t->peak_est = rec_bool_or(&o, F_EST, false);
     }
 }
 

@@ -145,7 +145,8 @@ static const char *const field_names[F_COUNT] = {[F_T] = "t",
                                                  [F_TCP] = "tcp",
                                                  [F_TESTNAME] = "test",
                                                  [F_SAMPLED] = "sampled",
-                                                 [F_REQ_STK] = "req_stk"};
+                                                 [F_REQ_STK] = "req_stk",
+                                                 [F_EST] = "est"};
 
 #define FIELD_SLOTS 128 /* a power of two, well above F_COUNT */
 static signed char field_slots[FIELD_SLOTS];

@@ -199,6 +199,7 @@ enum field {
     F_TESTNAME,
     F_SAMPLED,
     F_REQ_STK,
+    F_EST,
     F_COUNT
 };
 

@@ -2,7 +2,9 @@
 # kernel_timewait: timewait_churn makes 300 one-request connections and
 # closes each first: a time-wait-storm towards its server, at the connect
 # site, with the close rate and the advice; --tw-min above the peak gives
-# none. (--hold 6: on a busy host a walk comes every 5 s, and the first may
+# none. 150 closes are each matched to their TIME_WAIT socket (an exact
+# peak); 1500 as fast as it can are sampled past 256 a second: the peak is
+# marked estimated (JSON, and "about" in the text) and capped at the closes. (--hold 6: on a busy host a walk comes every 5 s, and the first may
 # come before a slowed-down client made all its connections.)
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -28,4 +30,18 @@ CONNLEAK_TW_MIN=100000 run_json -- "$SAMPLES/timewait_churn" --count 150 --rate 
 expect_json '.summary["time-wait-storm"]' 0
 run_json --tw-min 20 --fail-on time-wait-storm -- "$SAMPLES/timewait_churn" --count 150 --rate 0 --hold 1
 expect_rc 99
+# 150 closes: each one matched to its TIME_WAIT socket, the peak exact
+expect_json '[.findings[] | select(.kind == "time-wait-storm")][0].estimated' false
+
+# 1500 closes as fast as it can: past 256 in a second, one close in 16 is
+# matched (one getsockname) and stands for the others: the peak is an
+# estimate, said so, and never more than the closes
+run_json -- "$SAMPLES/timewait_churn" --count 1500 --rate 0 --hold 6
+f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")][0]')
+jq -e '.estimated and .closes == 1500 and .peak >= 1000 and .peak <= 1500' <<< "$f" > /dev/null ||
+    fail "sampled time-wait-storm: want estimated, 1000 <= peak <= closes 1500: $f"
+CONNLEAK_TW_MIN=100 run_connleak run --color never -o "$tmp/text" -- "$SAMPLES/timewait_churn" \
+    --count 1500 --rate 0 --hold 6
+grep -q 'peak of about [0-9]* connections' "$tmp/text" && grep -q 'the peak is estimated' "$tmp/text" ||
+    fail "the text report does not say the peak is estimated: $(grep -A4 'TIME_WAIT' "$tmp/text")"
 pass

@@ -178,8 +178,9 @@ static void unclosed_body_wins_over_closewait(void **state)
 /* ---- time-wait-storm -------------------------------------------------- */
 
 /* 11 client connections to one peer closed from 1 s to 6 s, and samples
- * whose TIME_WAIT count for (peer, stack 3) peaks at `peak`. */
-static void timewait_trace(struct strbuf *sb, int peak)
+ * whose TIME_WAIT count for (peer, stack 3) peaks at `peak` (an estimate
+ * from sampled closes when est). */
+static void timewait_trace_est(struct strbuf *sb, int peak, bool est)
 {
     hdr(sb, 12);
     for (int i = 0; i < 11; i++) {
@@ -190,11 +191,55 @@ static void timewait_trace(struct strbuf *sb, int peak)
     char tw[128];
     int counts[] = {peak / 3, peak, peak - 1, 0};
     for (int i = 0; i < 4; i++) {
-        snprintf(tw, sizeof(tw), "{\"peer\":\"127.0.0.1:7000\",\"stk\":3,\"n\":%d}", counts[i]);
+        snprintf(tw, sizeof(tw), "{\"peer\":\"127.0.0.1:7000\",\"stk\":3,\"n\":%d%s}", counts[i],
+                 est ? ",\"est\":true" : "");
         sample(sb, (uint64_t)(7 + i) * SEC, 5, 0, NULL, NULL, tw);
     }
     sample(sb, 11 * SEC, 5, 0, NULL, NULL, NULL); /* kernel not read */
     trace_end(sb, 12 * SEC);
+}
+
+static void timewait_trace(struct strbuf *sb, int peak)
+{
+    timewait_trace_est(sb, peak, false);
+}
+
+/* A peak estimated from sampled closes (preload/timewait.c) is marked so,
+ * and is never more than the closes counted one by one: 11 here. */
+static void an_estimated_peak_is_marked_and_capped_at_the_closes(void **state)
+{
+    (void)state;
+    struct strbuf sb = {0};
+    struct report r;
+    struct http_opts h = HTTP_OPTS_DEFAULT;
+    h.tw_min = 5;
+    timewait_trace_est(&sb, 120, true);
+    analyze(&r, &sb, &h);
+    const struct finding *f = only(&r, KIND_TIME_WAIT);
+    assert_true(f->estimated);
+    assert_int_equal(f->count, 11);
+    assert_int_equal(f->closes, 11);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    render_text(out, &r, false);
+    fclose(out);
+    assert_non_null(strstr(text, "peak of about 11 connections"));
+    assert_non_null(strstr(text, "the peak is estimated"));
+    free(text);
+    report_free(&r);
+    sb = (struct strbuf){0};
+    timewait_trace_est(&sb, 8, true); /* under the closes: as it is */
+    analyze(&r, &sb, &h);
+    f = only(&r, KIND_TIME_WAIT);
+    assert_true(f->estimated);
+    assert_int_equal(f->count, 8);
+    report_free(&r);
+    sb = (struct strbuf){0};
+    timewait_trace(&sb, 100); /* exact: as the kernel said */
+    analyze(&r, &sb, &h);
+    assert_false(only(&r, KIND_TIME_WAIT)->estimated);
+    report_free(&r);
 }
 
 static void timewait_storm_at_the_threshold(void **state)
@@ -525,6 +570,7 @@ int main(void)
         cmocka_unit_test(unclosed_body_wins_over_closewait),
         cmocka_unit_test(timewait_storm_at_the_threshold),
         cmocka_unit_test(timewait_below_min_is_no_finding),
+        cmocka_unit_test(an_estimated_peak_is_marked_and_capped_at_the_closes),
         cmocka_unit_test(fd_growth_names_the_growing_site),
         cmocka_unit_test(noise_without_trend_is_no_growth),
         cmocka_unit_test(absent_peer_in_full_list_is_unknown),
