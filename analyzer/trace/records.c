@@ -52,7 +52,7 @@ static bool record_dispatch(struct reader *r, const struct rec *rec, int row)
 {
     const char *t = rec_str(rec, F_T);
     bool ok = t != NULL;
-    if (ok && strcmp(t, "hdr") == 0) {
+    if (ok && row < 0 && strcmp(t, "hdr") == 0) { /* (a frame is never a header) */
         second_header(r);
         return r->stop;
     }
