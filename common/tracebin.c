@@ -168,6 +168,7 @@ bool tb_get_varint(const uint8_t *p, size_t end, size_t *at, uint64_t *v)
     uint64_t x = 0;
     for (unsigned int shift = 0; shift < 64 && *at < end; shift += 7) {
         uint8_t c = p[(*at)++];
+        if (shift == 63 && c > 1) return false; /* over 64 bits */
         x |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80)) {
             *v = x;

@@ -50,7 +50,7 @@ enum tb_type {
     TBT_I,    /* signed: zigzag varint */
     TBT_TS,   /* the record's ts, absolute: unsigned varint ("ts") */
     TBT_TSD,  /* the record's ts, as zigzag delta from the previous binary record's */
-    TBT_REL,  /* a time before the record's ts: varint (ts - value) */
+    TBT_REL,  /* a time at or before the record's ts: varint, 0 = none, else 1 + (ts - value) */
     TBT_B,    /* one byte, 0 or 1 */
     TBT_S,    /* varint n; n odd: word n >> 1 of tb_words; even: n >> 1 bytes follow */
     TBT_A,    /* socket address: family varint, then its bytes (tb_put_addr) */
@@ -263,8 +263,8 @@ size_t tb_frame_put(uint8_t *o, enum tb_rec type, uint64_t ts, bool delta, uint6
 size_t tb_record_size(const uint8_t *p, size_t n);
 
 /* Decoding a frame's header: its payload length and where the payload
- * starts (bytes of tag and length), or false for a malformed header.
- * *need: the frame's whole size, when the header was readable. */
+ * starts (bytes of tag and length), or false for a malformed header (or
+ * fewer than 6 bytes holding no whole length yet). */
 bool tb_frame_header(const uint8_t *p, size_t n, uint64_t *len, size_t *hdr);
 
 /* Reads a varint at p[*at] (at most end); false if cut short or over 64 bits. */

@@ -565,6 +565,7 @@ void ev_sample(const struct sample_counts *c)
     kv_counts(&b, "roles", roles, c->roles, 6);
     if (!c->fds_exact) JB_LIT(&b, ",\"fds_est\":true");
     if (c->kernel) kv_counts(&b, "tcp", states, c->tcp, 12);
+    if (c->kernel && c->tw_total_est) JB_LIT(&b, ",\"tw_est\":true");
     JB_LIT(&b, ",\"sites\":[");
     for (unsigned int i = 0; i < c->nsites; i++) {
         if (i) JB_LIT(&b, ",");

@@ -36,6 +36,7 @@ struct sample_counts {
     const struct cl_addr *tw_peer[TW_MAX];
     uint32_t tw_stk[TW_MAX], tw_n[TW_MAX];
     bool tw_est[TW_MAX]; /* tw_n is an estimate from sampled closes */
+    bool tw_total_est;   /* so is the tcp TIME_WAIT count, in part */
 };
 void ev_sample(const struct sample_counts *c);
 void ev_ktcp(const struct sock_rec *r, uint64_t sid, const char *state, uint32_t rqueue);

@@ -129,7 +129,8 @@ static bool port_sampled(struct tw_site *t, uint64_t sec, unsigned int *wlog)
     uint32_t n = atomic_fetch_add_explicit(&t->win_n, 1, memory_order_relaxed);
     if (n < TW_EXACT_PER_SEC) return true;
     *wlog = TW_STRIDE_LOG;
-    return (n - TW_EXACT_PER_SEC) % (1u << TW_STRIDE_LOG) == 0;
+    /* the middle one of each stride: the estimate rounds to the nearest stride */
+    return (n - TW_EXACT_PER_SEC) % (1u << TW_STRIDE_LOG) == 1u << (TW_STRIDE_LOG - 1);
 }
 
 /* The per-site count of closes; the site, or NULL when the table is full. */
@@ -221,11 +222,13 @@ bool tw_age(uint64_t now, bool *first)
 static struct count walk_sites[TW_GROUPS], walk_peers[TW_PEERS];
 static unsigned int walk_nsites, walk_npeers;
 static uint32_t walk_total;
+static bool walk_est;     /* walk_total includes weighted (sampled) matches */
 static uint32_t walk_sec; /* seconds since start when the walk began */
 
 void tw_walk_begin(void)
 {
     walk_nsites = walk_npeers = walk_total = 0;
+    walk_est = false;
     walk_sec = (uint32_t)(clock_coarse_since_start() / 1000000000ull);
 }
 
@@ -256,6 +259,7 @@ void tw_walk_sock(int family, const uint8_t *dst, uint16_t dport, uint16_t sport
         if (PORT_PEER(e) != peer20(key)) return; /* the port's last close was elsewhere */
         uint32_t stk = PORT_STK(e), w = 1u << PORT_WLOG(e);
         walk_total += w;
+        walk_est |= w > 1;
         struct count *c =
             count_add(walk_sites, &walk_nsites, TW_GROUPS, key ^ ((uint64_t)stk << 40));
         if (c) c->n += w, c->stk = stk, c->peer = peer, c->est |= w > 1;
@@ -291,6 +295,7 @@ static void walk_share(void)
 uint32_t tw_walk_end(struct sample_counts *out)
 {
     if (!tw_ports) walk_share();
+    out->tw_total_est = walk_est;
     counts_sort(walk_sites, walk_nsites);
     out->ntw = 0;
     for (unsigned int i = 0; i < walk_nsites && i < TW_MAX; i++) {

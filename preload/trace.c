@@ -48,8 +48,10 @@ int cl_trace_fd = -1;
 
 static char buf[BUF_SIZE];
 static size_t buf_len;
-static uint64_t bin_last_ts; /* ts of the last binary record in buf */
-static bool bin_in_buf;      /* buf holds a binary record: the next one may be a delta */
+static uint64_t bin_last_ts;    /* ts of the last binary record in buf */
+static bool bin_in_buf;         /* buf holds a binary record: the next one may be a delta */
+static unsigned int bin_frames; /* binary records appended: every BIN_TS_EVERY-th has a full ts */
+#define BIN_TS_EVERY 64         /* so one damaged record costs at most this many */
 static char path[4096 + 64];
 static dev_t file_dev;
 static ino_t file_ino;
@@ -216,14 +218,17 @@ void trace_line(struct jb *b)
  * The frame is put together under the lock, because its ts is written as a
  * delta from the previous binary record's: the first record of a buffer
  * (each flush writes a buffer whole) carries its ts in full, so that a
- * reader never needs a record from another write to know a time. */
+ * reader never needs a record from another write to know a time, and so
+ * does every BIN_TS_EVERY-th, so that a damaged record leaves the times of
+ * at most that many after it unknown. */
 
 static void frame_append_locked(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
     size_t n = b->len + TB_FRAME_ROOM;
     if (buf_len + n > BUF_SIZE) trace_flush_locked();
     if (n > BUF_SIZE - buf_len) return;
-    buf_len += tb_frame_put((uint8_t *)buf + buf_len, type, ts, bin_in_buf, bin_last_ts, b);
+    bool delta = bin_in_buf && ++bin_frames % BIN_TS_EVERY != 0;
+    buf_len += tb_frame_put((uint8_t *)buf + buf_len, type, ts, delta, bin_last_ts, b);
     bin_last_ts = ts;
     bin_in_buf = true;
     if (buf_len >= BUF_FLUSH) trace_flush_locked();

@@ -95,9 +95,15 @@ static cJSON *dec_addr(struct dec *d)
         return dec_fail(d, "a bad port"), NULL;
     a.port = fam == AF_UNIX ? 1 : (uint16_t)port;
     char mem[sizeof(a.a) * 6 + 64];
+    if (fam == AF_UNIX) { /* "unix:" and the name as it is (jb_addr would JSON-escape it) */
+        memcpy(mem, "unix:", 5);
+        memcpy(mem + 5, a.a, (size_t)n);
+        if (memchr(a.a, 0, (size_t)n)) return dec_fail(d, "a NUL inside an address"), NULL;
+        return string_of((const uint8_t *)mem, 5 + (size_t)n);
+    }
     struct jb b;
     jb_init(&b, mem, sizeof(mem) - 1);
-    jb_addr(&b, &a);
+    jb_addr(&b, &a); /* no byte of an inet, inet6 or other address needs escaping */
     if (b.overflow || b.len < 2) return dec_fail(d, "a bad address"), NULL;
     return string_of((const uint8_t *)mem + 1, b.len - 2); /* without its quotes */
 }

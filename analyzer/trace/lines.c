@@ -147,6 +147,7 @@ int read_lines(struct reader *r, struct lines *in, char **why)
                        r->name);
             r->p->cut_short = true;
         } else if (st == LINE_LONG) {
+            r->bin.have_ts = false; /* (a frame may have been in it) */
             line_long(r);
         } else if (st == LINE_FRAME) {
             if (!read_frame(r, line, n)) line_bad(r);

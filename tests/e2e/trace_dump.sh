@@ -5,8 +5,11 @@
 # `connleak report`, gives the same report as the trace itself; a version 1
 # trace dumps as itself. Damage: a trace cut inside a binary record, or with
 # a byte of one overwritten, prints every other record, names the bad one on
-# stderr and exits 100; a file that is no trace, no argument, an unknown
-# option and an unwritable -o are one-line errors with exit 125.
+# stderr and exits 100; a frame whose '\n' is gone costs at most 64
+# records; a damaged header line, or a JSON line with bytes after its
+# object, is named and not printed, the rest is; a file that is no trace,
+# no argument, an unknown option and an unwritable -o are one-line errors
+# with exit 125.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -14,6 +17,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 run_json_traced -- "$SAMPLES/leaky_client" 5
 expect_rc 0
 raw=$trace_file
+raw_dump=$trace
 
 # one JSON object per record, and the records the report counted
 jq -e -s 'all(type == "object")' "$trace" > /dev/null || fail "a dumped record is not an object"
@@ -86,6 +90,39 @@ rc=0
 [[ $(wc -l < "$tmp/bad.err") -eq 1 ]] || fail "a damaged record: stderr is: $(cat "$tmp/bad.err")"
 [[ $(wc -l < "$tmp/bad.json") -eq $(($(wc -l < "$trace") - 1)) ]] ||
     fail "a damaged record took others with it: $(wc -l < "$tmp/bad.json") of $(wc -l < "$trace")"
+
+# a frame's '\n' overwritten: its length no longer lands on one, so its
+# time is unknown, and so are the deltas after it until the next time in
+# full (one frame in 64 carries one): at most 64 records lost of ~1,200
+run_json_traced -- "$SAMPLES/timewait_churn" --count 400 --rate 0 --hold 0
+big=$trace_file
+total=$(wc -l < "$trace")
+read -r off size < <(frame_of "$big") || fail "no binary close record in the churn trace"
+cp "$big" "$tmp/nl.jsonl"
+printf 'X' | dd of="$tmp/nl.jsonl" bs=1 seek=$((off + size - 1)) conv=notrunc status=none
+rc=0
+"$CONNLEAK" trace-dump "$tmp/nl.jsonl" > "$tmp/nl.json" 2> "$tmp/nl.err" || rc=$?
+lost=$((total - $(wc -l < "$tmp/nl.json")))
+[[ $rc -eq 100 && $lost -ge 1 && $lost -le 64 ]] ||
+    fail "a frame without its newline: exit $rc, $lost of $total records lost (want 1..64)"
+
+# a damaged header line: the records are still printed, the header named
+{ printf '{"t":"hdr","format":"connleak-trace","vers\n'; tail -c +$(($(head -n1 "$raw" | wc -c) + 1)) "$raw"; } \
+    > "$tmp/hdr.jsonl"
+rc=0
+"$CONNLEAK" trace-dump "$tmp/hdr.jsonl" > "$tmp/hdr.json" 2> "$tmp/hdr.err" || rc=$?
+[[ $rc -eq 100 ]] && grep -q 'record 1: damaged header line' "$tmp/hdr.err" ||
+    fail "a damaged header: exit $rc: $(cat "$tmp/hdr.err")"
+[[ $(wc -l < "$tmp/hdr.json") -eq $(($(wc -l < "$raw_dump") - 1)) ]] ||
+    fail "a damaged header: $(wc -l < "$tmp/hdr.json") records printed, want all but the header"
+
+# a JSON line with bytes after its object: not printed as if it were one
+{ head -n1 "$raw"; printf '{"t":"note","what":"x"} trailing {junk\n'; tail -c +$(($(head -n1 "$raw" | wc -c) + 1)) "$raw"; } \
+    > "$tmp/trail.jsonl"
+rc=0
+"$CONNLEAK" trace-dump "$tmp/trail.jsonl" > "$tmp/trail.json" 2> "$tmp/trail.err" || rc=$?
+[[ $rc -eq 100 ]] || fail "trailing bytes after a JSON record: exit $rc, expected 100"
+jq -e -s 'length > 0' "$tmp/trail.json" > /dev/null || fail "the dump with a damaged line is not JSON"
 
 # errors: one line, exit 125
 for args in "/etc/passwd" "" "--bogus $raw" "-o /nonexistent/dir/x $raw" "$tmp/missing.jsonl"; do

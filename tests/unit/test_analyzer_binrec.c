@@ -175,7 +175,7 @@ static void every_binary_record_dumps_as_the_json_line_it_stands_for(void **stat
     uint8_t mem[512];
     struct tb b;
     struct cl_addr v6 = {.family = AF_INET6, .port = 443, .a = {[15] = 1}};
-    struct cl_addr un = {.family = AF_UNIX, .port = 1, .a = "@bus"};
+    struct cl_addr un = {.family = AF_UNIX, .port = 1, .a = "@b\"u\\s\x01"}; /* escaped once */
     tw_hdr(&w, 7);
     open_rec(&w, 5000, 1, 3);
     conn_rec(&w, 5100, 1, 3, "10.1.2.3", 8080);
@@ -241,7 +241,8 @@ static void every_binary_record_dumps_as_the_json_line_it_stands_for(void **stat
         "\"role\":\"socket\",\"stk\":1}\n"
         "{\"t\":\"conn\",\"ts\":5100,\"sid\":1,\"fd\":3,\"peer\":\"10.1.2.3:8080\"}\n"
         "{\"t\":\"open\",\"ts\":5050,\"sid\":2,\"fd\":4,\"fam\":\"inet6\",\"type\":\"other:9\","
-        "\"role\":\"accepted\",\"stk\":1,\"ino\":77,\"peer\":\"[::1]:443\",\"local\":\"unix:@bus\","
+        "\"role\":\"accepted\",\"stk\":1,\"ino\":77,\"peer\":\"[::1]:443\",\"local\":\"unix:@"
+        "b\\\"u\\\\s\\u0001\","
         "\"lsid\":9,\"inherited\":true,\"late\":true,\"opened\":4950}\n"
         "{\"t\":\"conn\",\"ts\":5200,\"sid\":2,\"fd\":4,\"err\":\"ECONNREFUSED\"}\n"
         "{\"t\":\"dup\",\"ts\":5300,\"sid\":2,\"fd\":4,\"nfd\":5,\"how\":\"dup2\"}\n"
