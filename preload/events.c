@@ -479,42 +479,6 @@ void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct 
     ev_finish(&b);
 }
 
-/* ---- client handles (handles.c) ---- */
-
-void ev_hnew(uint32_t id, int kind, uint32_t stk)
-{
-    uint8_t mem[LINE_MAX_BYTES];
-    struct tb b;
-    uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
-    tb_u(&b, TBF_H, id);
-    tb_word(&b, TBF_KIND, kind >= 0 && kind <= HANDLE_SSL ? TBW_CURL + kind : TBW_OTHER);
-    tb_u(&b, TBF_STK, stk);
-    trace_frame(TBR_HNEW, ts, &b);
-}
-
-void ev_huse(uint32_t id, uint64_t sid, const char *url)
-{
-    uint8_t mem[LINE_MAX_BYTES];
-    struct tb b;
-    uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
-    tb_u(&b, TBF_H, id);
-    if (sid) tb_u(&b, TBF_SID, sid);
-    if (url) tb_str(&b, TBF_URL, url, 120);
-    trace_frame(TBR_HUSE, ts, &b);
-}
-
-void ev_hfree(uint32_t id)
-{
-    uint8_t mem[LINE_MAX_BYTES];
-    struct tb b;
-    uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
-    tb_u(&b, TBF_H, id);
-    trace_frame(TBR_HFREE, ts, &b);
-}
-
 /* ---- the sampler (sampler.c) ---- */
 
 void ev_ktcp(const struct sock_rec *r, uint64_t sid, const char *state, uint32_t rqueue)
