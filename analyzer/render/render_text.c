@@ -195,6 +195,14 @@ static uint64_t held_total(const struct findings *fs)
     return n;
 }
 
+/* Some TIME_WAIT peak of the report is an estimate (sampled closes). */
+static bool timewait_estimated(const struct findings *fs)
+{
+    for (size_t i = 0; i < fs->n; i++)
+        if (fs->v[i].kind == KIND_TIME_WAIT && fs->v[i].estimated) return true;
+    return false;
+}
+
 static void text_headline(struct text *t, const struct report *r)
 {
     static const char *const what[KIND_COUNT][2] = {
@@ -221,7 +229,9 @@ static void text_headline(struct text *t, const struct report *r)
         if (kinds[i] == KIND_FD_GROWTH || kinds[i] == KIND_POOL) /* trends: how many */
             n = findings_count(&r->findings, (enum finding_kind)kinds[i]);
         const char *sep = i == 0 ? "" : i == nkinds - 1 ? " and " : ", ";
-        fprintf(t->out, "%s%" PRIu64 " %s", sep, n, what[kinds[i]][n != 1]);
+        bool about = kinds[i] == KIND_TIME_WAIT && timewait_estimated(&r->findings);
+        fprintf(t->out, "%s%s%" PRIu64 " %s", sep, about ? "about " : "", n,
+                what[kinds[i]][n != 1]);
         if (kinds[i] == KIND_HANDLE_LEAK && held_total(&r->findings)) /* folded sockets */
             fprintf(t->out, " (holding %" PRIu64 " socket%s)", held_total(&r->findings),
                     plural(held_total(&r->findings), "", "s"));

@@ -42,6 +42,7 @@ jq -e '.estimated and .closes == 1500 and .peak >= 1000 and .peak <= 1500' <<< "
     fail "sampled time-wait-storm: want estimated, 1000 <= peak <= closes 1500: $f"
 CONNLEAK_TW_MIN=100 run_connleak run --color never -o "$tmp/text" -- "$SAMPLES/timewait_churn" \
     --count 1500 --rate 0 --hold 6
-grep -q 'peak of about [0-9]* connections' "$tmp/text" && grep -q 'the peak is estimated' "$tmp/text" ||
+grep -q 'peak of about [0-9]* connections' "$tmp/text" && grep -q 'the peak is estimated' "$tmp/text" &&
+    grep -q '^connleak: .*about [0-9]* connections in TIME_WAIT at peak' "$tmp/text" ||
     fail "the text report does not say the peak is estimated: $(grep -A4 'TIME_WAIT' "$tmp/text")"
 pass
