@@ -20,14 +20,18 @@ require_lwp
 
 # masked MODE FILE: FILE as compared: "exact", or "numbers" (each run of
 # digits -> N, of spaces -> one (columns), carriage returns as new lines, redis-benchmark's progress
-# lines and blank lines dropped). The ports in $ports are named PORT first.
+# lines, blank lines and ab's warning about the spread of its own timings, which comes and goes
+# with the machine's load, dropped). The ports in $ports are named PORT first.
 masked() {
     local p
     local text
     text=$(cat "$2")
     for p in $ports; do text=${text//$p/PORT}; done
     if [[ $1 == numbers ]]; then
-        tr '\r' '\n' <<< "$text" | grep -v -e 'rps=' -e '^ *$' | sed -E 's/[0-9]+/N/g; s/ +/ /g'
+        tr '\r' '\n' <<< "$text" |
+            grep -v -e 'rps=' -e '^ *$' -e '^WARNING: The median and mean for the' \
+                -e '^ *These results are probably not that reliable' |
+            sed -E 's/[0-9]+/N/g; s/ +/ /g'
     else
         printf '%s\n' "$text"
     fi
