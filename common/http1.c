@@ -1,4 +1,7 @@
 /* http1.c - the HTTP/1.x exchange tracker (API and rules in http1.h).
+ * (About 600 lines, kept whole: the request and response state machines
+ * and the chunked-body code they share read as one; the header section
+ * already lives in http1_hdr.c.)
  *
  * Two byte-driven state machines, one per direction (requests written,
  * responses read), share the header (http1_hdr.c) and chunked-body code;

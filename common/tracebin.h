@@ -209,6 +209,11 @@ static inline uint64_t tb_zigzag(int64_t v)
     return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
+static inline int64_t tb_unzigzag(uint64_t v)
+{
+    return (int64_t)((v >> 1) ^ (~(v & 1) + 1));
+}
+
 static inline void tb_u(struct tb *b, enum tb_field f, uint64_t v)
 {
     if (!tb_room(b, 11)) return;

@@ -195,10 +195,17 @@ void trace_flush_end(void)
     errno = saved;
 }
 
-void trace_append_locked(const char *s, size_t n)
+/* Room for n more bytes in buf (flushing it first if need be); false when
+ * there is none (the file cannot be written: the record is dropped). */
+static bool buf_room_locked(size_t n)
 {
     if (buf_len + n > BUF_SIZE) trace_flush_locked();
-    if (n > BUF_SIZE - buf_len) return;
+    return n <= BUF_SIZE - buf_len;
+}
+
+void trace_append_locked(const char *s, size_t n)
+{
+    if (!buf_room_locked(n)) return;
     memcpy(buf + buf_len, s, n);
     buf_len += n;
     if (buf_len >= BUF_FLUSH) trace_flush_locked();
@@ -224,9 +231,7 @@ void trace_line(struct jb *b)
 
 static void frame_append_locked(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
-    size_t n = b->len + TB_FRAME_ROOM;
-    if (buf_len + n > BUF_SIZE) trace_flush_locked();
-    if (n > BUF_SIZE - buf_len) return;
+    if (!buf_room_locked(b->len + TB_FRAME_ROOM)) return;
     bool delta = bin_in_buf && ++bin_frames % BIN_TS_EVERY != 0;
     buf_len += tb_frame_put((uint8_t *)buf + buf_len, type, ts, delta, bin_last_ts, b);
     bin_last_ts = ts;

@@ -120,7 +120,7 @@ static cJSON *dec_value(struct dec *d, uint8_t t, int depth)
         return dec_varint(d, &v) ? cJSON_CreateNumber((double)v) : NULL;
     case TBT_I:
         if (!dec_varint(d, &v)) return NULL;
-        return cJSON_CreateNumber((double)(int64_t)((v >> 1) ^ (~(v & 1) + 1)));
+        return cJSON_CreateNumber((double)tb_unzigzag(v));
     case TBT_REL: /* 0: none; else ts - (v - 1) */
         if (!dec_varint(d, &v)) return NULL;
         if (!d->have_ts) return dec_fail(d, "a time before the record's ts"), NULL;
@@ -149,7 +149,7 @@ static bool dec_ts(struct dec *d, uint8_t t)
     if (d->have_ts) return dec_fail(d, "two times in one record");
     if (!dec_varint(d, &v)) return false;
     if (t == TBT_TSD && !d->st->have_ts) return dec_fail(d, "a time relative to a lost record");
-    d->ts = t == TBT_TS ? v : d->st->last_ts + (uint64_t)(int64_t)((v >> 1) ^ (~(v & 1) + 1));
+    d->ts = t == TBT_TS ? v : d->st->last_ts + (uint64_t)tb_unzigzag(v);
     d->have_ts = true;
     return true;
 }

@@ -87,27 +87,12 @@ static bool record_dump(struct binrec_state *bs, enum line_status st, char *line
     return false;
 }
 
-static int trace_open_regular(const char *path, char **why)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) {
-        *why = xasprintf("cannot read '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *why = xasprintf("%s: not a regular file", path);
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 int trace_dump_file(const char *path, FILE *out, size_t *ndamaged, char **why)
 {
     *why = NULL;
     *ndamaged = 0;
-    int fd = trace_open_regular(path, why);
+    struct stat st;
+    int fd = trace_open(path, &st, why);
     if (fd < 0) return -1;
     struct lines in = {.fd = fd};
     struct binrec_state bs = {0};

@@ -308,6 +308,9 @@ void line_bad(struct reader *r);
 enum line_status lines_next(struct lines *l, char **line, size_t *len);
 int read_lines(struct reader *r, struct lines *in, char **why);
 
+/* trace_read.c */
+int trace_open(const char *path, struct stat *st, char **why);
+
 /* finish.c */
 void trace_finish(struct reader *r);
 

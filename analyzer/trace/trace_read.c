@@ -36,8 +36,9 @@ static void reader_free(struct reader *r)
 }
 
 /* Opens a trace without blocking and without taking a terminal; only a
- * regular file is a trace (a FIFO would hang us, /dev/zero never ends). */
-static int trace_open(const char *path, struct stat *st, char **why)
+ * regular file is a trace (a FIFO would hang us, /dev/zero never ends).
+ * Also `connleak trace-dump`'s (dump.c). */
+int trace_open(const char *path, struct stat *st, char **why)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
