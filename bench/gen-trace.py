@@ -3,7 +3,7 @@
 N connections, one in LEAK_EVERY left open, from 4 call sites to 50 peers,
 with the same records the preload writes for a churning client: open, conn,
 close per connection, a live record per leaked socket, and the end record.
-With --binary, open, conn and close are format 2's binary records, as the
+With --binary, open, conn and close are format 3's binary records, as the
 preload writes them (common/tracebin.h; an encoder of its own here, from
 docs/trace-format.md): the report must be the same either way.
 
@@ -11,11 +11,15 @@ docs/trace-format.md): the report must be the same either way.
 """
 import sys
 
-# docs/trace-format.md, "Binary records": record, field and word codes
+# docs/trace-format.md, "Binary records": record codes, tag flags, mask
+# bits of each record's fields, words
 OPEN, CONN, CLOSE = 1, 2, 3
-F_TS, F_TSD, F_SID, F_FD, F_FAM, F_TYPE, F_ROLE, F_STK = 1, 2, 3, 4, 5, 6, 7, 8
-F_PEER, F_HOW, F_LAST, F_IN, F_OUT = 10, 19, 20, 21, 22
+ANCHOR, SAME = 0x40, 0x20
+OPEN_FAM, OPEN_TYPE, OPEN_ROLE, OPEN_STK = 0, 1, 2, 3
+CONN_PEER = 0
+CLOSE_HOW, CLOSE_LAST, CLOSE_IN, CLOSE_OUT = 0, 1, 2, 3
 W_INET, W_STREAM, W_SOCKET, W_CLOSE = 1, 6, 10, 16
+ANCHOR_EVERY = 64
 
 
 def varint(v):
@@ -32,20 +36,30 @@ def zigzag(v):
 
 
 class Frames:
-    """Binary records, each time a delta from the previous one's."""
+    """Binary records: time and socket relative to the previous frame's,
+    an anchor every 64 frames (and first)."""
 
     def __init__(self):
-        self.last = None
+        self.ts = self.sid = self.fd = None
+        self.frames = ANCHOR_EVERY
 
-    def frame(self, code, ts, fields):
-        if self.last is None:
-            body = bytes([F_TS]) + varint(ts)
-        else:
-            body = bytes([F_TSD]) + varint(zigzag(ts - self.last))
-        self.last = ts
-        for f, v in fields:
-            body += bytes([f]) + v
-        return bytes([0x80 | code]) + varint(len(body)) + body + b"\n"
+    def frame(self, code, ts, sid, fd, fields):
+        """fields: (bit, value bytes) in bit order."""
+        anchor = self.frames >= ANCHOR_EVERY
+        if anchor:
+            self.frames, self.sid = 0, 0
+            self.fd = None
+        self.frames += 1
+        same = not anchor and (sid, fd) == (self.sid, self.fd)
+        body = varint(ts if anchor else zigzag(ts - self.ts))
+        body += varint(sum(1 << b for b, _ in fields))
+        if not same:
+            body += varint(zigzag(sid - self.sid)) + varint(zigzag(fd))
+        self.ts, self.sid, self.fd = ts, sid, fd
+        for _, v in fields:
+            body += v
+        tag = 0x80 | (ANCHOR if anchor else 0) | (SAME if same else 0) | code
+        return bytes([tag]) + varint(len(body)) + body + b"\n"
 
 
 def word(w):
@@ -54,7 +68,7 @@ def word(w):
 
 def inet(text):
     ip, port = text.split(":")
-    return varint(2) + bytes(int(x) for x in ip.split(".")) + varint(int(port))
+    return varint(2) + bytes(int(x) for x in ip.split(".")) + int(port).to_bytes(2, "big")
 
 
 def main():
@@ -69,7 +83,7 @@ def main():
     w.write(b'{"t":"hdr","format":"connleak-trace","version":%d,"tool":"connleak gen",'
             b'"pid":4242,"ppid":1,"exe":"/bin/bench","argv":["bench"],"start_mono_ns":1,'
             b'"start_unix_ns":1,"clock":"monotonic","depth":32,"flush_ms":200,"forked":false}\n'
-            % (2 if binary else 1))
+            % (3 if binary else 1))
     for s in range(1, 5):
         w.write(b'{"t":"stk","id":%d,"pc":["0x%x","0x401000"]}\n' % (s * 1000, 0x400000 + s))
     live = []
@@ -80,10 +94,11 @@ def main():
         peer = "10.0.%d.1:443" % (sid % 50)
         ts += 100
         if binary:
-            ids = [(F_SID, varint(sid)), (F_FD, varint(zigzag(fd)))]
-            w.write(fr.frame(OPEN, ts, ids + [(F_FAM, word(W_INET)), (F_TYPE, word(W_STREAM)),
-                                             (F_ROLE, word(W_SOCKET)), (F_STK, varint(stk))]))
-            w.write(fr.frame(CONN, ts + 10, ids + [(F_PEER, inet(peer))]))
+            w.write(fr.frame(OPEN, ts, sid, fd, [(OPEN_FAM, word(W_INET)),
+                                                 (OPEN_TYPE, word(W_STREAM)),
+                                                 (OPEN_ROLE, word(W_SOCKET)),
+                                                 (OPEN_STK, varint(stk))]))
+            w.write(fr.frame(CONN, ts + 10, sid, fd, [(CONN_PEER, inet(peer))]))
         else:
             w.write(b'{"t":"open","ts":%d,"sid":%d,"fd":%d,"fam":"inet","type":"stream",'
                     b'"role":"socket","stk":%d}\n' % (ts, sid, fd, stk))
@@ -92,8 +107,10 @@ def main():
         if sid % leak_every == 0:
             live.append((sid, fd, stk, peer, ts))
         elif binary:
-            w.write(fr.frame(CLOSE, ts + 50, ids + [(F_HOW, word(W_CLOSE)), (F_LAST, b"\x01"),
-                                                   (F_IN, varint(512)), (F_OUT, varint(78))]))
+            w.write(fr.frame(CLOSE, ts + 50, sid, fd, [(CLOSE_HOW, word(W_CLOSE)),
+                                                       (CLOSE_LAST, b"\x01"),
+                                                       (CLOSE_IN, varint(512)),
+                                                       (CLOSE_OUT, varint(78))]))
         else:
             w.write(b'{"t":"close","ts":%d,"sid":%d,"fd":%d,"how":"close","last":true,'
                     b'"in":512,"out":78}\n' % (ts + 50, sid, fd))

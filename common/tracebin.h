@@ -1,17 +1,27 @@
-/* tracebin.h - the binary records of trace format version 2
- * (docs/trace-format.md, "Binary records"): what the preload writes for
- * its frequent records (open, conn, close, ...) instead of a JSON line, and
- * what the analyzer and `connleak trace-dump` turn back into the same
- * fields. Shared by both sides: the numbering below is the format, so
- * codes are only ever added, never changed or reused.
+/* tracebin.h - the binary records of the trace format (docs/trace-format.md,
+ * "Binary records"): what the preload writes for its frequent records
+ * (open, conn, close, ...) instead of a JSON line, and what the analyzer
+ * and `connleak trace-dump` turn back into the same fields. Shared by both
+ * sides: the numbering below is the format, so codes are only ever added,
+ * never changed or reused.
  *
- * A frame is: one tag byte (0x80 | record code), the payload length as an
- * unsigned LEB128 varint, the payload, and a '\n'. A JSON line starts with
- * '{', so a reader tells the two apart by the first byte; the '\n' lets it
- * find its way back to a record boundary after damage. The payload is a
- * list of fields, each a field code byte and a value whose encoding the
- * code's type gives (enum tb_type); an object value (the HTTP state) is a
- * list of fields ended by code 0.
+ * A frame is: one tag byte (0x80 | flags | record code), the payload length
+ * as an unsigned LEB128 varint, the payload, and a '\n'. A JSON line starts
+ * with '{', so a reader tells the two apart by the first byte; the '\n' lets
+ * it find its way back to a record boundary after damage.
+ *
+ * Version 3 (written now): the payload is the record's time, a mask of the
+ * fields present (each kind of record has its own list of fields, tb_bit),
+ * the socket's sid and fd unless the tag says they are the previous
+ * frame's, then the values of the fields present in the list's order, with
+ * no field codes; a flag field costs only its bit. Times and sids are
+ * deltas from the previous frame, and Host and target strings are written
+ * once and then named by number, within a segment that starts at an anchor
+ * frame (the first of each flushed buffer, and every 64th): damage costs at
+ * most the rest of its segment.
+ *
+ * Version 2 (still read): the payload is a list of fields, each a field
+ * code byte and a value; an object value is a list of fields ended by 0.
  *
  * The encoder writes into a caller's buffer without allocating and never
  * past its end (overflow: the record is dropped whole, as with jsonline.h),
@@ -22,10 +32,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "jsonline.h"
 
-#define TB_TAG         0x80u /* tag = TB_TAG | record code */
+#define TB_TAG         0x80u /* tag = TB_TAG | flags | record code */
+#define TB_ANCHOR      0x40u /* v3: starts a segment: time and sid in full, no string known */
+#define TB_SAME        0x20u /* v3: the sid and fd are the previous frame's (not written) */
+#define TB_CODE3       0x1fu /* v3: the record code's bits of the tag */
+#define TB_SEG_STRS    32u   /* v3: strings a segment names by number */
+#define TB_SEG_STR_MAX 63u   /* v3: ...each at most this long */
 #define TB_PAYLOAD_MAX 4096u /* a longer frame is damage */
 #define TB_STR_MAX     1024u /* inline strings are cut to this */
 
@@ -42,6 +58,8 @@ enum tb_rec {
     TBR_HFREE,
     TBR_COUNT
 };
+#define TBK_HTTP  TBR_COUNT       /* v3: the field list of the close's "http" object */
+#define TBK_COUNT (TBR_COUNT + 1) /* field lists: one per record kind, and TBK_HTTP */
 
 /* How a field's value is encoded. */
 enum tb_type {
@@ -54,7 +72,11 @@ enum tb_type {
     TBT_B,    /* one byte, 0 or 1 */
     TBT_S,    /* varint n; n odd: word n >> 1 of tb_words; even: n >> 1 bytes follow */
     TBT_A,    /* socket address: family varint, then its bytes (tb_put_addr) */
-    TBT_O,    /* object: fields up to code 0 */
+    TBT_O,    /* object: v2: fields up to code 0; v3: its own mask, then its values */
+    TBT_T,    /* v3: a flag: true when its bit is set, no bytes */
+    TBT_SI,   /* v3: a string a segment numbers (varint n: n odd: word n >> 1;
+               * n % 4 == 2: the segment's string n >> 2; else n >> 2 bytes follow,
+               * and if at most TB_SEG_STR_MAX they become the segment's next string) */
 };
 
 /* Field codes. The JSON name of each is in tb_fields[]. */
@@ -109,10 +131,23 @@ enum tb_field {
 
 struct tb_field_info {
     const char *name; /* NULL: no such code */
-    uint8_t type;     /* enum tb_type */
+    uint8_t type;     /* enum tb_type, in version 2 */
+    uint8_t type3;    /* in version 3, where it differs (0: the same) */
 };
 extern const struct tb_field_info tb_fields[TBF_COUNT];
 extern const char *const tb_recs[TBR_COUNT]; /* record code -> "t" */
+
+/* v3: the bit of field f in the mask of kind k's records, plus 1 (0: not
+ * one of k's fields). Bits are only ever added. Values are laid out in bit
+ * order; a flag has no value, so its bit may come anywhere. */
+extern const uint8_t tb_bit[TBK_COUNT][TBF_COUNT];
+/* v3: kinds whose records carry a socket's sid and fd after the mask. */
+extern const bool tb_has_sock[TBR_COUNT];
+
+static inline uint8_t tb_type3(enum tb_field f)
+{
+    return tb_fields[f].type3 ? tb_fields[f].type3 : tb_fields[f].type;
+}
 
 /* Words a TBT_S value may name by number (append only). */
 enum tb_word {
@@ -168,17 +203,44 @@ extern const char *const tb_words[TBW_COUNT];
  * for the few short strings of one field, such as an HTTP method). */
 unsigned int tb_word_find(const char *s, unsigned int first, unsigned int last);
 
-/* ---- the encoder ---- */
+/* ---- the encoder (version 3) ---- */
 
+#define TB_SI_MAX 4 /* numbered strings one record may hold */
+
+/* A record being encoded: its values, its mask, and what tb_frame_put
+ * settles against the previous frame (sid, fd, numbered strings). */
 struct tb {
     uint8_t *p;
     size_t len, cap;
     bool overflow;
+    uint8_t kind;    /* enum tb_rec, or TBK_HTTP inside the object */
+    uint8_t in_obj;  /* 1 inside the object */
+    uint8_t last[2]; /* the last bit with a value, + 1 (values go in bit order) */
+    uint32_t mask;   /* the record's fields present */
+    uint32_t omask;  /* the object's (mask and omask: indexed by in_obj) */
+    uint8_t okind;   /* the record's kind, while in the object */
+    uint32_t ostart; /* where the object's values start */
+    bool sock;       /* sid and fd given (kinds of tb_has_sock) */
+    uint64_t sid;
+    int64_t fd;
+    uint8_t nsi;
+    struct tb_si {                   /* a TBT_SI string written inline, that may become a number */
+        uint32_t at, str, end, hash; /* its varint, its bytes, their end, their hash */
+    } si[TB_SI_MAX];                 /* (not cleared by tb_init: nsi says how many) */
 };
 
-static inline void tb_init(struct tb *b, uint8_t *mem, size_t cap)
+static inline void tb_init(struct tb *b, uint8_t *mem, size_t cap, enum tb_rec kind)
 {
-    *b = (struct tb){.p = mem, .cap = cap};
+    b->p = mem;
+    b->len = 0;
+    b->cap = cap;
+    b->overflow = false;
+    b->kind = (uint8_t)kind;
+    b->in_obj = 0;
+    b->last[0] = b->last[1] = 0;
+    b->mask = b->omask = 0;
+    b->sock = false;
+    b->nsi = 0;
 }
 
 /* Room for n more bytes, or overflow. */
@@ -199,6 +261,13 @@ static inline size_t tb_varint_at(uint8_t *p, uint64_t v)
     return n;
 }
 
+static inline size_t tb_varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) v >>= 7, n++;
+    return n;
+}
+
 static inline void tb_varint(struct tb *b, uint64_t v)
 {
     if (tb_room(b, 10)) b->len += tb_varint_at(b->p + b->len, v);
@@ -214,11 +283,32 @@ static inline int64_t tb_unzigzag(uint64_t v)
     return (int64_t)((v >> 1) ^ (~(v & 1) + 1));
 }
 
+/* Sets f's bit; false (and the record dropped as overflow) when f is not
+ * one of the kind's fields, or a value would go out of bit order: a
+ * writer's mistake, which the tests see as a missing record. */
+static inline bool tb_field(struct tb *b, enum tb_field f, bool has_value)
+{
+    unsigned int bit = tb_bit[b->kind][f], o = b->in_obj;
+    if (__builtin_expect(bit <= (has_value ? b->last[o] : 0u), 0)) { /* (bit 0: not a field) */
+        b->overflow = true;
+        return false;
+    }
+    if (has_value) b->last[o] = (uint8_t)bit;
+    (o ? &b->omask : &b->mask)[0] |= 1u << (bit - 1);
+    return true;
+}
+
 static inline void tb_u(struct tb *b, enum tb_field f, uint64_t v)
 {
-    if (!tb_room(b, 11)) return;
-    b->p[b->len++] = (uint8_t)f;
-    b->len += tb_varint_at(b->p + b->len, v);
+    if ((f == TBF_SID || f == TBF_FD) && b->kind < TBR_COUNT && tb_has_sock[b->kind]) {
+        b->sock = true; /* in the frame's head: tb_frame_put */
+        if (f == TBF_SID)
+            b->sid = v;
+        else
+            b->fd = tb_unzigzag(v);
+        return;
+    }
+    if (tb_room(b, 10) && tb_field(b, f, true)) b->len += tb_varint_at(b->p + b->len, v);
 }
 
 static inline void tb_i(struct tb *b, enum tb_field f, int64_t v)
@@ -226,11 +316,14 @@ static inline void tb_i(struct tb *b, enum tb_field f, int64_t v)
     tb_u(b, f, tb_zigzag(v));
 }
 
+/* A flag field (TBT_T) only when v; a boolean (TBT_B) always, as a byte. */
 static inline void tb_bool(struct tb *b, enum tb_field f, bool v)
 {
-    if (!tb_room(b, 2)) return;
-    b->p[b->len++] = (uint8_t)f;
-    b->p[b->len++] = v;
+    if (tb_type3(f) == TBT_T) {
+        if (v) tb_field(b, f, false);
+    } else if (tb_room(b, 1) && tb_field(b, f, true)) {
+        b->p[b->len++] = v;
+    }
 }
 
 static inline void tb_word(struct tb *b, enum tb_field f, enum tb_word w)
@@ -238,29 +331,36 @@ static inline void tb_word(struct tb *b, enum tb_field f, enum tb_word w)
     tb_u(b, f, (uint64_t)w << 1 | 1);
 }
 
-/* An object field: its fields follow, then tb_obj_end. */
-static inline void tb_obj(struct tb *b, enum tb_field f)
-{
-    if (tb_room(b, 1)) b->p[b->len++] = (uint8_t)f;
-}
-
-static inline void tb_obj_end(struct tb *b)
-{
-    if (tb_room(b, 1)) b->p[b->len++] = TBF_END;
-}
+/* An object field: its fields follow, then tb_obj_end (one level only). */
+void tb_obj(struct tb *b, enum tb_field f);
+void tb_obj_end(struct tb *b);
 
 void tb_str(struct tb *b, enum tb_field f, const char *s, size_t max); /* inline, or a word */
 void tb_addr(struct tb *b, enum tb_field f, const struct cl_addr *a);
 
 /* ---- framing ---- */
 
-#define TB_FRAME_ROOM 24 /* tag, length, ts field and '\n' around a payload */
+/* What a writer keeps between frames: the previous frame's time and
+ * socket, and its segment's numbered strings. All-zero: nothing written. */
+struct tb_seg {
+    uint64_t ts, sid;
+    int64_t fd;
+    bool sock;           /* sid and fd hold a frame's */
+    unsigned int frames; /* frames written since the last anchor */
+    unsigned int nstr;   /* numbered strings */
+    uint32_t hash[TB_SEG_STRS];
+    uint8_t len[TB_SEG_STRS];
+    char str[TB_SEG_STRS][TB_SEG_STR_MAX];
+};
 
-/* Writes the frame of a record of type `type` whose payload is b, with
- * its time first: in full (delta false: ts) or as the delta from the
- * previous binary record's time (delta true: ts - prev). o has room for
- * b->len + TB_FRAME_ROOM bytes. Returns the frame's size. */
-size_t tb_frame_put(uint8_t *o, enum tb_rec type, uint64_t ts, bool delta, uint64_t prev,
+#define TB_FRAME_ROOM   48 /* tag, length, time, mask, sid, fd and '\n' around a payload */
+#define TB_ANCHOR_EVERY 64 /* frames: at most this many lost to one damaged frame */
+
+/* Writes the frame of a record of kind `type` whose values are b, at time
+ * ts; an anchor (a segment's first frame) if `anchor` or its segment has
+ * TB_ANCHOR_EVERY frames. o has room for b->len + TB_FRAME_ROOM bytes.
+ * Updates seg; returns the frame's size. */
+size_t tb_frame_put(uint8_t *o, struct tb_seg *seg, enum tb_rec type, uint64_t ts, bool anchor,
                     const struct tb *b);
 
 /* Bytes of the record that starts at p (a JSON line up to its '\n', or a
@@ -274,5 +374,20 @@ bool tb_frame_header(const uint8_t *p, size_t n, uint64_t *len, size_t *hdr);
 
 /* Reads a varint at p[*at] (at most end); false if cut short or over 64 bits. */
 bool tb_get_varint(const uint8_t *p, size_t end, size_t *at, uint64_t *v);
+
+/* A string's hash, as tb_frame_put compares numbered strings by it: its
+ * length and its first and last 8 bytes (a Host or a path differs there). */
+static inline uint32_t tb_hash(const uint8_t *s, size_t n)
+{
+    uint64_t a = n, z = 0;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&z, s + n - 8, 8);
+    } else {
+        for (size_t i = 0; i < n; i++) a = a << 8 | s[i];
+    }
+    uint64_t h = (a ^ (z * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+    return (uint32_t)(h >> 32);
+}
 
 #endif

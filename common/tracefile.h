@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CL_TRACE_VERSION 2 /* the "version" of the hdr record (2: binary records may follow) */
+#define CL_TRACE_VERSION 3 /* the "version" of the hdr record (2: binary records may follow; 3: their fields by mask) */
 
 #define TRACEFILE_RESERVE     4096         /* kept allocated past the end for the note */
 #define TRACEFILE_FULL_SUFFIX ".disk-full" /* the marker's name: the trace's + this */

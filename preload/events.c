@@ -196,7 +196,7 @@ static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inh
     uint8_t mem[LINE_MAX_BYTES];
     struct tb b;
     uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_OPEN);
     tb_sock(&b, r, fd);
     tb_name(&b, TBF_FAM, family_word(r->family), family_name, r->family);
     tb_name(&b, TBF_TYPE, type_word(r->type), socktype_name, r->type);
@@ -226,7 +226,7 @@ void ev_conn(const struct sock_rec *r, int fd, int err, const struct sockaddr *s
     if (ev_is_quiet(r)) return; /* its late open record will say it */
     uint64_t ts = clock_since_start();
     addr_from_sockaddr(&peer, sa, len);
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_CONN);
     tb_sock(&b, r, fd);
     if (peer.family) tb_addr(&b, TBF_PEER, &peer);
     if (r->local.family) tb_addr(&b, TBF_LOCAL, &r->local);
@@ -245,7 +245,7 @@ void ev_listen(const struct sock_rec *r, int fd)
     struct tb b;
     ev_promote(r, fd);
     uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_LISTEN);
     tb_sock(&b, r, fd);
     if (r->local.family) tb_addr(&b, TBF_LOCAL, &r->local);
     trace_frame(TBR_LISTEN, ts, &b);
@@ -257,7 +257,7 @@ void ev_dup(const struct sock_rec *r, int fd, int nfd, const char *how)
     struct tb b;
     if (ev_is_quiet(r)) return; /* its fds are listed if it is ever written */
     uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_DUP);
     tb_sock(&b, r, fd);
     tb_u(&b, TBF_NFD, (uint64_t)nfd);
     tb_how(&b, how);
@@ -270,7 +270,7 @@ void ev_shut(const struct sock_rec *r, int fd, int how)
     struct tb b;
     ev_promote(r, fd);
     uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_SHUT);
     tb_sock(&b, r, fd);
     tb_word(&b, TBF_HOW, how >= 0 && how <= 2 ? TBW_RD + how : TBW_OTHER);
     trace_frame(TBR_SHUT, ts, &b);
@@ -301,7 +301,7 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
         }
     }
     uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_CLOSE);
     tb_sock(&b, r, fd);
     tb_how(&b, how);
     tb_bool(&b, TBF_LAST, last);

@@ -17,7 +17,7 @@ void ev_hnew(uint32_t id, int kind, uint32_t stk)
     uint8_t mem[REC_MAX_BYTES];
     struct tb b;
     uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_HNEW);
     tb_u(&b, TBF_H, id);
     tb_word(&b, TBF_KIND, kind >= 0 && kind <= HANDLE_SSL ? TBW_CURL + kind : TBW_OTHER);
     tb_u(&b, TBF_STK, stk);
@@ -29,7 +29,7 @@ void ev_huse(uint32_t id, uint64_t sid, const char *url)
     uint8_t mem[REC_MAX_BYTES];
     struct tb b;
     uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_HUSE);
     tb_u(&b, TBF_H, id);
     if (sid) tb_u(&b, TBF_SID, sid);
     if (url) tb_str(&b, TBF_URL, url, 120);
@@ -41,7 +41,7 @@ void ev_hfree(uint32_t id)
     uint8_t mem[REC_MAX_BYTES];
     struct tb b;
     uint64_t ts = clock_since_start();
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_HFREE);
     tb_u(&b, TBF_H, id);
     trace_frame(TBR_HFREE, ts, &b);
 }

@@ -48,10 +48,8 @@ int cl_trace_fd = -1;
 
 static char buf[BUF_SIZE];
 static size_t buf_len;
-static uint64_t bin_last_ts;    /* ts of the last binary record in buf */
-static bool bin_in_buf;         /* buf holds a binary record: the next one may be a delta */
-static unsigned int bin_frames; /* binary records appended: every BIN_TS_EVERY-th has a full ts */
-#define BIN_TS_EVERY 64         /* so one damaged record costs at most this many */
+static struct tb_seg bin_seg; /* the frames' segment (tracebin.h): previous time, sid, strings */
+static bool bin_in_buf;       /* buf holds a binary record: the next one need not be an anchor */
 static char path[4096 + 64];
 static dev_t file_dev;
 static ino_t file_ino;
@@ -222,19 +220,19 @@ void trace_line(struct jb *b)
 
 /* ---- binary records (tracebin.h) ----
  *
- * The frame is put together under the lock, because its ts is written as a
- * delta from the previous binary record's: the first record of a buffer
- * (each flush writes a buffer whole) carries its ts in full, so that a
- * reader never needs a record from another write to know a time, and so
- * does every BIN_TS_EVERY-th, so that a damaged record leaves the times of
- * at most that many after it unknown. */
+ * The frame is put together under the lock, because its ts and sid are
+ * written as deltas from the previous frame's and its Host and target may
+ * name a string an earlier frame wrote: the first frame of a buffer (each
+ * flush writes a buffer whole) is an anchor, that needs no earlier frame,
+ * so that a reader never needs a record from another write; tb_frame_put
+ * makes every TB_ANCHOR_EVERY-th one an anchor too, so that a damaged
+ * frame costs at most that many after it. The values were encoded before
+ * the lock: under it, only the head and the numbered strings are settled. */
 
 static void frame_append_locked(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
     if (!buf_room_locked(b->len + TB_FRAME_ROOM)) return;
-    bool delta = bin_in_buf && ++bin_frames % BIN_TS_EVERY != 0;
-    buf_len += tb_frame_put((uint8_t *)buf + buf_len, type, ts, delta, bin_last_ts, b);
-    bin_last_ts = ts;
+    buf_len += tb_frame_put((uint8_t *)buf + buf_len, &bin_seg, type, ts, !bin_in_buf, b);
     bin_in_buf = true;
     if (buf_len >= BUF_FLUSH) trace_flush_locked();
 }

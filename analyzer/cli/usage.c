@@ -37,7 +37,7 @@ static const char usage_text[] =
     "          a live view, then the trend findings close-wait-pile, fd-growth,\n"
     "          unbounded-pool, time-wait-storm. Works for Go and static programs.\n"
     "  trace-dump  prints traces as JSON Lines, one object per record, the\n"
-    "          compact binary records of trace format 2 decoded\n"
+    "          compact binary records decoded\n"
     "          (docs/trace-format.md); -o FILE writes to FILE.\n"
     "\n"
     "Report options (run, report and attach):\n"

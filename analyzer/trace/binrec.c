@@ -1,9 +1,11 @@
-/* binrec.c - format 2's binary records (common/tracebin.h) turned back into
- * the JSON objects they stand for, with the same names and values the
- * JSON writer gives: the decoders of decode_*.c and `connleak trace-dump`
- * then see one kind of record. Nothing in a frame is trusted: every length
- * is checked against the frame, and a frame that does not decode exactly
- * (an unknown field code, a value running past its end) is damage. */
+/* binrec.c - the binary records (common/tracebin.h) of formats 2 and 3
+ * turned back into the JSON objects they stand for, with the same names
+ * and values the JSON writer gives: the decoders of decode_*.c and
+ * `connleak trace-dump` then see one kind of record. Nothing in a frame is
+ * trusted: every length is checked against the frame, and a frame that
+ * does not decode exactly (an unknown field, a value running past its end,
+ * a string number its segment does not have) is damage; in version 3 it
+ * also costs the rest of its segment, up to the next anchor frame. */
 #include "trace/reader_internal.h"
 
 #include "jsonline.h"
@@ -20,18 +22,24 @@ struct dec {
     struct binrec_state *st;
     uint64_t ts;
     bool have_ts;
+    bool v3;
     const char *err;
 };
 
-/* Field code -> enum field of the reader (-1: none), found once. */
+/* Field code -> enum field of the reader (-1: none); v3: a kind's bit ->
+ * field code (0: none). Found once. */
 static signed char field_of_code[TBF_COUNT];
+static uint8_t code_of_bit[TBK_COUNT][32];
 
 static void codes_map(void)
 {
     static bool ready;
     if (ready) return;
-    for (int c = 0; c < TBF_COUNT; c++)
+    for (int c = 0; c < TBF_COUNT; c++) {
         field_of_code[c] = (signed char)(tb_fields[c].name ? field_of_name(tb_fields[c].name) : -1);
+        for (int k = 0; k < TBK_COUNT; k++)
+            if (tb_bit[k][c]) code_of_bit[k][tb_bit[k][c] - 1] = (uint8_t)c;
+    }
     ready = true;
 }
 
@@ -63,7 +71,28 @@ static cJSON *string_of(const uint8_t *s, size_t n)
     return cJSON_CreateString(tmp);
 }
 
-static cJSON *dec_str(struct dec *d)
+/* v3: the segment's string number k, or a new inline one numbered. */
+static cJSON *seg_str(struct dec *d, uint64_t n, bool numbered)
+{
+    struct binrec_state *st = d->st;
+    const uint8_t *s;
+    if ((n & 3) == 2) {
+        if ((n >> 2) >= st->nstr) return dec_fail(d, "a string number its segment lacks"), NULL;
+        return string_of((const uint8_t *)st->str[n >> 2], st->str_len[n >> 2]);
+    }
+    n >>= 2;
+    if (n > TB_STR_MAX) return dec_fail(d, "a string too long"), NULL;
+    if (!dec_bytes(d, n, &s)) return NULL;
+    if (memchr(s, 0, (size_t)n)) return dec_fail(d, "a NUL inside a string"), NULL;
+    if (numbered && n <= TB_SEG_STR_MAX && st->nstr < TB_SEG_STRS) {
+        memcpy(st->str[st->nstr], s, (size_t)n);
+        st->str_len[st->nstr++] = (uint8_t)n;
+    }
+    return string_of(s, (size_t)n);
+}
+
+/* A string: a word (odd), or v2: n >> 1 bytes; v3: see seg_str. */
+static cJSON *dec_str(struct dec *d, bool numbered)
 {
     uint64_t n;
     const uint8_t *s;
@@ -72,10 +101,21 @@ static cJSON *dec_str(struct dec *d)
         if ((n >> 1) >= TBW_COUNT) return dec_fail(d, "an unknown word"), NULL;
         return cJSON_CreateString(tb_words[n >> 1]);
     }
+    if (d->v3) return seg_str(d, n, numbered);
     if ((n >> 1) > TB_STR_MAX) return dec_fail(d, "a string too long"), NULL;
     if (!dec_bytes(d, n >> 1, &s)) return NULL;
     if (memchr(s, 0, (size_t)(n >> 1))) return dec_fail(d, "a NUL inside a string"), NULL;
     return string_of(s, (size_t)(n >> 1));
+}
+
+/* The port: v2 a varint, v3 two bytes, big-endian. */
+static bool dec_port(struct dec *d, uint64_t *port)
+{
+    const uint8_t *b;
+    if (!d->v3) return dec_varint(d, port) && *port <= UINT16_MAX;
+    if (!dec_bytes(d, 2, &b)) return false;
+    *port = (uint64_t)b[0] << 8 | b[1];
+    return true;
 }
 
 /* An address, formatted as the JSON writer formats it ("127.0.0.1:80"). */
@@ -91,7 +131,7 @@ static cJSON *dec_addr(struct dec *d)
         return dec_fail(d, "a bad address"), NULL;
     if (n && !dec_bytes(d, n, &bytes)) return NULL;
     if (n) memcpy(a.a, bytes, (size_t)n);
-    if ((fam == AF_INET || fam == AF_INET6) && (!dec_varint(d, &port) || port > UINT16_MAX))
+    if ((fam == AF_INET || fam == AF_INET6) && !dec_port(d, &port))
         return dec_fail(d, "a bad port"), NULL;
     a.port = fam == AF_UNIX ? 1 : (uint16_t)port;
     char mem[sizeof(a.a) * 6 + 64];
@@ -109,6 +149,7 @@ static cJSON *dec_addr(struct dec *d)
 }
 
 static bool dec_fields(struct dec *d, cJSON *obj, int depth);
+static bool dec_masked(struct dec *d, cJSON *obj, unsigned int kind);
 
 /* The value of one field of type t, or NULL (d->err says why). */
 static cJSON *dec_value(struct dec *d, uint8_t t, int depth)
@@ -129,15 +170,21 @@ static cJSON *dec_value(struct dec *d, uint8_t t, int depth)
         if (!dec_bytes(d, 1, &b) || *b > 1) return dec_fail(d, "a bad boolean"), NULL;
         return cJSON_CreateBool(*b);
     case TBT_S:
-        return dec_str(d);
+    case TBT_SI:
+        return dec_str(d, t == TBT_SI);
     case TBT_A:
         return dec_addr(d);
     case TBT_O: {
         cJSON *o = cJSON_CreateObject();
         if (depth >= OBJ_DEPTH_MAX) return dec_fail(d, "objects nested too deep"), o;
-        dec_fields(d, o, depth + 1);
+        if (d->v3)
+            dec_masked(d, o, TBK_HTTP);
+        else
+            dec_fields(d, o, depth + 1);
         return o;
     }
+    case TBT_T:
+        return cJSON_CreateTrue();
     }
     return dec_fail(d, "an unknown field"), NULL;
 }
@@ -152,6 +199,14 @@ static bool dec_ts(struct dec *d, uint8_t t)
     d->ts = t == TBT_TS ? v : d->st->last_ts + (uint64_t)tb_unzigzag(v);
     d->have_ts = true;
     return true;
+}
+
+/* A field decoded: into obj, and (top level) into the record's index. */
+static void dec_add(struct dec *d, cJSON *obj, uint8_t code, cJSON *v, bool top)
+{
+    cJSON_AddItemToObjectCS(obj, tb_fields[code].name, v);
+    int f = top && d->rec ? field_of_code[code] : -1;
+    if (f >= 0 && !d->rec->f[f]) d->rec->f[f] = v; /* the first, as rec_index */
 }
 
 /* Fields up to the end of the payload (depth 0) or to code 0 (inside an object). */
@@ -169,12 +224,68 @@ static bool dec_fields(struct dec *d, cJSON *obj, int depth)
         } else {
             v = dec_value(d, t, depth);
         }
-        if (!v) continue;
-        cJSON_AddItemToObjectCS(obj, tb_fields[code].name, v);
-        int f = depth == 0 && d->rec ? field_of_code[code] : -1;
-        if (f >= 0 && !d->rec->f[f]) d->rec->f[f] = v; /* the first, as rec_index */
+        if (v) dec_add(d, obj, code, v, depth == 0);
     }
     return !d->err && (depth == 0 || dec_fail(d, "an object not ended"));
+}
+
+/* v3: the values of a mask's fields, in bit order (a flag has none). */
+static bool dec_values3(struct dec *d, cJSON *obj, unsigned int kind, uint64_t mask)
+{
+    for (unsigned int bit = 0; mask && !d->err; bit++, mask >>= 1) {
+        if (!(mask & 1)) continue;
+        uint8_t code = bit < 32 ? code_of_bit[kind][bit] : 0;
+        if (!code) return dec_fail(d, "an unknown field");
+        cJSON *v = dec_value(d, tb_type3(code), 1);
+        if (v) dec_add(d, obj, code, v, kind != TBK_HTTP);
+    }
+    return !d->err;
+}
+
+/* v3: an object, its mask then its values. */
+static bool dec_masked(struct dec *d, cJSON *obj, unsigned int kind)
+{
+    uint64_t mask;
+    return dec_varint(d, &mask) && dec_values3(d, obj, kind, mask);
+}
+
+/* v3: the frame's socket, written or the previous frame's (TB_SAME). */
+static bool dec_sock3(struct dec *d, cJSON *o, unsigned int code, uint8_t tag)
+{
+    struct binrec_state *st = d->st;
+    uint64_t sid, fd;
+    if (!tb_has_sock[code])
+        return !(tag & TB_SAME) || dec_fail(d, "a socket in a record that has none");
+    if (!(tag & TB_SAME)) {
+        if (!dec_varint(d, &sid) || !dec_varint(d, &fd)) return false;
+        st->sid += (uint64_t)tb_unzigzag(sid);
+        st->fd = tb_unzigzag(fd);
+        st->have_sock = true;
+    } else if (!st->have_sock) {
+        return dec_fail(d, "the socket of a lost record");
+    }
+    dec_add(d, o, TBF_SID, cJSON_CreateNumber((double)st->sid), true);
+    dec_add(d, o, TBF_FD, cJSON_CreateNumber((double)st->fd), true);
+    return true;
+}
+
+/* v3: time, mask, socket and fields of a frame of known kind `code`; an
+ * anchor starts a segment, anything else needs its segment in step. */
+static void dec_frame3(struct dec *d, cJSON *o, unsigned int code, uint8_t tag)
+{
+    struct binrec_state *st = d->st;
+    uint64_t v, mask;
+    if (tag & TB_ANCHOR) {
+        st->nstr = 0, st->sid = 0, st->have_sock = false;
+    } else if (!st->have_ts) {
+        dec_fail(d, "a record relative to a lost one");
+        return;
+    }
+    if (!dec_varint(d, &v)) return;
+    d->ts = tag & TB_ANCHOR ? v : st->last_ts + (uint64_t)tb_unzigzag(v);
+    d->have_ts = true;
+    dec_add(d, o, TBF_TS, cJSON_CreateNumber((double)d->ts), true);
+    if (dec_varint(d, &mask) && dec_sock3(d, o, code, tag)) dec_values3(d, o, code, mask);
 }
 
 cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, struct rec *rec,
@@ -188,26 +299,34 @@ cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, st
         *err = "a malformed frame";
         return NULL;
     }
-    unsigned int code = frame[0] & ~TB_TAG;
+    bool v3 = st->version == 0 || st->version >= 3;
+    unsigned int code = frame[0] & (v3 ? TB_CODE3 : ~TB_TAG);
     char unknown[16];
     cJSON *o = cJSON_CreateObject();
     if (code < TBR_COUNT && tb_recs[code]) {
         cJSON_AddItemToObjectCS(o, "t", cJSON_CreateString(tb_recs[code]));
-    } else { /* a record kind of a later version: decoded, and ignored as unknown */
+    } else { /* v2: a record kind of a later version: decoded, and ignored as unknown */
         snprintf(unknown, sizeof(unknown), "bin-%u", code);
         cJSON_AddItemToObject(o, "t", cJSON_CreateString(unknown));
     }
-    struct dec d = {.rec = rec, .p = frame, .at = hdr, .end = hdr + (size_t)len, .st = st};
+    struct dec d = {
+        .rec = rec, .p = frame, .at = hdr, .end = hdr + (size_t)len, .st = st, .v3 = v3};
+    codes_map();
     if (rec) {
-        codes_map();
         memset(rec, 0, sizeof(*rec));
         rec->f[F_T] = o->child;
     }
-    dec_fields(&d, o, 0);
+    if (!v3)
+        dec_fields(&d, o, 0);
+    else if (code >= TBR_COUNT || !tb_recs[code])
+        dec_fail(&d, "an unknown record code"); /* (a later kind comes with a later version) */
+    else
+        dec_frame3(&d, o, code, frame[0]);
+    if (!d.err && d.at != d.end) d.err = "bytes after the record's fields";
     if (!d.err && !d.have_ts) d.err = "a record without its time";
-    if (d.err) { /* a time read before the damage still anchors the next delta */
+    if (d.err) { /* v2: a time read before the damage still anchors the next delta */
         st->last_ts = d.ts;
-        st->have_ts = d.have_ts;
+        st->have_ts = d.have_ts && !v3;
         *err = d.err;
         cJSON_Delete(o);
         return NULL;

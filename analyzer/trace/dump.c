@@ -1,5 +1,5 @@
 /* dump.c - a trace as JSON Lines (`connleak trace-dump`): the header and
- * JSON records as they are, each binary record of format 2 as the JSON
+ * JSON records as they are, each binary record (formats 2 and 3) as the JSON
  * object it stands for (binrec.c), one per line, so that nothing a trace
  * holds is out of reach of jq, grep or a person. Damaged records are not
  * printed; each is named on stderr, and the caller's exit code says so.
@@ -11,11 +11,12 @@
 /* Line 1: a header, printed; a damaged one, named on stderr (*damaged);
  * or -1 with *why for another format, another record or a newer version. */
 static int header_dump(const char *path, const char *line, size_t n, FILE *out, bool *damaged,
-                       char **why)
+                       struct binrec_state *bs, char **why)
 {
     struct process p = {0};
     struct reader r = {.p = &p, .name = path};
     int rc = read_header(&r, line, n, why);
+    bs->version = r.bin.version;
     process_free(&p);
     *damaged = rc == 0 && r.header_damage;
     if (rc == 0 && !*damaged) {
@@ -105,7 +106,7 @@ int trace_dump_file(const char *path, FILE *out, size_t *ndamaged, char **why)
         if (++recno > 1) {
             printed += record_dump(&bs, s, line, n, out, path, recno, ndamaged);
         } else if (s == LINE_OK) {
-            if ((rc = header_dump(path, line, n, out, &hdr_damaged, why)) != 0) break;
+            if ((rc = header_dump(path, line, n, out, &hdr_damaged, &bs, why)) != 0) break;
         } else { /* a frame, a cut or an over-long first line: no header */
             fprintf(stderr, "connleak trace-dump: %s: record 1: not a header line\n", path);
             hdr_damaged = true;

@@ -61,6 +61,7 @@ int read_header(struct reader *r, const char *line, size_t len, char **why)
                          r->name, version, TRACE_VERSION);
         rc = -1;
     } else {
+        r->bin.version = version >= 2 && version <= TRACE_VERSION ? (uint8_t)version : 0;
         if (cJSON_IsObject(o)) header_fields(r->p, o);
         r->header_damage = header_flaw(o);
     }

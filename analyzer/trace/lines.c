@@ -1,5 +1,5 @@
 /* lines.c - record reading: a buffered reader over read(2) that hands out
- * lines in place, each capped at MAX_LINE, and format 2's binary frames
+ * lines in place, each capped at MAX_LINE, and binary frames
  * (common/tracebin.h) whole, and the loop over a file's records with its
  * damage notes (long, malformed, cut-short records). */
 #include "trace/reader_internal.h"

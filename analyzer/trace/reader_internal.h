@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "trace/trace_read.h"
+#include "tracebin.h"
 
 #define MAX_STACK_DEPTH 1024      /* frames kept per stk record */
 #define MAX_LINE        (1 << 20) /* longer lines are skipped */
@@ -82,7 +83,15 @@ struct sidmap {
 /* What a binary record needs of the ones before it (binrec.c). */
 struct binrec_state {
     uint64_t last_ts; /* the previous binary record's ts */
-    bool have_ts;     /* ...is known: a delta may follow */
+    bool have_ts;     /* ...is known: a delta may follow (v3: the segment is in step) */
+    uint8_t version;  /* the header's format version (0: unknown, read as TRACE_VERSION) */
+    /* v3: the previous frame's socket, and the segment's numbered strings */
+    bool have_sock;
+    uint64_t sid;
+    int64_t fd;
+    unsigned int nstr;
+    uint8_t str_len[TB_SEG_STRS];
+    char str[TB_SEG_STRS][TB_SEG_STR_MAX];
 };
 
 struct reader {

@@ -97,7 +97,8 @@ bool read_frame(struct reader *r, const char *frame, size_t len)
     const char *err;
     struct rec rec;
     cJSON *json = binrec_decode(&r->bin, (const uint8_t *)frame, len, &rec, &err);
-    bool ok = json && record_dispatch(r, &rec, rows[(uint8_t)frame[0] & ~TB_TAG]);
+    unsigned int code = (uint8_t)frame[0] & (r->bin.version == 2 ? ~TB_TAG : TB_CODE3);
+    bool ok = json && record_dispatch(r, &rec, rows[code]);
     cJSON_Delete(json);
     arena_reset();
     return ok;

@@ -16,7 +16,7 @@
 #include "tracefile.h"
 
 /* The trace format version this reader understands. */
-#define TRACE_VERSION 2 /* 2: binary records may follow the header (common/tracebin.h) */
+#define TRACE_VERSION 3 /* 2: binary records may follow the header (common/tracebin.h); 3: by mask */
 
 /* Reads the trace at `path` into *p (zeroed first). Returns 0 when it is a
  * usable trace, partial or not; notes say what was wrong. Returns -1 when it

@@ -1,10 +1,11 @@
-/* test_analyzer_binrec.c - trace format 2's binary records (common/
+/* test_analyzer_binrec.c - the trace's binary records (format 3, common/
  * tracebin.h), written with the encoder the preload uses: each one reads,
  * and dumps (`connleak trace-dump`), as exactly the JSON line it stands
- * for; a trace written both ways gives the same report; frames whose bytes
- * hold '\n' are read whole; a frame cut short, a damaged frame, a time
- * relative to a damaged frame and a record code from a later version are
- * each handled as the format says (docs/trace-format.md). */
+ * for; a trace written both ways gives the same report; Host and target
+ * strings named by number read back, within their segment only; frames
+ * whose bytes hold '\n' are read whole; a frame cut short, a damaged
+ * frame, a record relative to a damaged one and a record code this
+ * version lacks are each handled as the format says (docs/trace-format.md). */
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,8 +28,8 @@
 struct tw {
     uint8_t *p;
     size_t len, cap;
-    uint64_t last_ts;
-    bool have; /* a binary record is in: the next one may be a delta */
+    struct tb_seg seg;
+    bool have; /* a binary record is in: the next one need not be an anchor */
 };
 
 static void tw_add(struct tw *w, const void *s, size_t n)
@@ -52,21 +53,23 @@ static void tw_hdr(struct tw *w, int pid)
 {
     char line[256];
     snprintf(line, sizeof(line),
-             "{\"t\":\"hdr\",\"format\":\"connleak-trace\",\"version\":2,\"pid\":%d,"
+             "{\"t\":\"hdr\",\"format\":\"connleak-trace\",\"version\":3,\"pid\":%d,"
              "\"exe\":\"/bin/x\",\"start_unix_ns\":%d}",
              pid, pid);
     tw_line(w, line);
     tw_line(w, "{\"t\":\"stk\",\"id\":1,\"pc\":[\"0x7f0000001000\"]}");
 }
 
-/* Appends the frame of b as the preload does: the first in full, then deltas. */
-static void tw_frame(struct tw *w, enum tb_rec type, uint64_t ts, const struct tb *b)
+/* Appends the frame of b as the preload does: an anchor first (and after
+ * w->have is cleared, as at the start of the writer's next buffer). */
+static size_t tw_frame(struct tw *w, enum tb_rec type, uint64_t ts, const struct tb *b)
 {
     uint8_t frame[TB_PAYLOAD_MAX + TB_FRAME_ROOM];
     assert_false(b->overflow);
-    tw_add(w, frame, tb_frame_put(frame, type, ts, w->have, w->last_ts, b));
-    w->last_ts = ts;
+    size_t n = tb_frame_put(frame, &w->seg, type, ts, !w->have, b);
+    tw_add(w, frame, n);
     w->have = true;
+    return n;
 }
 
 static char *tw_write(struct tw *w)
@@ -94,7 +97,7 @@ static void open_rec(struct tw *w, uint64_t ts, uint64_t sid, int fd)
 {
     uint8_t mem[512];
     struct tb b;
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_OPEN);
     tb_u(&b, TBF_SID, sid);
     tb_i(&b, TBF_FD, fd);
     tb_word(&b, TBF_FAM, TBW_INET);
@@ -109,7 +112,7 @@ static void conn_rec(struct tw *w, uint64_t ts, uint64_t sid, int fd, const char
     uint8_t mem[512];
     struct tb b;
     struct cl_addr a = inet(ip, port);
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_CONN);
     tb_u(&b, TBF_SID, sid);
     tb_i(&b, TBF_FD, fd);
     tb_addr(&b, TBF_PEER, &a);
@@ -121,7 +124,7 @@ static void close_rec(struct tw *w, uint64_t ts, uint64_t sid, int fd)
 {
     uint8_t mem[512];
     struct tb b;
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_CLOSE);
     tb_u(&b, TBF_SID, sid);
     tb_i(&b, TBF_FD, fd);
     tb_word(&b, TBF_HOW, TBW_CLOSE);
@@ -179,7 +182,7 @@ static void every_binary_record_dumps_as_the_json_line_it_stands_for(void **stat
     tw_hdr(&w, 7);
     open_rec(&w, 5000, 1, 3);
     conn_rec(&w, 5100, 1, 3, "10.1.2.3", 8080);
-    tb_init(&b, mem, sizeof(mem)); /* a late open of an inherited socket */
+    tb_init(&b, mem, sizeof(mem), TBR_OPEN); /* a late open of an inherited socket */
     tb_u(&b, TBF_SID, 2);
     tb_i(&b, TBF_FD, 4);
     tb_word(&b, TBF_FAM, TBW_INET6);
@@ -194,40 +197,40 @@ static void every_binary_record_dumps_as_the_json_line_it_stands_for(void **stat
     tb_bool(&b, TBF_LATE, true);
     tb_u(&b, TBF_OPENED, 100 + 1);
     tw_frame(&w, TBR_OPEN, 5050, &b); /* a time before the previous record's */
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_CONN);
     tb_u(&b, TBF_SID, 2);
     tb_i(&b, TBF_FD, 4);
     tb_str(&b, TBF_ERR, "ECONNREFUSED", 64);
     tw_frame(&w, TBR_CONN, 5200, &b);
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_DUP);
     tb_u(&b, TBF_SID, 2);
     tb_i(&b, TBF_FD, 4);
     tb_u(&b, TBF_NFD, 5);
     tb_word(&b, TBF_HOW, TBW_DUP2);
     tw_frame(&w, TBR_DUP, 5300, &b);
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_SHUT);
     tb_u(&b, TBF_SID, 2);
     tb_i(&b, TBF_FD, 5);
     tb_word(&b, TBF_HOW, TBW_WR);
     tw_frame(&w, TBR_SHUT, 5400, &b);
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_CLOSE);
     tb_u(&b, TBF_SID, 2);
     tb_i(&b, TBF_FD, 4);
     tb_word(&b, TBF_HOW, TBW_CLOSE);
     tb_bool(&b, TBF_LAST, false);
     tw_frame(&w, TBR_CLOSE, 5500, &b);
     close_rec(&w, 6000, 1, 3);
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_HNEW);
     tb_u(&b, TBF_H, 3);
     tb_word(&b, TBF_KIND, TBW_CURL);
     tb_u(&b, TBF_STK, 1);
     tw_frame(&w, TBR_HNEW, 7000, &b);
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_HUSE);
     tb_u(&b, TBF_H, 3);
     tb_u(&b, TBF_SID, 1);
     tb_str(&b, TBF_URL, "http://x/\"q\"\n", 120);
     tw_frame(&w, TBR_HUSE, 7100, &b);
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_HFREE);
     tb_u(&b, TBF_H, 3);
     tw_frame(&w, TBR_HFREE, 7200, &b);
     char *path = tw_write(&w);
@@ -243,7 +246,7 @@ static void every_binary_record_dumps_as_the_json_line_it_stands_for(void **stat
         "{\"t\":\"open\",\"ts\":5050,\"sid\":2,\"fd\":4,\"fam\":\"inet6\",\"type\":\"other:9\","
         "\"role\":\"accepted\",\"stk\":1,\"ino\":77,\"peer\":\"[::1]:443\",\"local\":\"unix:@"
         "b\\\"u\\\\s\\u0001\","
-        "\"lsid\":9,\"inherited\":true,\"late\":true,\"opened\":4950}\n"
+        "\"lsid\":9,\"opened\":4950,\"inherited\":true,\"late\":true}\n"
         "{\"t\":\"conn\",\"ts\":5200,\"sid\":2,\"fd\":4,\"err\":\"ECONNREFUSED\"}\n"
         "{\"t\":\"dup\",\"ts\":5300,\"sid\":2,\"fd\":4,\"nfd\":5,\"how\":\"dup2\"}\n"
         "{\"t\":\"shut\",\"ts\":5400,\"sid\":2,\"fd\":5,\"how\":\"wr\"}\n"
@@ -378,7 +381,7 @@ static void frames_whose_bytes_hold_newlines_are_read_whole(void **state)
     open_rec(&w, 20, 11, 10 + 256);
     uint8_t mem[64];
     struct tb b;
-    tb_init(&b, mem, sizeof(mem));
+    tb_init(&b, mem, sizeof(mem), TBR_CLOSE);
     tb_u(&b, TBF_SID, 10);
     tb_i(&b, TBF_FD, 10);
     tb_word(&b, TBF_HOW, TBW_CLOSE);
@@ -413,23 +416,29 @@ static void a_frame_cut_short_at_the_end_is_ignored_with_a_note(void **state)
     unload(&l);
 }
 
-/* A frame whose length misses its '\n', and one with an unknown field
- * code: each one bad record; the records after them are read. */
+/* A frame whose length misses its '\n', and one whose mask names a field
+ * its kind lacks: each one bad record; the records after them are read
+ * from the next anchor on. */
 static void damaged_frames_are_counted_and_reading_goes_on(void **state)
 {
     (void)state;
     struct tw w = {0};
+    uint8_t mem[64];
+    struct tb b;
     tw_hdr(&w, 32);
     open_rec(&w, 100, 1, 3);
     size_t at = w.len;
     open_rec(&w, 200, 2, 4);
     w.p[at + 1] -= 2; /* its length, two short of the '\n' */
-    at = w.len;
-    open_rec(&w, 300, 3, 5);
-    w.p[w.len - 2] = TBF_COUNT; /* the last field's code (stk's value byte) */
-    w.p[w.len - 3] = TBF_COUNT;
+    w.have = false;   /* an anchor: the writer's next buffer */
+    tb_init(&b, mem, sizeof(mem), TBR_OPEN);
+    tb_u(&b, TBF_SID, 3);
+    tb_i(&b, TBF_FD, 5);
+    tb_u(&b, TBF_STK, 1);
+    b.mask |= 1u << 20; /* no field of an open */
+    tw_frame(&w, TBR_OPEN, 300, &b);
     tw_line(&w, "{\"t\":\"open\",\"ts\":400,\"sid\":4,\"fd\":6,\"fam\":\"inet\",\"stk\":1}");
-    w.have = false; /* the writer's next buffer: a time in full */
+    w.have = false;
     open_rec(&w, 500, 5, 7);
     struct loaded l;
     load(&l, &w);
@@ -437,13 +446,11 @@ static void damaged_frames_are_counted_and_reading_goes_on(void **state)
     assert_true(has_note(&l, "skipped 2 malformed lines"));
     assert_int_equal(l.p.nlive, 3); /* sids 1, 4 and 5 */
     unload(&l);
-    (void)at;
 }
 
-/* A frame damaged after its time still anchors the next delta; one whose
- * length is wrong does not (its time is unknown): the delta after it is
- * bad too, until a time in full comes. */
-static void a_time_relative_to_a_damaged_frame_is_not_trusted(void **state)
+/* A damaged frame costs the rest of its segment: the frames after it are
+ * written relative to it (time, sid, strings), up to the next anchor. */
+static void a_record_relative_to_a_damaged_frame_is_not_trusted(void **state)
 {
     (void)state;
     struct tw w = {0};
@@ -451,39 +458,95 @@ static void a_time_relative_to_a_damaged_frame_is_not_trusted(void **state)
     open_rec(&w, 100, 1, 3);
     open_rec(&w, 200, 2, 4);
     w.p[w.len - 2] = 0xff;   /* stk's value: a varint that runs past the payload */
-    open_rec(&w, 300, 3, 5); /* a delta from 200: good */
-    size_t at = w.len;
-    open_rec(&w, 400, 4, 6);
-    w.p[at + 1] += 1;        /* its length, one past the '\n' */
-    open_rec(&w, 500, 5, 7); /* a delta from 400: not to be trusted */
+    open_rec(&w, 300, 3, 5); /* relative to 200: lost */
     w.have = false;
-    open_rec(&w, 600, 6, 8); /* in full */
-    open_rec(&w, 700, 7, 9); /* a delta again: good */
+    open_rec(&w, 400, 4, 6); /* an anchor: good */
+    size_t at = w.len;
+    open_rec(&w, 500, 5, 7);
+    w.p[at + 1] += 2;        /* its length, two past the '\n' (10 would be a '\n' itself) */
+    open_rec(&w, 600, 6, 8); /* relative to 500: lost */
+    w.have = false;
+    open_rec(&w, 700, 7, 9); /* an anchor */
+    open_rec(&w, 800, 8, 9); /* relative again: good */
     struct loaded l;
     load(&l, &w);
-    assert_int_equal(l.p.issues, 3);
-    assert_int_equal(l.p.nlive, 4); /* sids 1, 3, 6, 7 */
-    assert_int_equal(l.p.live[1].opened, 300);
-    assert_int_equal(l.p.live[3].opened, 700);
+    assert_int_equal(l.p.issues, 4);
+    assert_int_equal(l.p.nlive, 4); /* sids 1, 4, 7, 8 */
+    assert_int_equal(l.p.live[0].sid, 1);
+    assert_int_equal(l.p.live[1].sid, 4);
+    assert_int_equal(l.p.live[1].opened, 400);
+    assert_int_equal(l.p.live[2].sid, 7);
+    assert_int_equal(l.p.live[3].sid, 8);
+    assert_int_equal(l.p.live[3].opened, 800);
     unload(&l);
 }
 
-static void a_record_code_of_a_later_version_is_ignored(void **state)
+/* A later kind of record comes with a later format version: in this one,
+ * an unknown code is damage, and costs its segment like any other. */
+static void a_record_code_this_version_lacks_is_damage(void **state)
 {
     (void)state;
     struct tw w = {0};
     uint8_t mem[64];
     struct tb b;
     tw_hdr(&w, 34);
-    tb_init(&b, mem, sizeof(mem));
-    tb_u(&b, TBF_SID, 1);
-    tw_frame(&w, (enum tb_rec)100, 50, &b);
+    tb_init(&b, mem, sizeof(mem), TBR_HFREE);
+    tb_u(&b, TBF_H, 1);
+    tw_frame(&w, (enum tb_rec)(TBR_COUNT + 3), 50, &b);
+    open_rec(&w, 100, 1, 3); /* relative to it: lost */
+    w.have = false;
+    open_rec(&w, 200, 2, 4);
+    struct loaded l;
+    load(&l, &w);
+    assert_int_equal(l.p.issues, 2);
+    assert_int_equal(l.p.nlive, 1);
+    assert_int_equal(l.p.live[0].opened, 200);
+    unload(&l);
+}
+
+/* Host and target are written once per segment, then named by number: the
+ * later frames are shorter, and read back whole; a new segment writes them
+ * again; a number its segment lacks is damage. */
+static void strings_named_by_number_read_back_within_their_segment(void **state)
+{
+    (void)state;
+    struct tw w = {0};
+    tw_hdr(&w, 35);
+    for (int i = 0; i < 3; i++) open_rec(&w, 100 + (uint64_t)i, (uint64_t)i + 1, 3 + i);
+    size_t first = w.len;
+    close_rec(&w, 1000, 1, 3);
+    size_t second = w.len;
+    close_rec(&w, 2000, 2, 4);
+    assert_int_equal(w.len - second + strlen("/items?id=7") + strlen("api.internal"),
+                     second - first); /* each string's bytes became one */
+    w.have = false;
+    close_rec(&w, 3000, 3, 5); /* an anchor: the strings in full again */
+    assert_int_equal(
+        w.len - (second + (second - first) - strlen("/items?id=7") - strlen("api.internal")),
+        second - first);
+    size_t bad;
+    char *path = tw_write(&w);
+    char *got = records_of(path, &bad);
+    assert_int_equal(bad, 0);
+    size_t hosts = 0;
+    for (const char *at = got;
+         (at = strstr(at, "\"target\":\"/items?id=7\",\"host\":\"api.internal\"")); at++)
+        hosts++;
+    assert_int_equal(hosts, 3);
+    free(got);
+    free(path);
+    /* a frame naming string 5 of a segment that has none */
+    uint8_t frame[] = {TB_TAG | TB_ANCHOR | TBR_HUSE, 4, 10, 0x05, 1, 5 << 2 | 2, '\n'};
+    frame[2] = 10;                /* ts */
+    frame[3] = 1u << 0 | 1u << 2; /* h and url */
+    tw_hdr(&w, 36);
+    tw_add(&w, frame, sizeof(frame));
+    w.have = false;
     open_rec(&w, 100, 1, 3);
     struct loaded l;
     load(&l, &w);
-    assert_int_equal(l.p.issues, 0);
+    assert_int_equal(l.p.issues, 1);
     assert_int_equal(l.p.nlive, 1);
-    assert_int_equal(l.p.live[0].opened, 100);
     unload(&l);
 }
 
@@ -495,8 +558,9 @@ int main(void)
         cmocka_unit_test(frames_whose_bytes_hold_newlines_are_read_whole),
         cmocka_unit_test(a_frame_cut_short_at_the_end_is_ignored_with_a_note),
         cmocka_unit_test(damaged_frames_are_counted_and_reading_goes_on),
-        cmocka_unit_test(a_time_relative_to_a_damaged_frame_is_not_trusted),
-        cmocka_unit_test(a_record_code_of_a_later_version_is_ignored),
+        cmocka_unit_test(a_record_relative_to_a_damaged_frame_is_not_trusted),
+        cmocka_unit_test(a_record_code_this_version_lacks_is_damage),
+        cmocka_unit_test(strings_named_by_number_read_back_within_their_segment),
     };
     (void)only, (void)analyze, (void)trace_hdr; /* analyzer_traces.h's, for other tests */
     return cmocka_run_group_tests(tests, traces_setup, traces_teardown);

@@ -159,7 +159,7 @@ static void a_damaged_header_is_a_note_not_an_error(void **state)
         strstr(r.out, "connleak: 4 sockets leaked by ? (pid unknown) from 2 call sites"));
     assert_non_null(strstr(r.out, "note: "));
     assert_non_null(strstr(r.out, ": damaged header line (not JSON): its records are read as "
-                                  "format version 2; pid unknown; program unknown\n"));
+                                  "format version 3; pid unknown; program unknown\n"));
     assert_null(strstr(strstr(r.out, "damaged header") + 1, "damaged header"));
     assert_string_equal(r.err, "");
     result_free(&r);

@@ -81,7 +81,7 @@ static void assert_read_despite(const struct loaded *l, const char *damage)
     assert_true(l->notes.n >= 1);
     assert_non_null(strstr(l->notes.v[0], "damaged header line"));
     assert_non_null(strstr(l->notes.v[0], damage));
-    assert_non_null(strstr(l->notes.v[0], "read as format version 2"));
+    assert_non_null(strstr(l->notes.v[0], "read as format version 3"));
     for (size_t i = 1; i < l->notes.n; i++) assert_null(strstr(l->notes.v[i], "header"));
 }
 
@@ -160,10 +160,10 @@ static void files_without_records_are_still_not_traces(void **state)
     l = load_with("x.jsonl", hdr, strlen(hdr), *state);
     assert_int_equal(l->rc, -1);
     unload(l);
-    hdr = "{\"t\":\"hdr\",\"format\":\"connleak-trace\",\"version\":3}";
+    hdr = "{\"t\":\"hdr\",\"format\":\"connleak-trace\",\"version\":4}";
     l = load_with("x.jsonl", hdr, strlen(hdr), *state);
     assert_int_equal(l->rc, -1);
-    assert_non_null(strstr(l->why, "version 3 is newer"));
+    assert_non_null(strstr(l->why, "version 4 is newer"));
     unload(l);
 }
 

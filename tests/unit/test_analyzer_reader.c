@@ -160,7 +160,7 @@ static void newer_format_version_is_refused(void **state)
     (void)state;
     struct loaded *l = load("newer_version.jsonl");
     assert_int_equal(l->rc, -1);
-    assert_non_null(strstr(l->why, "version 3 is newer"));
+    assert_non_null(strstr(l->why, "version 4 is newer"));
     unload(l);
 }
 
