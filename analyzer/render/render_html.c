@@ -209,8 +209,9 @@ static void html_finding(FILE *out, const struct finding *f, size_t i)
     fprintf(out,
             "<article class=\"finding sev-%s\" id=\"finding-%zu\" data-kind=\"%s\" "
             "data-severity=\"%s\" data-count=\"%" PRIu64 "\">\n<h3><span class=\"kind\">%s</span> "
-            "<span class=\"sev\">%s</span> <span class=\"count\">count %" PRIu64 "</span></h3>\n",
-            sev, i + 1, kind_name(f->kind), sev, f->count, kind_name(f->kind), sev, f->count);
+            "<span class=\"sev\">%s</span> <span class=\"count\">count %s%" PRIu64 "</span></h3>\n",
+            sev, i + 1, kind_name(f->kind), sev, f->count, kind_name(f->kind), sev,
+            f->estimated ? "about " : "", f->count); /* an estimated TIME_WAIT peak */
     html_finding_facts(out, f);
     if (f->req_site) { /* located at the request (stack), the socket's opening second */
         html_stack(out, f->req_sampled ? "request site (sampled)" : "request sent at", &f->stack,

@@ -153,8 +153,8 @@ static cJSON *result_json(const char *root, const struct finding *f)
     cJSON_AddNumberToObject(o, "ruleIndex", f->kind);
     cJSON_AddStringToObject(o, "level", sarif_level(f->kind));
     char *where = frames_where(&f->stack);
-    char *msg = xasprintf("%s: %s (count %" PRIu64 ") at %s", kind_name(f->kind),
-                          kind_help[f->kind][0], f->count, where);
+    char *msg = xasprintf("%s: %s (count %s%" PRIu64 ") at %s", kind_name(f->kind),
+                          kind_help[f->kind][0], f->estimated ? "about " : "", f->count, where);
     cJSON_AddItemToObject(o, "message", text_obj(msg));
     free(msg);
     free(where);
@@ -177,6 +177,7 @@ static cJSON *result_json(const char *root, const struct finding *f)
     cJSON_AddStringToObject(fps, "connleakFingerprint/v1", key);
     cJSON *props = cJSON_AddObjectToObject(o, "properties");
     cJSON_AddNumberToObject(props, "count", (double)f->count);
+    if (f->estimated) cJSON_AddTrueToObject(props, "estimated"); /* a TIME_WAIT peak, sampled */
     cJSON *pids = cJSON_AddArrayToObject(props, "pids");
     for (size_t i = 0; i < f->npids; i++)
         cJSON_AddItemToArray(pids, cJSON_CreateNumber((double)f->pids[i]));

@@ -4,7 +4,8 @@
 # site, with the close rate and the advice; --tw-min above the peak gives
 # none. 150 closes are each matched to their TIME_WAIT socket (an exact
 # peak); 1500 as fast as it can are sampled past 256 a second: the peak is
-# marked estimated (JSON, and "about" in the text) and capped at the closes. (--hold 6: on a busy host a walk comes every 5 s, and the first may
+# marked estimated (JSON, SARIF, HTML, and "about" in the text) and capped
+# at the closes. (--hold 6: on a busy host a walk comes every 5 s, and the first may
 # come before a slowed-down client made all its connections.)
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -40,9 +41,16 @@ run_json -- "$SAMPLES/timewait_churn" --count 1500 --rate 0 --hold 6
 f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")][0]')
 jq -e '.estimated and .closes == 1500 and .peak >= 1000 and .peak <= 1500' <<< "$f" > /dev/null ||
     fail "sampled time-wait-storm: want estimated, 1000 <= peak <= closes 1500: $f"
-CONNLEAK_TW_MIN=100 run_connleak run --color never -o "$tmp/text" -- "$SAMPLES/timewait_churn" \
-    --count 1500 --rate 0 --hold 6
+CONNLEAK_TW_MIN=100 run_connleak run --color never -o "$tmp/text" --sarif "$tmp/tw.sarif" \
+    --keep-traces --trace-dir "$tmp/twtr" -- "$SAMPLES/timewait_churn" --count 1500 --rate 0 --hold 6
 grep -q 'peak of about [0-9]* connections' "$tmp/text" && grep -q 'the peak is estimated' "$tmp/text" &&
     grep -q '^connleak: .*about [0-9]* connections in TIME_WAIT at peak' "$tmp/text" ||
     fail "the text report does not say the peak is estimated: $(grep -A4 'TIME_WAIT' "$tmp/text")"
+# the SARIF result and the HTML report say so too
+jq -e '[.runs[0].results[] | select(.ruleId == "time-wait-storm")][0]
+       | (.message.text | test("count about [0-9]+")) and .properties.estimated' \
+    "$tmp/tw.sarif" > /dev/null || fail "the SARIF result does not mark the peak estimated"
+CONNLEAK_TW_MIN=100 "$CONNLEAK" report --format html -o "$tmp/tw.html" "$tmp/twtr" || true
+grep -q 'class="count">count about [0-9]' "$tmp/tw.html" ||
+    fail "the HTML report does not mark the peak estimated"
 pass
