@@ -82,7 +82,9 @@ if(TARGET connleak_analyzer)
   target_link_libraries(test_binkind PRIVATE connleak_analyzer)
 else()
   target_sources(test_symbols PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/symbols/symbols.c
-                                          ${PROJECT_SOURCE_DIR}/analyzer/symbols/dwarf.c)
+                                          ${PROJECT_SOURCE_DIR}/analyzer/symbols/dwarf.c
+                                          ${PROJECT_SOURCE_DIR}/analyzer/symbols/cufind.c
+                                          ${PROJECT_SOURCE_DIR}/analyzer/symbols/symtab.c)
   target_link_libraries(test_symbols PRIVATE PkgConfig::SYMT_DW PkgConfig::SYMT_ELF)
   target_sources(test_binkind PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/util/binkind.c)
   target_link_libraries(test_binkind PRIVATE PkgConfig::SYMT_ELF)
