@@ -16,18 +16,31 @@
  * goes to libdwfl after CUFIND_MAX_SCANS scans: its sorted table then pays. */
 #include "symbols/symbols_internal.h"
 
-#define CUFIND_MAX_SCANS 32
+#define CUFIND_MAX_SCANS 16
 
 struct arange_best { /* the range with the greatest start <= addr so far */
     uint64_t start, cu_off;
     bool found, contains, ambiguous;
 };
 
+/* An unsigned field of 2, 4 or 8 bytes (little-endian host and file, as
+ * checked); fixed-size copies, so the compiler needs no memcpy call. */
 static uint64_t read_uint(const unsigned char *p, int size)
 {
-    uint64_t v = 0;
-    memcpy(&v, p, (size_t)size); /* little-endian host and file (checked) */
-    return v;
+    uint64_t v8 = 0;
+    uint32_t v4 = 0;
+    uint16_t v2 = 0;
+    switch (size) {
+    case 8:
+        memcpy(&v8, p, 8);
+        return v8;
+    case 4:
+        memcpy(&v4, p, 4);
+        return v4;
+    default:
+        memcpy(&v2, p, 2);
+        return v2;
+    }
 }
 
 /* The section named `name` of elf, uncompressed, NULL if none. */
