@@ -1,92 +1,8 @@
 /* dwarf.c - resolution of one pc inside its module: the ELF symbol
- * (function+offset, from a sorted copy of the symbol table), the line table
- * entry (file:line) and the chain of inlined scopes from DWARF. symbols.c
- * owns the modules, the cache and the strings handed out. */
+ * (function+offset, from symtab.c), the line table entry (file:line) and the
+ * chain of inlined scopes from DWARF (the unit holding the pc from cufind.c).
+ * symbols.c owns the modules, the cache and the strings handed out. */
 #include "symbols/symbols_internal.h"
-
-/* True for symbols that name code: functions, and untyped labels in an
- * executable section (hand-written assembly). */
-static bool symbol_is_code(const GElf_Sym *s, GElf_Word shndx, Elf *elf)
-{
-    int type = GELF_ST_TYPE(s->st_info);
-    GElf_Shdr sh;
-    if (shndx == SHN_UNDEF || shndx == SHN_ABS) return false;
-    if (type == STT_FUNC || type == STT_GNU_IFUNC) return true;
-    if (type != STT_NOTYPE || !elf) return false;
-    Elf_Scn *scn = elf_getscn(elf, shndx);
-    return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR);
-}
-
-/* Prefers public spellings: fewer leading '_', then global, weak, local,
- * then unversioned (the version is cut off when shown anyway). */
-static int symbol_rank(const char *name, const GElf_Sym *s)
-{
-    int bind = GELF_ST_BIND(s->st_info), under = 0;
-    while (name[under] == '_') under++;
-    int b = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : bind == STB_LOCAL ? 2 : 3;
-    return under * 8 + b * 2 + (strchr(name, '@') != NULL); /* "f@@GLIBC_2.2.5" after "f" */
-}
-
-static int symbol_compare(const void *a, const void *b)
-{
-    const struct sym_entry *x = a, *y = b;
-    if (x->addr != y->addr) return x->addr < y->addr ? -1 : 1;
-    return x->rank - y->rank;
-}
-
-/* Sorts the table and keeps one entry (best name, largest size) per address. */
-static void symbols_sort(struct sym_module *m)
-{
-    size_t out = 0;
-    if (m->nsyms > 1) sort_n(m->syms, m->nsyms, sizeof(*m->syms), symbol_compare); /* NULL if 0 */
-    for (size_t i = 0; i < m->nsyms; i++) {
-        if (out && m->syms[out - 1].addr == m->syms[i].addr) {
-            if (m->syms[i].size > m->syms[out - 1].size) m->syms[out - 1].size = m->syms[i].size;
-            continue;
-        }
-        m->syms[out++] = m->syms[i];
-    }
-    m->nsyms = out;
-}
-
-/* Reads the module's symbol table once: dwfl_module_addrinfo scans it
- * linearly on every call, far too slow for thousands of pcs. */
-static void module_load_symbols(struct sym_module *m, Dwfl_Module *mod)
-{
-    m->syms_loaded = true;
-    int n = dwfl_module_getsymtab(mod);
-    if (n <= 0 || !(m->syms = calloc(n, sizeof(*m->syms)))) return;
-    for (int i = 0; i < n; i++) {
-        GElf_Sym s;
-        GElf_Addr addr;
-        GElf_Word shndx;
-        Elf *elf = NULL;
-        const char *name = dwfl_module_getsym_info(mod, i, &s, &addr, &shndx, &elf, NULL);
-        if (!name || !*name || !symbol_is_code(&s, shndx, elf)) continue;
-        m->syms[m->nsyms++] = (struct sym_entry){
-            .addr = addr, .size = s.st_size, .name = name, .rank = symbol_rank(name, &s)};
-    }
-    symbols_sort(m);
-}
-
-/* The symbol containing addr: the nearest one at or below it, unless it is
- * sized and ends before addr (then an enclosing bigger one, if any). */
-static const struct sym_entry *symbol_find(const struct sym_module *m, uint64_t addr)
-{
-    size_t lo = 0, hi = m->nsyms;
-    while (lo < hi) { /* first entry above addr */
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->syms[mid].addr <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo, steps = 0; i-- > 0 && steps < 8; steps++) {
-        const struct sym_entry *e = &m->syms[i];
-        if (addr < e->addr + e->size || (e->size == 0 && i + 1 == lo)) return e;
-    }
-    return NULL;
-}
 
 /* Names f by `name` (as the binary spells it): demangled when it is a C++
  * or Rust mangling, then the mangled spelling is kept too; else `plain`
@@ -104,8 +20,8 @@ static void frame_set_name(struct symbolizer *sym, struct sym_frame *f, const ch
 static void frame_set_symbol(struct symbolizer *sym, struct sym_module *m, Dwfl_Module *mod,
                              Dwarf_Addr addr, struct sym_frame *f)
 {
-    if (!m->syms_loaded) module_load_symbols(m, mod);
-    const struct sym_entry *e = symbol_find(m, addr);
+    struct sym_entry found;
+    const struct sym_entry *e = symtab_find(m, mod, addr, &found);
     if (!e) return;
     size_t len = strcspn(e->name, "@"); /* drop a symbol version */
     char *bare = e->name[len] ? strndup(e->name, len) : NULL;
@@ -114,10 +30,14 @@ static void frame_set_symbol(struct symbolizer *sym, struct sym_module *m, Dwfl_
     f->offset = addr + 1 - e->addr;
 }
 
-/* The compile unit holding addr. libdwfl finds it through .debug_aranges,
- * which Go does not write: then each unit's own ranges are asked. */
-static Dwarf_Die *module_cu_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
+/* The compile unit holding addr: in *store when cufind.c can tell from
+ * .debug_aranges read in place, else libdwfl's. libdwfl finds it through
+ * .debug_aranges too, which Go does not write: then each unit's own ranges
+ * are asked. */
+static Dwarf_Die *module_cu_at(struct sym_module *m, Dwfl_Module *mod, Dwarf_Addr addr,
+                               Dwarf_Addr *bias, Dwarf_Die *store)
 {
+    if (cufind_lookup(m, mod, addr, store, bias)) return store;
     Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
     if (cu) return cu;
     while ((cu = dwfl_module_nextcu(mod, cu, bias)))
@@ -125,16 +45,31 @@ static Dwarf_Die *module_cu_at(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bi
     return NULL;
 }
 
-/* file:line of the instruction at addr from the line table. */
-static void frame_set_line(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr addr,
-                           struct sym_frame *f)
+/* The line table entry for addr in the unit cufind.c names (the same search
+ * dwfl_module_getsrc makes in the same unit); NULL: ask libdwfl. */
+static const char *line_from_cufind(struct sym_module *m, Dwfl_Module *mod, Dwarf_Addr addr,
+                                    int *lineno)
 {
-    Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
+    Dwarf_Die cu;
+    Dwarf_Addr bias = 0;
+    if (!cufind_lookup(m, mod, addr, &cu, &bias)) return NULL;
+    Dwarf_Line *l = dwarf_getsrc_die(&cu, addr - bias);
+    const char *file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+    if (file) dwarf_lineno(l, lineno);
+    return file;
+}
+
+/* file:line of the instruction at addr from the line table. */
+static void frame_set_line(struct symbolizer *sym, struct sym_module *m, Dwfl_Module *mod,
+                           Dwarf_Addr addr, struct sym_frame *f)
+{
     int lineno = 0;
-    const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-    if (!line) { /* no .debug_aranges (Go): the unit's own line table */
+    const char *file = line_from_cufind(m, mod, addr, &lineno);
+    Dwfl_Line *line = file ? NULL : dwfl_module_getsrc(mod, addr);
+    if (line) file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+    if (!file && !line) { /* no .debug_aranges (Go): the unit's own line table */
         Dwarf_Addr bias = 0;
-        Dwarf_Die *cu = module_cu_at(mod, addr, &bias);
+        Dwarf_Die store, *cu = module_cu_at(m, mod, addr, &bias, &store);
         Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
         file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
         if (l) dwarf_lineno(l, &lineno);
@@ -237,11 +172,11 @@ static void frame_set_call_site(struct symbolizer *sym, Dwarf_Files *files, Dwar
 
 /* Frames from the DWARF scopes, innermost inlined callee first, ending with
  * the physical function; 0 when the scopes tell nothing. */
-static int frames_from_scopes(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Addr addr,
-                              struct sym_frame *out, int max)
+static int frames_from_scopes(struct symbolizer *sym, struct sym_module *m, Dwfl_Module *mod,
+                              Dwarf_Addr addr, struct sym_frame *out, int max)
 {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cudie = module_cu_at(mod, addr, &bias), *prev = NULL;
+    Dwarf_Die store, *cudie = module_cu_at(m, mod, addr, &bias, &store), *prev = NULL;
     struct scope_chain chain = {.n = 0};
     Dwarf_Files *files = NULL;
     if (!cudie || !scopes_descend(cudie, addr - bias, &chain, 0)) return 0;
@@ -254,7 +189,7 @@ static int frames_from_scopes(struct symbolizer *sym, Dwfl_Module *mod, Dwarf_Ad
         frame_name_from_die(sym, die, f);
         f->inlined = dwarf_tag(die) == DW_TAG_inlined_subroutine;
         if (n++ == 0)
-            frame_set_line(sym, mod, addr, f);
+            frame_set_line(sym, m, mod, addr, f);
         else
             frame_set_call_site(sym, files, prev, f);
         if (!f->inlined) break; /* the function that physically holds pc */
@@ -293,10 +228,10 @@ int resolve_uncached(struct symbolizer *sym, uint64_t pc, struct sym_frame *out)
     module_check_debug(sym, m, mod);
     int n = m->go ? frames_from_gopclntab(sym, m, addr, out) : 0;
     if (n > 0) return n;
-    n = frames_from_scopes(sym, mod, addr, out, SYM_MAX_FRAMES);
+    n = frames_from_scopes(sym, m, mod, addr, out, SYM_MAX_FRAMES);
     if (n == 0) {
         n = 1;
-        frame_set_line(sym, mod, addr, &out[0]);
+        frame_set_line(sym, m, mod, addr, &out[0]);
     }
     for (int i = 0; i < n; i++) {
         out[i].pc = pc;

@@ -1,7 +1,7 @@
 /* symbols_internal.h - what symbols.c (modules, cache, interned strings,
- * notes), dwarf.c (resolving one pc with libdwfl) and debugcache.c (the
- * decompressed debug files) share. Internal to
- * symbols/. */
+ * notes), dwarf.c (resolving one pc with libdwfl), symtab.c (its ELF
+ * symbol), cufind.c (the unit holding it) and debugcache.c (the decompressed
+ * debug files) share. Internal to symbols/. */
 #ifndef CONNLEAK_SYMBOLS_INTERNAL_H
 #define CONNLEAK_SYMBOLS_INTERNAL_H
 
@@ -31,7 +31,8 @@
 struct sym_entry { /* one code symbol; name points into the module's Dwfl */
     uint64_t addr, size;
     const char *name;
-    int rank; /* lower is a better name for an address */
+    int rank;       /* lower is a better name for an address */
+    uint32_t index; /* order in the table read: ties between equal names */
 };
 
 struct sym_module {
@@ -39,11 +40,16 @@ struct sym_module {
     uint64_t base, lo, hi;
     Dwfl *dwfl;  /* made on first use */
     bool usable; /* false: the file cannot be used, frames show the module only */
-    bool debug_checked, syms_loaded;
-    struct sym_entry *syms; /* code symbols sorted by address */
+    bool debug_checked, syms_loaded, syms_sorted;
+    struct sym_entry *syms; /* code symbols, in table order until sorted by address */
     size_t nsyms;
-    struct gopcln *go; /* a Go binary without DWARF: its .gopclntab */
+    unsigned sym_scans; /* lookups answered by symtab_scan */
+    struct gopcln *go;  /* a Go binary without DWARF: its .gopclntab */
     Dwarf_Addr go_bias;
+    unsigned cu_scans;  /* .debug_aranges scans done by cufind.c */
+    bool cu_memo_valid; /* cu_memo is the unit of cu_memo_addr */
+    Dwarf_Addr cu_memo_addr, cu_memo_bias;
+    Dwarf_Die cu_memo;
 };
 
 struct str_set { /* interned strings, open addressing */
@@ -73,6 +79,17 @@ struct symbolizer {
 
 /* dwarf.c */
 int resolve_uncached(struct symbolizer *sym, uint64_t pc, struct sym_frame *out);
+
+/* cufind.c */
+bool cufind_lookup(struct sym_module *m, Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Die *cu,
+                   Dwarf_Addr *bias);
+
+/* symtab.c (symtab_scan and symbol_find exported for the unit tests) */
+const struct sym_entry *symtab_find(struct sym_module *m, Dwfl_Module *mod, uint64_t addr,
+                                    struct sym_entry *scratch);
+const struct sym_entry *symtab_scan(const struct sym_module *m, uint64_t addr,
+                                    struct sym_entry *out);
+const struct sym_entry *symbol_find(const struct sym_module *m, uint64_t addr);
 
 /* debugcache.c */
 int debugcache_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,

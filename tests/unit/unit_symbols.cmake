@@ -82,7 +82,9 @@ if(TARGET connleak_analyzer)
   target_link_libraries(test_binkind PRIVATE connleak_analyzer)
 else()
   target_sources(test_symbols PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/symbols/symbols.c
-                                          ${PROJECT_SOURCE_DIR}/analyzer/symbols/dwarf.c)
+                                          ${PROJECT_SOURCE_DIR}/analyzer/symbols/dwarf.c
+                                          ${PROJECT_SOURCE_DIR}/analyzer/symbols/cufind.c
+                                          ${PROJECT_SOURCE_DIR}/analyzer/symbols/symtab.c)
   target_link_libraries(test_symbols PRIVATE PkgConfig::SYMT_DW PkgConfig::SYMT_ELF)
   target_sources(test_binkind PRIVATE ${PROJECT_SOURCE_DIR}/analyzer/util/binkind.c)
   target_link_libraries(test_binkind PRIVATE PkgConfig::SYMT_ELF)
@@ -121,4 +123,17 @@ if(SYMT_VALGRIND)
             $<TARGET_FILE:test_symbols>)
   set_tests_properties(unit_symbols_valgrind PROPERTIES
     ENVIRONMENT "CONNLEAK_TEST_NO_TIMING=1;DEBUGINFOD_URLS=" TIMEOUT 600)
+endif()
+
+# cufind.c and symtab.c against libdwfl and the sorted table (through
+# symbols/lookupcheck.c, so only with the analyzer library)
+if(TARGET connleak_analyzer)
+  add_executable(test_symbols_lookup ${SYMT_SRC}/test_symbols_lookup.c)
+  target_compile_options(test_symbols_lookup PRIVATE -g)
+  target_include_directories(test_symbols_lookup PRIVATE ${PROJECT_SOURCE_DIR}/analyzer)
+  target_link_libraries(test_symbols_lookup PRIVATE connleak_analyzer PkgConfig::CMOCKA)
+  set_target_properties(test_symbols_lookup PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  add_test(NAME unit_symbols_lookup COMMAND test_symbols_lookup)
+  set_tests_properties(unit_symbols_lookup PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=")
 endif()
