@@ -171,37 +171,41 @@ unsigned int tb_word_find(const char *s, unsigned int first, unsigned int last)
  * (its usual fields take 8 to 14 bits), moved over if it needs three. */
 void tb_obj(struct tb *b, enum tb_field f)
 {
-    if (b->kind == TBK_HTTP || f != TBF_HTTP || !tb_room(b, 2) || !tb_field(b, f, true)) {
+    if (b->in_obj || f != TBF_HTTP || !tb_room(b, 2) || !tb_field(b, f, true)) {
         b->overflow = true; /* one level, and the http object only */
         return;
     }
-    b->okind = b->kind;
-    b->kind = TBK_HTTP;
-    b->in_obj = 1;
-    b->last[1] = 0;
-    b->omask = 0;
+    b->in_obj = true;
+    b->rec_mask = b->mask;
+    b->rec_last = b->last;
+    b->bits = tb_bit[TBK_HTTP];
+    b->mask = 0;
+    b->last = 0;
     b->ostart = (uint32_t)b->len;
     b->len += 2;
 }
 
 void tb_obj_end(struct tb *b)
 {
-    if (b->kind != TBK_HTTP) {
+    if (!b->in_obj) {
         b->overflow = true;
         return;
     }
-    b->kind = b->okind;
-    b->in_obj = 0;
+    uint32_t omask = b->mask;
+    b->in_obj = false;
+    b->bits = tb_bit[b->kind];
+    b->mask = b->rec_mask;
+    b->last = b->rec_last;
     uint8_t *m = b->p + b->ostart;
-    if (b->omask < 1u << 14) { /* two bytes: a one-byte mask is padded (0x80 | m, 0) */
-        m[0] = (uint8_t)((b->omask & 0x7f) | 0x80);
-        m[1] = (uint8_t)(b->omask >> 7);
+    if (omask < 1u << 14) { /* two bytes: a one-byte mask is padded (0x80 | m, 0) */
+        m[0] = (uint8_t)((omask & 0x7f) | 0x80);
+        m[1] = (uint8_t)(omask >> 7);
         return;
     }
-    size_t k = tb_varint_len(b->omask) - 2;
+    size_t k = tb_varint_len(omask) - 2;
     if (!tb_room(b, k)) return;
     memmove(m + 2 + k, m + 2, b->len - b->ostart - 2);
-    tb_varint_at(m, b->omask);
+    tb_varint_at(m, omask);
     b->len += k;
     for (unsigned int i = 0; i < b->nsi; i++)
         if (b->si[i].at >= b->ostart) b->si[i].at += k, b->si[i].str += k, b->si[i].end += k;

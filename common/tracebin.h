@@ -213,14 +213,15 @@ struct tb {
     uint8_t *p;
     size_t len, cap;
     bool overflow;
-    uint8_t kind;    /* enum tb_rec, or TBK_HTTP inside the object */
-    uint8_t in_obj;  /* 1 inside the object */
-    uint8_t last[2]; /* the last bit with a value, + 1 (values go in bit order) */
-    uint32_t mask;   /* the record's fields present */
-    uint32_t omask;  /* the object's (mask and omask: indexed by in_obj) */
-    uint8_t okind;   /* the record's kind, while in the object */
-    uint32_t ostart; /* where the object's values start */
-    bool sock;       /* sid and fd given (kinds of tb_has_sock) */
+    uint8_t kind;        /* enum tb_rec: the record's */
+    bool in_obj;         /* between tb_obj and tb_obj_end */
+    const uint8_t *bits; /* the field list being written: tb_bit[kind], or [TBK_HTTP] */
+    uint32_t mask;       /* its fields present (the record's, once the object is ended) */
+    uint8_t last;        /* its last bit with a value, + 1 (values go in bit order) */
+    uint8_t rec_last;    /* the record's, while in the object */
+    uint32_t rec_mask;   /* the same */
+    uint32_t ostart;     /* where the object's mask and values start */
+    bool sock;           /* sid and fd given (kinds of tb_has_sock) */
     uint64_t sid;
     int64_t fd;
     uint8_t nsi;
@@ -236,9 +237,10 @@ static inline void tb_init(struct tb *b, uint8_t *mem, size_t cap, enum tb_rec k
     b->cap = cap;
     b->overflow = false;
     b->kind = (uint8_t)kind;
-    b->in_obj = 0;
-    b->last[0] = b->last[1] = 0;
-    b->mask = b->omask = 0;
+    b->in_obj = false;
+    b->bits = tb_bit[kind];
+    b->mask = 0;
+    b->last = 0;
     b->sock = false;
     b->nsi = 0;
 }
@@ -288,19 +290,19 @@ static inline int64_t tb_unzigzag(uint64_t v)
  * writer's mistake, which the tests see as a missing record. */
 static inline bool tb_field(struct tb *b, enum tb_field f, bool has_value)
 {
-    unsigned int bit = tb_bit[b->kind][f], o = b->in_obj;
-    if (__builtin_expect(bit <= (has_value ? b->last[o] : 0u), 0)) { /* (bit 0: not a field) */
+    unsigned int bit = b->bits[f];
+    if (__builtin_expect(bit <= (has_value ? b->last : 0u), 0)) { /* (bit 0: not a field) */
         b->overflow = true;
         return false;
     }
-    if (has_value) b->last[o] = (uint8_t)bit;
-    (o ? &b->omask : &b->mask)[0] |= 1u << (bit - 1);
+    if (has_value) b->last = (uint8_t)bit;
+    b->mask |= 1u << (bit - 1);
     return true;
 }
 
 static inline void tb_u(struct tb *b, enum tb_field f, uint64_t v)
 {
-    if ((f == TBF_SID || f == TBF_FD) && b->kind < TBR_COUNT && tb_has_sock[b->kind]) {
+    if ((f == TBF_SID || f == TBF_FD) && !b->in_obj && tb_has_sock[b->kind]) {
         b->sock = true; /* in the frame's head: tb_frame_put */
         if (f == TBF_SID)
             b->sid = v;

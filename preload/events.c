@@ -105,6 +105,11 @@ static void tb_name(struct tb *b, enum tb_field f, enum tb_word w, const char *(
 
 static void tb_how(struct tb *b, const char *how)
 {
+    if (how[0] == 'c' && how[1] == 'l' && how[2] == 'o' && how[3] == 's' && how[4] == 'e' &&
+        !how[5]) { /* "close", nearly every one: no search */
+        tb_word(b, TBF_HOW, TBW_CLOSE);
+        return;
+    }
     unsigned int w = tb_word_find(how, TBW_CLOSE, TBW_SYSCALL);
     if (w < TBW_COUNT)
         tb_word(b, TBF_HOW, w);
