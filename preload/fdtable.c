@@ -333,9 +333,12 @@ void fdtable_emit_inherited(void)
 
 void fdtable_each_live(void (*fn)(struct sock_rec *, const int *, int, void *), void *arg)
 {
-    static uint32_t mark = 1;
+    /* 0 is a new socket's and 1 track_mark_all_inherited's; every pass
+     * visits every live socket, so a live one holds 0, 1 or the previous
+     * pass's mark, never the current one, and the marks may wrap */
+    static uint16_t mark = 1;
     unsigned int hi = atomic_load(&cl_fd_high);
-    mark++;
+    if (++mark < 2) mark = 2;
     for (unsigned int fd = 0; fd < hi; fd++) {
         struct sock_rec *r = fdtable_get((int)fd);
         if (!r || r->dump_mark == mark) continue;

@@ -40,7 +40,6 @@ struct sock_rec {
     uint32_t stk;          /* opening stack id */
     _Atomic uint32_t refs; /* fds that refer to this socket */
     uint32_t next_free;    /* free list link (index + 1) */
-    uint32_t dump_mark;    /* dump generation, to list each socket once */
     _Atomic uint32_t http; /* REC_HTTP_NOT, or HTTP state index + 1, 0 = none */
     uint16_t family, type;
     uint8_t role, flags, open_role;
@@ -50,8 +49,10 @@ struct sock_rec {
     _Atomic uint8_t passed;    /* sent to another process over SCM_RIGHTS (hooks_io.c) */
     _Atomic uint8_t read_last; /* its last successful I/O was a read (hooks_io.c) */
     uint16_t sample_mark;      /* sampler.c: counted in the current sample */
+    uint16_t dump_mark;        /* fdtable_each_live's pass (2..65535), to list each socket once */
     struct cl_addr peer, local;
 };
+_Static_assert(sizeof(struct sock_rec) == 144, "one per tracked socket: issue 16's memory budget");
 
 struct fd_slot {
     _Atomic uint32_t rec; /* record index + 1; 0 = not a tracked socket */

@@ -35,10 +35,12 @@ enum {
  * written since without a capture of their own (then it stands for them). */
 struct req_site {
     uint32_t stk;
+    uint32_t key; /* hash of the captured request's method, target and host */
+    uint32_t at;  /* coarse ts of the capture, in units of 2^AT_SHIFT ns (wraps in 52 days) */
     bool sampled;
-    uint64_t key; /* hash of the captured request's method, target and host */
-    uint64_t at;  /* coarse ts of the capture */
 };
+_Static_assert(sizeof(struct req_site) == 16, "a request site is in every HTTP socket's state");
+#define AT_SHIFT 20 /* ~1.05 ms */
 
 struct http_slot {
     struct http1 h;
@@ -46,6 +48,7 @@ struct http_slot {
     _Atomic uint32_t lock; /* HL_* */
     uint32_t next_free;
 };
+_Static_assert(sizeof(struct http_slot) == 152, "allocated once a socket carries HTTP");
 
 /* On a keep-alive connection, at most one capture per this many ns for
  * requests like the last one captured (same method, target and host). */
@@ -107,7 +110,7 @@ static uint32_t slot_attach(struct sock_rec *r, uint32_t cur, const void *buf, b
     return cur;
 }
 
-static uint64_t request_key(const struct http1 *h)
+static uint32_t request_key(const struct http1 *h)
 {
     uint64_t k = 1469598103934665603ull;
     const char *parts[3] = {http1_method(h), http1_target(h), http1_host(h)};
@@ -115,7 +118,7 @@ static uint64_t request_key(const struct http1 *h)
     for (int i = 0; i < 3; i++)
         for (size_t j = 0; j < lens[i] && parts[i][j]; j++)
             k = (k ^ (uint8_t)parts[i][j]) * 1099511628211ull;
-    return k | 1;
+    return (uint32_t)(k ^ k >> 32) | 1;
 }
 
 /* The first requests of new connections, per thread and opening stack:
@@ -127,7 +130,8 @@ static uint64_t request_key(const struct http1 *h)
 #define FIRST_SITES 8
 struct first_site {
     uint32_t open_stk, req_stk;
-    uint64_t key, at;
+    uint32_t key;
+    uint64_t at;
     pid_t pid; /* a fork child's trace has not defined its parent's stacks */
 };
 static __thread struct first_site tl_first[FIRST_SITES] __attribute__((tls_model("initial-exec")));
@@ -143,18 +147,21 @@ static void site_note(struct http_slot *s, uint32_t open_stk)
 {
     const struct http1 *h = &s->h;
     struct req_site *site = &s->site;
-    uint64_t key = request_key(h), now = clock_coarse_since_start();
+    uint32_t key = request_key(h);
+    uint64_t now = clock_coarse_since_start();
+    uint32_t now_at = (uint32_t)(now >> AT_SHIFT); /* modulo 2^32: differences stay right */
     bool abandoned = http1_outstanding(h) > 1 || http1_phase(h) != HTTP1_PHASE_IDLE;
     bool first = http1_requests(h) <= 1;
     struct first_site *f = &tl_first[open_stk % FIRST_SITES];
     if (first && !abandoned && open_stk && f->open_stk == open_stk && f->key == key && f->req_stk &&
         now - f->at < REQ_SITE_EVERY_NS) {
-        *site = (struct req_site){.stk = f->req_stk, .sampled = true, .key = key, .at = f->at};
+        *site = (struct req_site){
+            .stk = f->req_stk, .sampled = true, .key = key, .at = (uint32_t)(f->at >> AT_SHIFT)};
     } else if (first || abandoned || key != site->key || !site->stk ||
-               now - site->at >= REQ_SITE_EVERY_NS) {
+               (uint32_t)(now_at - site->at) >= (REQ_SITE_EVERY_NS >> AT_SHIFT)) {
         site->stk = stack_capture();
         site->key = key;
-        site->at = now;
+        site->at = now_at;
         site->sampled = false;
         if (first && open_stk) *f = (struct first_site){open_stk, site->stk, key, now, cl_pid};
     } else {
