@@ -163,6 +163,35 @@ static void live_set_lists_each_socket_once_with_all_its_fds(void **state)
     close(fd2);
 }
 
+/* The pass mark is 16 bits: past 65,535 passes it wraps, and every live
+ * socket is still listed once per pass, whether it was opened before the
+ * wrap, just at it, or after it. */
+static void the_live_set_stays_whole_across_the_pass_mark_wrap(void **state)
+{
+    (void)state;
+    int fd[3];
+    struct live_seen seen[3] = {{open_sock(&fd[0]), 0, 0}};
+    int fd0b = dup(fd[0]); /* two fds: listed once all the same */
+    track_dup(fd[0], fd0b, "dup");
+    for (int pass = 1; pass <= 70000; pass++) {
+        if (pass == 65533) seen[1] = (struct live_seen){open_sock(&fd[1]), 0, 0};
+        if (pass == 65540) seen[2] = (struct live_seen){open_sock(&fd[2]), 0, 0};
+        int before[3] = {seen[0].count, seen[1].count, seen[2].count};
+        for (int i = 0; i < 3; i++)
+            if (seen[i].want) fdtable_each_live(live_each, &seen[i]);
+        for (int i = 0; i < 3; i++)
+            if (seen[i].want && seen[i].count != before[i] + 1)
+                fail_msg("pass %d: socket %d listed %d times", pass, i, seen[i].count - before[i]);
+    }
+    assert_int_equal(seen[0].nfds, 2);
+    track_close(fd0b, "close");
+    close(fd0b);
+    for (int i = 0; i < 3; i++) {
+        track_close(fd[i], "close");
+        close(fd[i]);
+    }
+}
+
 static void counters_add_up(void **state)
 {
     (void)state;
@@ -190,6 +219,7 @@ int main(void)
         cmocka_unit_test(dup2_over_a_socket_closes_it),
         cmocka_unit_test(second_close_is_double_unknown_fd_is_foreign),
         cmocka_unit_test(live_set_lists_each_socket_once_with_all_its_fds),
+        cmocka_unit_test(the_live_set_stays_whole_across_the_pass_mark_wrap),
         cmocka_unit_test(counters_add_up),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
