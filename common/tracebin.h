@@ -340,6 +340,14 @@ void tb_obj_end(struct tb *b);
 void tb_str(struct tb *b, enum tb_field f, const char *s, size_t max); /* inline, or a word */
 void tb_addr(struct tb *b, enum tb_field f, const struct cl_addr *a);
 
+/* A record that may be framed as `type`: nothing overflowed, its object
+ * ended, and a kind that carries a socket was given its sid and fd (else
+ * the reader would read them where the writer wrote none). */
+static inline bool tb_complete(const struct tb *b, enum tb_rec type)
+{
+    return !b->overflow && !b->in_obj && b->kind == type && (!tb_has_sock[type] || b->sock);
+}
+
 /* ---- framing ---- */
 
 /* What a writer keeps between frames: the previous frame's time and

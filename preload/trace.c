@@ -239,7 +239,7 @@ static void frame_append_locked(enum tb_rec type, uint64_t ts, const struct tb *
 
 void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
-    if (b->overflow || !trace_ensure_open()) return;
+    if (!tb_complete(b, type) || !trace_ensure_open()) return;
     lock_take(&cl_trace_lock);
     frame_append_locked(type, ts, b);
     lock_give(&cl_trace_lock);
@@ -248,7 +248,7 @@ void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
 /* trace_frame under the same claim as trace_line_claimed. */
 bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b, _Atomic uint8_t *claim)
 {
-    if (b->overflow || !trace_ensure_open()) return false;
+    if (!tb_complete(b, type) || !trace_ensure_open()) return false;
     lock_take(&cl_trace_lock);
     bool mine = atomic_exchange(claim, 0);
     if (mine) frame_append_locked(type, ts, b);

@@ -256,6 +256,7 @@ struct process {
     bool events_lost; /* probe: a note says the kernel dropped events (ring buffer full) */
     bool complete;    /* an end record was read */
     unsigned issues;  /* malformed lines skipped */
+    size_t damaged;   /* records lost to damage (malformed, over-long): the report is incomplete */
     bool cut_short;   /* the last line was incomplete */
 
     /* A write to the trace failed (a "disk-full"/"write-failed" note, or a

@@ -197,6 +197,21 @@ static void incomplete_say(struct report *r, const struct process *p)
                   full ? "disk full" : "write error ", full ? "" : e, p->write_after, p->pid);
 }
 
+/* The same for damage: records that could not be read are records the
+ * report did not see (a lost close shows a socket as open; a lost open
+ * hides a leak), so a report with any is never clean. */
+static void damaged_say(struct report *r)
+{
+    size_t n = 0, first = r->nprocs;
+    for (size_t i = 0; i < r->nprocs; i++)
+        if (r->procs[i].damaged && (n += r->procs[i].damaged) && first == r->nprocs) first = i;
+    if (!n) return;
+    r->incomplete_line = xasprintf("connleak: trace damaged: %zu record%s could not be read (pid "
+                                   "%ld%s): this report is incomplete",
+                                   n, n == 1 ? "" : "s", r->procs[first].pid,
+                                   n > r->procs[first].damaged ? " and others" : "");
+}
+
 void report_analyze(struct report *r, const struct rule_opts *o)
 {
     struct findings sweeps = {0};
@@ -218,9 +233,10 @@ void report_analyze(struct report *r, const struct rule_opts *o)
     findings_sort(&r->findings);
     sweeps_note(r, &sweeps);
     findings_free(&sweeps);
+    if (!r->observe_line && !r->write_failed) damaged_say(r);
     if (r->observe_line)
         r->status = STATUS_NOT_OBSERVABLE;
-    else if (r->write_failed)
+    else if (r->write_failed || r->incomplete_line)
         r->status = STATUS_INCOMPLETE;
     else if (r->nprocs == 0)
         r->status = STATUS_NO_TRACE;

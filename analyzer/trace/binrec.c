@@ -77,6 +77,7 @@ static cJSON *seg_str(struct dec *d, uint64_t n, bool numbered)
     struct binrec_state *st = d->st;
     const uint8_t *s;
     if ((n & 3) == 2) {
+        if (!numbered) return dec_fail(d, "a string number in a field that has none"), NULL;
         if ((n >> 2) >= st->nstr) return dec_fail(d, "a string number its segment lacks"), NULL;
         return string_of((const uint8_t *)st->str[n >> 2], st->str_len[n >> 2]);
     }

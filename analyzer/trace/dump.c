@@ -83,6 +83,7 @@ static bool record_dump(struct binrec_state *bs, enum line_status st, char *line
             fputc('\n', out);
             return true;
         }
+        bs->have_ts = false; /* it may have been a frame whose tag was damaged */
         damaged(path, recno, "not a JSON object", ndamaged);
     }
     return false;

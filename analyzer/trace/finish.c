@@ -107,11 +107,13 @@ void trace_finish(struct reader *r)
         notes_addf(r->notes, "%s: skipped %zu malformed line%s (first at line %zu)", r->name,
                    r->bad_lines, r->bad_lines == 1 ? "" : "s", r->first_bad);
         p->issues += (unsigned)r->bad_lines;
+        p->damaged += r->bad_lines;
     }
     if (r->long_lines) {
         notes_addf(r->notes, "%s: skipped %zu line%s longer than 1 MiB (first at line %zu)",
                    r->name, r->long_lines, r->long_lines == 1 ? "" : "s", r->first_long);
         p->issues += (unsigned)r->long_lines;
+        p->damaged += r->long_lines;
     }
     if (r->after_end) {
         notes_addf(r->notes, "%s: ignored %zu record%s after the end record (first at line %zu)",

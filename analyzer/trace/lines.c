@@ -155,6 +155,7 @@ int read_lines(struct reader *r, struct lines *in, char **why)
             r->bin.have_ts = false;              /* the next delta is from it */
             line_bad(r);
         } else if (!line_is_blank(line, n) && !read_record(r, line, n)) {
+            r->bin.have_ts = false; /* it may have been a frame whose tag was damaged */
             line_bad(r);
         }
     }

@@ -6,7 +6,8 @@
 # trace dumps as itself. Damage: a trace cut inside a binary record prints
 # every record before it, names the cut one on stderr and exits 100; a byte
 # of one overwritten, or a frame whose '\n' is gone, costs at most the rest
-# of its segment (64 frames), each lost record named; a damaged header line, or a JSON line with bytes after its
+# of its segment (64 frames), each lost record named, and the report of such
+# a trace is incomplete (--fail-on: 100); a damaged header line, or a JSON line with bytes after its
 # object, is named and not printed, the rest is; a file that is no trace,
 # no argument, an unknown option and an unwritable -o are one-line errors
 # with exit 125.
@@ -92,6 +93,13 @@ lost=$(($(wc -l < "$trace") - $(wc -l < "$tmp/bad.json")))
 [[ $lost -ge 1 && $lost -le 64 && $(wc -l < "$tmp/bad.err") -eq $lost ]] ||
     fail "a damaged record: $lost lost, stderr is: $(cat "$tmp/bad.err")"
 grep -q 'not printed' "$tmp/bad.err" || fail "a damaged record: stderr is: $(cat "$tmp/bad.err")"
+# and the report of that trace is incomplete: never clean, and --fail-on fails (100)
+rc=0
+"$CONNLEAK" report --fail-on any --format json -o "$tmp/bad.report" "$tmp/bad.jsonl" 2> /dev/null || rc=$?
+[[ $rc -eq 100 && $(jq -r .status "$tmp/bad.report") == incomplete ]] ||
+    fail "a damaged trace: report exit $rc, status $(jq -r .status "$tmp/bad.report"), want 100 incomplete"
+"$CONNLEAK" report "$tmp/bad.jsonl" 2> /dev/null | grep -q "trace damaged: $lost records\? could not be read" ||
+    fail "a damaged trace: the text report does not say so"
 
 # a frame's '\n' overwritten: its length no longer lands on one, so it is
 # lost, and so are the frames after it until the next anchor (one frame in

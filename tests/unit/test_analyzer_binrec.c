@@ -481,6 +481,30 @@ static void a_record_relative_to_a_damaged_frame_is_not_trusted(void **state)
     unload(&l);
 }
 
+/* A frame whose tag byte was damaged reads as a bad line, not a frame:
+ * the frames after it are relative to it all the same, and are lost with
+ * it, not read against the frame before it (a wrong sid, a wrong time). */
+static void a_frame_whose_tag_was_damaged_costs_its_segment(void **state)
+{
+    (void)state;
+    struct tw w = {0};
+    tw_hdr(&w, 37);
+    open_rec(&w, 100, 1, 3);
+    size_t at = w.len;
+    open_rec(&w, 200, 2, 4);
+    w.p[at] = '!';           /* the tag: now a line that is not JSON */
+    open_rec(&w, 300, 3, 5); /* written relative to sid 2: lost */
+    w.have = false;
+    open_rec(&w, 400, 4, 6);
+    struct loaded l;
+    load(&l, &w);
+    assert_int_equal(l.p.issues, 2);
+    assert_int_equal(l.p.nlive, 2);
+    assert_int_equal(l.p.live[0].sid, 1);
+    assert_int_equal(l.p.live[1].sid, 4);
+    unload(&l);
+}
+
 /* A later kind of record comes with a later format version: in this one,
  * an unknown code is damage, and costs its segment like any other. */
 static void a_record_code_this_version_lacks_is_damage(void **state)
@@ -559,6 +583,7 @@ int main(void)
         cmocka_unit_test(a_frame_cut_short_at_the_end_is_ignored_with_a_note),
         cmocka_unit_test(damaged_frames_are_counted_and_reading_goes_on),
         cmocka_unit_test(a_record_relative_to_a_damaged_frame_is_not_trusted),
+        cmocka_unit_test(a_frame_whose_tag_was_damaged_costs_its_segment),
         cmocka_unit_test(a_record_code_this_version_lacks_is_damage),
         cmocka_unit_test(strings_named_by_number_read_back_within_their_segment),
     };
