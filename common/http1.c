@@ -232,8 +232,46 @@ static size_t version_whole(const uint8_t *p, size_t n)
     return n >= 10 && p[8] == '\r' && p[9] == '\n' ? 10 : 0;
 }
 
+static bool is_method_byte(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
+
+/* A request line whole at p (p[0] a capital, at the start of a request),
+ * without '@' or control bytes in its target: taken in one pass, to the
+ * state the byte path reaches. Returns its length, or 0 when byte by byte
+ * must decide (what this changed, request_begin undoes there). */
+static size_t rq_line_whole(struct http1 *h, const uint8_t *p, size_t n)
+{
+    size_t i = 1, t, k;
+    while (i < n && i <= 20 && is_method_byte(p[i])) i++;
+    if (i >= n || i > 20 || p[i] != ' ') return 0;
+    request_begin(h);
+    memcpy(h->method, p, i < HTTP1_METHOD_MAX ? i : HTTP1_METHOD_MAX);
+    if (i == 4 && !memcmp(p, "HEAD", 4)) h->rq_info |= HTTP1_RQ_HEAD;
+    if (i == 7 && !memcmp(p, "CONNECT", 7)) h->rq_info |= HTTP1_RQ_CONNECT;
+    for (t = ++i; i < n && p[i] > ' ' && p[i] != 0x7f && p[i] != '?' && p[i] != ';'; i++)
+        if (p[i] == '@') return 0;
+    memcpy(h->target, p + t, i - t < HTTP1_TARGET_MAX ? i - t : HTTP1_TARGET_MAX);
+    if (i - t > HTTP1_TARGET_MAX) h->rq_info |= HTTP1_RQ_TARGET_CUT;
+    if (i < n && (p[i] == '?' || p[i] == ';')) { /* the rest of the target is not kept */
+        h->rq_info |= HTTP1_RQ_QUERY;
+        while (i < n && p[i] > ' ' && p[i] != 0x7f) i++;
+    } else if (i == t) {
+        return 0; /* an empty target */
+    }
+    if (i >= n || p[i] != ' ' || !(k = version_whole(p + i + 1, n - i - 1))) return 0;
+    h->state = HTTP1_ACTIVE;
+    dir_goto(&h->rq, ST_HLINE);
+    return i + 1 + k;
+}
+
 static size_t rq_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct http1_events *ev)
 {
+    size_t whole;
+    if (h->rq.st == ST_START && !h->rq.pos && p[0] >= 'A' && p[0] <= 'Z' &&
+        (whole = rq_line_whole(h, p, n)))
+        return whole;
     for (size_t i = 0; i < n; i++) {
         enum res r;
         size_t k;
