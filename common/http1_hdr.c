@@ -1,9 +1,11 @@
-/* http1_hdr.c - the header section of an HTTP/1.x message, both directions:
- * the few fields that frame a message (Content-Length, Transfer-Encoding,
- * Connection) and a request's Host, matched case-insensitively as the
- * bytes come; every other line skipped with memchr. A line that arrives
- * whole in one buffer is taken in bulk, one split across buffers byte by
- * byte, to the same state (fuzz_http1 checks it). Called by http1.c. */
+/* http1_hdr.c - the framing of an HTTP/1.x message that both directions
+ * share: its header section and chunked bodies. Of the headers, only the
+ * few fields that frame a message (Content-Length, Transfer-Encoding,
+ * Connection) and a request's Host are followed, matched
+ * case-insensitively; every other line is skipped. A line that arrives
+ * whole in one buffer is taken in one pass (its LF found once), one split
+ * across buffers byte by byte, to the same state (fuzz_http1 and the unit
+ * tests check it). Called by http1.c. */
 #include "http1_internal.h"
 
 struct tok {
@@ -255,6 +257,87 @@ static enum res hdr_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
         return R_MORE;
     default:
         return value_byte(h, d, c);
+    }
+}
+
+static int hex_value(uint8_t c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = lower(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* ---- chunked bodies (both directions) ---- */
+
+static void chunk_size_end(struct http1_dir *d, uint64_t left)
+{
+    d->st = left ? ST_CH_DATA : ST_CH_TRAILER;
+    d->pos = 0;
+}
+
+static enum res chunk_byte(struct http1_dir *d, uint64_t *left, uint8_t c)
+{
+    int v = hex_value(c);
+    switch (d->st) {
+    case ST_CH_SIZE:
+        if (v >= 0) {
+            if (*left > NUM_MAX >> 4) return R_BAD;
+            *left = *left << 4 | (uint64_t)v;
+            d->pos = 1;
+            return R_MORE;
+        }
+        if (!d->pos) return R_BAD;
+        if (c == '\n')
+            chunk_size_end(d, *left);
+        else if (c == ';' || c == ' ' || c == '\t' || c == '\r')
+            d->st = ST_CH_EXT;
+        else
+            return R_BAD;
+        return R_MORE;
+    case ST_CH_DATA_END:
+        if (c == '\r' && !d->pos) {
+            d->pos = 1;
+            return R_MORE;
+        }
+        if (c != '\n') return R_BAD;
+        dir_goto(d, ST_CH_SIZE);
+        return R_MORE;
+    default: /* ST_CH_TRAILER */
+        if (c == '\r') return R_MORE;
+        if (c == '\n') return R_DONE;
+        d->st = ST_CH_TRAILER_SKIP;
+        return R_MORE;
+    }
+}
+
+/* A chunked body; *data counts chunk data bytes (may be NULL). Stops after
+ * the final empty line (*res R_DONE). */
+size_t http1_chunk_feed(struct http1_dir *d, uint64_t *left, uint64_t *data, const uint8_t *p,
+                        size_t n, enum res *res)
+{
+    bool lf;
+    size_t k = 0;
+    *res = R_MORE;
+    switch (d->st) {
+    case ST_CH_DATA:
+        k = *left < n ? (size_t)*left : n;
+        *left -= k;
+        if (data) *data += k;
+        if (!*left) dir_goto(d, ST_CH_DATA_END);
+        return k;
+    case ST_CH_EXT:
+    case ST_CH_TRAILER_SKIP:
+        k = line_skip(p, n, &lf);
+        if (lf && d->st == ST_CH_EXT) chunk_size_end(d, *left);
+        if (lf && d->st == ST_CH_TRAILER_SKIP) d->st = ST_CH_TRAILER;
+        return k;
+    default:
+        while (k < n &&
+               (d->st == ST_CH_SIZE || d->st == ST_CH_DATA_END || d->st == ST_CH_TRAILER)) {
+            *res = chunk_byte(d, left, p[k++]);
+            if (*res != R_MORE) break;
+        }
+        return k;
     }
 }
 
