@@ -1,21 +1,18 @@
 /* http1.c - the HTTP/1.x exchange tracker (API and rules in http1.h).
- * (About 600 lines, kept whole: the request and response state machines
- * and the chunked-body code they share read as one; the header section
- * already lives in http1_hdr.c.)
  *
  * Two byte-driven state machines, one per direction (requests written,
- * responses read), share the header (http1_hdr.c) and chunked-body code;
- * http1_internal.h holds the states and byte classes they share. Bodies are
- * skipped in O(1) per call and lines of no interest with memchr; only the
- * start lines and the few headers that frame a message (Content-Length,
- * Transfer-Encoding, Connection, and Host on requests) are looked at, and
- * most header lines stop at their first letter. A header line that arrives
- * whole in one buffer (the usual case) is taken in bulk; one split across
- * buffers goes byte by byte, to the same state. Header names and
- * list elements ("chunked", "close", "keep-alive") are matched
- * case-insensitively against a handful of candidates as the bytes come, so
- * nothing is ever buffered: every piece of state lives in struct http1, and
- * a split at any byte boundary leaves it the same.
+ * responses read), share the header section and chunked-body code
+ * (http1_hdr.c); http1_internal.h holds the states and byte classes they
+ * share. Bodies are skipped in O(1) per call and lines of no interest with
+ * memchr; only the start lines and the few headers that frame a message
+ * (Content-Length, Transfer-Encoding, Connection, and Host on requests) are
+ * looked at. A start line or header line that arrives whole in one buffer
+ * (the usual case) is taken in one pass; one split across buffers goes
+ * byte by byte, to the same state. Header names and list elements
+ * ("chunked", "close", "keep-alive") are matched case-insensitively
+ * against a handful of candidates as the bytes come, so nothing is ever
+ * buffered: every piece of state lives in struct http1, and a split at any
+ * byte boundary leaves it the same.
  *
  * The two machines stay in one file: they are one concern (an exchange: a
  * request's method and framing decide how its response is read, HEAD and
@@ -24,13 +21,6 @@
 #include "http1_internal.h"
 
 enum kind { K_OTHER = 0, K_HEAD, K_CONNECT }; /* request kinds in the FIFO */
-
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = lower(c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
 
 static void go_bad(struct http1 *h, struct http1_events *ev)
 {
@@ -58,80 +48,6 @@ static unsigned int fifo_pop(struct http1 *h)
     h->fifo >>= 2;
     h->nfifo--;
     return kind;
-}
-
-/* ---- chunked bodies (both directions) ---- */
-
-static void chunk_size_end(struct http1_dir *d, uint64_t left)
-{
-    d->st = left ? ST_CH_DATA : ST_CH_TRAILER;
-    d->pos = 0;
-}
-
-static enum res chunk_byte(struct http1_dir *d, uint64_t *left, uint8_t c)
-{
-    int v = hex_value(c);
-    switch (d->st) {
-    case ST_CH_SIZE:
-        if (v >= 0) {
-            if (*left > NUM_MAX >> 4) return R_BAD;
-            *left = *left << 4 | (uint64_t)v;
-            d->pos = 1;
-            return R_MORE;
-        }
-        if (!d->pos) return R_BAD;
-        if (c == '\n')
-            chunk_size_end(d, *left);
-        else if (c == ';' || c == ' ' || c == '\t' || c == '\r')
-            d->st = ST_CH_EXT;
-        else
-            return R_BAD;
-        return R_MORE;
-    case ST_CH_DATA_END:
-        if (c == '\r' && !d->pos) {
-            d->pos = 1;
-            return R_MORE;
-        }
-        if (c != '\n') return R_BAD;
-        dir_goto(d, ST_CH_SIZE);
-        return R_MORE;
-    default: /* ST_CH_TRAILER */
-        if (c == '\r') return R_MORE;
-        if (c == '\n') return R_DONE;
-        d->st = ST_CH_TRAILER_SKIP;
-        return R_MORE;
-    }
-}
-
-/* A chunked body; *data counts chunk data bytes (may be NULL). Stops after
- * the final empty line (*res R_DONE). */
-static size_t chunk_feed(struct http1_dir *d, uint64_t *left, uint64_t *data, const uint8_t *p,
-                         size_t n, enum res *res)
-{
-    bool lf;
-    size_t k = 0;
-    *res = R_MORE;
-    switch (d->st) {
-    case ST_CH_DATA:
-        k = *left < n ? (size_t)*left : n;
-        *left -= k;
-        if (data) *data += k;
-        if (!*left) dir_goto(d, ST_CH_DATA_END);
-        return k;
-    case ST_CH_EXT:
-    case ST_CH_TRAILER_SKIP:
-        k = line_skip(p, n, &lf);
-        if (lf && d->st == ST_CH_EXT) chunk_size_end(d, *left);
-        if (lf && d->st == ST_CH_TRAILER_SKIP) d->st = ST_CH_TRAILER;
-        return k;
-    default:
-        while (k < n &&
-               (d->st == ST_CH_SIZE || d->st == ST_CH_DATA_END || d->st == ST_CH_TRAILER)) {
-            *res = chunk_byte(d, left, p[k++]);
-            if (*res != R_MORE) break;
-        }
-        return k;
-    }
 }
 
 /* ---- requests (bytes written) ---- */
@@ -232,8 +148,46 @@ static size_t version_whole(const uint8_t *p, size_t n)
     return n >= 10 && p[8] == '\r' && p[9] == '\n' ? 10 : 0;
 }
 
+static bool is_method_byte(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
+
+/* A request line whole at p (p[0] a capital, at the start of a request),
+ * without '@' or control bytes in its target: taken in one pass, to the
+ * state the byte path reaches. Returns its length, or 0 when byte by byte
+ * must decide (what this changed, request_begin undoes there). */
+static size_t rq_line_whole(struct http1 *h, const uint8_t *p, size_t n)
+{
+    size_t i = 1, t, k;
+    while (i < n && i <= 20 && is_method_byte(p[i])) i++;
+    if (i >= n || i > 20 || p[i] != ' ') return 0;
+    request_begin(h);
+    memcpy(h->method, p, i < HTTP1_METHOD_MAX ? i : HTTP1_METHOD_MAX);
+    if (i == 4 && !memcmp(p, "HEAD", 4)) h->rq_info |= HTTP1_RQ_HEAD;
+    if (i == 7 && !memcmp(p, "CONNECT", 7)) h->rq_info |= HTTP1_RQ_CONNECT;
+    for (t = ++i; i < n && p[i] > ' ' && p[i] != 0x7f && p[i] != '?' && p[i] != ';'; i++)
+        if (p[i] == '@') return 0;
+    memcpy(h->target, p + t, i - t < HTTP1_TARGET_MAX ? i - t : HTTP1_TARGET_MAX);
+    if (i - t > HTTP1_TARGET_MAX) h->rq_info |= HTTP1_RQ_TARGET_CUT;
+    if (i < n && (p[i] == '?' || p[i] == ';')) { /* the rest of the target is not kept */
+        h->rq_info |= HTTP1_RQ_QUERY;
+        while (i < n && p[i] > ' ' && p[i] != 0x7f) i++;
+    } else if (i == t) {
+        return 0; /* an empty target */
+    }
+    if (i >= n || p[i] != ' ' || !(k = version_whole(p + i + 1, n - i - 1))) return 0;
+    h->state = HTTP1_ACTIVE;
+    dir_goto(&h->rq, ST_HLINE);
+    return i + 1 + k;
+}
+
 static size_t rq_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct http1_events *ev)
 {
+    size_t whole;
+    if (h->rq.st == ST_START && !h->rq.pos && p[0] >= 'A' && p[0] <= 'Z' &&
+        (whole = rq_line_whole(h, p, n)))
+        return whole;
     for (size_t i = 0; i < n; i++) {
         enum res r;
         size_t k;
@@ -296,7 +250,7 @@ static size_t rq_body_feed(struct http1 *h, const uint8_t *p, size_t n, struct h
         h->rq_left -= k;
         if (!h->rq_left) r = R_DONE;
     } else {
-        k = chunk_feed(d, &h->rq_left, NULL, p, n, &r);
+        k = http1_chunk_feed(d, &h->rq_left, NULL, p, n, &r);
     }
     if (r == R_BAD) go_bad(h, ev);
     if (r == R_DONE) dir_goto(d, rq_next(h));
@@ -516,7 +470,7 @@ static size_t rs_body_feed(struct http1 *h, const uint8_t *p, size_t n, struct h
         if (h->rs_read == h->rs_len) response_done(h, ev, HTTP1_END_LENGTH);
         return k;
     }
-    k = chunk_feed(&h->rs, &h->rs_len, &h->rs_read, p, n, &r);
+    k = http1_chunk_feed(&h->rs, &h->rs_len, &h->rs_read, p, n, &r);
     if (r == R_BAD) go_bad(h, ev);
     if (r == R_DONE) response_done(h, ev, HTTP1_END_CHUNKED);
     return k;

@@ -1,9 +1,11 @@
-/* http1_hdr.c - the header section of an HTTP/1.x message, both directions:
- * the few fields that frame a message (Content-Length, Transfer-Encoding,
- * Connection) and a request's Host, matched case-insensitively as the
- * bytes come; every other line skipped with memchr. A line that arrives
- * whole in one buffer is taken in bulk, one split across buffers byte by
- * byte, to the same state (fuzz_http1 checks it). Called by http1.c. */
+/* http1_hdr.c - the framing of an HTTP/1.x message that both directions
+ * share: its header section and chunked bodies. Of the headers, only the
+ * few fields that frame a message (Content-Length, Transfer-Encoding,
+ * Connection) and a request's Host are followed, matched
+ * case-insensitively; every other line is skipped. A line that arrives
+ * whole in one buffer is taken in one pass (its LF found once), one split
+ * across buffers byte by byte, to the same state (fuzz_http1 and the unit
+ * tests check it). Called by http1.c. */
 #include "http1_internal.h"
 
 struct tok {
@@ -135,22 +137,31 @@ static void host_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
         h->rq_info |= HTTP1_RQ_HOST_CUT;
 }
 
+/* The Host value is complete (d->pos bytes kept): trailing whitespace dropped. */
+static void host_end(struct http1 *h, struct http1_dir *d)
+{
+    while (d->pos && (h->host[d->pos - 1] == ' ' || h->host[d->pos - 1] == '\t'))
+        h->host[--d->pos] = 0;
+    h->rq_info |= HTTP1_RQ_HOST;
+}
+
+/* The LF of a followed header's line. Every line ends in ST_HLINE with the
+ * other fields zeroed, whichever path took it (hline_fast relies on it). */
 static enum res value_end(struct http1 *h, struct http1_dir *d)
 {
-    d->st = ST_HLINE;
+    enum res r = R_MORE;
     switch (d->hdr) {
     case H_CLEN:
-        if (clen_elem_end(h, d) == R_BAD || !(d->flags & F_ELEM)) return R_BAD;
+        if (clen_elem_end(h, d) == R_BAD || !(d->flags & F_ELEM)) r = R_BAD;
         break;
     case H_HOST:
-        while (d->pos && (h->host[d->pos - 1] == ' ' || h->host[d->pos - 1] == '\t'))
-            h->host[--d->pos] = 0;
-        h->rq_info |= HTTP1_RQ_HOST;
+        host_end(h, d);
         break;
     default:
         list_elem_end(d);
     }
-    return R_MORE;
+    dir_goto(d, ST_HLINE);
+    return r;
 }
 
 static enum res value_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
@@ -249,125 +260,292 @@ static enum res hdr_byte(struct http1 *h, struct http1_dir *d, uint8_t c)
     }
 }
 
-/* ---- whole lines: the same results as byte by byte, in bulk ----
- * Most header lines arrive whole in one buffer. Then the name is matched
- * against the candidates at once, and a followed value is scanned in a
- * tight loop per kind; anything unusual (a split line, a line starting
- * with whitespace or a non-token byte) goes byte by byte. fuzz_http1
- * checks that any split of the input gives the same events. */
-
-/* How many bytes of p (n available) equal t's name, case-insensitively:
- * eight at a time where there are eight (names are lowercase letters and
- * '-': folding bit 0x20 in where t has a letter, bit 0x40, matches either
- * case and nothing else). */
-static uint8_t tok_prefix(const struct tok *t, const uint8_t *p, size_t n)
+static int hex_value(uint8_t c)
 {
-    size_t lim = t->len < n ? t->len : n, k = 0;
+    if (c >= '0' && c <= '9') return c - '0';
+    c = lower(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* ---- chunked bodies (both directions) ---- */
+
+static void chunk_size_end(struct http1_dir *d, uint64_t left)
+{
+    d->st = left ? ST_CH_DATA : ST_CH_TRAILER;
+    d->pos = 0;
+}
+
+static enum res chunk_byte(struct http1_dir *d, uint64_t *left, uint8_t c)
+{
+    int v = hex_value(c);
+    switch (d->st) {
+    case ST_CH_SIZE:
+        if (v >= 0) {
+            if (*left > NUM_MAX >> 4) return R_BAD;
+            *left = *left << 4 | (uint64_t)v;
+            d->pos = 1;
+            return R_MORE;
+        }
+        if (!d->pos) return R_BAD;
+        if (c == '\n')
+            chunk_size_end(d, *left);
+        else if (c == ';' || c == ' ' || c == '\t' || c == '\r')
+            d->st = ST_CH_EXT;
+        else
+            return R_BAD;
+        return R_MORE;
+    case ST_CH_DATA_END:
+        if (c == '\r' && !d->pos) {
+            d->pos = 1;
+            return R_MORE;
+        }
+        if (c != '\n') return R_BAD;
+        dir_goto(d, ST_CH_SIZE);
+        return R_MORE;
+    default: /* ST_CH_TRAILER */
+        if (c == '\r') return R_MORE;
+        if (c == '\n') return R_DONE;
+        d->st = ST_CH_TRAILER_SKIP;
+        return R_MORE;
+    }
+}
+
+/* A chunked body; *data counts chunk data bytes (may be NULL). Stops after
+ * the final empty line (*res R_DONE). */
+size_t http1_chunk_feed(struct http1_dir *d, uint64_t *left, uint64_t *data, const uint8_t *p,
+                        size_t n, enum res *res)
+{
+    bool lf;
+    size_t k = 0;
+    *res = R_MORE;
+    switch (d->st) {
+    case ST_CH_DATA:
+        k = *left < n ? (size_t)*left : n;
+        *left -= k;
+        if (data) *data += k;
+        if (!*left) dir_goto(d, ST_CH_DATA_END);
+        return k;
+    case ST_CH_EXT:
+    case ST_CH_TRAILER_SKIP:
+        k = line_skip(p, n, &lf);
+        if (lf && d->st == ST_CH_EXT) chunk_size_end(d, *left);
+        if (lf && d->st == ST_CH_TRAILER_SKIP) d->st = ST_CH_TRAILER;
+        return k;
+    default:
+        while (k < n &&
+               (d->st == ST_CH_SIZE || d->st == ST_CH_DATA_END || d->st == ST_CH_TRAILER)) {
+            *res = chunk_byte(d, left, p[k++]);
+            if (*res != R_MORE) break;
+        }
+        return k;
+    }
+}
+
+/* ---- whole lines: one pass each ----
+ * Most header lines arrive whole in one buffer. Then its LF is found once,
+ * the name is told by its length and first byte (only a name that can
+ * match is compared, eight bytes at a time), and a followed value is taken
+ * in one tight loop per kind: the same results as byte by byte. A line
+ * split across buffers, or anything unusual in it (an error, a list in
+ * Content-Length, a CR inside Host...), goes byte by byte from its first
+ * byte instead: hline_fast changes nothing when it declines. fuzz_http1
+ * and the unit tests check that any split gives the same state. */
+
+static bool is_ows(uint8_t c) /* whitespace as the value parsers skip it */
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Bytes of 8 at p that differ from the lowercase name bytes at s, ignoring
+ * case (names are lowercase letters and '-': bit 0x20 is folded in where s
+ * has a letter, bit 0x40, so it matches either case and nothing else). */
+static uint64_t fold_diff8(const uint8_t *p, const char *s)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, s, 8);
+    return (a | ((b & 0x4040404040404040ull) >> 1)) ^ b;
+}
+
+static uint32_t fold_diff4(const uint8_t *p, const char *s)
+{
+    uint32_t a, b;
+    memcpy(&a, p, 4);
+    memcpy(&b, s, 4);
+    return (a | ((b & 0x40404040u) >> 1)) ^ b;
+}
+
+/* p[0..len) equals the name s case-insensitively (len >= 4; the last chunk
+ * overlaps the one before). */
+static bool fold_eq(const uint8_t *p, const char *s, size_t len)
+{
+    if (len < 8) return !(fold_diff4(p, s) | fold_diff4(p + len - 4, s + len - 4));
+    uint64_t diff = 0;
+    for (size_t k = 0; k + 8 < len; k += 8) diff |= fold_diff8(p + k, s + k);
+    return !(diff | fold_diff8(p + len - 8, s + len - 8));
+}
+
+/* The followed header whose name, then ':', starts the line (eol bytes
+ * before its LF), or H_NONE. */
+static unsigned int name_exact(bool rq, const uint8_t *p, size_t eol)
+{
+    const struct tok *t;
+    switch (p[0] | 0x20) {
+    case 'c':
+        t = &hdr_names[H_CLEN - 1];
+        if (eol > t->len && p[t->len] == ':' && fold_eq(p, t->s, t->len)) return H_CLEN;
+        t = &hdr_names[H_CONN - 1];
+        return eol > t->len && p[t->len] == ':' && fold_eq(p, t->s, t->len) ? H_CONN : H_NONE;
+    case 't':
+        t = &hdr_names[H_TE - 1];
+        return eol > t->len && p[t->len] == ':' && fold_eq(p, t->s, t->len) ? H_TE : H_NONE;
+    case 'h':
+        t = &hdr_names[H_HOST - 1];
+        return rq && eol > t->len && p[t->len] == ':' && fold_eq(p, t->s, t->len) ? H_HOST : H_NONE;
+    default:
+        return H_NONE;
+    }
+}
+
+/* How many bytes of p (lim at most) equal t's name, case-insensitively. */
+static size_t tok_prefix(const struct tok *t, const uint8_t *p, size_t lim)
+{
+    size_t k = 0;
+    if (lim > t->len) lim = t->len;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; k + 8 <= lim; k += 8) {
-        uint64_t a, b;
-        memcpy(&a, p + k, 8);
-        memcpy(&b, t->s + k, 8);
-        uint64_t diff = (a | ((b & 0x4040404040404040ull) >> 1)) ^ b;
-        if (diff) return (uint8_t)(k + (size_t)__builtin_ctzll(diff) / 8);
+        uint64_t diff = fold_diff8(p + k, t->s + k);
+        if (diff) return k + (size_t)__builtin_ctzll(diff) / 8;
     }
 #endif
     while (k < lim && lower(p[k]) == (uint8_t)t->s[k]) k++;
-    return (uint8_t)k;
+    return k;
 }
 
-/* The candidate sharing the longest prefix with the name at p (case
- * insensitive), as name_next's chain finds it; *len is that prefix. */
-static uint8_t name_best(bool rq, const uint8_t *p, size_t n, uint8_t *len)
+/* A line that is no followed header: byte by byte would fail on it (rather
+ * than skip it) when the byte after the longest prefix it shares with a
+ * candidate name is neither a token byte nor ':' ("Content-Length :"). */
+static bool name_fails(bool rq, const uint8_t *p, size_t eol)
 {
-    uint8_t best = H_NONE, best_len = 0, c0 = lower(p[0]);
+    size_t m = 0;
+    uint8_t c0 = lower(p[0]);
     for (unsigned int j = 0; j < 4; j++) {
         const struct tok *t = &hdr_names[j];
         if ((uint8_t)t->s[0] != c0 || (j + 1 == H_HOST && !rq)) continue; /* most lines */
-        uint8_t k = tok_prefix(t, p, n);
-        if (k > best_len) best = (uint8_t)(j + 1), best_len = k;
+        size_t k = tok_prefix(t, p, eol);
+        if (k > m) m = k;
     }
-    *len = best_len;
-    return best;
+    return p[m] != ':' && !is_tchar(p[m]); /* (m <= eol, and p[eol] is LF) */
 }
 
-/* A header line whose first byte is a token byte and whose LF is p[eol]:
- * its name up to ':' (then name_end), or the whole line when it is not a
- * header we follow. Returns the bytes used. */
-static size_t hline_whole(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t eol,
-                          enum res *r)
+/* Content-Length, value p[0..n): one number, else false (byte by byte
+ * decides). The number lands where clen_elem_end puts it. */
+static bool clen_whole(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n)
 {
-    uint8_t m;
-    uint8_t best = name_best(d == &h->rq, p, eol, &m);
-    dir_goto(d, ST_HNAME); /* every field as byte by byte leaves it */
-    d->hdr = best;
-    d->pos = m;
-    if (p[m] == ':') { /* (m <= eol: p[eol] is LF, in no name) */
-        *r = name_end(h, d);
-        return (size_t)m + 1;
+    bool rq = d == &h->rq, seen = d->flags & F_CL;
+    uint64_t acc = *clen_acc(h, d);
+    size_t i = 0, from;
+    if (rq && seen) return false;
+    while (i < n && is_ows(p[i])) i++;
+    for (from = i; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+        if (acc > NUM_MAX / 10) return false;
+        acc = acc * 10 + (uint64_t)(p[i] - '0');
     }
-    if (!is_tchar(p[m])) { /* where byte by byte would still be in the name */
-        *r = R_BAD;
-        return (size_t)m + 1;
+    if (i == from) return false;
+    while (i < n && is_ows(p[i])) i++;
+    if (i != n || (seen && h->rs_len != acc)) return false;
+    d->flags |= F_CL | F_ELEM;
+    if (rq) {
+        h->rq_left = acc;
+    } else {
+        h->rs_len = acc;
+        h->rs_read = 0;
     }
-    d->st = ST_HLINE; /* not followed: the line is skipped */
-    d->hdr = H_NONE;
-    d->pos = (uint8_t)(m + 1);
-    return eol + 1;
+    return true;
 }
 
-/* One element of a list value, p[0..n): any byte but whitespace, and which
- * candidate it is when it is one token equal to it. */
-static void list_elem_whole(struct http1_dir *d, const uint8_t *p, size_t n)
+/* Host, value p[0..n): leading whitespace and CRs dropped, the rest kept
+ * up to HTTP1_HOST_MAX with one copy (byte by byte if a CR is inside). */
+static void host_whole(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n)
+{
+    size_t a = 0;
+    while (a < n && is_ows(p[a])) a++;
+    if (n > a && p[n - 1] == '\r') n--;
+    d->pos = 0;
+    if (memchr(p + a, '\r', n - a)) {
+        for (size_t i = a; i < n; i++) host_byte(h, d, p[i]);
+    } else {
+        size_t k = n - a < HTTP1_HOST_MAX ? n - a : HTTP1_HOST_MAX;
+        memcpy(h->host, p + a, k);
+        d->pos = (uint8_t)k;
+        if (n - a > HTTP1_HOST_MAX) h->rq_info |= HTTP1_RQ_HOST_CUT;
+    }
+    host_end(h, d);
+}
+
+/* The candidate (index + 1) that p[0..n), whitespace around it dropped, is,
+ * or 0; *any: it has a byte other than whitespace. */
+static unsigned int list_elem_id(const struct http1_dir *d, const uint8_t *p, size_t n, bool *any)
 {
     size_t a = 0, b = n;
-    while (a < b && (p[a] == ' ' || p[a] == '\t' || p[a] == '\r')) a++;
-    while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t' || p[b - 1] == '\r')) b--;
+    while (a < b && is_ows(p[a])) a++;
+    while (b > a && is_ows(p[b - 1])) b--;
     const struct tok *t = d->hdr == H_TE ? te_codings : conn_opts;
-    unsigned int nt = d->hdr == H_TE ? 1 : 2, id = 0;
-    for (unsigned int k = 0; k < nt && !id; k++) {
-        if (b - a != t[k].len) continue;
-        size_t i = 0;
-        while (i < b - a && lower(p[a + i]) == (uint8_t)t[k].s[i]) i++;
-        if (i == b - a) id = k + 1;
-    }
-    list_elem_apply(d, a < b, id);
+    unsigned int nt = d->hdr == H_TE ? 1 : 2;
+    *any = a < b;
+    for (unsigned int k = 0; k < nt; k++)
+        if (b - a == t[k].len && fold_eq(p + a, t[k].s, t[k].len)) return k + 1;
+    return 0;
 }
 
-/* The value of a followed header, p[0..eol) then its LF at p[eol]. */
-static size_t value_whole(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t eol,
-                          enum res *r)
+/* Transfer-Encoding or Connection, value p[0..n): element by element (a
+ * value that is one candidate, the usual case, needs no search for commas:
+ * no candidate has one). */
+static void list_whole(struct http1_dir *d, const uint8_t *p, size_t n)
 {
-    if (d->hdr == H_TE || d->hdr == H_CONN) {
-        if (d->pos || (d->mask & ENDED) || d->mask != (d->hdr == H_TE ? 0x1u : 0x3u))
-            goto bytes; /* an element already begun byte by byte */
-        size_t from = 0;
-        for (size_t i = 0; i < eol; i++) {
-            if (p[i] != ',') continue;
-            list_elem_whole(d, p + from, i - from);
-            from = i + 1;
-        }
-        list_elem_whole(d, p + from, eol - from);
-        list_reset(d); /* the last element done: value_end finds nothing left */
-        *r = value_end(h, d);
-        return eol + 1;
+    bool any;
+    unsigned int id = list_elem_id(d, p, n, &any);
+    size_t from = 0;
+    if (id) {
+        list_elem_apply(d, true, id);
+        return;
     }
-    if (d->hdr == H_HOST) {
-        for (size_t i = 0; i < eol; i++) host_byte(h, d, p[i]);
-        *r = value_end(h, d);
-        return eol + 1;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != ',') continue;
+        id = list_elem_id(d, p + from, i - from, &any);
+        list_elem_apply(d, any, id);
+        from = i + 1;
     }
-    if (d->hdr == H_CLEN) {
-        for (size_t i = 0; i < eol; i++)
-            if ((*r = clen_byte(h, d, p[i])) != R_MORE) return i + 1;
-        *r = value_end(h, d);
-        return eol + 1;
+    id = list_elem_id(d, p + from, n - from, &any);
+    list_elem_apply(d, any, id);
+}
+
+/* A header line starting with a token byte at p (n bytes available): the
+ * whole line when its LF is there and nothing in it needs byte by byte.
+ * Returns the bytes used, or 0 having changed nothing. */
+static size_t hline_fast(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n)
+{
+    const uint8_t *lf = memchr(p, '\n', n);
+    if (!lf) return 0;
+    size_t eol = (size_t)(lf - p);
+    bool rq = d == &h->rq;
+    unsigned int id = name_exact(rq, p, eol);
+    size_t v = id ? hdr_names[id - 1].len + 1u : 0; /* the value: p[v..eol) */
+    switch (id) {
+    case H_NONE:
+        if (name_fails(rq, p, eol)) return 0;
+        break;
+    case H_CLEN:
+        if (!clen_whole(h, d, p + v, eol - v)) return 0;
+        break;
+    case H_HOST:
+        if (!(h->rq_info & HTTP1_RQ_HOST)) host_whole(h, d, p + v, eol - v); /* the first counts */
+        break;
+    default:
+        d->hdr = (uint8_t)id; /* which list (dir_goto zeroes it again) */
+        list_whole(d, p + v, eol - v);
     }
-bytes:
-    for (size_t i = 0; i <= eol; i++) {
-        *r = value_byte(h, d, p[i]);
-        if (*r != R_MORE || d->st != ST_HVALUE) return i + 1;
-    }
+    dir_goto(d, ST_HLINE);
     return eol + 1;
 }
 
@@ -375,25 +553,29 @@ size_t http1_hdr_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, si
                       enum res *res)
 {
     enum res r = R_MORE;
-    size_t i = 0;
+    size_t i = 0, k;
     while (i < n && r == R_MORE) {
-        if (d->st == ST_HSKIP) {
+        if (d->st == ST_HLINE) {
+            /* most names start with a letter: a cheaper test than is_tchar's map */
+            bool letter = (uint8_t)((p[i] | 0x20) - 'a') < 26;
+            if ((letter || is_tchar(p[i])) && (k = hline_fast(h, d, p + i, n - i))) {
+                i += k;
+                continue;
+            }
+            if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') { /* the empty line */
+                r = R_DONE;
+                i += 2;
+                break;
+            }
+            r = hdr_byte(h, d, p[i++]); /* this line goes byte by byte */
+        } else if (d->st == ST_HSKIP) {
             bool lf;
             i += line_skip(p + i, n - i, &lf);
-            if (lf) d->st = ST_HLINE;
+            if (lf) dir_goto(d, ST_HLINE);
         } else if (d->st == ST_HNAME) {
             i += name_feed(h, d, p + i, n - i, &r);
-        } else if ((d->st == ST_HLINE && is_tchar(p[i])) || d->st == ST_HVALUE) {
-            const uint8_t *lf = memchr(p + i, '\n', n - i);
-            if (!lf) { /* the line goes on in a later buffer: byte by byte */
-                r = hdr_byte(h, d, p[i++]);
-                while (i < n && r == R_MORE && d->st == ST_HVALUE) r = hdr_byte(h, d, p[i++]);
-            } else if (d->st == ST_HLINE)
-                i += hline_whole(h, d, p + i, (size_t)(lf - (p + i)), &r);
-            else
-                i += value_whole(h, d, p + i, (size_t)(lf - (p + i)), &r);
-        } else {
-            r = hdr_byte(h, d, p[i++]);
+        } else { /* ST_HVALUE */
+            while (i < n && r == R_MORE && d->st == ST_HVALUE) r = value_byte(h, d, p[i++]);
         }
     }
     *res = r;

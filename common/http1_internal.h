@@ -1,7 +1,8 @@
 /* http1_internal.h - what the two halves of the HTTP/1.x tracker share:
  * the states and flags of struct http1_dir, the byte classes, and the
- * header section parser (http1_hdr.c) that both directions call from
- * http1.c. Private to common/http1*.c; the API is http1.h. */
+ * header section and chunked-body parsers (http1_hdr.c) that both
+ * directions call from http1.c. Private to common/http1*.c; the API is
+ * http1.h. */
 #ifndef CONNLEAK_HTTP1_INTERNAL_H
 #define CONNLEAK_HTTP1_INTERNAL_H
 
@@ -75,5 +76,10 @@ static inline void dir_goto(struct http1_dir *d, uint8_t st)
 /* The header section, up to and including its empty line (*res R_DONE). */
 size_t http1_hdr_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n,
                       enum res *res);
+
+/* A chunked body (http1_hdr.c); *data counts chunk data bytes (may be
+ * NULL). Stops after the final empty line (*res R_DONE). */
+size_t http1_chunk_feed(struct http1_dir *d, uint64_t *left, uint64_t *data, const uint8_t *p,
+                        size_t n, enum res *res);
 
 #endif
