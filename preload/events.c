@@ -321,7 +321,7 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
     trace_frame(TBR_CLOSE, ts, &b);
 }
 
-void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *prev)
+void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_prev *prev)
 {
     char mem[LINE_MAX_BYTES];
     struct jb b;

@@ -17,7 +17,7 @@ void ev_listen(const struct sock_rec *r, int fd);
 void ev_dup(const struct sock_rec *r, int fd, int nfd, const char *how);
 void ev_shut(const struct sock_rec *r, int fd, int how);
 void ev_close(const struct sock_rec *r, int fd, const char *how, bool last);
-void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_slot *prev);
+void ev_badclose(int fd, const char *kind, uint32_t stk, const struct fd_prev *prev);
 void ev_live(const struct sock_rec *r, const int *fds, int nfds, uint32_t dump); /* 0: at exit */
 void ev_dump(uint32_t seq, const char *why);
 bool ev_is_quiet(const struct sock_rec *r);

@@ -130,8 +130,7 @@ static void slot_install(int fd, struct sock_rec *r, const char *how_old)
 {
     struct fd_slot *s = &cl_slots[fd];
     uint32_t old = atomic_exchange(&s->rec, rec_index(r));
-    s->closed = 0;
-    s->prev_sid = 0;
+    s->prev_close = 0; /* no socket closed here since */
     fd_high_bump(fd);
     if (old) {
         struct sock_rec *o = &cl_recs[old - 1];
@@ -218,9 +217,9 @@ static bool track_close_slot(int fd, const char *how, bool fd_holds, uint32_t ex
                : !(old = atomic_exchange(&s->rec, 0)))
         return false;
     struct sock_rec *r = &cl_recs[old - 1];
-    s->prev_sid = r->sid;
+    s->prev_sid = (uint32_t)r->sid;
     s->prev_stk = r->stk;
-    s->prev_close_stk = cl_cfg.close_stacks && !quiet ? stack_capture() : 0;
+    s->prev_close = (cl_cfg.close_stacks && !quiet ? stack_capture() & FS_STK_MASK : 0) | FS_PREV;
     bool last = atomic_fetch_sub(&r->refs, 1) == 1;
     if (!quiet) ev_close(r, fd, how, last);
     if (last) {
@@ -245,8 +244,7 @@ void track_closed_ok(int fd, bool was_tracked)
 {
     if ((unsigned int)fd >= cl_nslots) return;
     struct fd_slot *s = &cl_slots[fd];
-    s->closed = was_tracked ? 1 : 0;
-    if (!was_tracked) s->prev_sid = 0;
+    s->prev_close = was_tracked ? s->prev_close | FS_CLOSED : 0;
 }
 
 void track_dup(int oldfd, int newfd, const char *how)
@@ -256,7 +254,7 @@ void track_dup(int oldfd, int newfd, const char *how)
     bool explicit_target = how[0] == 'd' && how[3] != 0; /* dup2, dup3 */
     if (!r) { /* newfd now holds a non-socket: what the table had there is gone */
         if (track_close_as(newfd, explicit_target ? "dup2" : "implicit", false))
-            cl_slots[newfd].closed = 0;
+            cl_slots[newfd].prev_close &= ~FS_CLOSED;
         return;
     }
     if (fdtable_get(newfd) == r) return;
@@ -274,10 +272,13 @@ void track_badclose(int fd)
                     "more than 1000 closes of bad fds: only counted from now on");
         return;
     }
-    struct fd_slot none = {0};
-    const struct fd_slot *s = (unsigned int)fd < cl_nslots ? &cl_slots[fd] : &none;
-    bool dbl = s->closed && s->prev_sid;
-    ev_badclose(fd, dbl ? "double" : "foreign", stack_capture(), dbl ? s : NULL);
+    uint32_t pc = (unsigned int)fd < cl_nslots ? cl_slots[fd].prev_close : 0;
+    bool dbl = (pc & (FS_CLOSED | FS_PREV)) == (FS_CLOSED | FS_PREV);
+    struct fd_prev prev = {0};
+    if (dbl)
+        prev = (struct fd_prev){sid_widen(cl_slots[fd].prev_sid, atomic_load(&next_sid) - 1),
+                                cl_slots[fd].prev_stk, pc & FS_STK_MASK};
+    ev_badclose(fd, dbl ? "double" : "foreign", stack_capture(), dbl ? &prev : NULL);
 }
 
 /* In a fork child: everything in the table came from the parent. */
@@ -301,7 +302,7 @@ void track_mark_all_inherited(uint64_t shift)
             if (io)
                 atomic_store(&r->last_io, minus_or_zero(io, shift) ? minus_or_zero(io, shift) : 1);
         }
-        cl_slots[fd].closed = 0;
+        cl_slots[fd].prev_close &= ~FS_CLOSED;
     }
     for (unsigned int fd = 0; fd < hi; fd++) {
         struct sock_rec *r = fdtable_get((int)fd);

@@ -54,12 +54,36 @@ struct sock_rec {
 };
 _Static_assert(sizeof(struct sock_rec) == 144, "one per tracked socket: issue 16's memory budget");
 
+/* 16 bytes per fd number (asserted below). The socket last closed at this
+ * number, for double-close reports: prev_sid keeps the low 32 bits of its
+ * sid (sid_widen rebuilds the rest from the sids handed out since), and
+ * prev_close its closing stack (ids <= 2^16, stacks.c) with FS_PREV (a
+ * socket was closed here since the number was last reused) and FS_CLOSED
+ * (that close succeeded and nothing reopened the number). */
+#define FS_PREV     0x40000000u
+#define FS_CLOSED   0x80000000u
+#define FS_STK_MASK 0x3fffffffu
 struct fd_slot {
     _Atomic uint32_t rec; /* record index + 1; 0 = not a tracked socket */
     uint32_t prev_stk;    /* opening stack of the socket last closed here */
-    uint64_t prev_sid;    /* its sid; 0 = no socket closed here since */
-    uint32_t prev_close_stk;
-    uint32_t closed; /* 1: we saw this fd closed and nothing reopened it */
+    uint32_t prev_sid;    /* low 32 bits of its sid */
+    uint32_t prev_close;  /* its closing stack id | FS_PREV | FS_CLOSED */
+};
+_Static_assert(sizeof(struct fd_slot) == 16, "one per fd number: issue 16's memory budget");
+
+/* The sid whose low 32 bits are lo, given the last sid handed out: the
+ * latest one with them (right unless 2^32 more sockets were opened since
+ * the one wanted was closed). */
+static inline uint64_t sid_widen(uint32_t lo, uint64_t last)
+{
+    uint64_t sid = (last & ~0xffffffffull) | lo;
+    return sid > last ? sid - (1ull << 32) : sid;
+}
+
+/* What a double-close report says of the socket last closed at the fd. */
+struct fd_prev {
+    uint64_t prev_sid;
+    uint32_t prev_stk, prev_close_stk;
 };
 
 struct fd_stats {

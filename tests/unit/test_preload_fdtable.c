@@ -192,6 +192,20 @@ static void the_live_set_stays_whole_across_the_pass_mark_wrap(void **state)
     }
 }
 
+/* A double close names the socket closed before at that fd: the slot keeps
+ * the low 32 bits of its sid, and the rest comes from the sids handed out
+ * since (the latest sid with those bits). */
+static void double_close_sid_is_rebuilt_from_its_low_bits(void **state)
+{
+    (void)state;
+    assert_int_equal(sid_widen(7, 9), 7);
+    assert_int_equal(sid_widen(7, 7), 7);
+    assert_int_equal(sid_widen(0xfffffffeu, 0x100000003ull), 0xfffffffeull);
+    assert_int_equal(sid_widen(2, 0x100000003ull), 0x100000002ull);
+    assert_int_equal(sid_widen(0, 0x100000000ull), 0x100000000ull);
+    assert_int_equal(sid_widen(0xffffffffu, 0x300000000ull), 0x2ffffffffull);
+}
+
 static void counters_add_up(void **state)
 {
     (void)state;
@@ -220,6 +234,7 @@ int main(void)
         cmocka_unit_test(second_close_is_double_unknown_fd_is_foreign),
         cmocka_unit_test(live_set_lists_each_socket_once_with_all_its_fds),
         cmocka_unit_test(the_live_set_stays_whole_across_the_pass_mark_wrap),
+        cmocka_unit_test(double_close_sid_is_rebuilt_from_its_low_bits),
         cmocka_unit_test(counters_add_up),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
