@@ -1,13 +1,16 @@
 /* events.c - one function per trace record type (docs/trace-format.md).
  *
  * Each builds its line in a buffer on the caller's stack and hands it to the
- * trace writer; nothing here allocates or takes a lock of its own. */
+ * trace writer; nothing here allocates or takes a lock of its own. The
+ * client-handle records are in events_handles.c, the HTTP exchange log in
+ * events_http.c. */
 #define _GNU_SOURCE
 #include "redact.h"
 #include "preload.h"
 #include "agg.h"
 #include "config.h"
 #include "events.h"
+#include "events_internal.h"
 #include "pyframes.h"
 #include "fdtable.h"
 #include "handles.h"
@@ -28,27 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LINE_MAX_BYTES 1024
-
 static const char *role_name(int role)
 {
     static const char *names[] = {"socket", "client", "listener", "accepted", "pair", "received"};
     return role >= 0 && role <= ROLE_RECEIVED ? names[role] : "socket";
-}
-
-static void ev_begin_n(struct jb *b, char *mem, const char *head, size_t n)
-{
-    jb_init(b, mem, LINE_MAX_BYTES - 1);
-    jb_rawn(b, head, n);
-    JB_KV_U64(b, "ts", clock_since_start());
-}
-/* {"t":"TYPE" with its length known to the compiler */
-#define ev_begin(b, mem, type) ev_begin_n((b), (mem), "{\"t\":\"" type "\"", sizeof(type) + 6)
-
-static void ev_finish(struct jb *b)
-{
-    JB_LIT(b, "}");
-    trace_line(b);
 }
 
 static void kv_addr(struct jb *b, const char *key, const struct cl_addr *a)
@@ -56,12 +42,6 @@ static void kv_addr(struct jb *b, const char *key, const struct cl_addr *a)
     if (!a->family) return;
     jb_key(b, key);
     jb_addr(b, a);
-}
-
-static void kv_sock(struct jb *b, const struct sock_rec *r, int fd)
-{
-    JB_KV_U64(b, "sid", r->sid);
-    JB_KV_U64(b, "fd", (uint64_t)fd); /* tracked fds are never negative */
 }
 
 /* ---- binary records (tracebin.h): the frequent ones ---- */
@@ -407,80 +387,6 @@ void ev_note(const char *what, const char *detail)
     ev_begin(&b, mem, "note");
     JB_KV_LIT(&b, "what", what);
     jb_kv_str(&b, "detail", detail);
-    ev_finish(&b);
-}
-
-/* ---- HTTP exchanges (httptrack.c) ---- */
-
-static const char *framing_name(unsigned int f)
-{
-    static const char *names[] = {"none", "none", "length", "chunked", "eof", "tunnel"};
-    return f <= HTTP1_FRAME_TUNNEL ? names[f] : "none";
-}
-
-static const char *end_name(unsigned int e)
-{
-    static const char *names[] = {"none", "headers",   "length", "chunked",
-                                  "eof",  "truncated", "tunnel"};
-    return e <= HTTP1_END_TUNNEL ? names[e] : "none";
-}
-
-void ev_http_req(const struct sock_rec *r, int fd, const struct http1 *h, uint32_t stk,
-                 bool sampled)
-{
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
-    ev_begin(&b, mem, "http_req");
-    kv_sock(&b, r, fd);
-    JB_KV_U64(&b, "seq", http1_requests(h));
-    JB_KEY(&b, "method");
-    jb_str(&b, http1_method(h), HTTP1_METHOD_MAX);
-    JB_KEY(&b, "target");
-    jb_str(&b, http1_target(h), HTTP1_TARGET_MAX);
-    JB_KEY(&b, "host");
-    jb_str(&b, http1_host(h), HTTP1_HOST_MAX);
-    if (stk) JB_KV_U64(&b, "stk", stk);
-    if (stk && sampled) JB_LIT(&b, ",\"sampled\":true");
-    ev_finish(&b);
-}
-
-/* The response answers request number responses + 1 until it has ended. */
-static uint64_t resp_seq(const struct http1 *h, const struct http1_events *ev)
-{
-    return http1_responses(h) + ((ev->flags & HTTP1_EV_RESPONSE_DONE) ? 0 : 1);
-}
-
-/* What http_resp and http_done share: sid, which response, its status. */
-static void kv_response(struct jb *b, const struct sock_rec *r, const struct http1 *h,
-                        const struct http1_events *ev)
-{
-    JB_KV_U64(b, "sid", r->sid);
-    JB_KV_U64(b, "seq", resp_seq(h, ev));
-    JB_KV_U64(b, "status", ev->status);
-}
-
-void ev_http_resp(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev)
-{
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
-    ev_begin(&b, mem, "http_resp");
-    kv_response(&b, r, h, ev);
-    JB_KEY(&b, "expect");
-    jb_i64(&b, ev->framing == HTTP1_FRAME_LENGTH || ev->framing == HTTP1_FRAME_NOBODY ? ev->expected
-                                                                                      : -1);
-    JB_KV_LIT(&b, "framing", framing_name(ev->framing));
-    jb_raw(&b, ev->keep_alive ? ",\"keepalive\":true" : ",\"keepalive\":false");
-    ev_finish(&b);
-}
-
-void ev_http_done(const struct sock_rec *r, const struct http1 *h, const struct http1_events *ev)
-{
-    char mem[LINE_MAX_BYTES];
-    struct jb b;
-    ev_begin(&b, mem, "http_done");
-    kv_response(&b, r, h, ev);
-    JB_KV_U64(&b, "body", ev->body_read);
-    JB_KV_LIT(&b, "end", end_name(ev->end));
     ev_finish(&b);
 }
 
