@@ -1,6 +1,6 @@
 /* churn_client.c - the connection-churn benchmark client.
  *
- *   churn_client PORT N [REQS]
+ *   churn_client PORT N [REQS [THREADS]]
  *
  * Runs N cycles of socket / connect to 127.0.0.1:PORT / REQS requests
  * "GET / HTTP/1.1" (default 1, on the same keep-alive connection) / read each
@@ -9,11 +9,14 @@
  * what a kernel-side probe adds to its system calls), in milliseconds, on
  * one line of stdout: "WALL CPU". With REQS = 1 every request
  * pays for a connection: that is where a socket interposer costs most. With
- * a large REQS the cost is in read/write. Exits 1 on any failure. */
+ * a large REQS the cost is in read/write. With THREADS > 1 the N cycles are
+ * shared out among that many threads, which then record at the same time.
+ * Exits 1 on any failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,36 +67,62 @@ static void read_response(int fd)
     }
 }
 
-int main(int argc, char **argv)
+struct job {
+    struct sockaddr_in addr;
+    long n, reqs;
+};
+
+/* n cycles of socket / connect / reqs requests / close. */
+static void *churn(void *arg)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    struct timespec t0, t1;
-    long n, reqs = 1;
-
-    if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: churn_client PORT N [REQS]\n");
-        return 2;
-    }
-    addr.sin_port = htons((uint16_t)atoi(argv[1]));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    n = atol(argv[2]);
-    if (argc == 4) reqs = atol(argv[3]);
-    if (n < 0 || reqs < 1) {
-        fprintf(stderr, "churn_client: N must be >= 0 and REQS >= 1\n");
-        return 2;
-    }
-
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (long i = 0; i < n; i++) {
+    const struct job *j = arg;
+    for (long i = 0; i < j->n; i++) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0) die("churn_client: socket");
-        if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) die("churn_client: connect");
-        for (long r = 0; r < reqs; r++) {
+        if (connect(fd, (const struct sockaddr *)&j->addr, sizeof(j->addr)) < 0)
+            die("churn_client: connect");
+        for (long r = 0; r < j->reqs; r++) {
             if (write(fd, request, sizeof(request) - 1) != (ssize_t)(sizeof(request) - 1))
                 die("churn_client: write");
             read_response(fd);
         }
         if (close(fd) < 0) die("churn_client: close");
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct job job = {.addr = {.sin_family = AF_INET}, .reqs = 1};
+    struct timespec t0, t1;
+    long threads = 1;
+
+    if (argc < 3 || argc > 5) {
+        fprintf(stderr, "usage: churn_client PORT N [REQS [THREADS]]\n");
+        return 2;
+    }
+    job.addr.sin_port = htons((uint16_t)atoi(argv[1]));
+    job.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    job.n = atol(argv[2]);
+    if (argc >= 4) job.reqs = atol(argv[3]);
+    if (argc == 5) threads = atol(argv[4]);
+    if (job.n < 0 || job.reqs < 1 || threads < 1 || threads > 64) {
+        fprintf(stderr, "churn_client: N must be >= 0, REQS >= 1, THREADS 1..64\n");
+        return 2;
+    }
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (threads == 1) {
+        churn(&job);
+    } else { /* the N cycles shared out: the threads record at the same time */
+        pthread_t t[64];
+        struct job each[64];
+        for (long i = 0; i < threads; i++) {
+            each[i] = job;
+            each[i].n = job.n / threads + (i < job.n % threads);
+            if (pthread_create(&t[i], NULL, churn, &each[i]) != 0) die("churn_client: thread");
+        }
+        for (long i = 0; i < threads; i++) pthread_join(t[i], NULL);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     struct rusage ru;

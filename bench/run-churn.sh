@@ -15,10 +15,11 @@
 #
 #   bench/run-churn.sh [--build DIR] [-n CYCLES] [-r ROUNDS] [--reqs K]
 #                      [--body BYTES] [--backend preload|probe] [--bystander]
-#                      [--compare]
+#                      [--compare] [--threads T]
 #
 # Defaults: --build <repo>/build, -n 2000 cycles per run, -r 11 rounds,
-# --reqs 1 request per connection (K > 1 measures keep-alive traffic).
+# --reqs 1 request per connection (K > 1 measures keep-alive traffic),
+# --threads 1 (T > 1: the cycles shared out among T client threads).
 # Everything stays on 127.0.0.1; every run is bounded by `timeout`; the server
 # and the temporary trace directory are removed on exit.
 set -euo pipefail
@@ -30,6 +31,7 @@ build="$here/../build"
 cycles=2000
 rounds=11
 reqs=1
+threads=1
 body=64
 compare=0
 backend=preload
@@ -37,7 +39,7 @@ bystander=0
 run_timeout=300
 
 usage() {
-    sed -n '16,18p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+    sed -n '16,19p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
     exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -46,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     -n) cycles=$2; shift 2 ;;
     -r) rounds=$2; shift 2 ;;
     --reqs) reqs=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
     --body) body=$2; shift 2 ;;
     --compare) compare=1; shift ;;
     --backend) backend=$2; shift 2 ;;
@@ -94,7 +97,7 @@ port=$(head -n1 "$tmp/port")
 [[ "$port" =~ ^[0-9]+$ ]] || { echo "run-churn: http_server did not start" >&2; exit 1; }
 
 mkdir "$tmp/traces"
-bare() { timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs"; }
+bare() { timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs" "$threads"; }
 traced() {
     rm -f "$tmp"/traces/*
     if [[ $bystander -eq 1 ]]; then
@@ -105,7 +108,7 @@ traced() {
             "$sp" 2> /dev/null &
         ap=$!
         sleep 1.5 # the BPF programs loaded and attached
-        timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs"
+        timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs" "$threads"
         kill -INT "$ap" 2> /dev/null || true
         wait "$ap" 2> /dev/null || true
         kill "$sp" 2> /dev/null || true
@@ -115,16 +118,16 @@ traced() {
         local t0 t1
         t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
         timeout "$run_timeout" "$connleak" run --backend probe --trace-dir "$tmp/traces" \
-            --format json -o /dev/null -- "$client" "$port" "$cycles" "$reqs"
+            --format json -o /dev/null -- "$client" "$port" "$cycles" "$reqs" "$threads"
         t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
         echo "$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) ))" >> "$tmp/loader.cpu"
     else
         timeout "$run_timeout" env LD_PRELOAD="$lib" CONNLEAK_DIR="$tmp/traces" \
-            "$client" "$port" "$cycles" "$reqs"
+            "$client" "$port" "$cycles" "$reqs" "$threads"
     fi
 }
 
-echo "churn: $cycles connections x $reqs request(s), body $body bytes, $rounds rounds, port $port, $backend"
+echo "churn: $cycles connections x $reqs request(s), $threads thread(s), body $body bytes, $rounds rounds, port $port, $backend"
 bare > /dev/null # warm-up: page cache, TIME_WAIT reuse, CPU frequency
 traced > /dev/null
 : > "$tmp/bare.ms"
@@ -149,10 +152,10 @@ if [[ $backend == probe ]]; then
 fi
 
 if [[ $compare -eq 1 ]]; then
-    strace_ms=$(timeout "$run_timeout" strace -f -o /dev/null "$client" "$port" "$cycles" "$reqs" | cut -d' ' -f1)
+    strace_ms=$(timeout "$run_timeout" strace -f -o /dev/null "$client" "$port" "$cycles" "$reqs" "$threads" | cut -d' ' -f1)
     printf '%-22s %10s ms   ratio %s\n' "strace -f (1 run)" "$strace_ms" "$(ratio "$strace_ms" "$bare_ms")"
     valgrind_ms=$(timeout "$run_timeout" valgrind -q --track-fds=yes --log-file=/dev/null \
-        "$client" "$port" "$cycles" "$reqs" | cut -d' ' -f1)
+        "$client" "$port" "$cycles" "$reqs" "$threads" | cut -d' ' -f1)
     printf '%-22s %10s ms   ratio %s\n' "valgrind --track-fds" "$valgrind_ms" \
         "$(ratio "$valgrind_ms" "$bare_ms")"
 fi

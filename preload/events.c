@@ -154,12 +154,12 @@ void ev_header(struct jb *b, bool forked)
 static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inherited, bool late);
 
 /* A quiet socket (agg.c) about to appear in the trace: its open record
- * first, late, with what it has become. The claim on `quiet` is taken
- * under the trace lock, so that a close that sees it cleared writes its
- * line after this one. */
+ * first, late, with what it has become. The claim on `quiet` is cleared
+ * after the record took its number (tring.c), so that a record of a thread
+ * that sees it cleared (acquire) comes after this one. */
 bool ev_is_quiet(const struct sock_rec *r)
 {
-    return atomic_load_explicit(&((struct sock_rec *)r)->quiet, memory_order_relaxed);
+    return atomic_load_explicit(&((struct sock_rec *)r)->quiet, memory_order_acquire);
 }
 
 void ev_promote(const struct sock_rec *r, int fd)

@@ -20,6 +20,7 @@
 #include "sampler.h"
 #include "stacks.h"
 #include "trace.h"
+#include "tring.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ __attribute__((constructor)) static void connleak_init(void)
     sampler_init(); /* without its table, samples carry counts but no TCP states */
     agg_init();
     bool stacks_ok = stacks_init() == 0;
+    tring_init();
     /* The program `connleak run` started (or one preloaded by hand) gets its
      * trace at once, so that no trace at all means "LD_PRELOAD was ignored".
      * Launchers (env, a shell, ...) and the programs they exec get one only

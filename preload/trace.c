@@ -1,8 +1,10 @@
 /* trace.c - the trace file: created safely, written through our own buffer,
  * flushed periodically, and recovered if the program takes its fd.
  *
- * All appends go through one spinlock so that lines never interleave and
- * appear in the order things happened. The fd lives out of the program's
+ * Records go first into a ring of the recording thread's own, with no lock
+ * (tring.c); whoever flushes, under cl_trace_lock, merges the rings back
+ * into the order things happened and frames the records into one buffer,
+ * which is written whole. The fd lives out of the program's
  * way (above its RLIMIT_NOFILE where possible, ownfds.c), close-on-exec;
  * the program's close of it fails with EBADF and a dup2 onto its number
  * moves it first (hooks_close.c, hooks_dup.c). If it is lost all the same
@@ -22,6 +24,7 @@
 #include "ownfds.h"
 #include "real.h"
 #include "trace.h"
+#include "tring.h"
 
 #include "jsonline.h"
 #include "tracebin.h"
@@ -141,7 +144,8 @@ static void file_reopen(void)
     syscall(SYS_write, cl_trace_fd, note, sizeof(note) - 1);
 }
 
-void trace_flush_locked(void)
+/* Writes the buffer out. */
+static void buf_write_locked(void)
 {
     if (!buf_len || !have_file) return;
     if (out.err) { /* the disk was full: the trace ended with its note */
@@ -172,6 +176,34 @@ void trace_flush_locked(void)
     bin_in_buf = false;
 }
 
+static void sink_frame(enum tb_rec type, uint64_t ts, const struct tb *b);
+static void buf_append_locked(const char *s, size_t n);
+
+/* Records published while this was in flight are written out of their
+ * place: the reader is told (a `note`), since a close could then come
+ * before its open. */
+static void sink_late(uint64_t n)
+{
+    char mem[256];
+    struct jb b;
+    jb_init(&b, mem, sizeof(mem) - 1);
+    jb_raw(&b, "{\"t\":\"note\",\"what\":\"trace-reordered\"");
+    jb_kv_u64(&b, "records", n);
+    jb_raw(&b, ",\"detail\":\"a thread was preempted while publishing a record: it comes later "
+               "in the trace than its place\"}\n");
+    if (!b.overflow) buf_append_locked(b.p, b.len);
+}
+
+static const struct tring_sink sink = {sink_frame, buf_append_locked, sink_late};
+
+/* Merges what the threads' rings hold into the buffer, and writes it. */
+void trace_flush_locked(void)
+{
+    if (!have_file) return;
+    tring_drain(&sink, false);
+    buf_write_locked();
+}
+
 void trace_flush(void)
 {
     int saved = errno;
@@ -187,7 +219,8 @@ void trace_flush_end(void)
 {
     int saved = errno;
     lock_take(&cl_trace_lock);
-    trace_flush_locked();
+    if (have_file) tring_drain(&sink, true);
+    buf_write_locked();
     if (have_file && cl_trace_fd >= 0) tracefile_end(&out, cl_trace_fd);
     lock_give(&cl_trace_lock);
     errno = saved;
@@ -197,30 +230,49 @@ void trace_flush_end(void)
  * there is none (the file cannot be written: the record is dropped). */
 static bool buf_room_locked(size_t n)
 {
-    if (buf_len + n > BUF_SIZE) trace_flush_locked();
+    if (buf_len + n > BUF_SIZE) buf_write_locked();
     return n <= BUF_SIZE - buf_len;
 }
 
-void trace_append_locked(const char *s, size_t n)
+static void buf_append_locked(const char *s, size_t n)
 {
     if (!buf_room_locked(n)) return;
     memcpy(buf + buf_len, s, n);
     buf_len += n;
-    if (buf_len >= BUF_FLUSH) trace_flush_locked();
+    if (buf_len >= BUF_FLUSH) buf_write_locked();
+}
+
+/* A line from a path that holds cl_trace_lock (a stack written once, the
+ * module map): into this thread's ring like any record, numbered in turn. */
+void trace_append_locked(const char *s, size_t n)
+{
+    if (!tring_put_line(s, n)) {
+        trace_flush_locked(); /* the ring was full: the drain makes room */
+        tring_put_line(s, n);
+    }
+}
+
+/* A ring that is full is drained by its own thread, under the lock. */
+static void ring_make_room(void)
+{
+    lock_take(&cl_trace_lock);
+    trace_flush_locked();
+    lock_give(&cl_trace_lock);
 }
 
 void trace_line(struct jb *b)
 {
     if (b->overflow || !trace_ensure_open()) return;
     b->p[b->len++] = '\n'; /* callers leave one byte spare */
-    lock_take(&cl_trace_lock);
-    trace_append_locked(b->p, b->len);
-    lock_give(&cl_trace_lock);
+    if (!tring_put_line(b->p, b->len)) {
+        ring_make_room();
+        tring_put_line(b->p, b->len);
+    }
 }
 
 /* ---- binary records (tracebin.h) ----
  *
- * The frame is put together under the lock, because its ts and sid are
+ * The frame is put together by the drain, in the records' order, because its ts and sid are
  * written as deltas from the previous frame's and its Host and target may
  * name a string an earlier frame wrote: the first frame of a buffer (each
  * flush writes a buffer whole) is an anchor, that needs no earlier frame,
@@ -229,45 +281,36 @@ void trace_line(struct jb *b)
  * frame costs at most that many after it. The values were encoded before
  * the lock: under it, only the head and the numbered strings are settled. */
 
-static void frame_append_locked(enum tb_rec type, uint64_t ts, const struct tb *b)
+static void sink_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
     if (!buf_room_locked(b->len + TB_FRAME_ROOM)) return;
     buf_len += tb_frame_put((uint8_t *)buf + buf_len, &bin_seg, type, ts, !bin_in_buf, b);
     bin_in_buf = true;
-    if (buf_len >= BUF_FLUSH) trace_flush_locked();
+    if (buf_len >= BUF_FLUSH) buf_write_locked();
 }
 
 void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
     if (!tb_complete(b, type) || !trace_ensure_open()) return;
-    lock_take(&cl_trace_lock);
-    frame_append_locked(type, ts, b);
-    lock_give(&cl_trace_lock);
+    if (likely(tring_put_frame(type, ts, b))) return;
+    ring_make_room();
+    tring_put_frame(type, ts, b);
 }
 
-/* trace_frame under the same claim as trace_line_claimed. */
+/* trace_frame if *claim could be cleared (it was set): a record that must
+ * come before any another thread writes once it sees the claim cleared (a
+ * quiet socket's late open, agg.c). */
 bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b, _Atomic uint8_t *claim)
 {
     if (!tb_complete(b, type) || !trace_ensure_open()) return false;
-    lock_take(&cl_trace_lock);
-    bool mine = atomic_exchange(claim, 0);
-    if (mine) frame_append_locked(type, ts, b);
+    lock_take(&cl_trace_lock); /* (ev_close decides under it too) */
+    int got = tring_put_frame_claimed(type, ts, b, claim);
+    if (got < 0) {
+        trace_flush_locked();
+        got = tring_put_frame_claimed(type, ts, b, claim);
+    }
     lock_give(&cl_trace_lock);
-    return mine;
-}
-
-/* trace_line, if *claim could be cleared (it was set) under the trace
- * lock: a line that must come before any another thread writes once it
- * sees the claim cleared (a quiet socket's late open, agg.c). */
-bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim)
-{
-    if (b->overflow || !trace_ensure_open()) return false;
-    b->p[b->len++] = '\n';
-    lock_take(&cl_trace_lock);
-    bool mine = atomic_exchange(claim, 0);
-    if (mine) trace_append_locked(b->p, b->len);
-    lock_give(&cl_trace_lock);
-    return mine;
+    return got > 0;
 }
 
 bool trace_fd_is(int fd)
@@ -312,6 +355,7 @@ void trace_after_fork_child(void)
     atomic_flag_clear(&open_lock.f);
     buf_len = 0; /* the parent writes what it had buffered */
     bin_in_buf = false;
+    tring_after_fork_child();
     if (cl_trace_fd >= 0) syscall(SYS_close, cl_trace_fd);
     cl_trace_fd = -1;
     have_file = false;

@@ -15,7 +15,6 @@ extern int cl_trace_fd;
 int trace_create(bool forked);
 void trace_append_locked(const char *s, size_t n);
 void trace_line(struct jb *b); /* append b + '\n' under the lock */
-bool trace_line_claimed(struct jb *b, _Atomic uint8_t *claim);
 void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b); /* a binary record */
 bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b,
                          _Atomic uint8_t *claim);

@@ -2,7 +2,8 @@
 # mt_churn: 8 threads x 500 cycles of connect/request/close, dup+close and
 # socketpair+close, one leak per thread. The report has exactly one finding
 # (count 8 at leak_one's socket() line), and the kept trace balances:
-# opened - closed == live, with the exact numbers the sample produces.
+# opened - closed == live, with the exact numbers the sample produces, and
+# the records of the 8 threads come out in the order their fds were used.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -49,4 +50,11 @@ jq -e --argjson o $expected_opened '.end.opened == $o and .opens == $o' <<< "$co
 jq -e '.end.live == 9 and .lives == 9 and .lasts == .end.closed and .end.lost == 0' \
     <<< "$counts" > /dev/null || fail "expected 9 live sockets (8 leaks + listener), closes matching"
 expect_json '[.processes[0] | .opened, .closed, .live]' "[$expected_opened,$((expected_opened - 9)),9]"
+# The 8 threads record into rings of their own (preload/tring.c): merged
+# back, the records are in the order the fds were used. The check itself
+# must fail on records out of order (the same trace backwards).
+order=$(dirname "$0")/trace_order.py
+python3 "$order" "$trace" > "$tmp/order.txt" || fail "records out of order: $(head -c 600 "$tmp/order.txt")"
+python3 "$order" "$trace" --reverse > /dev/null && fail "trace_order.py does not see records out of order"
+grep -q '"trace-reordered"' "$trace" && fail "the flush wrote records out of order"
 pass

@@ -2,7 +2,7 @@
 # against connleak_core: the library without its hooks and constructor; and
 # the analyzer's library, whose reader decodes the traces they write.
 pkg_check_modules(CJSON_T REQUIRED IMPORTED_TARGET libcjson)
-foreach(name fmt fdtable stacks trace http dump tracefile)
+foreach(name fmt fdtable stacks trace tring http dump tracefile)
   add_executable(test_preload_${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_preload_${name}.c)
   target_link_libraries(test_preload_${name} PRIVATE connleak_core connleak_analyzer PkgConfig::CMOCKA PkgConfig::CJSON_T)
   target_compile_definitions(test_preload_${name} PRIVATE CONNLEAK_VERSION="${PROJECT_VERSION}")
