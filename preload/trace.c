@@ -246,6 +246,10 @@ static void buf_append_locked(const char *s, size_t n)
  * module map): into this thread's ring like any record, numbered in turn. */
 void trace_append_locked(const char *s, size_t n)
 {
+    if (n > TRING_LINE_MAX) { /* a long Python stack: no ring takes it */
+        if (have_file) tring_line_through(&sink, s, n);
+        return;
+    }
     if (!tring_put_line(s, n)) {
         trace_flush_locked(); /* the ring was full: the drain makes room */
         tring_put_line(s, n);
@@ -264,6 +268,12 @@ void trace_line(struct jb *b)
 {
     if (b->overflow || !trace_ensure_open()) return;
     b->p[b->len++] = '\n'; /* callers leave one byte spare */
+    if (b->len > TRING_LINE_MAX) {
+        lock_take(&cl_trace_lock);
+        trace_append_locked(b->p, b->len);
+        lock_give(&cl_trace_lock);
+        return;
+    }
     if (!tring_put_line(b->p, b->len)) {
         ring_make_room();
         tring_put_line(b->p, b->len);

@@ -19,7 +19,12 @@
  * and the record is written when it comes, out of order (the sink's `late`
  * is told, and trace.c writes a note).
  *
- * Rings are mapped on a thread's first record and given back when it ends
+ * A line longer than TRING_LINE_MAX (a long Python stack) does not go into
+ * a ring: under cl_trace_lock, it takes its number, the records numbered
+ * before it are written, then it is (tring_line_through).
+ *
+ * Rings (32 KiB, touched as they are used) are mapped on a thread's first
+ * record and given back when it ends
  * (a pthread key's destructor), for the next new thread to take: a program
  * that starts a thread per request does not grow them. Past RING_MAX rings,
  * or if a mapping fails, threads share one spare ring under a spinlock. */
@@ -30,7 +35,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 
-#define RING_BYTES (64u << 10) /* a power of two; a record is at most a few KiB */
+#define RING_BYTES (32u << 10) /* a power of two; larger lines go through (tring_line_through) */
 #define RING_MASK  (RING_BYTES - 1)
 #define RING_MAX   1024
 
@@ -197,6 +202,7 @@ bool tring_put_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
 
 bool tring_put_line(const char *s, size_t n)
 {
+    if (n > TRING_LINE_MAX) return false;
     uint32_t size = ent_size(0, n), skip;
     struct ring *r = ring_mine();
     if (!r) {
@@ -332,9 +338,11 @@ static int cursor_lowest(uint64_t limit, uint64_t *seq)
 #define WAIT_NS       (50 * 1000000ull)
 #define WAIT_FINAL_NS (10 * 1000000ull)
 
-void tring_drain(const struct tring_sink *k, bool final)
+/* Hands out records numbered below limit, in order. `all`: the numbers
+ * below limit that no ring has published yet are waited for too (else the
+ * next drain writes them). */
+static void drain_to(const struct tring_sink *k, uint64_t limit, uint64_t wait_ns, bool all)
 {
-    uint64_t limit = atomic_load(&seq_next); /* later records wait for the next drain */
     uint64_t since = 0;
     unsigned int spins = 0;
     bool fresh = true; /* the cursors were just collected */
@@ -353,14 +361,15 @@ void tring_drain(const struct tring_sink *k, bool final)
             fresh = true;
             continue;
         }
-        if (i < 0) break; /* nothing published after drain_next yet: the next drain */
+        if (i < 0 && !all) break; /* nothing published after drain_next yet: the next drain */
         /* drain_next is taken but not published (or in a ring mapped since) */
         if (++spins % 64 == 0) {
             uint64_t now = clock_now_ns();
             if (!since) since = now;
-            if (now - since >= (final ? WAIT_FINAL_NS : WAIT_NS)) {
+            if (now - since >= wait_ns) {
+                if (i < 0) seq = limit;
                 if (k->late) k->late(seq - drain_next);
-                drain_next = seq; /* written out of order when it comes */
+                drain_next = seq; /* written out of order when they come */
                 since = 0;
                 continue;
             }
@@ -372,6 +381,20 @@ void tring_drain(const struct tring_sink *k, bool final)
         else
             __builtin_ia32_pause();
     }
+}
+
+void tring_drain(const struct tring_sink *k, bool final)
+{
+    /* later records wait for the next drain */
+    drain_to(k, atomic_load(&seq_next), final ? WAIT_FINAL_NS : WAIT_NS, false);
+}
+
+void tring_line_through(const struct tring_sink *k, const char *s, size_t n)
+{
+    uint64_t seq = atomic_fetch_add(&seq_next, 1);
+    drain_to(k, seq, WAIT_NS, true);
+    k->line(s, n);
+    if (drain_next == seq) drain_next++;
 }
 
 void tring_after_fork_child(void)

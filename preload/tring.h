@@ -24,9 +24,11 @@ struct tring_sink {
 
 void tring_init(void); /* before the first record: rings are given back at thread exit */
 
+#define TRING_LINE_MAX (16u << 10) /* longer lines go through tring_line_through */
+
 /* Puts a record into the calling thread's ring: false when it has no room
- * (the caller drains the rings and tries once more) or the record is larger
- * than a ring. */
+ * (the caller drains the rings and tries once more) or it is a line longer
+ * than TRING_LINE_MAX. */
 bool tring_put_frame(enum tb_rec type, uint64_t ts, const struct tb *b);
 bool tring_put_line(const char *s, size_t n);
 
@@ -41,7 +43,12 @@ int tring_put_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b,
  * thread is between the two) is waited for, briefly; `final` waits less. */
 void tring_drain(const struct tring_sink *sink, bool final);
 
+/* Under cl_trace_lock: a line longer than TRING_LINE_MAX, written in its
+ * turn (the records numbered before it first). */
+void tring_line_through(const struct tring_sink *sink, const char *s, size_t n);
+
 void tring_after_fork_child(void);
-unsigned int tring_count(void); /* rings mapped (tests) */ /* the parent writes what its rings held */
+unsigned int tring_count(void);
+    /* rings mapped (tests) */ /* the parent writes what its rings held */
 
 #endif
