@@ -47,8 +47,11 @@ void tring_drain(const struct tring_sink *sink, bool final);
  * turn (the records numbered before it first). */
 void tring_line_through(const struct tring_sink *sink, const char *s, size_t n);
 
-void tring_after_fork_child(void);
-unsigned int tring_count(void);
-    /* rings mapped (tests) */ /* the parent writes what its rings held */
+void tring_after_fork_child(void); /* the parent writes what its rings held */
+unsigned int tring_count(void);    /* rings mapped (tests) */
+/* Tests: a number taken and not yet published, as by a thread preempted
+ * between the two; then a line published under it, late. */
+uint64_t tring_test_take(void);
+bool tring_test_publish(uint64_t seq, const char *s, size_t n);
 
 #endif
