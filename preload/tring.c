@@ -172,7 +172,7 @@ static void ent_fill(struct ent *e, uint32_t size, enum tb_rec type, uint64_t ts
                       .mask = b->mask,
                       .len = (uint32_t)b->len};
     uint8_t *p = (uint8_t *)(e + 1);
-    memcpy(p, b->si, b->nsi * sizeof(struct tb_si));
+    if (b->nsi) memcpy(p, b->si, b->nsi * sizeof(struct tb_si)); /* (most have none) */
     memcpy(p + b->nsi * sizeof(struct tb_si), b->p, b->len);
 }
 
@@ -304,7 +304,7 @@ static void ent_emit(const struct tring_sink *k, const struct ent *e)
     b.sid = e->sid;
     b.fd = e->fd;
     b.nsi = e->nsi;
-    memcpy(b.si, p, e->nsi * sizeof(struct tb_si));
+    if (e->nsi) memcpy(b.si, p, e->nsi * sizeof(struct tb_si));
     k->frame(e->type, e->ts, &b);
 }
 
