@@ -24,10 +24,11 @@
  * before it are written, then it is (tring_line_through).
  *
  * Rings (32 KiB, touched as they are used) are mapped on a thread's first
- * record and given back when it ends
- * (a pthread key's destructor), for the next new thread to take: a program
- * that starts a thread per request does not grow them. Past RING_MAX rings,
- * or if a mapping fails, threads share one spare ring under a spinlock. */
+ * record and given back when it ends (a pthread key's destructor), for the
+ * next new thread to take: a program that starts a thread per request does
+ * not grow them. Past RING_MAX rings, or if a mapping fails, threads share
+ * one spare ring under a spinlock. A thread whose ring is full drains the
+ * rings itself, under cl_trace_lock. */
 #define _GNU_SOURCE
 #include "tring.h"
 
