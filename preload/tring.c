@@ -322,16 +322,63 @@ static void cursor_run(const struct tring_sink *k, struct cursor *c, uint64_t li
     atomic_store_explicit(&c->r->tail, c->at, memory_order_release);
 }
 
-/* The cursor whose next entry has the smallest number below limit, or -1. */
-static int cursor_lowest(uint64_t limit, uint64_t *seq)
+/* The cursors that have an entry numbered below the drain's limit, in a
+ * binary heap by that number: threads whose records interleave cost the
+ * merge a log of their count per record, not their count. */
+static uint32_t heap[RING_MAX + 1];
+static uint64_t key[RING_MAX + 1]; /* a cursor's next entry's number */
+static unsigned int nheap;
+
+static void heap_swap(unsigned int a, unsigned int b)
 {
-    int best = -1;
-    *seq = limit;
+    uint32_t t = heap[a];
+    heap[a] = heap[b];
+    heap[b] = t;
+}
+
+static void heap_up(unsigned int i)
+{
+    while (i && key[heap[(i - 1) / 2]] > key[heap[i]]) heap_swap(i, (i - 1) / 2), i = (i - 1) / 2;
+}
+
+static void heap_down(unsigned int i)
+{
+    for (;;) {
+        unsigned int l = 2 * i + 1, m = i;
+        if (l < nheap && key[heap[l]] < key[heap[m]]) m = l;
+        if (l + 1 < nheap && key[heap[l + 1]] < key[heap[m]]) m = l + 1;
+        if (m == i) return;
+        heap_swap(i, m);
+        i = m;
+    }
+}
+
+/* Cursor i back in (or out of) the heap after it was read: by the number
+ * of its next entry, if that is below limit. It is at the heap's top. */
+static void heap_settle_top(uint64_t limit)
+{
+    struct ent *e = cursor_peek(&curs[heap[0]]);
+    if (e && e->seq < limit) {
+        key[heap[0]] = e->seq;
+    } else {
+        heap[0] = heap[--nheap];
+        if (!nheap) return;
+    }
+    heap_down(0);
+}
+
+/* The rings as they are now: every cursor with an entry below limit. */
+static void heap_collect(uint64_t limit)
+{
+    cursors_collect();
+    nheap = 0;
     for (unsigned int i = 0; i < ncurs; i++) {
         struct ent *e = cursor_peek(&curs[i]);
-        if (e && e->seq < *seq) *seq = e->seq, best = (int)i;
+        if (!e || e->seq >= limit) continue;
+        key[i] = e->seq;
+        heap[nheap] = i;
+        heap_up(nheap++);
     }
-    return best;
 }
 
 /* How long the drain waits for a number taken but not published: the
@@ -347,34 +394,33 @@ static void drain_to(const struct tring_sink *k, uint64_t limit, uint64_t wait_n
     uint64_t since = 0;
     unsigned int spins = 0;
     bool fresh = true; /* the cursors were just collected */
-    cursors_collect();
+    heap_collect(limit);
     while (drain_next < limit) {
-        uint64_t seq;
-        int i = cursor_lowest(limit, &seq);
-        if (i >= 0 && seq <= drain_next) {
-            cursor_run(k, &curs[i], limit);
+        if (nheap && key[heap[0]] <= drain_next) {
+            cursor_run(k, &curs[heap[0]], limit);
+            heap_settle_top(limit);
             since = 0;
             fresh = false;
             continue;
         }
-        if (i < 0 && !fresh) { /* a ring mapped since it was collected? */
-            cursors_collect();
+        if (!nheap && !fresh) { /* a ring mapped since it was collected? */
+            heap_collect(limit);
             fresh = true;
             continue;
         }
-        if (i < 0 && !all) break; /* nothing published after drain_next yet: the next drain */
+        if (!nheap && !all) break; /* nothing published after drain_next yet: the next drain */
         /* drain_next is taken but not published (or in a ring mapped since) */
         if (++spins % 64 == 0) {
             uint64_t now = clock_now_ns();
             if (!since) since = now;
             if (now - since >= wait_ns) {
-                if (i < 0) seq = limit;
+                uint64_t seq = nheap ? key[heap[0]] : limit;
                 if (k->late) k->late(seq - drain_next);
                 drain_next = seq; /* written out of order when they come */
                 since = 0;
                 continue;
             }
-            cursors_collect();
+            heap_collect(limit);
             fresh = true;
         }
         if (spins > 16)
