@@ -275,8 +275,9 @@ void ev_close(const struct sock_rec *r, int fd, const char *how, bool last)
     if (ev_is_quiet(r)) { /* its last close is counted, not written */
         if (!last) return;
         /* whoever clears quiet decides: the sampler promoting it right now
-         * (its open record written, under the trace lock: then this close
-         * comes after it) or this close (only counted) */
+         * (its open record numbered before it cleared quiet, under the
+         * trace lock: then this close comes after it) or this close (only
+         * counted) */
         lock_take(&cl_trace_lock);
         bool mine = atomic_exchange(&((struct sock_rec *)r)->quiet, 0);
         lock_give(&cl_trace_lock);
