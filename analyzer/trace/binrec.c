@@ -100,7 +100,7 @@ static cJSON *dec_str(struct dec *d, bool numbered)
     if (!dec_varint(d, &n)) return NULL;
     if (n & 1) {
         if ((n >> 1) >= TBW_COUNT) return dec_fail(d, "an unknown word"), NULL;
-        return cJSON_CreateString(tb_words[n >> 1]);
+        return cJSON_CreateStringReference(tb_words[n >> 1]); /* (static: not copied) */
     }
     if (d->v3) return seg_str(d, n, numbered);
     if ((n >> 1) > TB_STR_MAX) return dec_fail(d, "a string too long"), NULL;
@@ -305,7 +305,7 @@ cJSON *binrec_decode(struct binrec_state *st, const uint8_t *frame, size_t n, st
     char unknown[16];
     cJSON *o = cJSON_CreateObject();
     if (code < TBR_COUNT && tb_recs[code]) {
-        cJSON_AddItemToObjectCS(o, "t", cJSON_CreateString(tb_recs[code]));
+        cJSON_AddItemToObjectCS(o, "t", cJSON_CreateStringReference(tb_recs[code]));
     } else { /* v2: a record kind of a later version: decoded, and ignored as unknown */
         snprintf(unknown, sizeof(unknown), "bin-%u", code);
         cJSON_AddItemToObject(o, "t", cJSON_CreateString(unknown));
