@@ -110,14 +110,31 @@ static uint32_t slot_attach(struct sock_rec *r, uint32_t cur, const void *buf, b
     return cur;
 }
 
+/* n bytes into the hash, 8 at a time (a NUL-padded field: its padding is
+ * zero, so the same string always hashes the same). */
+static uint64_t key_mix(uint64_t k, const char *p, size_t n)
+{
+    uint64_t w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        k = (k ^ w) * 0x9e3779b97f4a7c15ull;
+        k ^= k >> 29;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    k = (k ^ w) * 0x9e3779b97f4a7c15ull;
+    return k ^ k >> 29;
+}
+
+/* Method, target and Host of the request just sent, hashed: whether it
+ * is the same request as the last one captured. The three fields are
+ * NUL-padded (http1.c clears them at each request): hashed whole, a word
+ * at a time, not a byte at a time up to their NUL. */
 static uint32_t request_key(const struct http1 *h)
 {
-    uint64_t k = 1469598103934665603ull;
-    const char *parts[3] = {http1_method(h), http1_target(h), http1_host(h)};
-    const size_t lens[3] = {HTTP1_METHOD_MAX, HTTP1_TARGET_MAX, HTTP1_HOST_MAX};
-    for (int i = 0; i < 3; i++)
-        for (size_t j = 0; j < lens[i] && parts[i][j]; j++)
-            k = (k ^ (uint8_t)parts[i][j]) * 1099511628211ull;
+    uint64_t k = key_mix(1469598103934665603ull, h->method, sizeof(h->method));
+    k = key_mix(k, h->target, sizeof(h->target));
+    k = key_mix(k, h->host, sizeof(h->host));
     return (uint32_t)(k ^ k >> 32) | 1;
 }
 
