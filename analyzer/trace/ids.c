@@ -29,45 +29,94 @@ static void sidmap_grow(struct sidmap *m)
     free(old.vals);
 }
 
+/* The dense window: the sids in [base, base + ndense), each at slot
+ * sid & (ndense - 1); ndense a power of two. Sids below base are in the
+ * hash table. A sid past the window makes it grow (up to twice the sockets
+ * so far, and DENSE_SLACK) or, at that size, slide forward: the sockets it
+ * leaves behind (the long-lived ones) go to the hash table. Sids come in
+ * about the order they were handed out, so lookups stay in the window's
+ * recent, cache-warm part, and memory follows the sockets, not the sids. */
+static uint32_t *dense_at(const struct sidmap *m, uint64_t sid)
+{
+    return &m->dense[sid & (m->ndense - 1)];
+}
+
 uint32_t sidmap_get(const struct sidmap *m, uint64_t sid)
 {
-    uint64_t off = sid - m->base; /* wraps for sid < base: out of the window */
-    if (off < m->ndense && m->dense[off]) return m->dense[off];
+    if (sid - m->base < m->ndense) { /* (wraps for sid < base: out of the window) */
+        uint32_t v = *dense_at(m, sid);
+        if (v) return v;
+    }
     if (!m->nslots) return 0;
     for (size_t j = sid_slot(sid, m->nslots); m->keys[j]; j = (j + 1) & (m->nslots - 1))
         if (m->keys[j] == sid) return m->vals[j];
     return 0;
 }
 
-/* Maps sid to val; nsocks (the sockets so far) bounds the dense window. */
-void sidmap_put(struct sidmap *m, uint64_t sid, uint32_t val, size_t nsocks)
+static void hash_put(struct sidmap *m, uint64_t sid, uint32_t val)
 {
-    if (!m->dense && !m->nslots) m->base = sid;
-    uint64_t off = sid - m->base, limit = 2 * (uint64_t)nsocks + DENSE_SLACK;
-    if (off < limit) {
-        if (off >= m->ndense) {
-            size_t n = m->ndense ? m->ndense * 2 : 1024;
-            while (n <= off) n *= 2;
-            if (n > limit) n = (size_t)limit;
-            m->dense = xreallocarray(m->dense, n, sizeof(*m->dense));
-            memset(m->dense + m->ndense, 0, (n - m->ndense) * sizeof(*m->dense));
-            m->ndense = n;
-        }
-        m->dense[off] = val;
-        return;
-    }
     if (2 * (m->n + 1) > m->nslots) sidmap_grow(m);
     sidmap_insert(m, sid, val);
     m->n++;
 }
 
+/* The window doubled: every entry moves to its slot in the larger array. */
+static void dense_grow(struct sidmap *m, size_t n)
+{
+    uint32_t *old = m->dense;
+    size_t nold = m->ndense;
+    m->dense = xcalloc(n, sizeof(*m->dense));
+    m->ndense = n;
+    for (size_t i = 0; i < nold; i++) {
+        uint64_t sid = m->base + i;
+        uint32_t v = old[sid & (nold - 1)];
+        if (v) *dense_at(m, sid) = v;
+    }
+    free(old);
+}
+
+/* The window moves so that it starts at nbase: what it leaves behind goes
+ * to the hash table. */
+static void dense_slide(struct sidmap *m, uint64_t nbase)
+{
+    uint64_t k = nbase - m->base;
+    if (k > m->ndense) k = m->ndense; /* (a jump: every entry leaves) */
+    for (uint64_t i = 0; i < k; i++) {
+        uint32_t *slot = dense_at(m, m->base + i);
+        if (*slot) hash_put(m, m->base + i, *slot);
+        *slot = 0;
+    }
+    m->base = nbase;
+}
+
+/* Maps sid to val; nsocks (the sockets so far) bounds the dense window. */
+void sidmap_put(struct sidmap *m, uint64_t sid, uint32_t val, size_t nsocks)
+{
+    if (!m->dense) {
+        m->base = sid;
+        m->ndense = 1024;
+        m->dense = xcalloc(m->ndense, sizeof(*m->dense));
+    }
+    if (sid < m->base) {
+        hash_put(m, sid, val);
+        return;
+    }
+    uint64_t limit = 2 * (uint64_t)nsocks + DENSE_SLACK;
+    if (sid - m->base >= m->ndense) {
+        size_t n = m->ndense;
+        while (n <= sid - m->base && 2 * n <= limit) n *= 2;
+        if (n > m->ndense) dense_grow(m, n);
+    }
+    if (sid - m->base >= m->ndense) dense_slide(m, sid - m->ndense / 4 * 3); /* room ahead */
+    *dense_at(m, sid) = val;
+}
+
 /* Forgets sid (backward-shift deletion: no tombstones, so a table of
  * sockets that come and go stays as big as the most open at once). */
-static void sidmap_del(struct sidmap *m, uint64_t sid)
+void sidmap_del(struct sidmap *m, uint64_t sid)
 {
-    uint64_t off = sid - m->base;
-    if (off < m->ndense && m->dense[off]) {
-        m->dense[off] = 0;
+    if (sid - m->base < m->ndense && *dense_at(m, sid)) {
+        *dense_at(m, sid) = 0;
         return;
     }
     if (!m->nslots) return;

@@ -247,6 +247,7 @@ const char *json_str(const cJSON *o, const char *key);
 /* ids.c */
 uint32_t sidmap_get(const struct sidmap *m, uint64_t sid);
 void sidmap_put(struct sidmap *m, uint64_t sid, uint32_t val, size_t nsocks);
+void sidmap_del(struct sidmap *m, uint64_t sid);
 void sidmap_free(struct sidmap *m);
 struct sock *sock_get(struct reader *r, uint64_t sid, bool create);
 void sock_fold(struct reader *r, struct sock *s);

@@ -15,7 +15,7 @@
 # test_analyzer_binrec for trace format 2's binary records (common/tracebin.h).
 # Each test links connleak_analyzer, the library behind the connleak binary.
 set(ANALYZER_TESTS reader header notes rules render options scale cli files http http_render
-                   kernel agg exit demangle suppress cause html marks perfmap binrec)
+                   kernel agg exit demangle suppress cause html marks perfmap binrec sidmap)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
