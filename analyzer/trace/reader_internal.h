@@ -34,13 +34,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trace/sidmap.h"
 #include "trace/trace_read.h"
 #include "tracebin.h"
 
 #define MAX_STACK_DEPTH 1024      /* frames kept per stk record */
 #define MAX_LINE        (1 << 20) /* longer lines are skipped */
 #define READ_CHUNK      (1 << 16)
-#define DENSE_SLACK     65536
 
 enum sock_state { SOCK_OPEN = 1, SOCK_CLOSED };
 
@@ -64,20 +64,6 @@ struct ksock {
     uint64_t cw_since; /* ts of the first record with CLOSE_WAIT; 0 = none */
     uint32_t rq;
     uint8_t kstate; /* enum kstate */
-};
-
-/* sid -> index in reader.socks + 1. The sids of one process are mostly
- * consecutive from the first one it saw: those index a dense window
- * (dense[sid - base]), which stays within twice the sockets opened plus
- * DENSE_SLACK; other sids go to a hash table (open addressing, sid 0 =
- * empty). Either way memory follows the records, not the sids' values. */
-struct sidmap {
-    uint64_t base;
-    uint32_t *dense;
-    size_t ndense;
-    uint64_t *keys;
-    uint32_t *vals;
-    size_t n, nslots;
 };
 
 /* What a binary record needs of the ones before it (binrec.c). */
@@ -245,10 +231,6 @@ uint64_t json_u64_or(const cJSON *o, const char *key, uint64_t dflt);
 const char *json_str(const cJSON *o, const char *key);
 
 /* ids.c */
-uint32_t sidmap_get(const struct sidmap *m, uint64_t sid);
-void sidmap_put(struct sidmap *m, uint64_t sid, uint32_t val, size_t nsocks);
-void sidmap_del(struct sidmap *m, uint64_t sid);
-void sidmap_free(struct sidmap *m);
 struct sock *sock_get(struct reader *r, uint64_t sid, bool create);
 void sock_fold(struct reader *r, struct sock *s);
 uint32_t stack_ref(struct reader *r, const struct rec *o, enum field f);

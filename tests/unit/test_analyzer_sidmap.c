@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "trace/reader_internal.h"
+#include "trace/sidmap.h"
 
 #define SIDS 400000
 
