@@ -282,14 +282,15 @@ void trace_line(struct jb *b)
 
 /* ---- binary records (tracebin.h) ----
  *
- * The frame is put together by the drain, in the records' order, because its ts and sid are
- * written as deltas from the previous frame's and its Host and target may
- * name a string an earlier frame wrote: the first frame of a buffer (each
- * flush writes a buffer whole) is an anchor, that needs no earlier frame,
- * so that a reader never needs a record from another write; tb_frame_put
- * makes every TB_ANCHOR_EVERY-th one an anchor too, so that a damaged
- * frame costs at most that many after it. The values were encoded before
- * the lock: under it, only the head and the numbered strings are settled. */
+ * The frame is put together by the drain, in the records' order, because
+ * its ts and sid are written as deltas from the previous frame's and its
+ * Host and target may name a string an earlier frame wrote: the first
+ * frame of a buffer (each flush writes a buffer whole) is an anchor, that
+ * needs no earlier frame, so that a reader never needs a record from
+ * another write; tb_frame_put makes every TB_ANCHOR_EVERY-th one an anchor
+ * too, so that a damaged frame costs at most that many after it. The
+ * values were encoded on the recording thread: the drain only settles the
+ * head and the numbered strings. */
 
 static void sink_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
