@@ -57,7 +57,8 @@ struct ent {       /* an entry: this, then the frame's numbered strings, then it
 
 struct ring {
     _Atomic uint64_t head; /* bytes published: moved by the ring's thread */
-    uint8_t pad0[56];
+    _Atomic bool dead;     /* a fork child's, whose entry was half written: never drained */
+    uint8_t pad0[55];
     _Atomic uint64_t tail; /* bytes consumed: moved by the drain */
     uint8_t pad1[56];
     _Atomic int owned; /* a thread writes into it */
@@ -74,6 +75,10 @@ static pthread_key_t ring_key;
 static bool key_made;
 static __thread struct ring *tl_ring __attribute__((tls_model("initial-exec")));
 static __thread bool tl_spare __attribute__((tls_model("initial-exec"))); /* none to be had */
+/* The ring this thread is writing an entry into (a fork from a signal
+ * handler may come in the middle: tring_after_fork_child). */
+static __thread struct ring *tl_putting __attribute__((tls_model("initial-exec")));
+static void (*test_mid_put)(void); /* tests: called between an entry's fill and publish */
 
 static void ring_give_back(void *p)
 {
@@ -111,7 +116,9 @@ static struct ring *ring_mine(void)
     for (unsigned int i = 0; i < n && i < RING_MAX && !r; i++) {
         struct ring *c = atomic_load_explicit(&rings[i], memory_order_acquire);
         int free = 0;
-        if (c && atomic_compare_exchange_strong(&c->owned, &free, 1)) r = c;
+        if (c && !atomic_load_explicit(&c->dead, memory_order_relaxed) &&
+            atomic_compare_exchange_strong(&c->owned, &free, 1))
+            r = c;
     }
     if (!r) r = ring_new();
     if (!r) {
@@ -143,6 +150,7 @@ static struct ent *ring_reserve(struct ring *r, uint32_t need, uint32_t *skip_ou
 /* Publishes the entry (with the pad before it, if any) under number seq. */
 static void ring_publish_as(struct ring *r, struct ent *e, uint32_t skip, uint64_t seq)
 {
+    if (unlikely(atomic_load_explicit(&r->dead, memory_order_relaxed))) return;
     uint64_t end = atomic_load_explicit(&r->head, memory_order_relaxed) + skip + e->size;
     e->seq = seq;
     atomic_store_explicit(&r->head, end, memory_order_release);
@@ -151,6 +159,7 @@ static void ring_publish_as(struct ring *r, struct ent *e, uint32_t skip, uint64
 /* Numbers the entry and publishes it. */
 static void ring_publish(struct ring *r, struct ent *e, uint32_t skip)
 {
+    if (unlikely(atomic_load_explicit(&r->dead, memory_order_relaxed))) return; /* (no number) */
     ring_publish_as(r, e, skip, atomic_fetch_add_explicit(&seq_next, 1, memory_order_relaxed));
 }
 
@@ -183,41 +192,54 @@ static void line_fill(struct ent *e, uint32_t size, const char *s, size_t n)
     memcpy(e + 1, s, n);
 }
 
+/* The ring to write an entry into: the thread's own, or the spare under
+ * its lock (numbered under it: the spare's entries stay in order). */
+static struct ring *put_begin(bool *spare_held)
+{
+    struct ring *r = ring_mine();
+    *spare_held = r == NULL;
+    if (!r) {
+        lock_take(&spare_lock);
+        r = &spare;
+    }
+    tl_putting = r;
+    return r;
+}
+
+static void put_end(bool spare_held)
+{
+    tl_putting = NULL;
+    if (spare_held) lock_give(&spare_lock);
+}
+
 bool tring_put_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
     uint32_t size = ent_size(b->nsi, b->len), skip;
-    struct ring *r = ring_mine();
-    if (!r) {
-        lock_take(&spare_lock); /* numbered under it: the spare's entries stay in order */
-        struct ent *e = ring_reserve(&spare, size, &skip);
-        if (e) ent_fill(e, size, type, ts, b), ring_publish(&spare, e, skip);
-        lock_give(&spare_lock);
-        return e != NULL;
-    }
+    bool sp;
+    struct ring *r = put_begin(&sp);
     struct ent *e = ring_reserve(r, size, &skip);
-    if (!e) return false;
-    ent_fill(e, size, type, ts, b);
-    ring_publish(r, e, skip);
-    return true;
+    if (e) {
+        ent_fill(e, size, type, ts, b);
+        ring_publish(r, e, skip);
+    }
+    put_end(sp);
+    return e != NULL;
 }
 
 bool tring_put_line(const char *s, size_t n)
 {
     if (n > TRING_LINE_MAX) return false;
     uint32_t size = ent_size(0, n), skip;
-    struct ring *r = ring_mine();
-    if (!r) {
-        lock_take(&spare_lock);
-        struct ent *e = ring_reserve(&spare, size, &skip);
-        if (e) line_fill(e, size, s, n), ring_publish(&spare, e, skip);
-        lock_give(&spare_lock);
-        return e != NULL;
-    }
+    bool sp;
+    struct ring *r = put_begin(&sp);
     struct ent *e = ring_reserve(r, size, &skip);
-    if (!e) return false;
-    line_fill(e, size, s, n);
-    ring_publish(r, e, skip);
-    return true;
+    if (e) {
+        line_fill(e, size, s, n);
+        if (unlikely(test_mid_put != NULL)) test_mid_put();
+        ring_publish(r, e, skip);
+    }
+    put_end(sp);
+    return e != NULL;
 }
 
 /* The number is taken before the claim is cleared: a thread that sees it
@@ -243,12 +265,10 @@ static int put_claimed(struct ring *r, uint32_t size, enum tb_rec type, uint64_t
 int tring_put_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b,
                             _Atomic uint8_t *claim)
 {
-    uint32_t size = ent_size(b->nsi, b->len);
-    struct ring *r = ring_mine();
-    if (r) return put_claimed(r, size, type, ts, b, claim);
-    lock_take(&spare_lock);
-    int got = put_claimed(&spare, size, type, ts, b, claim);
-    lock_give(&spare_lock);
+    bool sp;
+    struct ring *r = put_begin(&sp);
+    int got = put_claimed(r, ent_size(b->nsi, b->len), type, ts, b, claim);
+    put_end(sp);
     return got;
 }
 
@@ -272,6 +292,10 @@ static struct ent *cursor_peek(struct cursor *c)
             if (c->at == c->head) return NULL;
         }
         struct ent *e = (struct ent *)(c->r->data + (c->at & RING_MASK));
+        if (unlikely(e->size < 8 || (c->at & RING_MASK) + e->size > RING_BYTES)) {
+            c->at = c->head; /* not an entry (a bug): never loop on it, drop what follows */
+            return NULL;
+        }
         if (e->what != ENT_PAD) return e;
         c->at += e->size;
     }
@@ -281,10 +305,12 @@ static void cursors_collect(void)
 {
     unsigned int n = atomic_load(&nrings);
     ncurs = 0;
-    curs[ncurs++] = (struct cursor){&spare, atomic_load(&spare.tail), atomic_load(&spare.tail)};
+    if (!atomic_load(&spare.dead))
+        curs[ncurs++] = (struct cursor){&spare, atomic_load(&spare.tail), atomic_load(&spare.tail)};
     for (unsigned int i = 0; i < n && i < RING_MAX; i++) {
         struct ring *r = atomic_load_explicit(&rings[i], memory_order_acquire);
-        if (r) curs[ncurs++] = (struct cursor){r, atomic_load(&r->tail), atomic_load(&r->tail)};
+        if (r && !atomic_load_explicit(&r->dead, memory_order_relaxed))
+            curs[ncurs++] = (struct cursor){r, atomic_load(&r->tail), atomic_load(&r->tail)};
     }
 }
 
@@ -444,18 +470,30 @@ void tring_line_through(const struct tring_sink *k, const char *s, size_t n)
     if (drain_next == seq) drain_next++;
 }
 
+/* A fork from a signal handler that interrupted this thread's put: the
+ * entry being written is the parent's, and the put will go on writing it
+ * where the ring's head was. That ring is left as it is and never drained
+ * (nor reused); the thread takes another. (Were it the spare, threads past
+ * RING_MAX rings would have none left in this child: their records go.) */
 void tring_after_fork_child(void)
 {
+    if (tl_putting) {
+        atomic_store(&tl_putting->dead, true);
+        if (tl_putting == tl_ring) tl_ring = NULL;
+        tl_spare = false;
+    }
     unsigned int n = atomic_load(&nrings);
     for (unsigned int i = 0; i < n && i < RING_MAX; i++) {
         struct ring *r = atomic_load(&rings[i]);
-        if (!r) continue;
+        if (!r || atomic_load(&r->dead)) continue;
         atomic_store(&r->head, 0);
         atomic_store(&r->tail, 0);
         if (r != tl_ring) atomic_store(&r->owned, 0); /* its thread did not come along */
     }
-    atomic_store(&spare.head, 0);
-    atomic_store(&spare.tail, 0);
+    if (!atomic_load(&spare.dead)) {
+        atomic_store(&spare.head, 0);
+        atomic_store(&spare.tail, 0);
+    }
     atomic_flag_clear(&spare_lock.f);
     drain_next = atomic_load(&seq_next);
 }
@@ -480,4 +518,9 @@ bool tring_test_publish(uint64_t seq, const char *s, size_t n)
     line_fill(e, size, s, n);
     ring_publish_as(r, e, skip, seq);
     return true;
+}
+
+void tring_test_mid_put(void (*fn)(void))
+{
+    test_mid_put = fn;
 }

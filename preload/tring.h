@@ -53,5 +53,8 @@ unsigned int tring_count(void);    /* rings mapped (tests) */
  * between the two; then a line published under it, late. */
 uint64_t tring_test_take(void);
 bool tring_test_publish(uint64_t seq, const char *s, size_t n);
+/* Tests: fn runs in the middle of each tring_put_line (as a signal handler
+ * would); NULL: none. */
+void tring_test_mid_put(void (*fn)(void));
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define MAXOUT 400000
 
@@ -154,6 +156,51 @@ static void a_number_never_published_is_reported_late(void **state)
     assert_int_equal(outs[2].sid, 3); /* (drawn from its ring in order; the late one after) */
     assert_int_equal(outs[3].type, 0);
     assert_memory_equal(outs[3].bytes, "late\n", 5);
+}
+
+/* A fork from a signal handler that interrupted a put: the child's rings
+ * hold nothing of the parent's, its half-written entry included (it would
+ * be written where the ring's head was, which the child reset); the
+ * parent writes it once. */
+static pid_t forked;
+
+static void fork_in_the_middle(void)
+{
+    forked = fork();
+    if (forked == 0) tring_after_fork_child();
+}
+
+static void a_fork_in_the_middle_of_a_put_leaves_the_child_clean(void **state)
+{
+    (void)state;
+    assert_true(put(5, 5, 5, 8)); /* something of the parent's in the ring */
+    forked = -1;
+    tring_test_mid_put(fork_in_the_middle);
+    assert_true(tring_put_line("parent\n", 7));
+    tring_test_mid_put(NULL);
+    assert_true(forked >= 0);
+    if (forked == 0) { /* the child: only its own record */
+        nout = 0;
+        late = 0;
+        bool ok = tring_put_line("child\n", 6);
+        lock_take(&drain_lock);
+        tring_drain(&sink, true);
+        lock_give(&drain_lock);
+        _exit(ok && nout == 1 && outs[0].len == 6 && !memcmp(outs[0].bytes, "child\n", 6) &&
+                      late == 0
+                  ? 0
+                  : 1);
+    }
+    int st;
+    assert_int_equal(waitpid(forked, &st, 0), forked);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    drain(false);
+    assert_int_equal(nout, 2);
+    assert_int_equal(outs[0].sid, 5);
+    assert_int_equal(outs[1].len, 7);
+    assert_memory_equal(outs[1].bytes, "parent\n", 7);
+    assert_int_equal(late, 0);
 }
 
 /* Records of every size, many times round the ring: each comes out once,
@@ -328,6 +375,7 @@ int main(void)
         cmocka_unit_test_setup(a_long_line_goes_through_in_its_turn, setup),
         cmocka_unit_test_setup(records_wrap_round_the_ring, setup),
         cmocka_unit_test_setup(a_number_never_published_is_reported_late, setup),
+        cmocka_unit_test_setup(a_fork_in_the_middle_of_a_put_leaves_the_child_clean, setup),
         cmocka_unit_test_setup(threads_come_out_in_the_order_they_saw, setup),
         cmocka_unit_test_setup(many_writers_lose_nothing, setup),
         cmocka_unit_test_setup(a_claim_is_written_once, setup),
