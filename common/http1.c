@@ -281,7 +281,7 @@ static size_t rq_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_
     }
 }
 
-size_t http1_on_write(struct http1 *h, const void *buf, size_t n, struct http1_events *ev)
+HTTP1_HOT size_t http1_on_write(struct http1 *h, const void *buf, size_t n, struct http1_events *ev)
 {
     ev->flags = 0;
     if (h->state >= HTTP1_NOT_HTTP) return n;
@@ -392,7 +392,7 @@ static size_t rs_line_feed(struct http1 *h, const uint8_t *p, size_t n, struct h
     return n;
 }
 
-static void response_done(struct http1 *h, struct http1_events *ev, enum http1_end end)
+HTTP1_HOT static void response_done(struct http1 *h, struct http1_events *ev, enum http1_end end)
 {
     h->end = (uint8_t)end;
     h->responses++;
@@ -416,7 +416,7 @@ static uint8_t framing_of(const struct http1 *h, unsigned int kind)
     return (f & F_CL) ? HTTP1_FRAME_LENGTH : HTTP1_FRAME_EOF;
 }
 
-static void response_headers(struct http1 *h, struct http1_events *ev)
+HTTP1_HOT static void response_headers(struct http1 *h, struct http1_events *ev)
 {
     if (h->status < 200 && h->status != 101) { /* interim: a status line follows */
         dir_goto(&h->rs, ST_START);
@@ -497,7 +497,7 @@ static size_t rs_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_
     }
 }
 
-size_t http1_on_read(struct http1 *h, const void *buf, size_t n, struct http1_events *ev)
+HTTP1_HOT size_t http1_on_read(struct http1 *h, const void *buf, size_t n, struct http1_events *ev)
 {
     ev->flags = 0;
     if (h->state >= HTTP1_NOT_HTTP) return n;
@@ -526,7 +526,7 @@ void http1_on_eof(struct http1 *h, struct http1_events *ev)
 
 /* ---- accessors ---- */
 
-enum http1_phase http1_phase(const struct http1 *h)
+HTTP1_HOT enum http1_phase http1_phase(const struct http1 *h)
 {
     if (h->framing == HTTP1_FRAME_UNKNOWN)
         return (h->rs.st == ST_START && !h->rs.pos) ? HTTP1_PHASE_IDLE : HTTP1_PHASE_HEADERS;

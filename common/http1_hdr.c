@@ -377,7 +377,7 @@ static uint32_t fold_diff4(const uint8_t *p, const char *s)
 
 /* p[0..len) equals the name s case-insensitively (len >= 4; the last chunk
  * overlaps the one before). */
-static bool fold_eq(const uint8_t *p, const char *s, size_t len)
+HTTP1_HOT static bool fold_eq(const uint8_t *p, const char *s, size_t len)
 {
     if (len < 8) return !(fold_diff4(p, s) | fold_diff4(p + len - 4, s + len - 4));
     uint64_t diff = 0;
@@ -485,7 +485,8 @@ static void host_whole(struct http1 *h, struct http1_dir *d, const uint8_t *p, s
 
 /* The candidate (index + 1) that p[0..n), whitespace around it dropped, is,
  * or 0; *any: it has a byte other than whitespace. */
-static unsigned int list_elem_id(const struct http1_dir *d, const uint8_t *p, size_t n, bool *any)
+HTTP1_HOT static unsigned int list_elem_id(const struct http1_dir *d, const uint8_t *p, size_t n,
+                                           bool *any)
 {
     size_t a = 0, b = n;
     while (a < b && is_ows(p[a])) a++;
@@ -523,7 +524,7 @@ static void list_whole(struct http1_dir *d, const uint8_t *p, size_t n)
 /* A header line starting with a token byte at p (n bytes available): the
  * whole line when its LF is there and nothing in it needs byte by byte.
  * Returns the bytes used, or 0 having changed nothing. */
-static size_t hline_fast(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n)
+HTTP1_HOT static size_t hline_fast(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n)
 {
     const uint8_t *lf = memchr(p, '\n', n);
     if (!lf) return 0;
@@ -549,8 +550,8 @@ static size_t hline_fast(struct http1 *h, struct http1_dir *d, const uint8_t *p,
     return eol + 1;
 }
 
-size_t http1_hdr_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n,
-                      enum res *res)
+HTTP1_HOT size_t http1_hdr_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, size_t n,
+                                enum res *res)
 {
     enum res r = R_MORE;
     size_t i = 0, k;

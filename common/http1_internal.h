@@ -43,7 +43,11 @@ enum {
 };
 
 enum res { R_MORE = 0, R_DONE, R_BAD };
-#define NUM_MAX (1ull << 60)
+
+/* Run on every read and write of an HTTP socket: grouped with the preload's
+ * other hot functions (.text.hot; preload.h, CL_HOT). */
+#define HTTP1_HOT __attribute__((hot))
+#define NUM_MAX   (1ull << 60)
 
 static inline uint8_t lower(uint8_t c)
 {

@@ -157,7 +157,7 @@ static void open_write(const struct sock_rec *r, int fd, uint64_t lsid, bool inh
  * first, late, with what it has become. The claim on `quiet` is cleared
  * after the record took its number (tring.c), so that a record of a thread
  * that sees it cleared (acquire) comes after this one. */
-bool ev_is_quiet(const struct sock_rec *r)
+CL_HOT bool ev_is_quiet(const struct sock_rec *r)
 {
     return atomic_load_explicit(&((struct sock_rec *)r)->quiet, memory_order_acquire);
 }

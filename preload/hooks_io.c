@@ -24,7 +24,7 @@
 
 __thread int cl_ssl_probe_fd __attribute__((tls_model("initial-exec")));
 
-struct sock_rec *io_count(int fd, ssize_t n, bool in)
+CL_HOT struct sock_rec *io_count(int fd, ssize_t n, bool in)
 {
     struct sock_rec *r = fdtable_get(fd);
     if (!r) return NULL;
@@ -42,8 +42,8 @@ struct sock_rec *io_count(int fd, ssize_t n, bool in)
 
 /* Feeds the HTTP tracker under the hook guard (its records take the trace
  * lock); iov NULL: end of file. */
-static void io_http(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
-                    bool in)
+CL_HOT static void io_http(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov,
+                           size_t n, bool in)
 {
     if (!hook_enter_recording()) {
         http_skipped(r);
@@ -60,7 +60,7 @@ static void io_http(struct sock_rec *r, int fd, const struct iovec *iov, size_t 
 
 /* Counts, then feeds the tracker unless the socket is known not to carry
  * HTTP: that costs one load and one branch. */
-static void io_data(int fd, const void *buf, ssize_t n, bool in)
+CL_HOT static void io_data(int fd, const void *buf, ssize_t n, bool in)
 {
     struct sock_rec *r = io_count(fd, n, in);
     if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & HTTP_RAW_SKIP)) {
@@ -69,7 +69,7 @@ static void io_data(int fd, const void *buf, ssize_t n, bool in)
     }
 }
 
-static void io_vec(int fd, const struct iovec *iov, size_t niov, ssize_t n, bool in)
+CL_HOT static void io_vec(int fd, const struct iovec *iov, size_t niov, ssize_t n, bool in)
 {
     struct sock_rec *r = io_count(fd, n, in);
     if (r && !(atomic_load_explicit(&r->http, memory_order_relaxed) & HTTP_RAW_SKIP))
@@ -105,7 +105,7 @@ static size_t iov_total(const struct iovec *iov, size_t niov)
 /* recv family: MSG_PEEK leaves the bytes for a later read; with MSG_TRUNC
  * a stream discards them without copying (buf may be NULL) and a datagram
  * reports its full length: counted, never parsed (the tracker loses sync). */
-static void io_recv(int fd, void *buf, size_t n, ssize_t ret, int flags)
+CL_HOT static void io_recv(int fd, void *buf, size_t n, ssize_t ret, int flags)
 {
     if (flags & MSG_PEEK) return;
     if (!(flags & MSG_TRUNC)) {
@@ -117,7 +117,7 @@ static void io_recv(int fd, void *buf, size_t n, ssize_t ret, int flags)
     if (ret == 0) io_eof(fd, n);
 }
 
-CL_EXPORT ssize_t read(int fd, void *buf, size_t n)
+CL_HOT CL_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
     ssize_t r = REAL(read)(fd, buf, n);
     DATA(r, fd, buf, n, true);
@@ -131,14 +131,14 @@ CL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
     return r;
 }
 
-CL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+CL_HOT CL_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
     ssize_t r = REAL(write)(fd, buf, n);
     DATA(r, fd, buf, n, false);
     return r;
 }
 
-CL_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+CL_HOT CL_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
     ssize_t r = REAL(recv)(fd, buf, n, flags);
     io_recv(fd, buf, n, r, flags);
@@ -152,7 +152,7 @@ CL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
     return r;
 }
 
-CL_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+CL_HOT CL_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
     ssize_t r = REAL(send)(fd, buf, n, flags);
     DATA(r, fd, buf, n, false);
@@ -268,7 +268,7 @@ CL_EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
     return r;
 }
 
-CL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
+CL_HOT CL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 {
     ssize_t r = REAL(readv)(fd, iov, n);
     if (r > 0)
@@ -278,7 +278,7 @@ CL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
     return r;
 }
 
-CL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
+CL_HOT CL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
     ssize_t r = REAL(writev)(fd, iov, n);
     if (r > 0) io_vec(fd, iov, (size_t)n, r, false);

@@ -38,7 +38,7 @@ __asm__(".text\n"
         "  jmp *%rax\n"
         ".size vfork, .-vfork\n");
 
-bool hook_in_vfork_child(void)
+CL_HOT bool hook_in_vfork_child(void)
 {
     if (likely(!cl_vfork_flag)) return false;
     if ((pid_t)syscall(SYS_getpid) != cl_pid) return true;

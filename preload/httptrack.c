@@ -160,7 +160,7 @@ static __thread struct first_site tl_first[FIRST_SITES] __attribute__((tls_model
  * (the request that follows an abandoned one), when it differs from the
  * last captured one in method, target or host, or at most every
  * REQ_SITE_EVERY_NS otherwise; else the last capture stands for it. */
-static void site_note(struct http_slot *s, uint32_t open_stk)
+CL_HOT static void site_note(struct http_slot *s, uint32_t open_stk)
 {
     const struct http1 *h = &s->h;
     struct req_site *site = &s->site;
@@ -186,7 +186,8 @@ static void site_note(struct http_slot *s, uint32_t open_stk)
     }
 }
 
-static void emit(struct sock_rec *r, int fd, struct http_slot *s, const struct http1_events *ev)
+CL_HOT static void emit(struct sock_rec *r, int fd, struct http_slot *s,
+                        const struct http1_events *ev)
 {
     const struct http1 *h = &s->h;
     if (ev->flags & HTTP1_EV_REQUEST_SENT) site_note(s, r->stk);
@@ -197,8 +198,8 @@ static void emit(struct sock_rec *r, int fd, struct http_slot *s, const struct h
 }
 
 /* Feeds one buffer to a locked state; records what it saw. */
-static void feed_locked(struct sock_rec *r, int fd, struct http_slot *s, const uint8_t *p, size_t n,
-                        bool in)
+CL_HOT static void feed_locked(struct sock_rec *r, int fd, struct http_slot *s, const uint8_t *p,
+                               size_t n, bool in)
 {
     struct http1 *h = &s->h;
     struct http1_events ev;
@@ -210,7 +211,7 @@ static void feed_locked(struct sock_rec *r, int fd, struct http_slot *s, const u
 }
 
 /* The state of r locked, or NULL (busy, or freed under our feet). */
-static struct http_slot *state_enter(struct sock_rec *r, uint32_t idx)
+CL_HOT static struct http_slot *state_enter(struct sock_rec *r, uint32_t idx)
 {
     struct http_slot *s = slot_of(idx);
     if (!slot_lock(s)) return NULL;
@@ -227,7 +228,7 @@ void http_skipped(struct sock_rec *r)
 }
 
 /* Not HTTP after all: the state goes, later calls cost one check. */
-static void state_leave(struct sock_rec *r, uint32_t idx, struct http_slot *s)
+CL_HOT static void state_leave(struct sock_rec *r, uint32_t idx, struct http_slot *s)
 {
     bool drop = http1_state(&s->h) == HTTP1_NOT_HTTP;
     if (drop) {
@@ -240,7 +241,7 @@ static void state_leave(struct sock_rec *r, uint32_t idx, struct http_slot *s)
 
 /* The state to feed for raw (tls false) or TLS plaintext bytes, attached at
  * the first write; 0 when these bytes are not followed. */
-static uint32_t state_for(struct sock_rec *r, const void *first, bool in, bool tls)
+CL_HOT static uint32_t state_for(struct sock_rec *r, const void *first, bool in, bool tls)
 {
     uint32_t idx = atomic_load_explicit(&r->http, memory_order_acquire);
     if (!tls) {
@@ -252,8 +253,8 @@ static uint32_t state_for(struct sock_rec *r, const void *first, bool in, bool t
     return (idx & REC_HTTP_TLS) && !(idx & REC_HTTP_NOT) ? idx : 0;
 }
 
-static void feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
-                     bool in, bool tls)
+CL_HOT static void feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov,
+                            size_t n, bool in, bool tls)
 {
     size_t i = 0;
     while (i < niov && !iov[i].iov_len) i++;
@@ -270,13 +271,13 @@ static void feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t
     }
 }
 
-void http_feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov, size_t n,
-                   bool in)
+CL_HOT void http_feed_iov(struct sock_rec *r, int fd, const struct iovec *iov, size_t niov,
+                          size_t n, bool in)
 {
     feed_iov(r, fd, iov, niov, n, in, false);
 }
 
-void http_feed(struct sock_rec *r, int fd, const void *buf, size_t n, bool in)
+CL_HOT void http_feed(struct sock_rec *r, int fd, const void *buf, size_t n, bool in)
 {
     struct iovec one = {.iov_base = (void *)buf, .iov_len = n};
     feed_iov(r, fd, &one, 1, n, in, false);

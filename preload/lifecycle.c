@@ -50,7 +50,7 @@ uint64_t clock_since_start(void)
 
 /* For the time of last I/O, stamped on every read and write: the coarse
  * clock (a few ms resolution, enough for idle times) never leaves the vDSO. */
-uint64_t clock_coarse_since_start(void)
+CL_HOT uint64_t clock_coarse_since_start(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
