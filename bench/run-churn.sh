@@ -4,18 +4,27 @@
 # Starts samples/http_server on loopback, then runs bench/churn_client bare
 # and traced, alternating, for R rounds, and prints the medians of its wall
 # time and of its CPU time (user + system: what a kernel-side probe adds to
-# its system calls is system time) and the ratios traced / bare. Traced is
+# its system calls is system time) and the ratios traced / bare: the ratio
+# of the medians, and the median (with quartiles) of each round's own ratio.
+# The rounds go bare-traced, traced-bare, ... (ABBA), so that a machine
+# slowing down or speeding up during the invocation favours neither side;
+# the paired ratio is the figure to read when the machine drifts (the
+# medians then mix fast and slow minutes). Traced is
 # libconnleak.so preloaded, or with --backend probe the client run under
 # `connleak run --backend probe` (eBPF; root), whose loader process's own
 # CPU time is printed apart. With --bystander the traced side is the bare
 # client again, run while the probe traces another process (a `sleep`,
 # under `connleak attach`): what the probe costs the processes it does not
 # trace. With --compare, also one run under `strace -f -o /dev/null` and
-# one under `valgrind --track-fds=yes`.
+# one under `valgrind --track-fds=yes`. With --pin, the server runs on CPU 1
+# and the client on CPU 0 (taskset): on loopback the kernel charges the
+# receive work to whichever process is on the CPU when it runs, so where
+# the scheduler puts the two moves the client's CPU time by more than
+# connleak does.
 #
 #   bench/run-churn.sh [--build DIR] [-n CYCLES] [-r ROUNDS] [--reqs K]
 #                      [--body BYTES] [--backend preload|probe] [--bystander]
-#                      [--compare] [--threads T]
+#                      [--compare] [--threads T] [--pin]
 #
 # Defaults: --build <repo>/build, -n 2000 cycles per run, -r 11 rounds,
 # --reqs 1 request per connection (K > 1 measures keep-alive traffic),
@@ -36,10 +45,12 @@ body=64
 compare=0
 backend=preload
 bystander=0
+pin=()
+pin_server=()
 run_timeout=300
 
 usage() {
-    sed -n '16,19p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+    sed -n '/^#   bench\/run-churn.sh/,/^#  *\[--compare/p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
     exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -53,6 +64,7 @@ while [[ $# -gt 0 ]]; do
     --compare) compare=1; shift ;;
     --backend) backend=$2; shift 2 ;;
     --bystander) bystander=1; backend=probe; shift ;;
+    --pin) pin=(taskset -c 0); pin_server=(taskset -c 1); shift ;;
     -h | --help) usage ;;
     *) echo "run-churn: unknown option $1" >&2; usage ;;
     esac
@@ -87,7 +99,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$server" --body "$body" > "$tmp/port" &
+"${pin_server[@]}" "$server" --body "$body" > "$tmp/port" &
 server_pid=$!
 for _ in $(seq 50); do
     [[ -s "$tmp/port" ]] && break
@@ -97,7 +109,7 @@ port=$(head -n1 "$tmp/port")
 [[ "$port" =~ ^[0-9]+$ ]] || { echo "run-churn: http_server did not start" >&2; exit 1; }
 
 mkdir "$tmp/traces"
-bare() { timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs" "$threads"; }
+bare() { timeout "$run_timeout" "${pin[@]}" "$client" "$port" "$cycles" "$reqs" "$threads"; }
 traced() {
     rm -f "$tmp"/traces/*
     if [[ $bystander -eq 1 ]]; then
@@ -108,7 +120,7 @@ traced() {
             "$sp" 2> /dev/null &
         ap=$!
         sleep 1.5 # the BPF programs loaded and attached
-        timeout "$run_timeout" "$client" "$port" "$cycles" "$reqs" "$threads"
+        timeout "$run_timeout" "${pin[@]}" "$client" "$port" "$cycles" "$reqs" "$threads"
         kill -INT "$ap" 2> /dev/null || true
         wait "$ap" 2> /dev/null || true
         kill "$sp" 2> /dev/null || true
@@ -118,12 +130,12 @@ traced() {
         local t0 t1
         t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
         timeout "$run_timeout" "$connleak" run --backend probe --trace-dir "$tmp/traces" \
-            --format json -o /dev/null -- "$client" "$port" "$cycles" "$reqs" "$threads"
+            --format json -o /dev/null -- "${pin[@]}" "$client" "$port" "$cycles" "$reqs" "$threads"
         t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
         echo "$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) ))" >> "$tmp/loader.cpu"
     else
         timeout "$run_timeout" env LD_PRELOAD="$lib" CONNLEAK_DIR="$tmp/traces" \
-            "$client" "$port" "$cycles" "$reqs" "$threads"
+            "${pin[@]}" "$client" "$port" "$cycles" "$reqs" "$threads"
     fi
 }
 
@@ -134,8 +146,13 @@ traced > /dev/null
 : > "$tmp/pre.ms"
 : > "$tmp/loader.cpu"
 for ((i = 1; i <= rounds; i++)); do
-    bare >> "$tmp/bare.ms"
-    traced >> "$tmp/pre.ms"
+    if ((i % 2)); then
+        bare >> "$tmp/bare.ms"
+        traced >> "$tmp/pre.ms"
+    else # ABBA: the traced run first in every other round
+        traced >> "$tmp/pre.ms"
+        bare >> "$tmp/bare.ms"
+    fi
 done
 [[ -n "$(ls -A "$tmp/traces")" ]] || echo "run-churn: warning: the traced run wrote no trace" >&2
 
@@ -146,15 +163,17 @@ pre_cpu=$(col 2 "$tmp/pre.ms")
 printf '%-22s %10s ms wall %10s ms cpu\n' "bare (median)" "$bare_ms" "$bare_cpu"
 printf '%-22s %10s ms wall %10s ms cpu   ratio wall %s cpu %s\n' "connleak (median)" "$pre_ms" \
     "$pre_cpu" "$(ratio "$pre_ms" "$bare_ms")" "$(ratio "$pre_cpu" "$bare_cpu")"
+printf '%-22s ratio wall %s   cpu %s   (median [quartiles] of the %s rounds)\n' "paired" \
+    "$(paired 1 "$tmp/pre.ms" "$tmp/bare.ms")" "$(paired 2 "$tmp/pre.ms" "$tmp/bare.ms")" "$rounds"
 if [[ $backend == probe ]]; then
     printf '%-22s %10s ms cpu (median per run: BPF load, events, trace, report)\n' "probe loader" \
         "$(median < "$tmp/loader.cpu")"
 fi
 
 if [[ $compare -eq 1 ]]; then
-    strace_ms=$(timeout "$run_timeout" strace -f -o /dev/null "$client" "$port" "$cycles" "$reqs" "$threads" | cut -d' ' -f1)
+    strace_ms=$(timeout "$run_timeout" strace -f -o /dev/null "${pin[@]}" "$client" "$port" "$cycles" "$reqs" "$threads" | cut -d' ' -f1)
     printf '%-22s %10s ms   ratio %s\n' "strace -f (1 run)" "$strace_ms" "$(ratio "$strace_ms" "$bare_ms")"
-    valgrind_ms=$(timeout "$run_timeout" valgrind -q --track-fds=yes --log-file=/dev/null \
+    valgrind_ms=$(timeout "$run_timeout" "${pin[@]}" valgrind -q --track-fds=yes --log-file=/dev/null \
         "$client" "$port" "$cycles" "$reqs" "$threads" | cut -d' ' -f1)
     printf '%-22s %10s ms   ratio %s\n' "valgrind --track-fds" "$valgrind_ms" \
         "$(ratio "$valgrind_ms" "$bare_ms")"
