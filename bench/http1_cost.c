@@ -15,7 +15,8 @@
  *               path through the kernel pushes the program's lines out of
  *               L1 and L2); "cold - evict" is the tracker's cost when its
  *               code and data must come back from L3 each time.
- * Compare with bench/run-selfloop.sh, connleak's whole cost per exchange. */
+ * Compare with bench/run-selfloop.sh, connleak's whole cost per exchange.
+ * Exits 0, 1 if the tracker lost an exchange, 2 on a bad argument. */
 #define _GNU_SOURCE
 #include "http1.h"
 
@@ -96,7 +97,10 @@ int main(int argc, char **argv)
                                     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                                     "Content-Length: 64\r\nConnection: keep-alive\r\n\r\n%064d",
                                     0);
-    if (n < 10) return 2;
+    if (n < 10) {
+        fprintf(stderr, "usage: http1_cost [EXCHANGES >= 10]\n");
+        return 2;
+    }
     for (int r = 0; r < ROUNDS; r++) {
         warm[r] = loop(n, B_NONE, true);
         sys[r] = loop(n, B_SYSCALL, false);

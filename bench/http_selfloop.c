@@ -11,7 +11,8 @@
  * in ns (CLOCK_PROCESS_CPUTIME_ID, all threads, so connleak's flusher
  * counts), set-up and exit excluded. There is no second process, so where
  * the scheduler puts a server cannot move the figure (bench/run-selfloop.sh
- * runs it). Loopback only. Exits 0, 1 on a socket error. */
+ * runs it). Loopback only. Exits 0, 1 on a socket error, 2 on a bad
+ * argument. */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <netinet/in.h>
@@ -64,8 +65,12 @@ int main(int argc, char **argv)
                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 64\r\n"
                         "Connection: keep-alive\r\n\r\n%064d",
                         0);
-    if (n < 1 || pair_open(&c, &s) < 0) {
-        perror("http_selfloop");
+    if (n < 1) {
+        fprintf(stderr, "usage: http_selfloop [REQUESTS >= 1]\n");
+        return 2;
+    }
+    if (pair_open(&c, &s) < 0) {
+        perror("http_selfloop: loopback connection");
         return 1;
     }
     double t0 = cpu_ns();

@@ -28,7 +28,11 @@ while [[ $# -gt 0 ]]; do
     -n) n=$2; shift 2 ;;
     -r) rounds=$2; shift 2 ;;
     --lib) libs+=("$2"); shift 2 ;;
-    *) sed -n '4p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2; exit 2 ;;
+    *)
+        echo "run-selfloop: unknown option $1" >&2
+        sed -n '4p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+        exit 2
+        ;;
     esac
 done
 build=$(cd "$build" && pwd)
