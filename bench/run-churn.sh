@@ -78,6 +78,10 @@ connleak="$build/connleak"
 for f in "$server" "$client" "$lib" "$connleak"; do
     [[ -x "$f" || -f "$f" ]] || { echo "run-churn: $f not found: build first" >&2; exit 1; }
 done
+if [[ ${#pin[@]} -gt 0 ]] && { ! command -v taskset > /dev/null || [[ $(nproc) -lt 2 ]]; }; then
+    echo "run-churn: --pin needs taskset and 2 CPUs" >&2
+    exit 1
+fi
 if [[ $compare -eq 1 ]]; then
     for tool in strace valgrind; do
         command -v "$tool" > /dev/null || {
