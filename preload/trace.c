@@ -252,16 +252,8 @@ void trace_append_locked(const char *s, size_t n)
     }
     if (!tring_put_line(s, n)) {
         trace_flush_locked(); /* the ring was full: the drain makes room */
-        tring_put_line(s, n);
+        if (!tring_put_line(s, n) && have_file) tring_line_through(&sink, s, n); /* (spare) */
     }
-}
-
-/* A ring that is full is drained by its own thread, under the lock. */
-static void ring_make_room(void)
-{
-    lock_take(&cl_trace_lock);
-    trace_flush_locked();
-    lock_give(&cl_trace_lock);
 }
 
 void trace_line(struct jb *b)
@@ -274,9 +266,10 @@ void trace_line(struct jb *b)
         lock_give(&cl_trace_lock);
         return;
     }
-    if (!tring_put_line(b->p, b->len)) {
-        ring_make_room();
-        tring_put_line(b->p, b->len);
+    if (!tring_put_line(b->p, b->len)) { /* a full ring is drained by its own thread */
+        lock_take(&cl_trace_lock);
+        trace_append_locked(b->p, b->len);
+        lock_give(&cl_trace_lock);
     }
 }
 
@@ -304,8 +297,10 @@ void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
 {
     if (!tb_complete(b, type) || !trace_ensure_open()) return;
     if (likely(tring_put_frame(type, ts, b))) return;
-    ring_make_room();
-    tring_put_frame(type, ts, b);
+    lock_take(&cl_trace_lock); /* a full ring is drained by its own thread */
+    trace_flush_locked();
+    if (!tring_put_frame(type, ts, b) && have_file) tring_frame_through(&sink, type, ts, b);
+    lock_give(&cl_trace_lock);
 }
 
 /* trace_frame if *claim could be cleared (it was set): a record that must
@@ -319,6 +314,7 @@ bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b, _Ato
     if (got < 0) {
         trace_flush_locked();
         got = tring_put_frame_claimed(type, ts, b, claim);
+        if (got < 0) got = tring_frame_claimed_through(&sink, type, ts, b, claim); /* (spare) */
     }
     lock_give(&cl_trace_lock);
     return got > 0;

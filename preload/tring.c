@@ -470,6 +470,30 @@ void tring_line_through(const struct tring_sink *k, const char *s, size_t n)
     if (drain_next == seq) drain_next++;
 }
 
+/* The spare ring, shared by every thread past RING_MAX, may be full again
+ * as soon as a drain has emptied it (its threads put without the trace
+ * lock): a record that still finds no room is written through like a long
+ * line, never dropped. */
+void tring_frame_through(const struct tring_sink *k, enum tb_rec type, uint64_t ts,
+                         const struct tb *b)
+{
+    uint64_t seq = atomic_fetch_add(&seq_next, 1);
+    drain_to(k, seq, WAIT_NS, true);
+    k->frame(type, ts, b);
+    if (drain_next == seq) drain_next++;
+}
+
+int tring_frame_claimed_through(const struct tring_sink *k, enum tb_rec type, uint64_t ts,
+                                const struct tb *b, _Atomic uint8_t *claim)
+{
+    uint64_t seq = atomic_fetch_add(&seq_next, 1); /* before the claim, as put_claimed */
+    bool mine = atomic_exchange(claim, 0);
+    drain_to(k, seq, WAIT_NS, true);
+    if (mine) k->frame(type, ts, b);
+    if (drain_next == seq) drain_next++;
+    return mine;
+}
+
 /* A fork from a signal handler that interrupted this thread's put: the
  * entry being written is the parent's, and the put will go on writing it
  * where the ring's head was. That ring is left as it is and never drained

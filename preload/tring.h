@@ -46,6 +46,12 @@ void tring_drain(const struct tring_sink *sink, bool final);
 /* Under cl_trace_lock: a line longer than TRING_LINE_MAX, written in its
  * turn (the records numbered before it first). */
 void tring_line_through(const struct tring_sink *sink, const char *s, size_t n);
+/* Under cl_trace_lock: a record that found no room even after a drain (the
+ * spare ring, refilled by its other threads), written in its turn. */
+void tring_frame_through(const struct tring_sink *sink, enum tb_rec type, uint64_t ts,
+                         const struct tb *b);
+int tring_frame_claimed_through(const struct tring_sink *sink, enum tb_rec type, uint64_t ts,
+                                const struct tb *b, _Atomic uint8_t *claim);
 
 void tring_after_fork_child(void); /* the parent writes what its rings held */
 unsigned int tring_count(void);    /* rings mapped (tests) */
