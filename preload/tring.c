@@ -34,6 +34,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 
 #define RING_BYTES (32u << 10) /* a power of two; larger lines go through (tring_line_through) */
@@ -456,18 +457,48 @@ static void drain_to(const struct tring_sink *k, uint64_t limit, uint64_t wait_n
     }
 }
 
+/* A drain runs on program threads too (a full ring, a stack written): a
+ * signal handler that forked there would leave the child to go on with the
+ * parent's cursors and sink once it returns, writing the parent's records
+ * into the child's trace (and trace.c's buffer half-appended). The
+ * program's signals wait for the drain's end; not SIGXFSZ, which trace.c
+ * holds back itself around its write, nor the faults. */
+static void signals_hold(sigset_t *old)
+{
+    sigset_t all;
+    sigfillset(&all);
+    sigdelset(&all, SIGXFSZ);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGILL);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGTRAP);
+    pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
+static void signals_give(const sigset_t *old)
+{
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 void tring_drain(const struct tring_sink *k, bool final)
 {
+    sigset_t old;
+    signals_hold(&old);
     /* later records wait for the next drain */
     drain_to(k, atomic_load(&seq_next), final ? WAIT_FINAL_NS : WAIT_NS, false);
+    signals_give(&old);
 }
 
 void tring_line_through(const struct tring_sink *k, const char *s, size_t n)
 {
+    sigset_t old;
+    signals_hold(&old);
     uint64_t seq = atomic_fetch_add(&seq_next, 1);
     drain_to(k, seq, WAIT_NS, true);
     k->line(s, n);
     if (drain_next == seq) drain_next++;
+    signals_give(&old);
 }
 
 /* The spare ring, shared by every thread past RING_MAX, may be full again
@@ -477,20 +508,26 @@ void tring_line_through(const struct tring_sink *k, const char *s, size_t n)
 void tring_frame_through(const struct tring_sink *k, enum tb_rec type, uint64_t ts,
                          const struct tb *b)
 {
+    sigset_t old;
+    signals_hold(&old);
     uint64_t seq = atomic_fetch_add(&seq_next, 1);
     drain_to(k, seq, WAIT_NS, true);
     k->frame(type, ts, b);
     if (drain_next == seq) drain_next++;
+    signals_give(&old);
 }
 
 int tring_frame_claimed_through(const struct tring_sink *k, enum tb_rec type, uint64_t ts,
                                 const struct tb *b, _Atomic uint8_t *claim)
 {
+    sigset_t old;
+    signals_hold(&old);
     uint64_t seq = atomic_fetch_add(&seq_next, 1); /* before the claim, as put_claimed */
     bool mine = atomic_exchange(claim, 0);
     drain_to(k, seq, WAIT_NS, true);
     if (mine) k->frame(type, ts, b);
     if (drain_next == seq) drain_next++;
+    signals_give(&old);
     return mine;
 }
 

@@ -10,6 +10,7 @@
 #include "tring.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,58 @@ static void a_fork_in_the_middle_of_a_put_leaves_the_child_clean(void **state)
     assert_int_equal(late, 0);
 }
 
+/* A fork from a signal handler that interrupted a drain on this thread (a
+ * program thread whose ring was full): the drain goes on in the child once
+ * the handler returns. The child must write none of the parent's records
+ * and its rings must take and give back its own. */
+static void fork_from_handler(int sig)
+{
+    (void)sig;
+    forked = fork();
+    if (forked == 0) {
+        tring_after_fork_child();
+        nout = 0; /* the child's own output starts here (trace.c's buf_len = 0) */
+    }
+}
+
+static void sink_frame_forking(enum tb_rec type, uint64_t ts, const struct tb *b)
+{
+    sink_frame(type, ts, b);
+    if (forked == -1 && nout == 1) raise(SIGUSR1); /* its handler forks */
+}
+
+static void a_fork_in_the_middle_of_a_drain_leaves_the_child_clean(void **state)
+{
+    (void)state;
+    for (int i = 1; i <= 3; i++) assert_true(put((uint64_t)i, i, (uint64_t)i, 8));
+    static const struct tring_sink forking = {sink_frame_forking, sink_line, sink_late};
+    forked = -1;
+    struct sigaction sa = {.sa_handler = fork_from_handler}, was;
+    sigaction(SIGUSR1, &sa, &was);
+    lock_take(&drain_lock);
+    tring_drain(&forking, false);
+    lock_give(&drain_lock);
+    sigaction(SIGUSR1, &was, NULL);
+    assert_true(forked >= 0);
+    if (forked == 0) {
+        size_t parents = nout; /* the parent's records the drain wrote in the child */
+        nout = 0;
+        int puts = 0;
+        for (int i = 0; i < 400; i++) puts += put(100, 100, 100, 8); /* under a ring's worth */
+        lock_take(&drain_lock);
+        tring_drain(&sink, true);
+        lock_give(&drain_lock);
+        bool own = nout == (size_t)puts;
+        for (size_t i = 0; i < nout && own; i++) own = outs[i].sid == 100;
+        _exit((parents == 0 ? 0 : 1) | (puts == 400 ? 0 : 2) | (own ? 0 : 4));
+    }
+    int st;
+    assert_int_equal(waitpid(forked, &st, 0), forked);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0); /* 1: parent's records, 2: puts refused, 4: not its own */
+    assert_int_equal(nout, 3);
+}
+
 /* Records of every size, many times round the ring: each comes out once,
  * in order, with its bytes. */
 static void records_wrap_round_the_ring(void **state)
@@ -376,6 +429,7 @@ int main(void)
         cmocka_unit_test_setup(records_wrap_round_the_ring, setup),
         cmocka_unit_test_setup(a_number_never_published_is_reported_late, setup),
         cmocka_unit_test_setup(a_fork_in_the_middle_of_a_put_leaves_the_child_clean, setup),
+        cmocka_unit_test_setup(a_fork_in_the_middle_of_a_drain_leaves_the_child_clean, setup),
         cmocka_unit_test_setup(threads_come_out_in_the_order_they_saw, setup),
         cmocka_unit_test_setup(many_writers_lose_nothing, setup),
         cmocka_unit_test_setup(a_claim_is_written_once, setup),
