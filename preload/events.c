@@ -378,7 +378,8 @@ void ev_end(const char *why)
     JB_KV_U64(&b, "lost", atomic_load(&cl_stats.lost));
     uint64_t hd = atomic_load(&cl_handles_dropped);
     if (hd) JB_KV_U64(&b, "handles_dropped", hd);
-    ev_finish(&b);
+    JB_LIT(&b, "}");
+    trace_line_end(&b); /* no other thread's record after it */
 }
 
 void ev_note(const char *what, const char *detail)

@@ -61,6 +61,7 @@ static bool lost;                /* the program closed our fd: reopen before wri
 static bool have_file;           /* this process has a trace file (header written or being) */
 static bool started;             /* its first lines are in the buffer (under cl_trace_lock) */
 static _Atomic bool created;     /* ...and it is published: header, modules, inherited sockets */
+static bool ended; /* the end record is written: nothing more is (under cl_trace_lock) */
 static __thread int tl_opening
     __attribute__((tls_model("initial-exec"))); /* this thread opens it */
 
@@ -199,7 +200,7 @@ static const struct tring_sink sink = {sink_frame, buf_append_locked, sink_late}
 /* Merges what the threads' rings hold into the buffer, and writes it. */
 void trace_flush_locked(void)
 {
-    if (!have_file) return;
+    if (!have_file || ended) return;
     tring_drain(&sink, false);
     buf_write_locked();
 }
@@ -219,9 +220,28 @@ void trace_flush_end(void)
 {
     int saved = errno;
     lock_take(&cl_trace_lock);
-    if (have_file) tring_drain(&sink, true);
+    if (have_file && !ended) tring_drain(&sink, true);
     buf_write_locked();
     if (have_file && cl_trace_fd >= 0) tracefile_end(&out, cl_trace_fd);
+    lock_give(&cl_trace_lock);
+    errno = saved;
+}
+
+/* The end record: numbered and written with the records before it under
+ * the lock, so that no drain (another thread's whose ring is full, the
+ * flusher's) writes later records of other threads after it; none is
+ * written after it either (ended). */
+void trace_line_end(struct jb *b)
+{
+    if (b->overflow || !trace_ensure_open()) return;
+    b->p[b->len++] = '\n'; /* callers leave one byte spare */
+    int saved = errno;
+    lock_take(&cl_trace_lock);
+    if (have_file && !ended) {
+        trace_append_locked(b->p, b->len);
+        tring_drain_final(&sink);
+        ended = true;
+    }
     lock_give(&cl_trace_lock);
     errno = saved;
 }
@@ -247,12 +267,13 @@ static void buf_append_locked(const char *s, size_t n)
 void trace_append_locked(const char *s, size_t n)
 {
     if (n > TRING_LINE_MAX) { /* a long Python stack: no ring takes it */
-        if (have_file) tring_line_through(&sink, s, n);
+        if (have_file && !ended) tring_line_through(&sink, s, n);
         return;
     }
     if (!tring_put_line(s, n)) {
         trace_flush_locked(); /* the ring was full: the drain makes room */
-        if (!tring_put_line(s, n) && have_file) tring_line_through(&sink, s, n); /* (spare) */
+        if (!tring_put_line(s, n) && have_file && !ended)
+            tring_line_through(&sink, s, n); /* (spare) */
     }
 }
 
@@ -299,7 +320,8 @@ void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b)
     if (likely(tring_put_frame(type, ts, b))) return;
     lock_take(&cl_trace_lock); /* a full ring is drained by its own thread */
     trace_flush_locked();
-    if (!tring_put_frame(type, ts, b) && have_file) tring_frame_through(&sink, type, ts, b);
+    if (!tring_put_frame(type, ts, b) && have_file && !ended)
+        tring_frame_through(&sink, type, ts, b);
     lock_give(&cl_trace_lock);
 }
 
@@ -314,7 +336,7 @@ bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b, _Ato
     if (got < 0) {
         trace_flush_locked();
         got = tring_put_frame_claimed(type, ts, b, claim);
-        if (got < 0) got = tring_frame_claimed_through(&sink, type, ts, b, claim); /* (spare) */
+        if (got < 0 && !ended) got = tring_frame_claimed_through(&sink, type, ts, b, claim);
     }
     lock_give(&cl_trace_lock);
     return got > 0;
@@ -366,6 +388,7 @@ void trace_after_fork_child(void)
     if (cl_trace_fd >= 0) syscall(SYS_close, cl_trace_fd);
     cl_trace_fd = -1;
     have_file = false;
+    ended = false;
     started = false;
     out = (struct tracefile_out){0};
     atomic_store(&created, false);

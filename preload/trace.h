@@ -16,11 +16,11 @@ int trace_create(bool forked);
 void trace_append_locked(const char *s, size_t n);
 void trace_line(struct jb *b); /* append b + '\n' under the lock */
 void trace_frame(enum tb_rec type, uint64_t ts, const struct tb *b); /* a binary record */
-bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b,
-                         _Atomic uint8_t *claim);
+bool trace_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b, _Atomic uint8_t *claim);
 void trace_flush(void);
 void trace_flush_locked(void);
-void trace_flush_end(void); /* flush, and give back the disk-full reserve (end, exec) */
+void trace_flush_end(void);        /* flush, and give back the disk-full reserve (end, exec) */
+void trace_line_end(struct jb *b); /* the end record: nothing is written after it */
 bool trace_fd_is(int fd);
 bool trace_fd_owned(int fd);  /* ...and it still holds the trace file */
 void trace_fd_vacate(int fd); /* before the program's dup2 onto the trace fd's number */

@@ -80,6 +80,8 @@ static __thread bool tl_spare __attribute__((tls_model("initial-exec"))); /* non
  * handler may come in the middle: tring_after_fork_child). */
 static __thread struct ring *tl_putting __attribute__((tls_model("initial-exec")));
 static void (*test_mid_put)(void); /* tests: called between an entry's fill and publish */
+/* The number of this thread's last record (the exit's end record). */
+static __thread uint64_t tl_last_seq __attribute__((tls_model("initial-exec")));
 
 static void ring_give_back(void *p)
 {
@@ -153,7 +155,7 @@ static void ring_publish_as(struct ring *r, struct ent *e, uint32_t skip, uint64
 {
     if (unlikely(atomic_load_explicit(&r->dead, memory_order_relaxed))) return;
     uint64_t end = atomic_load_explicit(&r->head, memory_order_relaxed) + skip + e->size;
-    e->seq = seq;
+    e->seq = tl_last_seq = seq;
     atomic_store_explicit(&r->head, end, memory_order_release);
 }
 
@@ -490,11 +492,22 @@ void tring_drain(const struct tring_sink *k, bool final)
     signals_give(&old);
 }
 
+/* The end record is this thread's last: records of other threads numbered
+ * after it are not written (the analyzer ignores what follows `end`); the
+ * ones before it are waited for as at exit. */
+void tring_drain_final(const struct tring_sink *k)
+{
+    sigset_t old;
+    signals_hold(&old);
+    drain_to(k, tl_last_seq + 1, WAIT_FINAL_NS, true);
+    signals_give(&old);
+}
+
 void tring_line_through(const struct tring_sink *k, const char *s, size_t n)
 {
     sigset_t old;
     signals_hold(&old);
-    uint64_t seq = atomic_fetch_add(&seq_next, 1);
+    uint64_t seq = tl_last_seq = atomic_fetch_add(&seq_next, 1);
     drain_to(k, seq, WAIT_NS, true);
     k->line(s, n);
     if (drain_next == seq) drain_next++;
@@ -510,7 +523,7 @@ void tring_frame_through(const struct tring_sink *k, enum tb_rec type, uint64_t 
 {
     sigset_t old;
     signals_hold(&old);
-    uint64_t seq = atomic_fetch_add(&seq_next, 1);
+    uint64_t seq = tl_last_seq = atomic_fetch_add(&seq_next, 1);
     drain_to(k, seq, WAIT_NS, true);
     k->frame(type, ts, b);
     if (drain_next == seq) drain_next++;

@@ -42,6 +42,9 @@ int tring_put_frame_claimed(enum tb_rec type, uint64_t ts, const struct tb *b,
  * the order of their numbers. A number taken but not yet published (its
  * thread is between the two) is waited for, briefly; `final` waits less. */
 void tring_drain(const struct tring_sink *sink, bool final);
+/* Under cl_trace_lock, at exit: the records numbered up to the calling
+ * thread's last one (its end record), and no later ones. */
+void tring_drain_final(const struct tring_sink *sink);
 
 /* Under cl_trace_lock: a line longer than TRING_LINE_MAX, written in its
  * turn (the records numbered before it first). */

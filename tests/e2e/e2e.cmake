@@ -15,7 +15,7 @@ set(E2E_TESTS
     http_records dlopen bounded_trace recv_trunc ssl_copies unread_idle relative_dir secrets
     sanitizers daemons real_exit cpp_names git_http own_fds dump_signal_owner prometheus
     exec_flush disk_full privdrop raw_close node_closes ipc_pair nginx debug_cache trace_dump
-    many_threads)
+    many_threads exit_threads)
 # connleak_e2e(NAME...): one ctest test per tests/e2e/NAME.sh. The other
 # e2e_*.cmake fragments (one per area) call it for their own scripts.
 function(connleak_e2e)
