@@ -93,6 +93,7 @@ static void *flusher_main(void *arg)
         stacks_check_fds();
         lock_take(&work_lock); /* the exit's live set and end record are written alone */
         if (!atomic_load(&finished) && atomic_load(&cl_state) == CL_ON) {
+            stacks_notes();
             dump_if_wanted();
             sampler_tick();
         }
@@ -177,6 +178,7 @@ void lifecycle_finish(const char *why)
     fdtable_each_live(live_promote_one, NULL);
     fdtable_each_live(live_emit, NULL);
     agg_flush();
+    stacks_notes();
     ev_end(why);
     trace_flush_end();
     prom_exit();
@@ -192,7 +194,9 @@ static __thread int fork_locked __attribute__((tls_model("initial-exec")));
 
 void lifecycle_fork_prepare(void)
 {
-    if (cl_in_hook || atomic_load(&cl_state) != CL_ON) return;
+    if (atomic_load(&cl_state) != CL_ON) return;
+    stacks_fork_prepare(); /* even from a handler: libunwind's locks are not ours */
+    if (cl_in_hook) return;
     cl_in_hook = 1;
     fork_locked = 1;
     trace_open_lock_take();
@@ -203,6 +207,7 @@ void lifecycle_fork_prepare(void)
 
 void lifecycle_fork_parent(void)
 {
+    stacks_fork_parent();
     if (!fork_locked) return;
     fork_locked = 0;
     lock_give(&cl_trace_lock);

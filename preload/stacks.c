@@ -22,6 +22,7 @@
 #include "jsonline.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -53,15 +54,64 @@ int cl_unwind_fds[2] = {-1, -1};
 
 static __thread int tl_warm __attribute__((tls_model("initial-exec")));
 
+/* libunwind takes mutexes of its own (every signal blocked meanwhile). A
+ * fork while another thread holds one leaves the child waiting for it
+ * forever at its first stack. So a fork first stops new unwinds (their
+ * record goes without a stack) and waits, briefly, for the ones under way;
+ * if one is still inside, the child records no stacks (a note says why). */
+#define FORK_WAIT_NS (100ull * 1000 * 1000)
+static _Atomic int unwinders;        /* threads inside libunwind */
+static _Atomic int fork_pending;     /* a fork is under way: no new unwind */
+static bool fork_unsafe;             /* ...and one was still inside at the fork */
+static _Atomic int no_stacks_noted;  /* the child's note is still to write */
+static void (*test_in_unwind)(void); /* tests: called inside, before libunwind */
+
 static int unwind(void **pcs, int n)
 {
     int (*bt)(void **, int) = __atomic_load_n(&unw_bt, __ATOMIC_ACQUIRE); /* may go NULL */
     if (!bt) return 0;
+    atomic_fetch_add(&unwinders, 1);  /* then fork_pending: sequentially consistent, */
+    if (atomic_load(&fork_pending)) { /* as stacks_fork_prepare's store then load */
+        atomic_fetch_sub(&unwinders, 1);
+        return 0;
+    }
+    if (test_in_unwind) test_in_unwind();
     cl_in_unwind = 1;
     n = bt(pcs, n);
     cl_in_unwind = 0;
+    atomic_fetch_sub(&unwinders, 1);
     tl_warm = 1;
     return n;
+}
+
+void stacks_fork_prepare(void)
+{
+    int self = cl_in_unwind; /* a handler that interrupted this thread's unwind forks */
+    atomic_store(&fork_pending, 1);
+    uint64_t t0 = clock_now_ns();
+    while (atomic_load(&unwinders) > self && clock_now_ns() - t0 < FORK_WAIT_NS) sched_yield();
+    fork_unsafe = atomic_load(&unwinders) > 0;
+}
+
+void stacks_fork_parent(void)
+{
+    atomic_store(&fork_pending, 0);
+}
+
+/* The child's note that it records no stacks, once it has a trace (the
+ * flusher's tick, or the exit): a child that only execs gets no file for it. */
+void stacks_notes(void)
+{
+    if (atomic_load_explicit(&no_stacks_noted, memory_order_relaxed) && trace_is_open() &&
+        atomic_exchange(&no_stacks_noted, 0))
+        ev_note("no-stacks", "this process was forked while another thread was inside "
+                             "libunwind: it records no stacks (libunwind's lock would never "
+                             "be given back)");
+}
+
+void stacks_test_in_unwind(void (*fn)(void))
+{
+    test_in_unwind = fn;
 }
 
 /* A new thread's first unwind allocates libunwind's thread-local data: done
@@ -360,6 +410,13 @@ void stack_emit_id(uint32_t id)
  * again before use there. */
 void stacks_after_fork_child(void)
 {
+    if (fork_unsafe) {
+        __atomic_store_n(&unw_bt, NULL, __ATOMIC_RELEASE);
+        atomic_store(&no_stacks_noted, 1);
+    }
+    fork_unsafe = false;
+    atomic_store(&unwinders, 0); /* the parent's other threads are not here */
+    atomic_store(&fork_pending, 0);
     atomic_fetch_add(&cl_trace_gen, 1);
     atomic_flag_clear(&cl_stack_lock.f);
     pyframes_after_fork_child();

@@ -1,6 +1,13 @@
 /* test_preload_stacks.c - a call site always gets the same stack id, two
  * call sites get two, and each stack is written to the trace exactly once,
- * before the first record that names it. */
+ * before the first record that names it. A fork never leaves its child
+ * waiting for libunwind's locks: it waits for the unwinds under way, and a
+ * child forked while one was still inside records no stacks. */
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,6 +114,87 @@ static void new_trace_generation_writes_stacks_again(void **state)
     assert_int_equal(lines[1], lines[0] + 1);
 }
 
+/* ---- fork and libunwind ---- */
+
+static _Atomic int held, inside;
+static __thread int tl_blocker;
+
+/* The blocker thread's unwind stops inside (where libunwind's locks would
+ * be taken) until released. */
+static void hold_inside(void)
+{
+    if (!tl_blocker) return;
+    atomic_store(&inside, 1);
+    while (atomic_load(&held)) sched_yield();
+}
+
+static void *blocker(void *arg)
+{
+    tl_blocker = 1;
+    *(uint32_t *)arg = site_a();
+    return NULL;
+}
+
+static void exit_in_unwind(void)
+{
+    syscall(SYS_exit_group, 2); /* the child reached libunwind */
+}
+
+/* A child: 0 if its stack_capture() did not call libunwind (and found no
+ * stack), 2 if it did. Raw exits: nothing of the parent's trace flushed. */
+static int child_unwinds(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        stacks_after_fork_child();
+        stacks_test_in_unwind(exit_in_unwind);
+        syscall(SYS_exit_group, site_b() == 0 ? 0 : 1);
+    }
+    int st = -1;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static uint64_t ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void a_fork_during_an_unwind_leaves_the_child_without_stacks(void **state)
+{
+    (void)state;
+    pthread_t t;
+    uint32_t id_b = 0;
+    atomic_store(&held, 1);
+    stacks_test_in_unwind(hold_inside);
+    pthread_create(&t, NULL, blocker, &id_b);
+    while (!atomic_load(&inside)) sched_yield();
+    uint64_t t0 = ms_now();
+    stacks_fork_prepare(); /* waits for the blocker, in vain */
+    assert_true(ms_now() - t0 >= 90);
+    assert_int_equal(site_b(), 0);        /* no new unwind while a fork is under way */
+    assert_int_equal(child_unwinds(), 0); /* the child does without libunwind */
+    stacks_fork_parent();
+    atomic_store(&held, 0);
+    pthread_join(t, NULL);
+    stacks_test_in_unwind(NULL);
+    assert_int_not_equal(id_b, 0); /* the parent's unwind went on */
+    assert_int_not_equal(site_b(), 0);
+}
+
+static void a_fork_with_no_unwind_under_way_keeps_stacks(void **state)
+{
+    (void)state;
+    uint64_t t0 = ms_now();
+    stacks_fork_prepare();
+    assert_true(ms_now() - t0 < 50);
+    assert_int_equal(child_unwinds(), 2); /* the child unwinds */
+    stacks_fork_parent();
+    assert_int_not_equal(site_a(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +202,8 @@ int main(void)
         cmocka_unit_test(different_sites_different_ids),
         cmocka_unit_test(stack_holds_the_call_site),
         cmocka_unit_test(new_trace_generation_writes_stacks_again),
+        cmocka_unit_test(a_fork_during_an_unwind_leaves_the_child_without_stacks),
+        cmocka_unit_test(a_fork_with_no_unwind_under_way_keeps_stacks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
