@@ -66,7 +66,7 @@ static bool fork_unsafe;             /* ...and one was still inside at the fork 
 static _Atomic int no_stacks_noted;  /* the child's note is still to write */
 static void (*test_in_unwind)(void); /* tests: called inside, before libunwind */
 
-static int unwind(void **pcs, int n)
+static inline __attribute__((always_inline)) int unwind(void **pcs, int n)
 {
     int (*bt)(void **, int) = __atomic_load_n(&unw_bt, __ATOMIC_ACQUIRE); /* may go NULL */
     if (!bt) return 0;
