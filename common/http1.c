@@ -14,6 +14,10 @@
  * buffered: every piece of state lives in struct http1, and a split at any
  * byte boundary leaves it the same.
  *
+ * A head that starts a call and ends in it is kept in the caller's head
+ * memo, if it passes one (http1_memo.c); a later head that equals a kept
+ * one wherever the parse looks is replayed from it instead of parsed.
+ *
  * The two machines stay in one file: they are one concern (an exchange: a
  * request's method and framing decide how its response is read, HEAD and
  * 1xx/204/304 have no body, pipelined requests pair with responses in
@@ -221,7 +225,7 @@ static uint8_t rq_next(const struct http1 *h)
 }
 
 /* The request's headers are complete: it is sent; its body follows. */
-static void request_sent(struct http1 *h, struct http1_events *ev)
+HTTP1_HOT void http1_request_sent(struct http1 *h, struct http1_events *ev)
 {
     struct http1_dir *d = &h->rq;
     unsigned int kind = (h->rq_info & HTTP1_RQ_HEAD)      ? K_HEAD
@@ -257,7 +261,8 @@ static size_t rq_body_feed(struct http1 *h, const uint8_t *p, size_t n, struct h
     return k;
 }
 
-static size_t rq_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_events *ev)
+static size_t rq_step(struct http1 *h, struct arm *arm, const uint8_t *p, size_t n,
+                      struct http1_events *ev)
 {
     enum res r;
     size_t k;
@@ -272,7 +277,10 @@ static size_t rq_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_
     case ST_HSKIP:
         k = http1_hdr_feed(h, &h->rq, p, n, &r);
         if (r == R_BAD) go_bad(h, ev);
-        if (r == R_DONE) request_sent(h, ev);
+        if (r == R_DONE) {
+            memo_rq_keep(h, arm, p + k, ev);
+            http1_request_sent(h, ev);
+        }
         return k;
     case ST_HOLD:
         return n; /* CONNECT sent: nothing to follow until its answer */
@@ -281,15 +289,22 @@ static size_t rq_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_
     }
 }
 
-HTTP1_HOT size_t http1_on_write(struct http1 *h, const void *buf, size_t n, struct http1_events *ev)
+HTTP1_HOT size_t http1_on_write_memo(struct http1 *h, struct http1_memo *m, const void *buf,
+                                     size_t n, struct http1_events *ev)
 {
     ev->flags = 0;
     if (h->state >= HTTP1_NOT_HTTP) return n;
     *ev = (struct http1_events){0};
     const uint8_t *p = buf;
+    struct arm arm = {NULL, p};
+    if (m && h->rq.st == ST_START && !h->rq.pos && (uint8_t)(p[0] - 'A') < 26) {
+        struct http1_memo_head *e = memo_find(m->rq, p, n);
+        if (e) return memo_rq_replay(h, e, n, ev);
+        arm.m = m;
+    }
     size_t i = 0;
     while (i < n) {
-        i += rq_step(h, p + i, n - i, ev);
+        i += rq_step(h, &arm, p + i, n - i, ev);
         if (h->state >= HTTP1_NOT_HTTP) return n;
         if (ev->flags & HTTP1_EV_REQUEST_SENT) break;
     }
@@ -416,7 +431,7 @@ static uint8_t framing_of(const struct http1 *h, unsigned int kind)
     return (f & F_CL) ? HTTP1_FRAME_LENGTH : HTTP1_FRAME_EOF;
 }
 
-HTTP1_HOT static void response_headers(struct http1 *h, struct http1_events *ev)
+HTTP1_HOT void http1_response_headers(struct http1 *h, struct http1_events *ev)
 {
     if (h->status < 200 && h->status != 101) { /* interim: a status line follows */
         dir_goto(&h->rs, ST_START);
@@ -476,7 +491,8 @@ static size_t rs_body_feed(struct http1 *h, const uint8_t *p, size_t n, struct h
     return k;
 }
 
-static size_t rs_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_events *ev)
+static size_t rs_step(struct http1 *h, struct arm *arm, const uint8_t *p, size_t n,
+                      struct http1_events *ev)
 {
     enum res r;
     size_t k;
@@ -490,14 +506,18 @@ static size_t rs_step(struct http1 *h, const uint8_t *p, size_t n, struct http1_
     case ST_HSKIP:
         k = http1_hdr_feed(h, &h->rs, p, n, &r);
         if (r == R_BAD) go_bad(h, ev);
-        if (r == R_DONE) response_headers(h, ev);
+        if (r == R_DONE) {
+            memo_rs_keep(h, arm, p + k);
+            http1_response_headers(h, ev);
+        }
         return k;
     default:
         return rs_body_feed(h, p, n, ev);
     }
 }
 
-HTTP1_HOT size_t http1_on_read(struct http1 *h, const void *buf, size_t n, struct http1_events *ev)
+HTTP1_HOT size_t http1_on_read_memo(struct http1 *h, struct http1_memo *m, const void *buf,
+                                    size_t n, struct http1_events *ev)
 {
     ev->flags = 0;
     if (h->state >= HTTP1_NOT_HTTP) return n;
@@ -508,8 +528,19 @@ HTTP1_HOT size_t http1_on_read(struct http1 *h, const void *buf, size_t n, struc
     }
     const uint8_t *p = buf;
     size_t i = 0;
+    struct arm arm = {NULL, p};
+    if (m && h->rs.st == ST_START && !h->rs.pos && p[0] == 'H') {
+        const struct http1_memo_head *e = memo_find(m->rs, p, n);
+        if (!e) {
+            arm.m = m;
+        } else {
+            i = memo_rs_replay(h, e, ev);
+            if (h->state >= HTTP1_NOT_HTTP) return n;
+            if (ev->flags & HTTP1_EV_RESPONSE_DONE) return i;
+        }
+    }
     while (i < n) {
-        i += rs_step(h, p + i, n - i, ev);
+        i += rs_step(h, &arm, p + i, n - i, ev);
         if (h->state >= HTTP1_NOT_HTTP) return n;
         if (ev->flags & HTTP1_EV_RESPONSE_DONE) break;
     }

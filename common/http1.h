@@ -4,7 +4,9 @@
  * copied of them (probe/): shared by both recorders, so it lives in common/.
  *
  * It runs inside every read and write of the traced program, possibly in a
- * signal handler: no allocation, no stdio, no locks, no libc beyond memchr.
+ * signal handler: no allocation, no stdio, no locks, no libc beyond memchr
+ * and memcpy. A caller may pass a per-thread head memo (struct http1_memo)
+ * that replays heads seen before instead of parsing them.
  * The whole per-socket state is one struct http1 of 128 bytes, meant to be
  * embedded in the socket record; all-zero memory is the valid initial state
  * ("unknown yet"). It keeps no payload: only the request's method, its
@@ -91,6 +93,7 @@ enum {
     HTTP1_EV_NOT_HTTP = 1u << 3,         /* the socket was found not to carry HTTP/1.x */
     HTTP1_EV_LOST_SYNC = 1u << 4,        /* framing could no longer be followed */
     HTTP1_EV_TUNNEL = 1u << 5,           /* the connection became a tunnel */
+    HTTP1_EV_REPLAYED = 1u << 6,         /* the head was replayed from the memo */
 };
 
 /* Filled by every call (zeroed first). The response fields describe the
@@ -106,6 +109,11 @@ struct http1_events {
     bool keep_alive;    /* the server keeps the connection open after it */
     int64_t expected;   /* body bytes expected, -1 if not known (yet) */
     uint64_t body_read; /* body bytes the program read (chunked: data bytes) */
+    /* REQUEST_SENT with a memo: the word of the memo entry its head was kept
+     * in (then 0) or replayed from, the caller's to keep what it derives
+     * from method, target and Host (equal in every head the entry replays);
+     * NULL when the head was not kept. */
+    uint32_t *memo_word;
 };
 
 /* One direction's parser position. */
@@ -138,13 +146,52 @@ struct http1 {
 };
 _Static_assert(sizeof(struct http1) <= 128, "struct http1 is embedded in every socket record");
 
-/* Bytes the program wrote / read (n > 0). Return the bytes consumed: n, or
- * fewer when the call stopped right after REQUEST_SENT / RESPONSE_DONE; call
- * again with the rest. */
-__attribute__((warn_unused_result)) size_t http1_on_write(struct http1 *h, const void *buf,
-                                                          size_t n, struct http1_events *ev);
-__attribute__((warn_unused_result)) size_t http1_on_read(struct http1 *h, const void *buf, size_t n,
-                                                         struct http1_events *ev);
+/* The head memo (http1_memo.c). A client that sends the same request head
+ * again and again, and reads response heads that differ only in headers the
+ * tracker skips (Date, ...), need not have them parsed again. A memo keeps
+ * the last heads parsed whole from the start of one call, the state that
+ * parse left, and which of their bytes mattered to it: the start line, each
+ * header's name and ':', the whole line of a followed header, every LF. A
+ * head that starts a later call, equal to one kept at those bytes and with
+ * no LF elsewhere, would be parsed to the same state: it is replayed (the
+ * state copied, the same request-sent / response-headers step run).
+ * Per thread: no locks; any struct http1 may use any memo (the heads are
+ * taken from the start of a message, which depends on nothing before it).
+ * All-zero memory is an empty memo. */
+#define HTTP1_MEMO_HEAD 384 /* longest head kept */
+#define HTTP1_MEMO_WAYS 2   /* heads kept per direction */
+struct http1_memo_head {
+    uint16_t len;                         /* 0: empty */
+    uint32_t word;                        /* the caller's (ev.memo_word); 0 when kept */
+    struct http1 after;                   /* the state at the head's last byte */
+    uint8_t sig[HTTP1_MEMO_HEAD / 8 + 4]; /* a bit per byte that mattered */
+    uint8_t bytes[HTTP1_MEMO_HEAD];
+};
+struct http1_memo {
+    struct http1_memo_head rq[HTTP1_MEMO_WAYS], rs[HTTP1_MEMO_WAYS];
+    uint8_t rq_next, rs_next; /* the way the next head goes to */
+};
+
+/* Bytes the program wrote / read (n > 0), with a memo or NULL. Return the
+ * bytes consumed: n, or fewer when the call stopped right after
+ * REQUEST_SENT / RESPONSE_DONE; call again with the rest. */
+__attribute__((warn_unused_result)) size_t http1_on_write_memo(struct http1 *h,
+                                                               struct http1_memo *m,
+                                                               const void *buf, size_t n,
+                                                               struct http1_events *ev);
+__attribute__((warn_unused_result)) size_t http1_on_read_memo(struct http1 *h, struct http1_memo *m,
+                                                              const void *buf, size_t n,
+                                                              struct http1_events *ev);
+__attribute__((warn_unused_result)) static inline size_t
+http1_on_write(struct http1 *h, const void *buf, size_t n, struct http1_events *ev)
+{
+    return http1_on_write_memo(h, NULL, buf, n, ev);
+}
+__attribute__((warn_unused_result)) static inline size_t
+http1_on_read(struct http1 *h, const void *buf, size_t n, struct http1_events *ev)
+{
+    return http1_on_read_memo(h, NULL, buf, n, ev);
+}
 /* A read returned 0: ends a close-delimited body (or truncates another). */
 void http1_on_eof(struct http1 *h, struct http1_events *ev);
 

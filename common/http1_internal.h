@@ -86,4 +86,31 @@ size_t http1_hdr_feed(struct http1 *h, struct http1_dir *d, const uint8_t *p, si
 size_t http1_chunk_feed(struct http1_dir *d, uint64_t *left, uint64_t *data, const uint8_t *p,
                         size_t n, enum res *res);
 
+/* The steps a head ends with (http1.c), run by a replayed head too. */
+void http1_request_sent(struct http1 *h, struct http1_events *ev);
+void http1_response_headers(struct http1 *h, struct http1_events *ev);
+
+/* ---- the head memo (http1_memo.c) ---- */
+
+/* A head that starts at base, the start of this call's buffer: kept in the
+ * memo m when it ends in this call (m NULL: not kept). */
+struct arm {
+    struct http1_memo *m;
+    const uint8_t *base;
+};
+
+/* The way of ways whose head p[0..n) starts with, or NULL. */
+struct http1_memo_head *memo_find(struct http1_memo_head *ways, const uint8_t *p, size_t n);
+/* The head ending at end was parsed to h (before its last step): kept if
+ * armed. A response head disarms (what follows an interim one starts
+ * later in the buffer). */
+void memo_rq_keep(const struct http1 *h, struct arm *arm, const uint8_t *end,
+                  struct http1_events *ev);
+void memo_rs_keep(const struct http1 *h, struct arm *arm, const uint8_t *end);
+/* A kept head, again: its state copied, its last step run. Return the bytes
+ * used, as http1_on_write_memo / http1_on_read_memo count them. */
+size_t memo_rq_replay(struct http1 *h, struct http1_memo_head *e, size_t n,
+                      struct http1_events *ev);
+size_t memo_rs_replay(struct http1 *h, const struct http1_memo_head *e, struct http1_events *ev);
+
 #endif

@@ -153,6 +153,12 @@ struct first_site {
 };
 static __thread struct first_site tl_first[FIRST_SITES] __attribute__((tls_model("initial-exec")));
 
+/* The thread's head memo (http1.h): a client that sends the same request
+ * and reads alike responses again and again, on one connection or on a new
+ * one each time, has them replayed rather than parsed. Its word per request
+ * head holds that head's request_key. About 2.3 KiB per thread. */
+static __thread struct http1_memo tl_memo __attribute__((tls_model("initial-exec")));
+
 /* A request was just sent on s (a socket opened at open_stk): its stack is
  * captured when it is the socket's first (unless this thread captured the
  * same first request from the same opening stack in the last
@@ -160,12 +166,19 @@ static __thread struct first_site tl_first[FIRST_SITES] __attribute__((tls_model
  * (the request that follows an abandoned one), when it differs from the
  * last captured one in method, target or host, or at most every
  * REQ_SITE_EVERY_NS otherwise; else the last capture stands for it. */
-CL_HOT static void site_note(struct http_slot *s, uint32_t open_stk)
+CL_HOT __attribute__((noinline)) static void site_note(struct sock_rec *r, struct http_slot *s,
+                                                       uint32_t *memo_word)
 {
     const struct http1 *h = &s->h;
     struct req_site *site = &s->site;
-    uint32_t key = request_key(h);
-    uint64_t now = clock_coarse_since_start();
+    uint32_t open_stk = r->stk;
+    uint32_t key = memo_word && *memo_word ? *memo_word : request_key(h);
+    if (memo_word) *memo_word = key;
+    /* the write that sent the request has just stamped the socket (TLS
+     * plaintext may come from a BIO that is no socket: read the clock) */
+    uint64_t now = atomic_load_explicit(&r->last_io, memory_order_relaxed);
+    if (!now || (atomic_load_explicit(&r->http, memory_order_relaxed) & REC_HTTP_TLS))
+        now = clock_coarse_since_start();
     uint32_t now_at = (uint32_t)(now >> AT_SHIFT); /* modulo 2^32: differences stay right */
     bool abandoned = http1_outstanding(h) > 1 || http1_phase(h) != HTTP1_PHASE_IDLE;
     bool first = http1_requests(h) <= 1;
@@ -186,15 +199,22 @@ CL_HOT static void site_note(struct http_slot *s, uint32_t open_stk)
     }
 }
 
-CL_HOT static void emit(struct sock_rec *r, int fd, struct http_slot *s,
-                        const struct http1_events *ev)
+/* The exchange log: CONNLEAK_HTTP=2. */
+static void emit_log(struct sock_rec *r, int fd, struct http_slot *s, const struct http1_events *ev)
 {
     const struct http1 *h = &s->h;
-    if (ev->flags & HTTP1_EV_REQUEST_SENT) site_note(s, r->stk);
-    if (cl_cfg.http < 2 || ev_is_quiet(r)) return; /* the exchange log: CONNLEAK_HTTP=2 */
+    if (ev_is_quiet(r)) return;
     if (ev->flags & HTTP1_EV_REQUEST_SENT) ev_http_req(r, fd, h, s->site.stk, s->site.sampled);
     if (ev->flags & HTTP1_EV_RESPONSE_HEADERS) ev_http_resp(r, h, ev);
     if (ev->flags & HTTP1_EV_RESPONSE_DONE) ev_http_done(r, h, ev);
+}
+
+/* What one call of the tracker saw: a request's site noted, and logged. */
+CL_HOT static inline void emit(struct sock_rec *r, int fd, struct http_slot *s,
+                               const struct http1_events *ev)
+{
+    if (ev->flags & HTTP1_EV_REQUEST_SENT) site_note(r, s, ev->memo_word);
+    if (unlikely(cl_cfg.http >= 2) && ev->flags) emit_log(r, fd, s, ev);
 }
 
 /* Feeds one buffer to a locked state; records what it saw. */
@@ -204,8 +224,9 @@ CL_HOT static void feed_locked(struct sock_rec *r, int fd, struct http_slot *s, 
     struct http1 *h = &s->h;
     struct http1_events ev;
     while (n > 0 && !http1_is_final(h)) {
-        size_t k = in ? http1_on_read(h, p, n, &ev) : http1_on_write(h, p, n, &ev);
-        if (ev.flags) emit(r, fd, s, &ev);
+        size_t k = in ? http1_on_read_memo(h, &tl_memo, p, n, &ev)
+                      : http1_on_write_memo(h, &tl_memo, p, n, &ev);
+        emit(r, fd, s, &ev);
         p += k, n -= k;
     }
 }

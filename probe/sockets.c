@@ -253,6 +253,7 @@ void sock_on_fd(struct probe *p, struct pproc *pr, const struct pev_fd *e)
 static void io_feed_http(struct psock *s, const struct pev_io *e)
 {
     static const uint8_t zeros[4096];
+    static struct http1_memo memo; /* the loader reads events on one thread */
     struct http1_events ev;
     size_t ncap = e->ncap < PEV_CAP_MAX ? e->ncap : PEV_CAP_MAX;
     size_t total = (size_t)e->ret, done = 0;
@@ -260,8 +261,8 @@ static void io_feed_http(struct psock *s, const struct pev_io *e)
         const uint8_t *buf = done < ncap ? e->cap + done : zeros;
         size_t n = done < ncap ? ncap - done : total - done;
         if (done >= ncap && n > sizeof(zeros)) n = sizeof(zeros);
-        size_t k =
-            e->dir ? http1_on_write(&s->http, buf, n, &ev) : http1_on_read(&s->http, buf, n, &ev);
+        size_t k = e->dir ? http1_on_write_memo(&s->http, &memo, buf, n, &ev)
+                          : http1_on_read_memo(&s->http, &memo, buf, n, &ev);
         if (k == 0 && !ev.flags) break;
         done += k;
     }

@@ -1,12 +1,12 @@
 # fuzz.cmake - the libFuzzer targets: the HTTP/1.x exchange tracker (below)
 # and the trace reader (fuzz_trace, at the end). The HTTP/1.x one
-# (tests/fuzz/fuzz_http1.c + common/http1.c, http1_hdr.c) and the ctest that runs it for
+# (tests/fuzz/fuzz_http1.c + common/http1.c, http1_hdr.c, http1_memo.c) and the ctest that runs it for
 # a bounded time on the seed corpus of tests/fuzz/corpus_http1/. libFuzzer
 # needs clang: when the project is built with gcc, clang is called directly
 # by a custom command (no ExternalProject, no second toolchain in CMake).
 # New inputs go to a corpus directory in the build tree, crashes to
 # fuzz_http1_crash-* next to it; the test fails when the fuzzer finds one.
-set(FUZZ_HTTP1_SRC ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_http1.c ${PROJECT_SOURCE_DIR}/common/http1.c ${PROJECT_SOURCE_DIR}/common/http1_hdr.c)
+set(FUZZ_HTTP1_SRC ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_http1.c ${PROJECT_SOURCE_DIR}/common/http1.c ${PROJECT_SOURCE_DIR}/common/http1_hdr.c ${PROJECT_SOURCE_DIR}/common/http1_memo.c)
 set(FUZZ_HTTP1_FLAGS -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=all -Wall -Wextra -Werror)
 

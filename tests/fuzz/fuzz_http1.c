@@ -1,13 +1,16 @@
 /* fuzz_http1.c - libFuzzer target of the HTTP/1.x exchange tracker
  * (common/http1.c): it must never crash, never read outside the buffer it
  * is given, never loop, and give the same state and events whatever the
- * byte boundaries its input arrives in.
+ * byte boundaries its input arrives in, and whether or not its heads are
+ * replayed from a head memo (http1_memo.c).
  *
  * Input: byte 0 seeds the split points, byte 1 holds options (bit 0: end
  * with EOF; bit 1: interleave writes and reads; bits 2-7: largest piece),
  * then the bytes written (the requests), a NUL, the bytes read (the
- * responses). Each piece is copied to a buffer of its exact size, so that
- * AddressSanitizer sees any read past its end. */
+ * responses). The memo check feeds the input whole twice with one memo (the
+ * second time replays what the first kept), then split, then with one byte
+ * changed (chosen by the seed), each against the same without a memo. Each piece is copied to a
+ * buffer of its exact size, so that AddressSanitizer sees any read past its end. */
 #include "http1.h"
 
 #include <stdint.h>
@@ -16,7 +19,8 @@
 
 struct run {
     struct http1 h;
-    uint64_t hash; /* of every event, in order */
+    struct http1_memo *memo; /* NULL: parse every head */
+    uint64_t hash;           /* of every event, in order */
 };
 
 static void hash_bytes(uint64_t *hash, const void *p, size_t n)
@@ -78,8 +82,8 @@ static void feed(struct run *r, bool out, const uint8_t *data, size_t n)
     for (size_t at = 0; at < n;) {
         struct http1_events ev;
         bool was_final = http1_is_final(&r->h);
-        size_t k = out ? http1_on_write(&r->h, buf + at, n - at, &ev)
-                       : http1_on_read(&r->h, buf + at, n - at, &ev);
+        size_t k = out ? http1_on_write_memo(&r->h, r->memo, buf + at, n - at, &ev)
+                       : http1_on_read_memo(&r->h, r->memo, buf + at, n - at, &ev);
         if (k == 0 || k > n - at) abort();
         check_events(&ev, was_final);
         check_state(&r->h);
@@ -134,10 +138,60 @@ static void feed_interleaved(struct run *r, const uint8_t *rq, size_t nrq, const
     }
 }
 
+static void same_or_abort(const struct run *a, const struct run *b)
+{
+    if (memcmp(&a->h, &b->h, sizeof(a->h)) != 0 || a->hash != b->hash) abort();
+}
+
+/* Requests rq, responses rs, whole or split, with the memo m or none. */
+static void run_all(struct run *r, struct http1_memo *m, const uint8_t *rq, size_t nrq,
+                    const uint8_t *rs, size_t nrs, uint32_t *seed, size_t max, bool eof)
+{
+    memset(r, 0, sizeof(*r));
+    r->memo = m;
+    if (seed) {
+        feed_split(r, true, rq, nrq, seed, max);
+        feed_split(r, false, rs, nrs, seed, max);
+    } else {
+        feed(r, true, rq, nrq);
+        feed(r, false, rs, nrs);
+    }
+    if (eof) feed_eof(r);
+}
+
+/* Replayed heads leave what parsed ones leave: the same input (kept, then
+ * replayed), split, and with one byte changed, against no memo. */
+static void check_memo(const struct run *whole, const uint8_t *rq, size_t nrq, const uint8_t *rs,
+                       size_t nrs, uint32_t seed, size_t max, bool eof)
+{
+    static struct http1_memo memo;
+    static struct run with, ref;
+    memset(&memo, 0, sizeof(memo));
+    for (int pass = 0; pass < 2; pass++) {
+        run_all(&with, &memo, rq, nrq, rs, nrs, NULL, 0, eof);
+        same_or_abort(&with, whole);
+    }
+    uint32_t s1 = seed, s2 = seed;
+    run_all(&with, &memo, rq, nrq, rs, nrs, &s1, max, eof);
+    run_all(&ref, NULL, rq, nrq, rs, nrs, &s2, max, eof);
+    same_or_abort(&with, &ref);
+    if (!nrq && !nrs) return;
+    uint8_t *copy = malloc(nrq + nrs);
+    if (!copy) abort();
+    memcpy(copy, rq, nrq);
+    memcpy(copy + nrq, rs, nrs);
+    copy[rnd(&seed) % (nrq + nrs)] = (uint8_t)rnd(&seed);
+    run_all(&with, &memo, copy, nrq, copy + nrq, nrs, NULL, 0, eof);
+    run_all(&ref, NULL, copy, nrq, copy + nrq, nrs, NULL, 0, eof);
+    same_or_abort(&with, &ref);
+    free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2) return 0;
     uint32_t seed = data[0];
+    const uint32_t seed0 = seed;
     unsigned int opt = data[1];
     size_t max = 1 + (opt >> 2);
     data += 2;
@@ -164,5 +218,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         feed_eof(&split);
     }
     if (memcmp(&whole.h, &split.h, sizeof(whole.h)) != 0 || whole.hash != split.hash) abort();
+    check_memo(&whole, data, nrq, rs, nrs, seed0, max, opt & 1);
     return 0;
 }
