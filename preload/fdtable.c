@@ -26,9 +26,7 @@
 
 #define FD_CAP_MAX (1u << 20)
 
-struct fd_slot *cl_slots;
-struct sock_rec *cl_recs;
-unsigned int cl_nslots;
+struct fd_table cl_fdt;
 _Atomic unsigned int cl_fd_high;
 _Atomic int cl_inet6_seen;
 struct fd_stats cl_stats;
@@ -92,12 +90,12 @@ int fdtable_init(void)
         rlim_t want = rl.rlim_max == RLIM_INFINITY ? FD_CAP_MAX : rl.rlim_max;
         if (want > cap) cap = want > FD_CAP_MAX ? FD_CAP_MAX : (unsigned int)want;
     }
-    cl_slots = map_noreserve((size_t)cap * sizeof(struct fd_slot));
-    if (!cl_slots || pool_init(&rec_pool, sizeof(struct sock_rec),
-                               offsetof(struct sock_rec, next_free), cap) != 0)
+    cl_fdt.slots = map_noreserve((size_t)cap * sizeof(struct fd_slot));
+    if (!cl_fdt.slots || pool_init(&rec_pool, sizeof(struct sock_rec),
+                                   offsetof(struct sock_rec, next_free), cap) != 0)
         return -1;
-    cl_recs = (struct sock_rec *)rec_pool.base;
-    cl_nslots = cap;
+    cl_fdt.recs = (struct sock_rec *)rec_pool.base;
+    cl_fdt.nslots = cap;
     return httptrack_init(cap);
 }
 
@@ -115,7 +113,7 @@ static void rec_free(struct sock_rec *r)
 
 static uint32_t rec_index(const struct sock_rec *r)
 {
-    return (uint32_t)(r - cl_recs) + 1;
+    return (uint32_t)(r - cl_fdt.recs) + 1;
 }
 
 static void fd_high_bump(int fd)
@@ -128,12 +126,12 @@ static void fd_high_bump(int fd)
 /* Puts rec into slot fd; whatever was there was closed behind our back. */
 static void slot_install(int fd, struct sock_rec *r, const char *how_old)
 {
-    struct fd_slot *s = &cl_slots[fd];
+    struct fd_slot *s = &cl_fdt.slots[fd];
     uint32_t old = atomic_exchange(&s->rec, rec_index(r));
     s->prev_close = 0; /* no socket closed here since */
     fd_high_bump(fd);
     if (old) {
-        struct sock_rec *o = &cl_recs[old - 1];
+        struct sock_rec *o = &cl_fdt.recs[old - 1];
         bool last = atomic_fetch_sub(&o->refs, 1) == 1;
         ev_close(o, fd, how_old, last);
         if (last) {
@@ -166,7 +164,7 @@ static bool rec_ref(int oldfd, struct sock_rec *r)
 struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
                             const struct cl_addr *peer, uint64_t lsid)
 {
-    if ((unsigned int)fd >= cl_nslots) {
+    if ((unsigned int)fd >= cl_fdt.nslots) {
         atomic_fetch_add(&cl_stats.lost, 1);
         return NULL;
     }
@@ -201,22 +199,22 @@ struct sock_rec *track_open(int fd, int fam, int type, int role, uint32_t stk,
  * close happens only if the slot still holds it. */
 static bool track_close_slot(int fd, const char *how, bool fd_holds, uint32_t expect)
 {
-    if ((unsigned int)fd >= cl_nslots) return false;
-    struct fd_slot *s = &cl_slots[fd];
+    if ((unsigned int)fd >= cl_fdt.nslots) return false;
+    struct fd_slot *s = &cl_fdt.slots[fd];
     uint32_t cur = expect ? expect : atomic_load(&s->rec);
     if (!cur) return false;
     /* A fork child that only drops what it inherited (and then execs) should
      * leave no trace file behind: such closes are not recorded. Except for
      * a socketpair end: the child's trace then says it was shared with the
      * parent (an IPC channel, rules_ipc.c), as nginx's workers close theirs. */
-    const struct sock_rec *cr = &cl_recs[cur - 1];
+    const struct sock_rec *cr = &cl_fdt.recs[cur - 1];
     bool quiet = !trace_is_open() && (cr->flags & REC_INHERITED) && cr->role != ROLE_PAIR;
     if (!quiet) trace_ensure_open(); /* its inherited sockets come first */
     uint32_t old = expect;
     if (expect ? !atomic_compare_exchange_strong(&s->rec, &old, 0)
                : !(old = atomic_exchange(&s->rec, 0)))
         return false;
-    struct sock_rec *r = &cl_recs[old - 1];
+    struct sock_rec *r = &cl_fdt.recs[old - 1];
     s->prev_sid = (uint32_t)r->sid;
     s->prev_stk = r->stk;
     s->prev_close = (cl_cfg.close_stacks && !quiet ? stack_capture() & FS_STK_MASK : 0) | FS_PREV;
@@ -242,19 +240,19 @@ bool track_close(int fd, const char *how)
 
 void track_closed_ok(int fd, bool was_tracked)
 {
-    if ((unsigned int)fd >= cl_nslots) return;
-    struct fd_slot *s = &cl_slots[fd];
+    if ((unsigned int)fd >= cl_fdt.nslots) return;
+    struct fd_slot *s = &cl_fdt.slots[fd];
     s->prev_close = was_tracked ? s->prev_close | FS_CLOSED : 0;
 }
 
 void track_dup(int oldfd, int newfd, const char *how)
 {
-    if ((unsigned int)newfd >= cl_nslots) return;
+    if ((unsigned int)newfd >= cl_fdt.nslots) return;
     struct sock_rec *r = fdtable_get(oldfd);
     bool explicit_target = how[0] == 'd' && how[3] != 0; /* dup2, dup3 */
     if (!r) { /* newfd now holds a non-socket: what the table had there is gone */
         if (track_close_as(newfd, explicit_target ? "dup2" : "implicit", false))
-            cl_slots[newfd].prev_close &= ~FS_CLOSED;
+            cl_fdt.slots[newfd].prev_close &= ~FS_CLOSED;
         return;
     }
     if (fdtable_get(newfd) == r) return;
@@ -272,12 +270,12 @@ void track_badclose(int fd)
                     "more than 1000 closes of bad fds: only counted from now on");
         return;
     }
-    uint32_t pc = (unsigned int)fd < cl_nslots ? cl_slots[fd].prev_close : 0;
+    uint32_t pc = (unsigned int)fd < cl_fdt.nslots ? cl_fdt.slots[fd].prev_close : 0;
     bool dbl = (pc & (FS_CLOSED | FS_PREV)) == (FS_CLOSED | FS_PREV);
     struct fd_prev prev = {0};
     if (dbl)
-        prev = (struct fd_prev){sid_widen(cl_slots[fd].prev_sid, atomic_load(&next_sid) - 1),
-                                cl_slots[fd].prev_stk, pc & FS_STK_MASK};
+        prev = (struct fd_prev){sid_widen(cl_fdt.slots[fd].prev_sid, atomic_load(&next_sid) - 1),
+                                cl_fdt.slots[fd].prev_stk, pc & FS_STK_MASK};
     ev_badclose(fd, dbl ? "double" : "foreign", stack_capture(), dbl ? &prev : NULL);
 }
 
@@ -302,7 +300,7 @@ void track_mark_all_inherited(uint64_t shift)
             if (io)
                 atomic_store(&r->last_io, minus_or_zero(io, shift) ? minus_or_zero(io, shift) : 1);
         }
-        cl_slots[fd].prev_close &= ~FS_CLOSED;
+        cl_fdt.slots[fd].prev_close &= ~FS_CLOSED;
     }
     for (unsigned int fd = 0; fd < hi; fd++) {
         struct sock_rec *r = fdtable_get((int)fd);
@@ -364,8 +362,8 @@ void fdtable_verify_live(void)
 {
     unsigned int hi = atomic_load(&cl_fd_high);
     for (unsigned int fd = 0; fd < hi; fd++) {
-        uint32_t cur = atomic_load(&cl_slots[fd].rec);
-        struct sock_rec *r = cur ? &cl_recs[cur - 1] : NULL;
+        uint32_t cur = atomic_load(&cl_fdt.slots[fd].rec);
+        struct sock_rec *r = cur ? &cl_fdt.recs[cur - 1] : NULL;
         struct stat st;
         if (!r) continue;
         uint64_t sid = r->sid;
@@ -373,7 +371,8 @@ void fdtable_verify_live(void)
             track_close_slot((int)fd, "unseen", false, cur);
             continue;
         }
-        if (atomic_load(&cl_slots[fd].rec) != cur || r->sid != sid) continue; /* closed meanwhile */
+        if (atomic_load(&cl_fdt.slots[fd].rec) != cur || r->sid != sid)
+            continue; /* closed meanwhile */
         r->ino = (uint64_t)st.st_ino;
         if (!r->local.family) { /* learnt here rather than at every connect */
             struct sockaddr_storage ss;

@@ -90,9 +90,14 @@ struct fd_stats {
     _Atomic uint64_t opened, closed, lost, badclose, badclose_dropped;
 };
 
-extern struct fd_slot *cl_slots;
-extern struct sock_rec *cl_recs;
-extern unsigned int cl_nslots;
+/* The table. Read by every hooked call, just after its system call has
+ * evicted much of the cache: one cache line (a miss each, apart). */
+struct fd_table {
+    struct fd_slot *slots; /* by fd number */
+    struct sock_rec *recs; /* by record index */
+    unsigned int nslots;   /* fd numbers covered */
+} __attribute__((aligned(64)));
+extern struct fd_table cl_fdt;
 extern _Atomic unsigned int cl_fd_high; /* highest fd + 1 ever tracked */
 extern _Atomic int cl_inet6_seen;       /* an AF_INET6 socket was ever tracked */
 extern struct fd_stats cl_stats;
@@ -100,9 +105,9 @@ extern struct fd_stats cl_stats;
 int fdtable_init(void);
 static inline struct sock_rec *fdtable_get(int fd)
 {
-    if ((unsigned int)fd >= cl_nslots) return NULL;
-    uint32_t r = atomic_load_explicit(&cl_slots[fd].rec, memory_order_acquire);
-    return r ? &cl_recs[r - 1] : NULL;
+    if ((unsigned int)fd >= cl_fdt.nslots) return NULL;
+    uint32_t r = atomic_load_explicit(&cl_fdt.slots[fd].rec, memory_order_acquire);
+    return r ? &cl_fdt.recs[r - 1] : NULL;
 }
 /* Tracks a new socket fd; closes (how "implicit") whatever the table still
  * had at that number. Emits the open record. Returns NULL if untrackable. */

@@ -112,7 +112,7 @@ static struct sock_rec *join_get(uint64_t ino, uint64_t *sid)
          n < JOIN_CAP / 2; i = (i + 1) & (JOIN_CAP - 1), n++) {
         if (join[i].gen != join_gen) return NULL;
         if (join[i].ino != ino) continue;
-        struct sock_rec *r = &cl_recs[join[i].rec - 1];
+        struct sock_rec *r = &cl_fdt.recs[join[i].rec - 1];
         *sid = join[i].sid;
         return r->sid == join[i].sid ? r : NULL; /* closed and reused since */
     }
@@ -243,7 +243,7 @@ static void suspect_check(struct sock_rec *r, int fd, bool from_poll)
         kstate_write(r, sid, TCP_CLOSE, 0);
         return;
     }
-    uint32_t idx = (uint32_t)(r - cl_recs) + 1;
+    uint32_t idx = (uint32_t)(r - cl_fdt.recs) + 1;
     uint64_t ino = rec_inode(r, fd);
     if (ino) join_put(ino, idx, sid);
     if (nsuspects < SUSPECT_MAX)
@@ -257,7 +257,7 @@ static void suspect_check(struct sock_rec *r, int fd, bool from_poll)
 static void suspects_after_walk(bool walked)
 {
     for (unsigned int i = 0; i < nsuspects; i++) {
-        struct sock_rec *r = &cl_recs[suspects[i].idx - 1];
+        struct sock_rec *r = &cl_fdt.recs[suspects[i].idx - 1];
         uint64_t sid = suspects[i].sid;
         int fd = suspects[i].fd, n = 0;
         if (r->sid != sid || r->kstate > TCP_SYN_SENT) continue; /* closed, or seen */
@@ -290,9 +290,9 @@ static void sample_live(struct sample *s)
     if (join && ++join_gen == 0) join_gen = 1;
     if (++sample_mark == 0) sample_mark = 1;
     for (unsigned int fd = 0; fd < hi; fd++) {
-        uint32_t idx = atomic_load_explicit(&cl_slots[fd].rec, memory_order_acquire);
+        uint32_t idx = atomic_load_explicit(&cl_fdt.slots[fd].rec, memory_order_acquire);
         if (!idx) continue;
-        struct sock_rec *r = &cl_recs[idx - 1];
+        struct sock_rec *r = &cl_fdt.recs[idx - 1];
         if (seen_before(r)) continue;
         if (ev_is_quiet(r) && now > r->opened &&
             now - r->opened > (uint64_t)cl_cfg.sample_ms * 1000000u)
@@ -392,8 +392,8 @@ static int fd_window(unsigned int window)
     unsigned int hi = atomic_load(&cl_fd_high);
     for (unsigned int i = 0; i < window; i++) {
         unsigned int fd = fdc.next + i;
-        uint32_t idx = fd < hi ? atomic_load(&cl_slots[fd].rec) : 0;
-        sid_before[i] = idx ? cl_recs[idx - 1].sid : 0;
+        uint32_t idx = fd < hi ? atomic_load(&cl_fdt.slots[fd].rec) : 0;
+        sid_before[i] = idx ? cl_fdt.recs[idx - 1].sid : 0;
         pf[i] = (struct pollfd){(int)fd, POLLRDHUP, 0};
     }
     if (syscall(SYS_poll, pf, window, 0) < 0) return -errno;
@@ -435,7 +435,7 @@ static int sample_fds(uint32_t socks, uint64_t nofile, bool *exact)
     /* no count yet: the fds polled so far and the tracked sockets beyond */
     int beyond = 0;
     for (unsigned int fd = fdc.next; fd < hi; fd++)
-        beyond += atomic_load_explicit(&cl_slots[fd].rec, memory_order_relaxed) != 0;
+        beyond += atomic_load_explicit(&cl_fdt.slots[fd].rec, memory_order_relaxed) != 0;
     return fdc.open + beyond;
 }
 
