@@ -20,11 +20,16 @@
 # and the client on CPU 0 (taskset): on loopback the kernel charges the
 # receive work to whichever process is on the CPU when it runs, so where
 # the scheduler puts the two moves the client's CPU time by more than
-# connleak does.
+# connleak does. With --fresh-server, every run talks to a server started
+# for it on a new port: a churn run leaves up to -n client sockets in
+# TIME_WAIT for 60 s, and the next run's connect() calls, to the same
+# port, search past them for a free local port (the more so the younger
+# they are, so the second run of a pair pays more than the first); to a
+# new port, every local port is free at once.
 #
 #   bench/run-churn.sh [--build DIR] [-n CYCLES] [-r ROUNDS] [--reqs K]
 #                      [--body BYTES] [--backend preload|probe] [--bystander]
-#                      [--compare] [--threads T] [--pin]
+#                      [--compare] [--threads T] [--pin] [--fresh-server]
 #
 # Defaults: --build <repo>/build, -n 2000 cycles per run, -r 11 rounds,
 # --reqs 1 request per connection (K > 1 measures keep-alive traffic),
@@ -48,6 +53,7 @@ bystander=0
 pin=()
 pin_server=()
 run_timeout=300
+fresh=0
 
 usage() {
     sed -n '/^#   bench\/run-churn.sh/,/^#  *\[--compare/p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
@@ -65,6 +71,7 @@ while [[ $# -gt 0 ]]; do
     --backend) backend=$2; shift 2 ;;
     --bystander) bystander=1; backend=probe; shift ;;
     --pin) pin=(taskset -c 0); pin_server=(taskset -c 1); shift ;;
+    --fresh-server) fresh=1; shift ;;
     -h | --help) usage ;;
     *) echo "run-churn: unknown option $1" >&2; usage ;;
     esac
@@ -103,18 +110,30 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"${pin_server[@]}" "$server" --body "$body" > "$tmp/port" &
-server_pid=$!
-for _ in $(seq 50); do
-    [[ -s "$tmp/port" ]] && break
-    sleep 0.1
-done
-port=$(head -n1 "$tmp/port")
-[[ "$port" =~ ^[0-9]+$ ]] || { echo "run-churn: http_server did not start" >&2; exit 1; }
+server_start() {
+    if [[ -n "$server_pid" ]]; then
+        kill -TERM "$server_pid" 2> /dev/null || true
+        wait "$server_pid" 2> /dev/null || true
+    fi
+    : > "$tmp/port"
+    "${pin_server[@]}" "$server" --body "$body" > "$tmp/port" &
+    server_pid=$!
+    for _ in $(seq 50); do
+        [[ -s "$tmp/port" ]] && break
+        sleep 0.1
+    done
+    port=$(head -n1 "$tmp/port")
+    [[ "$port" =~ ^[0-9]+$ ]] || { echo "run-churn: http_server did not start" >&2; exit 1; }
+}
+server_start
 
 mkdir "$tmp/traces"
-bare() { timeout "$run_timeout" "${pin[@]}" "$client" "$port" "$cycles" "$reqs" "$threads"; }
+bare() {
+    [[ $fresh -eq 1 ]] && server_start
+    timeout "$run_timeout" "${pin[@]}" "$client" "$port" "$cycles" "$reqs" "$threads"
+}
 traced() {
+    [[ $fresh -eq 1 ]] && server_start
     rm -f "$tmp"/traces/*
     if [[ $bystander -eq 1 ]]; then
         # the probe loaded and tracing an idle process; the client untraced
@@ -143,7 +162,7 @@ traced() {
     fi
 }
 
-echo "churn: $cycles connections x $reqs request(s), $threads thread(s), body $body bytes, $rounds rounds, port $port, $backend"
+echo "churn: $cycles connections x $reqs request(s), $threads thread(s), body $body bytes, $rounds rounds, port $port$([[ $fresh -eq 1 ]] && echo ' (a new one each run)'), $backend"
 bare > /dev/null # warm-up: page cache, TIME_WAIT reuse, CPU frequency
 traced > /dev/null
 : > "$tmp/bare.ms"
