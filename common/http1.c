@@ -298,9 +298,9 @@ HTTP1_HOT size_t http1_on_write_memo(struct http1 *h, struct http1_memo *m, cons
     const uint8_t *p = buf;
     struct arm arm = {NULL, p};
     if (m && h->rq.st == ST_START && !h->rq.pos && (uint8_t)(p[0] - 'A') < 26) {
-        struct http1_memo_head *e = memo_find(m->rq, p, n);
+        struct http1_memo_head *e = memo_find(m->rq, &m->rq_misses, p, n);
         if (e) return memo_rq_replay(h, e, n, ev);
-        arm.m = m;
+        if (memo_worth_keeping(m->rq_misses)) arm.m = m;
     }
     size_t i = 0;
     while (i < n) {
@@ -530,9 +530,9 @@ HTTP1_HOT size_t http1_on_read_memo(struct http1 *h, struct http1_memo *m, const
     size_t i = 0;
     struct arm arm = {NULL, p};
     if (m && h->rs.st == ST_START && !h->rs.pos && p[0] == 'H') {
-        const struct http1_memo_head *e = memo_find(m->rs, p, n);
+        const struct http1_memo_head *e = memo_find(m->rs, &m->rs_misses, p, n);
         if (!e) {
-            arm.m = m;
+            if (memo_worth_keeping(m->rs_misses)) arm.m = m;
         } else {
             i = memo_rs_replay(h, e, ev);
             if (h->state >= HTTP1_NOT_HTTP) return n;

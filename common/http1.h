@@ -155,6 +155,8 @@ _Static_assert(sizeof(struct http1) <= 128, "struct http1 is embedded in every s
  * head that starts a later call, equal to one kept at those bytes and with
  * no LF elsewhere, would be parsed to the same state: it is replayed (the
  * state copied, the same request-sent / response-headers step run).
+ * A head that misses is kept only while misses are few in a row, then one
+ * in 16: heads that never repeat cost a lookup each, not a copy.
  * Per thread: no locks; any struct http1 may use any memo (the heads are
  * taken from the start of a message, which depends on nothing before it).
  * All-zero memory is an empty memo. */
@@ -169,7 +171,8 @@ struct http1_memo_head {
 };
 struct http1_memo {
     struct http1_memo_head rq[HTTP1_MEMO_WAYS], rs[HTTP1_MEMO_WAYS];
-    uint8_t rq_next, rs_next; /* the way the next head goes to */
+    uint8_t rq_next, rs_next;      /* the way the next head goes to */
+    uint16_t rq_misses, rs_misses; /* lookups in a row that found none */
 };
 
 /* Bytes the program wrote / read (n > 0), with a memo or NULL. Return the

@@ -99,8 +99,19 @@ struct arm {
     const uint8_t *base;
 };
 
-/* The way of ways whose head p[0..n) starts with, or NULL. */
-struct http1_memo_head *memo_find(struct http1_memo_head *ways, const uint8_t *p, size_t n);
+/* The way of ways whose head p[0..n) starts with, or NULL; *misses counts
+ * the lookups in a row that found none. */
+struct http1_memo_head *memo_find(struct http1_memo_head *ways, uint16_t *misses, const uint8_t *p,
+                                  size_t n);
+/* Whether a head that missed is worth keeping: the first MEMO_BACKOFF / 2
+ * misses in a row, then one in MEMO_BACKOFF (a client whose heads never
+ * repeat, e.g. an id in every target, pays a lookup per head, and a keep,
+ * the copy and its scan, only now and then). */
+#define MEMO_BACKOFF 16
+static inline bool memo_worth_keeping(uint16_t misses)
+{
+    return misses <= MEMO_BACKOFF / 2 || !(misses % MEMO_BACKOFF);
+}
 /* The head ending at end was parsed to h (before its last step): kept if
  * armed. A response head disarms (what follows an interim one starts
  * later in the buffer). */

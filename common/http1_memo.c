@@ -46,7 +46,12 @@ static bool name_plain(const uint8_t *p, size_t n)
 /* Marks bytes [a, b) as mattering. */
 static void sig_set(uint8_t *sig, size_t a, size_t b)
 {
-    for (size_t i = a; i < b; i++) sig[i >> 3] |= (uint8_t)(1u << (i & 7));
+    for (; a < b && (a & 7); a++) sig[a >> 3] |= (uint8_t)(1u << (a & 7));
+    if (a < b && b - a >= 8) {
+        memset(sig + (a >> 3), 0xff, (b - a) >> 3);
+        a += (b - a) & ~(size_t)7;
+    }
+    for (; a < b; a++) sig[a >> 3] |= (uint8_t)(1u << (a & 7));
 }
 
 /* The bits of sig for bytes [k, k + 16), byte k in bit 0. */
@@ -90,11 +95,16 @@ static bool head_fits(const struct http1_memo_head *e, const uint8_t *p, size_t 
     return k == len || chunk_fits(e, p, len - 16); /* the last 1-15 bytes (overlapping) */
 }
 
-HTTP1_HOT struct http1_memo_head *memo_find(struct http1_memo_head *ways, const uint8_t *p,
-                                            size_t n)
+HTTP1_HOT struct http1_memo_head *memo_find(struct http1_memo_head *ways, uint16_t *misses,
+                                            const uint8_t *p, size_t n)
 {
-    for (unsigned int w = 0; w < HTTP1_MEMO_WAYS; w++)
-        if (head_fits(&ways[w], p, n)) return &ways[w];
+    for (unsigned int w = 0; w < HTTP1_MEMO_WAYS; w++) {
+        if (head_fits(&ways[w], p, n)) {
+            *misses = 0;
+            return &ways[w];
+        }
+    }
+    if (++*misses == 0) *misses = MEMO_BACKOFF; /* wrapped: go on keeping 1 in MEMO_BACKOFF */
     return NULL;
 }
 

@@ -267,6 +267,22 @@ static void heads_too_long_to_keep_are_parsed_every_time(void **state)
     assert_int_equal(exchange(rq, OK64), 1); /* the response only */
 }
 
+static void heads_that_never_repeat_are_kept_only_now_and_then(void **state)
+{
+    (void)state;
+    char rq[12][64];
+    for (int i = 0; i < 12; i++) {
+        snprintf(rq[i], sizeof(rq[i]), "GET /items/%d HTTP/1.1\r\nHost: h\r\n\r\n", i + 1);
+        exchange(rq[i], OK64); /* requests 1-8 missed and were kept; 9-12 missed, not kept */
+    }
+    assert_int_equal(exchange(rq[11], OK64), 1); /* the 12th was not kept: the response only */
+    assert_int_equal(exchange(rq[7], OK64), 2);  /* the 8th was (the last way filled) */
+    /* a hit starts over: the next new head is kept at once */
+    char fresh[] = "GET /again HTTP/1.1\r\nHost: h\r\n\r\n";
+    exchange(fresh, OK64);
+    assert_int_equal(exchange(fresh, OK64), 2);
+}
+
 static void a_fresh_connection_and_a_bad_state_agree_with_a_parse(void **state)
 {
     (void)state;
@@ -299,6 +315,7 @@ int main(void)
         cmocka_unit_test_setup(an_interim_response_is_not_kept_but_the_exchange_agrees, setup),
         cmocka_unit_test_setup(each_direction_keeps_two_heads_and_the_oldest_goes, setup),
         cmocka_unit_test_setup(heads_too_long_to_keep_are_parsed_every_time, setup),
+        cmocka_unit_test_setup(heads_that_never_repeat_are_kept_only_now_and_then, setup),
         cmocka_unit_test_setup(a_fresh_connection_and_a_bad_state_agree_with_a_parse, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
