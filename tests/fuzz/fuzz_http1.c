@@ -7,10 +7,12 @@
  * Input: byte 0 seeds the split points, byte 1 holds options (bit 0: end
  * with EOF; bit 1: interleave writes and reads; bits 2-7: largest piece),
  * then the bytes written (the requests), a NUL, the bytes read (the
- * responses). The memo check feeds the input whole twice with one memo (the
- * second time replays what the first kept), then split, then with one byte
- * changed (chosen by the seed), each against the same without a memo. Each piece is copied to a
- * buffer of its exact size, so that AddressSanitizer sees any read past its end. */
+ * responses). The memo check feeds the input whole with a memo kept across
+ * inputs (earlier inputs' heads replay onto this one's states), then twice
+ * with a fresh memo (the second time replays what the first kept), then
+ * split, then with one byte changed (chosen by the seed), each against the
+ * same without a memo. Each piece is copied to a buffer of its exact size,
+ * so that AddressSanitizer sees any read past its end. */
 #include "http1.h"
 
 #include <stdint.h>
@@ -164,8 +166,10 @@ static void run_all(struct run *r, struct http1_memo *m, const uint8_t *rq, size
 static void check_memo(const struct run *whole, const uint8_t *rq, size_t nrq, const uint8_t *rs,
                        size_t nrs, uint32_t seed, size_t max, bool eof)
 {
-    static struct http1_memo memo;
+    static struct http1_memo memo, lasting; /* lasting: kept across inputs */
     static struct run with, ref;
+    run_all(&with, &lasting, rq, nrq, rs, nrs, NULL, 0, eof);
+    same_or_abort(&with, whole);
     memset(&memo, 0, sizeof(memo));
     for (int pass = 0; pass < 2; pass++) {
         run_all(&with, &memo, rq, nrq, rs, nrs, NULL, 0, eof);
