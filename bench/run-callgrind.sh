@@ -11,9 +11,10 @@
 # connections of K requests), and prints what each extra connection (or
 # request) costs by component (bench/cg-group.py): start-up cancels out.
 # The sampler runs once an hour here (CONNLEAK_SAMPLE_MS=3600000, so the
-# close path still notes TIME_WAIT candidates): its kernel walk costs per
-# second and per TIME_WAIT socket on the host, not per connection, and
-# under valgrind's slowdown it would swamp the figures.
+# close path still notes TIME_WAIT candidates), and not at exit
+# (CONNLEAK_TW_MIN=1000000): its kernel walk costs per second and per
+# TIME_WAIT socket on the host, not per connection, and under valgrind's
+# slowdown it would swamp the figures.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build="$here/../build"
@@ -43,7 +44,7 @@ profile() { # NAME CONNECTIONS [preload]
     local out="$tmp/$1.out"
     mkdir -p "$tmp/traces"
     if [[ ${3:-} == preload ]]; then
-        CONNLEAK_FOLLOW_EXEC=1 CONNLEAK_SAMPLE_MS=3600000 \
+        CONNLEAK_FOLLOW_EXEC=1 CONNLEAK_SAMPLE_MS=3600000 CONNLEAK_TW_MIN=1000000 \
             LD_PRELOAD="$build/libconnleak.so" CONNLEAK_DIR="$tmp/traces" \
             timeout 600 valgrind --tool=callgrind --callgrind-out-file="$out" \
             "$build/bench/churn_client" "$port" "$2" "$reqs" > /dev/null 2>&1

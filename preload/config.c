@@ -64,6 +64,7 @@ void config_load(void)
     cl_cfg.http = (int)env_long("CONNLEAK_HTTP", 1, 0, 2);
     cl_cfg.sample_ms = (int)env_long("CONNLEAK_SAMPLE_MS", 1000, 0, 3600000);
     cl_cfg.tw_exact = env_long("CONNLEAK_TW_EXACT", 1, 0, 1) != 0;
+    cl_cfg.tw_min = (int)env_long("CONNLEAK_TW_MIN", 100, 1, 1000000);
     cl_cfg.dump_signal = dumpsig_parse(getenv("CONNLEAK_DUMP_SIGNAL"));
     cl_cfg.dump_signal_refused = cl_cfg.dump_signal < 0;
     if (cl_cfg.dump_signal < 0) cl_cfg.dump_signal = 0;

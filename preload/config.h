@@ -23,6 +23,7 @@ struct cl_config {
     bool dump_signal_refused; /* it named a signal other than USR1, USR2, RTMIN+n */
     long detail_sockets;      /* CONNLEAK_DETAIL_SOCKETS: written one by one, -1 = all */
     bool tw_exact; /* CONNLEAK_TW_EXACT (default 1): local port at close, for TIME_WAIT */
+    int tw_min;    /* CONNLEAK_TW_MIN (default 100): closes first that bring a last walk at exit */
 };
 extern struct cl_config cl_cfg;
 void config_load(void);

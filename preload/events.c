@@ -460,8 +460,8 @@ void ev_sample(const struct sample_counts *c)
         JB_LIT(&b, "}");
     }
     JB_LIT(&b, "]");
-    if (c->kernel) JB_LIT(&b, ",\"tw\":[");
-    for (unsigned int i = 0; c->kernel && i < c->ntw; i++) {
+    if (c->tw_read) JB_LIT(&b, ",\"tw\":["); /* present: TIME_WAIT was read */
+    for (unsigned int i = 0; c->tw_read && i < c->ntw; i++) {
         if (i) JB_LIT(&b, ",");
         JB_LIT(&b, "{\"peer\":");
         jb_addr(&b, c->tw_peer[i]);
@@ -470,7 +470,7 @@ void ev_sample(const struct sample_counts *c)
         if (c->tw_est[i]) JB_LIT(&b, ",\"est\":true");
         JB_LIT(&b, "}");
     }
-    if (c->kernel) JB_LIT(&b, "]");
+    if (c->tw_read) JB_LIT(&b, "]");
     JB_KV_U64(&b, "us", c->cost_us);
     JB_KV_U64(&b, "wall_us", c->wall_us);
     ev_finish(&b);

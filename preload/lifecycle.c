@@ -174,6 +174,7 @@ void lifecycle_finish(const char *why)
         return;
     }
     int saved = errno;
+    sampler_final();
     fdtable_verify_live();
     fdtable_each_live(live_promote_one, NULL);
     fdtable_each_live(live_emit, NULL);

@@ -14,7 +14,9 @@
  * the program's closes by timewait.c. The kernel visits every socket of the
  * host for such a walk, so it runs only when the program's sockets give a
  * reason (a peer closed a connection, connections closed first in
- * the last 60 s), paced by its cost. A socket whose kernel state changes
+ * the last 60 s), paced by its cost; and at exit (sampler_final) once more
+ * when CONNLEAK_TW_MIN connections were closed first since TIME_WAIT was
+ * last read. A socket whose kernel state changes
  * gets a `ktcp` record (a CLOSE_WAIT socket is known with the time it got
  * there and its unread bytes).
  *
@@ -465,19 +467,21 @@ static void sample_walk(struct sample *s, bool want_tw, struct sample_counts *ou
     uint32_t states =
         SOCKDIAG_STATES_ALL & ~SOCKDIAG_STATE(TCP_LISTEN) & ~SOCKDIAG_STATE(TCP_ESTABLISHED);
     if (!want_tw) states &= ~SOCKDIAG_STATE(TCP_TIME_WAIT);
-    tw_walk_begin();
+    tw_walk_begin(want_tw);
     suspect_new = false;
     /* no IPv6 socket ever: the AF_INET6 dump would only cost its ~1 ms;
      * refused (seccomp, a container without netlink): no kernel view */
     unsigned flags = atomic_load(&cl_inet6_seen) ? 0 : SOCKDIAG_INET_ONLY;
     if (sockdiag_dump_all(states, flags, diag_buf, sizeof(diag_buf), sample_kernel_one, s) < 0)
         out->kernel = false;
+    out->tw_read = out->kernel && want_tw;
     suspects_after_walk(out->kernel);
     s->tcp[TCP_TIME_WAIT] += tw_walk_end(out);
     walk_ran((thread_cpu_ns() - c) / 1000);
 }
 
-static void sample_take(void)
+/* final: the exit's last sample, which reads the kernel whatever the pace */
+static void sample_take(bool final)
 {
     struct sample s;
     memset(&s, 0, sizeof(s));
@@ -493,7 +497,7 @@ static void sample_take(void)
     if (walk_left) walk_left--;
     /* the first close that leaves a TIME_WAIT socket brings the walk
      * forward: the sockets last 60 s, a paced walk may come too late */
-    out.kernel = join && ((!walk_left && (suspect_new || tw_want)) || tw_first);
+    out.kernel = join && ((!walk_left && (suspect_new || tw_want)) || tw_first || final);
     if (out.kernel) sample_walk(&s, tw_want, &out);
     counts_sort(s.sites, s.nsites);
     counts_sort(s.peers, s.npeers);
@@ -525,7 +529,22 @@ void sampler_tick(void)
         agg_flush(); /* sampling off: the counters still go out every second */
         return;
     }
-    sample_take();
+    sample_take(false);
+}
+
+/* At exit (lifecycle_finish, the flusher held off): a last sample that reads
+ * TIME_WAIT when at least CONNLEAK_TW_MIN connections were closed first since
+ * the last walk that did, and that walk (if any) found fewer of the
+ * program's: a program that ends before its first sample leaves its storm
+ * in the kernel for 60 s, unseen. One that a walk found already keeps its
+ * peak, without a second walk at exit. */
+void sampler_final(void)
+{
+    uint32_t found;
+    if (!cl_cfg.sample_ms || !join || !trace_is_open()) return;
+    uint64_t unread = tw_unwalked(&found);
+    if (unread < (uint64_t)cl_cfg.tw_min || found >= (uint32_t)cl_cfg.tw_min) return;
+    sample_take(true);
 }
 
 /* A fork child samples on its own schedule, from its first wake-up. */

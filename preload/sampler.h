@@ -19,12 +19,14 @@ struct count {
 struct count *count_add(struct count *c, unsigned int *n, unsigned int cap, uint64_t key);
 void counts_sort(struct count *c, unsigned int n); /* largest first */
 int sampler_init(void);
-void sampler_tick(void); /* flusher thread */
+void sampler_tick(void);  /* flusher thread */
+void sampler_final(void); /* exit: a last look at TIME_WAIT */
 void sampler_after_fork_child(void);
 struct sample_counts {
     int fds;         /* open fds, or -errno */
     bool fds_exact;  /* counted in this sample (else estimated from the last count) */
     bool kernel;     /* the kernel's TCP states were read in this sample */
+    bool tw_read;    /* and its TIME_WAIT sockets (the `tw` list) */
     uint64_t nofile; /* RLIMIT_NOFILE soft limit, 0 = unlimited */
     uint32_t socks;  /* tracked sockets */
     const uint32_t *roles, *tcp;

@@ -71,9 +71,12 @@ static _Atomic uint64_t tw_closes_unsited; /* closes beyond the TW_SITES pairs *
 #define PORT_SEC(e)  ((uint32_t)(e)&0xffffu)
 static _Atomic uint64_t *tw_ports;
 
-/* flusher thread: the closes summed at the last tw_age, and when they last grew */
-static uint64_t closes_seen, closes_grew_ns;
+/* flusher thread: the closes summed at the last tw_age, and when they last
+ * grew; and at the start of the last walk that read TIME_WAIT */
+static uint64_t closes_seen, closes_grew_ns, closes_at_walk;
 static bool closes_grew_once;
+static bool walk_tw;           /* the walk under way reads TIME_WAIT */
+static uint32_t found_at_walk; /* the program's TIME_WAIT sockets the last such walk found */
 
 static uint32_t peer20(uint64_t key)
 {
@@ -194,7 +197,8 @@ static void site_age(struct tw_site *t, uint64_t closes, uint64_t now)
 /* Flusher thread, every sample. Returns true while TIME_WAIT sockets of
  * the program may exist: a close within the last 60 s. *first: the first
  * such close ever, not yet walked. */
-bool tw_age(uint64_t now, bool *first)
+/* The closes first so far, all sites; with now, each site aged too. */
+static uint64_t closes_sum(uint64_t now, bool age)
 {
     uint64_t sum = atomic_load_explicit(&tw_closes_unsited, memory_order_relaxed);
     for (unsigned int i = 0; i < TW_SITES; i++) {
@@ -202,8 +206,22 @@ bool tw_age(uint64_t now, bool *first)
         if (!atomic_load_explicit(&t->stk, memory_order_acquire)) continue;
         uint64_t closes = atomic_load_explicit(&t->closes, memory_order_relaxed);
         sum += closes;
-        if (!tw_ports) site_age(t, closes, now);
+        if (age) site_age(t, closes, now);
     }
+    return sum;
+}
+
+/* Connections closed first since the last walk that read TIME_WAIT began,
+ * and the program's TIME_WAIT sockets that walk found. */
+uint64_t tw_unwalked(uint32_t *found)
+{
+    *found = found_at_walk;
+    return closes_sum(0, false) - closes_at_walk;
+}
+
+bool tw_age(uint64_t now, bool *first)
+{
+    uint64_t sum = closes_sum(now, !tw_ports);
     *first = false;
     if (sum != closes_seen) {
         *first = !closes_grew_once;
@@ -225,8 +243,10 @@ static uint32_t walk_total;
 static bool walk_est;     /* walk_total includes weighted (sampled) matches */
 static uint32_t walk_sec; /* seconds since start when the walk began */
 
-void tw_walk_begin(void)
+void tw_walk_begin(bool with_tw)
 {
+    walk_tw = with_tw;
+    if (with_tw) closes_at_walk = closes_sum(0, false);
     walk_nsites = walk_npeers = walk_total = 0;
     walk_est = false;
     walk_sec = (uint32_t)(clock_coarse_since_start() / 1000000000ull);
@@ -302,6 +322,7 @@ uint32_t tw_walk_end(struct sample_counts *out)
         out->tw_peer[i] = &walk_sites[i].peer, out->tw_stk[i] = walk_sites[i].stk;
         out->tw_n[i] = walk_sites[i].n, out->tw_est[i] = walk_sites[i].est, out->ntw++;
     }
+    if (walk_tw) found_at_walk = walk_total;
     return walk_total;
 }
 
@@ -310,7 +331,8 @@ void tw_after_fork_child(void)
 {
     memset(tw_sites, 0, sizeof(tw_sites));
     atomic_store(&tw_closes_unsited, 0);
-    closes_seen = closes_grew_ns = 0;
+    closes_seen = closes_grew_ns = closes_at_walk = 0;
+    found_at_walk = 0;
     closes_grew_once = false;
     if (tw_ports) madvise(tw_ports, 65536 * sizeof(*tw_ports), MADV_DONTNEED); /* zero again */
 }

@@ -121,6 +121,7 @@ static void child_env(const char *lib, const char *dir, const struct options *o,
     if (o->flush_ms) child_setenv_int("CONNLEAK_FLUSH_MS", o->flush_ms);
     if (!o->no_follow_exec) setenv("CONNLEAK_FOLLOW_EXEC", "1", 1);
     if (o->close_stacks) setenv("CONNLEAK_CLOSE_STACKS", "1", 1);
+    if (o->tw_min > 0) child_setenv_int("CONNLEAK_TW_MIN", o->tw_min); /* sampler_final */
     if (notify_fd >= 0) setenv("CONNLEAK_NOTIFY", notify_name, 1);
 }
 

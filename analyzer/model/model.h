@@ -167,12 +167,13 @@ struct series_pt {
 
 /* TIME_WAIT sockets towards peer of connections opened at stk: the peak over
  * the samples' `tw` entries, and the program's closes of such client
- * sockets (first and last ts, count). */
+ * sockets (first and last ts, count; `unread`: those after the last sample
+ * that read TIME_WAIT, process.tw_read_ts). */
 struct tw_site {
     uint32_t peer, stk;
     uint32_t peak;
     bool peak_est; /* the peak is an estimate ("est" in its sample) */
-    uint64_t closes, first_close, last_close;
+    uint64_t closes, first_close, last_close, unread;
 };
 
 /* A closed socket whose response body was not read to the end. */
@@ -316,7 +317,9 @@ struct process {
     size_t ntcp_pts, captcp_pts;
     struct ktcp_pt *ktcps; /* the ktcp records in order, for charts */
     size_t nktcps, capktcps;
-    struct tw_site *tw; /* by (peer, stk), indexed by tw_index */
+    struct tw_site *tw;  /* by (peer, stk), indexed by tw_index */
+    bool tw_read_any;    /* some sample read the kernel's TIME_WAIT sockets (`tw`) */
+    uint64_t tw_read_ts; /* the last one */
     size_t ntw, captw;
     struct hindex tw_index;
     uint32_t dump;           /* the dump (`dump` record) the live set is as of; 0 = none */

@@ -155,6 +155,7 @@ static void analyze_process(struct report *r, const struct process *p, const str
     rules_gobody(p, &local);
     rules_tests(p, o, &r->http, &local);
     report_note_python_buffered(&r->notes, p);
+    report_note_tw_unread(&r->notes, p, &r->http);
     if (local.n == 0) return;
     struct symbolizer *sym = stackfmt_symbolizer(p, &local, 0);
     const struct skip_frames skip = {o->skip_frames, o->nskip_frames};

@@ -98,4 +98,9 @@ void report_sockets(const struct report *r, struct report_sockets *out);
  * response that the socket view cannot say was consumed (pybuffered.c). */
 void report_note_python_buffered(struct strlist *notes, const struct process *p);
 
+/* Notes connections closed first, at least --tw-min to one peer from one
+ * site, that no sample's read of TIME_WAIT came after (twunread.c). */
+void report_note_tw_unread(struct strlist *notes, const struct process *p,
+                           const struct http_opts *h);
+
 #endif

@@ -43,6 +43,7 @@ static void tw_closes_add(struct reader *r, uint32_t peer, uint32_t stk, uint64_
     if (!t->closes || first < t->first_close) t->first_close = first;
     if (last > t->last_close) t->last_close = last;
     t->closes = add_sat(t->closes, n);
+    if (!r->p->tw_read_any || last > r->p->tw_read_ts) t->unread = add_sat(t->unread, n);
 }
 
 void tw_close(struct reader *r, const struct sock *s, const struct rec *o)
@@ -85,11 +86,17 @@ static uint32_t sample_series(struct reader *r, const cJSON *a, bool peers, stru
     return count;
 }
 
-static void sample_tw(struct reader *r, const cJSON *a)
+/* A sample's `tw` list, present when it read the kernel's TIME_WAIT
+ * sockets: the closes before it were seen there, if they left any. */
+static void sample_tw(struct reader *r, const cJSON *a, uint64_t ts)
 {
     const cJSON *e;
     struct rec o;
     const cJSON *arr = cJSON_IsArray(a) ? a : NULL;
+    if (!arr) return;
+    r->p->tw_read_any = true;
+    r->p->tw_read_ts = ts;
+    for (size_t i = 0; i < r->p->ntw; i++) r->p->tw[i].unread = 0;
     cJSON_ArrayForEach(e, arr)
     {
         rec_index(&o, e);
@@ -131,7 +138,7 @@ bool read_sample(struct reader *r, const struct rec *o)
     const cJSON *sites = o->f[F_SITES], *peers = o->f[F_PEERS], *tw = o->f[F_TW];
     pt.nsites = sample_series(r, sites, false, &p->sites, &p->nsites, &p->capsites);
     pt.npeers = sample_series(r, peers, true, &p->peer_pts, &p->npeer_pts, &p->cappeer_pts);
-    sample_tw(r, tw);
+    sample_tw(r, tw, pt.ts);
     pt.tcp = sample_tcp(r, o->f[F_TCP]);
     ALLOC_GROW(p->samples, p->nsamples + 1, p->capsamples);
     p->samples[p->nsamples++] = pt;

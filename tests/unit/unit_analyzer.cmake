@@ -12,10 +12,12 @@
 # and handle folding, test_analyzer_html for the HTML report (escaping,
 # charts), test_analyzer_marks for per-test attribution (mark records),
 # test_analyzer_perfmap for JIT frames named from a perf map (symbols/perfmap.c),
-# test_analyzer_binrec for trace format 2's binary records (common/tracebin.h).
+# test_analyzer_binrec for trace format 2's binary records (common/tracebin.h),
+# test_analyzer_twunread for the tw-unread note (report/twunread.c).
 # Each test links connleak_analyzer, the library behind the connleak binary.
 set(ANALYZER_TESTS reader header notes rules render options scale cli files http http_render
-                   kernel agg exit demangle suppress cause html marks perfmap binrec sidmap)
+                   kernel agg exit demangle suppress cause html marks perfmap binrec sidmap
+                   twunread)
 foreach(t ${ANALYZER_TESTS})
   add_executable(test_analyzer_${t} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_analyzer_${t}.c)
   target_link_libraries(test_analyzer_${t} PRIVATE connleak_analyzer PkgConfig::CMOCKA)
@@ -29,7 +31,7 @@ set_tests_properties(analyzer_reader analyzer_header analyzer_notes analyzer_rul
                      analyzer_scale analyzer_cli analyzer_files analyzer_http analyzer_http_render
                      analyzer_kernel
                      analyzer_agg analyzer_exit analyzer_demangle analyzer_suppress analyzer_cause analyzer_html
-                     analyzer_marks analyzer_perfmap analyzer_binrec
+                     analyzer_marks analyzer_perfmap analyzer_binrec analyzer_twunread
                      PROPERTIES ENVIRONMENT "DEBUGINFOD_URLS=;CONNLEAK_CACHE_DIR=")
 
 # The CLI test runs the real binaries: connleak, and libconnleak.so for `run`.

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# kernel_tw_exit: a program that churns and exits before its first sample
+# still gets its time-wait-storm: at exit, with CONNLEAK_TW_MIN or more
+# connections closed first since the sampler last read TIME_WAIT, connleak
+# reads it once more. Its clean twin (the server closes first) gets neither
+# a finding nor a note. Where no read came after the closes (fewer than the
+# program's CONNLEAK_TW_MIN, reported later with a lower --tw-min; sampling
+# off), the report says so in a tw-unread note instead of staying silent.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+export CONNLEAK_SAMPLE_MS=60000 # no sample comes during the run: only the exit's
+export CONNLEAK_TW_MIN=100
+
+run_json -- "$SAMPLES/timewait_churn" --count 150 --rate 0
+expect_rc 0
+port=$(grep -o '127\.0\.0\.1:[0-9]*' "$tmp/stdout" | head -n 1)
+f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")][0]')
+jq -e --arg p "$port" '.peer == $p and .peak >= 100 and .peak <= 150 and .closes == 150 and
+       (.estimated | not)' <<< "$f" > /dev/null ||
+    fail "a churn that ended before its first sample: want its storm, exact, to $port: $f"
+expect_json '.notes' '[]'
+
+# the clean twin: the server closes first, no TIME_WAIT on the client's side
+run_json -- "$SAMPLES/timewait_churn" --count 150 --rate 0 --server-closes
+expect_rc 0
+expect_json '.summary.findings' 0
+expect_json '.notes' '[]'
+
+# the program's threshold above the report's: no read at exit, and a
+# report with --tw-min 20 says what it could not see
+run_connleak run --tw-min 200 --keep-traces --trace-dir "$tmp/tr" -- \
+    "$SAMPLES/timewait_churn" --count 150 --rate 0
+[[ $RC -eq 0 ]] || fail "connleak run --tw-min 200 exited $RC"
+run_connleak report --tw-min 20 --format json -o "$REPORT" "$tmp/tr"
+expect_json '.summary["time-wait-storm"]' 0
+jqr '.notes[]' | grep -q '150 connections to 127.0.0.1:[0-9]* were closed first and no sample read .*TIME_WAIT.*(tw-unread)' ||
+    fail "no tw-unread note: $(jqr '.notes')"
+run_connleak report --tw-min 20 "$tmp/tr"
+grep -q '^note: .*(tw-unread)' "$tmp/stdout" || fail "the text report has no tw-unread note"
+
+# sampling off: never a read, said so
+CONNLEAK_SAMPLE_MS=0 run_json -- "$SAMPLES/timewait_churn" --count 150 --rate 0
+expect_json '.summary["time-wait-storm"]' 0
+jqr '.notes[]' | grep -q '(tw-unread)' || fail "sampling off: no tw-unread note: $(jqr '.notes')"
+pass
