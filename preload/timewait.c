@@ -75,8 +75,9 @@ static _Atomic uint64_t *tw_ports;
  * grew; and at the start of the last walk that read TIME_WAIT */
 static uint64_t closes_seen, closes_grew_ns, closes_at_walk;
 static bool closes_grew_once;
-static bool walk_tw;           /* the walk under way reads TIME_WAIT */
-static uint32_t found_at_walk; /* the program's TIME_WAIT sockets the last such walk found */
+static bool walk_tw;             /* the walk under way reads TIME_WAIT */
+static uint64_t closes_at_begin; /* the closes when it began: read only if it succeeds */
+static uint32_t found_at_walk;   /* the program's TIME_WAIT sockets the last such walk found */
 
 static uint32_t peer20(uint64_t key)
 {
@@ -246,7 +247,7 @@ static uint32_t walk_sec; /* seconds since start when the walk began */
 void tw_walk_begin(bool with_tw)
 {
     walk_tw = with_tw;
-    if (with_tw) closes_at_walk = closes_sum(0, false);
+    if (with_tw) closes_at_begin = closes_sum(0, false);
     walk_nsites = walk_npeers = walk_total = 0;
     walk_est = false;
     walk_sec = (uint32_t)(clock_coarse_since_start() / 1000000000ull);
@@ -322,7 +323,8 @@ uint32_t tw_walk_end(struct sample_counts *out)
         out->tw_peer[i] = &walk_sites[i].peer, out->tw_stk[i] = walk_sites[i].stk;
         out->tw_n[i] = walk_sites[i].n, out->tw_est[i] = walk_sites[i].est, out->ntw++;
     }
-    if (walk_tw) found_at_walk = walk_total;
+    if (walk_tw && out->tw_read) /* a walk that failed (EMFILE, refused) read nothing */
+        found_at_walk = walk_total, closes_at_walk = closes_at_begin;
     return walk_total;
 }
 
