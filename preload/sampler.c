@@ -533,17 +533,15 @@ void sampler_tick(void)
 }
 
 /* At exit (lifecycle_finish, the flusher held off): a last sample that reads
- * TIME_WAIT when at least CONNLEAK_TW_MIN connections were closed first since
- * the last walk that did, and that walk (if any) found fewer of the
- * program's: a program that ends before its first sample leaves its storm
- * in the kernel for 60 s, unseen. One that a walk found already keeps its
- * peak, without a second walk at exit. */
+ * TIME_WAIT when some (peer, stack) closed at least CONNLEAK_TW_MIN
+ * connections first since the last walk that did, and that walk (if any)
+ * found fewer of that site's: a program that ends before its first sample
+ * leaves its storm in the kernel for 60 s, unseen. A storm a walk found
+ * already keeps its peak, without a second walk at exit. */
 void sampler_final(void)
 {
-    uint32_t found;
     if (!cl_cfg.sample_ms || !join || !trace_is_open()) return;
-    uint64_t unread = tw_unwalked(&found);
-    if (unread < (uint64_t)cl_cfg.tw_min || found >= (uint32_t)cl_cfg.tw_min) return;
+    if (!tw_read_owed((uint64_t)cl_cfg.tw_min)) return;
     sample_take(true);
 }
 

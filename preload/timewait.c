@@ -57,6 +57,11 @@ struct tw_site {
     uint64_t hist_closes[TW_HIST], hist_ts[TW_HIST];
     unsigned int hist_pos;
     uint64_t recent; /* closes in the last 60 s, at the last site_age */
+    /* the last walk that read TIME_WAIT: the closes when it began (those
+     * after may have been missed) and the site's TIME_WAIT sockets it found */
+    uint64_t closes_begin, closes_read;
+    uint32_t found_read;
+    bool begun; /* the site existed when the walk under way began */
 };
 static struct tw_site tw_sites[TW_SITES];
 static _Atomic uint64_t tw_closes_unsited; /* closes beyond the TW_SITES pairs */
@@ -72,12 +77,10 @@ static _Atomic uint64_t tw_closes_unsited; /* closes beyond the TW_SITES pairs *
 static _Atomic uint64_t *tw_ports;
 
 /* flusher thread: the closes summed at the last tw_age, and when they last
- * grew; and at the start of the last walk that read TIME_WAIT */
-static uint64_t closes_seen, closes_grew_ns, closes_at_walk;
+ * grew; the closes beyond the sites when the walk under way began, and
+ * when the last walk that read TIME_WAIT began */
+static uint64_t closes_seen, closes_grew_ns, unsited_begin, unsited_read;
 static bool closes_grew_once;
-static bool walk_tw;             /* the walk under way reads TIME_WAIT */
-static uint64_t closes_at_begin; /* the closes when it began: read only if it succeeds */
-static uint32_t found_at_walk;   /* the program's TIME_WAIT sockets the last such walk found */
 
 static uint32_t peer20(uint64_t key)
 {
@@ -212,12 +215,21 @@ static uint64_t closes_sum(uint64_t now, bool age)
     return sum;
 }
 
-/* Connections closed first since the last walk that read TIME_WAIT began,
- * and the program's TIME_WAIT sockets that walk found. */
-uint64_t tw_unwalked(uint32_t *found)
+/* Whether some site closed at least min connections first since the last
+ * walk that read TIME_WAIT began, and that walk found fewer than min of its
+ * TIME_WAIT sockets: a storm no walk has seen may be there. Per site, as
+ * the report judges storms: 60 + 60 sockets at two sites are no storm. */
+bool tw_read_owed(uint64_t min)
 {
-    *found = found_at_walk;
-    return closes_sum(0, false) - closes_at_walk;
+    uint64_t unsited = atomic_load_explicit(&tw_closes_unsited, memory_order_relaxed);
+    if (unsited - unsited_read >= min) return true; /* their sockets cannot be told apart */
+    for (unsigned int i = 0; i < TW_SITES; i++) {
+        struct tw_site *t = &tw_sites[i];
+        if (!atomic_load_explicit(&t->stk, memory_order_acquire)) continue;
+        uint64_t closes = atomic_load_explicit(&t->closes, memory_order_relaxed);
+        if (closes - t->closes_read >= min && t->found_read < min) return true;
+    }
+    return false;
 }
 
 bool tw_age(uint64_t now, bool *first)
@@ -246,8 +258,12 @@ static uint32_t walk_sec; /* seconds since start when the walk began */
 
 void tw_walk_begin(bool with_tw)
 {
-    walk_tw = with_tw;
-    if (with_tw) closes_at_begin = closes_sum(0, false);
+    for (unsigned int i = 0; with_tw && i < TW_SITES; i++) {
+        struct tw_site *t = &tw_sites[i];
+        t->begun = atomic_load_explicit(&t->stk, memory_order_acquire) != 0;
+        t->closes_begin = atomic_load_explicit(&t->closes, memory_order_relaxed);
+    }
+    if (with_tw) unsited_begin = atomic_load_explicit(&tw_closes_unsited, memory_order_relaxed);
     walk_nsites = walk_npeers = walk_total = 0;
     walk_est = false;
     walk_sec = (uint32_t)(clock_coarse_since_start() / 1000000000ull);
@@ -311,6 +327,22 @@ static void walk_share(void)
     }
 }
 
+/* A walk that read TIME_WAIT: each site's closes until it began are read,
+ * and what it found of them is kept (tw_read_owed). A site that appeared
+ * during the walk keeps its closes unread. */
+static void walk_commit(void)
+{
+    for (unsigned int i = 0; i < TW_SITES; i++) {
+        struct tw_site *t = &tw_sites[i];
+        if (!t->begun) continue;
+        uint64_t key = atomic_load_explicit(&t->key, memory_order_relaxed);
+        t->closes_read = t->closes_begin, t->found_read = 0;
+        for (unsigned int j = 0; j < walk_nsites; j++)
+            if (walk_sites[j].key == key) t->found_read = walk_sites[j].n;
+    }
+    unsited_read = unsited_begin;
+}
+
 /* The walk's TIME_WAIT sockets per peer and site, the TW_MAX largest
  * first, into out; returns the total of the program's TIME_WAIT sockets. */
 uint32_t tw_walk_end(struct sample_counts *out)
@@ -323,8 +355,7 @@ uint32_t tw_walk_end(struct sample_counts *out)
         out->tw_peer[i] = &walk_sites[i].peer, out->tw_stk[i] = walk_sites[i].stk;
         out->tw_n[i] = walk_sites[i].n, out->tw_est[i] = walk_sites[i].est, out->ntw++;
     }
-    if (walk_tw && out->tw_read) /* a walk that failed (EMFILE, refused) read nothing */
-        found_at_walk = walk_total, closes_at_walk = closes_at_begin;
+    if (out->tw_read) walk_commit(); /* one that failed (EMFILE, refused) read nothing */
     return walk_total;
 }
 
@@ -333,8 +364,7 @@ void tw_after_fork_child(void)
 {
     memset(tw_sites, 0, sizeof(tw_sites));
     atomic_store(&tw_closes_unsited, 0);
-    closes_seen = closes_grew_ns = closes_at_walk = 0;
-    found_at_walk = 0;
+    closes_seen = closes_grew_ns = unsited_begin = unsited_read = 0;
     closes_grew_once = false;
     if (tw_ports) madvise(tw_ports, 65536 * sizeof(*tw_ports), MADV_DONTNEED); /* zero again */
 }

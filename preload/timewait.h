@@ -12,8 +12,8 @@ int tw_init(void);
 void tw_note_close(const struct sock_rec *r, int fd); /* close path; fd -1: not open */
 bool tw_age(uint64_t now, bool *first);               /* flusher: TIME_WAIT worth asking */
 void tw_walk_begin(bool with_tw);
-uint64_t tw_unwalked(uint32_t *found); /* closes first since the last walk that read
-                                          TIME_WAIT, and what it found */
+bool tw_read_owed(uint64_t min); /* a site's closes first since the last read of
+                                    TIME_WAIT may be a storm it did not see */
 void tw_walk_sock(int family, const uint8_t *dst, uint16_t dport, uint16_t sport);
 uint32_t tw_walk_end(struct sample_counts *out);
 void tw_after_fork_child(void);

@@ -6,7 +6,7 @@
 add_library(kernel_sample STATIC kernel_sample.c)
 target_compile_options(kernel_sample PRIVATE ${SAMPLE_FLAGS})
 
-set(KERNEL_SAMPLES closewait_server closewait_client timewait_churn leak_growth)
+set(KERNEL_SAMPLES closewait_server closewait_client timewait_churn leak_growth tw_phases)
 foreach(s ${KERNEL_SAMPLES})
   add_executable(${s} ${s}.c)
   target_compile_options(${s} PRIVATE ${SAMPLE_FLAGS})
@@ -14,3 +14,4 @@ foreach(s ${KERNEL_SAMPLES})
   set_target_properties(${s} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/samples)
 endforeach()
 target_link_libraries(timewait_churn PRIVATE Threads::Threads)
+target_link_libraries(tw_phases PRIVATE Threads::Threads)

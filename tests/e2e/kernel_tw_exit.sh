@@ -3,7 +3,9 @@
 # still gets its time-wait-storm: at exit, with CONNLEAK_TW_MIN or more
 # connections closed first since the sampler last read TIME_WAIT, connleak
 # reads it once more. Its clean twin (the server closes first) gets neither
-# a finding nor a note. Where no read came after the closes (fewer than the
+# a finding nor a note. Reads during the run that saw no storm at any site
+# (60 + 60 at two) or that failed (every fd taken) leave the exit's read to
+# do, per (peer, stack) as the report judges. Where no read came after the closes (fewer than the
 # program's CONNLEAK_TW_MIN, reported later with a lower --tw-min; sampling
 # off), the report says so in a tw-unread note instead of staying silent.
 # shellcheck source=tests/e2e/lib.sh
@@ -37,6 +39,29 @@ jqr '.notes[]' | grep -q '150 connections to 127.0.0.1:[0-9]* were closed first 
     fail "no tw-unread note: $(jqr '.notes')"
 run_connleak report --tw-min 20 "$tmp/tr"
 grep -q '^note: .*(tw-unread)' "$tmp/stdout" || fail "the text report has no tw-unread note"
+
+# a sample during the run read 60 + 60 sockets at two sites: no storm
+# anywhere, so the 150 closed first after it (another site) are read at
+# exit, not left to a note
+CONNLEAK_SAMPLE_MS=500 run_json -- "$SAMPLES/tw_phases" --a 60 --b 60 --pause 1200 --then 150
+expect_rc 0
+port=$(grep -o 'A=127\.0\.0\.1:[0-9]*' "$tmp/stdout" | cut -d= -f2)
+f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
+jq -e --arg p "$port" 'length == 1 and .[0].peer == $p and .[0].peak >= 100 and
+       .[0].closes == 150' <<< "$f" > /dev/null ||
+    fail "two sites read below the threshold, then a storm at exit: want its storm to $port: $f"
+expect_json '.notes' '[]'
+
+# the samples during the run could not read the kernel (every fd taken:
+# EMFILE): they read nothing, so the exit reads, and finds the storm
+CONNLEAK_SAMPLE_MS=500 run_json_traced -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 1200 --then 0 --hog
+expect_rc 0
+jq -se '[.[] | select(.t == "sample" and .tw == null and .fds >= 250)] | length >= 1' "$trace" > /dev/null ||
+    fail "--hog: no sample came while every fd was taken"
+f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
+jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
+    fail "walks that failed during the run, then exit: want the storm: $f"
+expect_json '.notes' '[]'
 
 # sampling off: never a read, said so
 CONNLEAK_SAMPLE_MS=0 run_json -- "$SAMPLES/timewait_churn" --count 150 --rate 0

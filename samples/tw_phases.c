@@ -1,0 +1,133 @@
+/* tw_phases.c - a client that closes connections first in two phases, to
+ * two servers, with a pause between: the cases where the sampler's reads of
+ * TIME_WAIT during the run did not see a storm that exit left behind.
+ *
+ *   tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog]
+ *
+ * Two listener threads on 127.0.0.1 (ports chosen by the kernel), A and B,
+ * each read a connection until EOF and close it. Phase 1 makes N
+ * connections to A (--a, default 60) and N to B (--b, default 60); phase 2,
+ * after MS milliseconds (--pause, default 1200, at most 60000), makes N
+ * more to A (--then, default 150). Every connection is opened at the line
+ * marked connect-site, sends one byte and is closed by the client at once,
+ * so each one lingers 60 s in TIME_WAIT. Then the program calls exit().
+ *
+ * A sample during the pause finds A's and B's phase-1 sockets (60 + 60 by
+ * default: no storm at either site); the exit must read TIME_WAIT once
+ * more to see A's storm (60 + 150). --hog lowers the soft RLIMIT_NOFILE to
+ * 256 and holds every free fd during the pause (EMFILE for anyone who
+ * opens one, connleak's sampler included), freeing them before phase 2.
+ *
+ * Prints "tw_phases: A=127.0.0.1:PORT B=127.0.0.1:PORT" first, and
+ * "tw_phases: N connections, F failures" at the end; exits 0, 1 on any
+ * failure, 2 on a bad flag. */
+#define _GNU_SOURCE
+#include "kernel_sample.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define USAGE      "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog]"
+#define HOG_NOFILE 256
+
+static void *server_thread(void *arg)
+{
+    int lfd = *(int *)arg;
+    char buf[64];
+    for (;;) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0) { /* EMFILE while --hog holds every fd */
+            usleep(1000);
+            continue;
+        }
+        ksample_read_eof(fd, buf, sizeof(buf));
+        close(fd);
+    }
+    return NULL;
+}
+
+static int server_start(int *lfd)
+{
+    int port;
+    pthread_t t;
+    *lfd = ksample_listen(0, &port);
+    if (*lfd < 0 || pthread_create(&t, NULL, server_thread, lfd) != 0) {
+        fprintf(stderr, "tw_phases: cannot start a server: %s\n", strerror(errno));
+        exit(1);
+    }
+    return port;
+}
+
+/* n connections to port, each closed by us first; the failures. */
+static long churn(int port, long n)
+{
+    long failures = 0;
+    for (long i = 0; i < n; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0); /* connleak-test: connect-site */
+        if (fd < 0) {
+            failures++;
+            continue;
+        }
+        if (ksample_connect(fd, port) != 0 || !ksample_send_all(fd, "x", 1)) failures++;
+        close(fd);
+    }
+    return failures;
+}
+
+/* Holds every fd it can get under a soft limit of HOG_NOFILE for ms. */
+static void pause_hogging(long ms)
+{
+    static int held[HOG_NOFILE];
+    int n = 0, fd;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > HOG_NOFILE) {
+        rl.rlim_cur = HOG_NOFILE;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    while (n < HOG_NOFILE && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) held[n++] = fd;
+    ksample_sleep_until(ksample_now() + (double)ms / 1000.0);
+    while (n > 0) close(held[--n]);
+}
+
+int main(int argc, char **argv)
+{
+    long a = 60, b = 60, pause_ms = 1200, then = 150;
+    bool hog = false;
+    ksample_prog = "tw_phases";
+    signal(SIGPIPE, SIG_IGN);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--a") == 0)
+            a = ksample_flag_long(argc, argv, &i, 0, 20000, USAGE);
+        else if (strcmp(argv[i], "--b") == 0)
+            b = ksample_flag_long(argc, argv, &i, 0, 20000, USAGE);
+        else if (strcmp(argv[i], "--pause") == 0)
+            pause_ms = ksample_flag_long(argc, argv, &i, 0, 60000, USAGE);
+        else if (strcmp(argv[i], "--then") == 0)
+            then = ksample_flag_long(argc, argv, &i, 0, 20000, USAGE);
+        else if (strcmp(argv[i], "--hog") == 0)
+            hog = true;
+        else
+            ksample_bad_arg(USAGE, argv[i]);
+    }
+    static int lfd_a, lfd_b;
+    int port_a = server_start(&lfd_a), port_b = server_start(&lfd_b);
+    printf("tw_phases: A=127.0.0.1:%d B=127.0.0.1:%d\n", port_a, port_b);
+    fflush(stdout);
+    long failures = churn(port_a, a) + churn(port_b, b);
+    if (hog)
+        pause_hogging(pause_ms);
+    else
+        ksample_sleep_until(ksample_now() + (double)pause_ms / 1000.0);
+    failures += churn(port_a, then);
+    printf("tw_phases: %ld connections, %ld failures\n", a + b + then, failures);
+    fflush(stdout);
+    exit(failures ? 1 : 0);
+}
