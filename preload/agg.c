@@ -99,7 +99,7 @@ void agg_note_close(const struct sock_rec *r, const struct http1 *h, uint32_t re
         e->closed++;
         if (atomic_load_explicit(&r->eof, memory_order_relaxed))
             e->peer_first++;
-        else if (r->role == ROLE_CLIENT && r->type == SOCK_STREAM)
+        else if (r->role == ROLE_CLIENT && r->type == SOCK_STREAM && !(r->flags & REC_NOCONN))
             e->active++;
         if (h) {
             e->reqs += http1_requests(h);

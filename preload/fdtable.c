@@ -219,6 +219,7 @@ static bool track_close_slot(int fd, const char *how, bool fd_holds, uint32_t ex
     s->prev_stk = r->stk;
     s->prev_close = (cl_cfg.close_stacks && !quiet ? stack_capture() & FS_STK_MASK : 0) | FS_PREV;
     bool last = atomic_fetch_sub(&r->refs, 1) == 1;
+    if (last && fd_holds && !quiet) tw_check_connected(r, fd);
     if (!quiet) ev_close(r, fd, how, last);
     if (last) {
         tw_note_close(r, fd_holds ? fd : -1);

@@ -18,9 +18,10 @@ enum cl_role {
     ROLE_RECEIVED,
 };
 #define REC_INHERITED   0x1u
-#define REC_UNREAD_SEEN 0x2u /* sampler.c: its unread bytes were written */
-#define REC_KASKED      0x4u /* sampler.c: its peer closed or it failed: the kernel was asked */
-#define REC_EOF_ASKED   0x8u /* sampler.c: asked after an EOF read, still ESTABLISHED */
+#define REC_UNREAD_SEEN 0x2u  /* sampler.c: its unread bytes were written */
+#define REC_KASKED      0x4u  /* sampler.c: its peer closed or it failed: the kernel was asked */
+#define REC_EOF_ASKED   0x8u  /* sampler.c: asked after an EOF read, still ESTABLISHED */
+#define REC_NOCONN      0x10u /* timewait.c: not connected at its close: no TIME_WAIT */
 /* sock_rec.http: 0 = no HTTP state (yet), else an index + 1 into the HTTP
  * pool (httptrack.c); REC_HTTP_NOT set = not followed as HTTP (any more). */
 #define REC_HTTP_NOT 0x80000000u

@@ -398,7 +398,11 @@ static int fd_window(unsigned int window)
         sid_before[i] = idx ? cl_fdt.recs[idx - 1].sid : 0;
         pf[i] = (struct pollfd){(int)fd, POLLRDHUP, 0};
     }
-    if (syscall(SYS_poll, pf, window, 0) < 0) return -errno;
+    long rc;
+    /* the exiting thread runs the last sample with its signals open */
+    while ((rc = syscall(SYS_poll, pf, window, 0)) < 0 && errno == EINTR) {
+    }
+    if (rc < 0) return -errno;
     int open = 0;
     for (unsigned int i = 0; i < window; i++) {
         if (pf[i].revents & POLLNVAL) continue;

@@ -25,6 +25,7 @@
 #define _GNU_SOURCE
 #include "preload.h"
 #include "config.h"
+#include "events.h"
 #include "fdtable.h"
 #include "sampler.h"
 #include "timewait.h"
@@ -32,6 +33,7 @@
 #include "jsonline.h"
 #include "sockdiag.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -164,6 +166,30 @@ static struct tw_site *site_count(const struct sock_rec *r, uint64_t pkey)
     return NULL;
 }
 
+/* The last fd of TCP client r, still open as fd, is about to be closed. One
+ * that never carried a byte may never have connected: a non-blocking
+ * connect the peer refused, the retry loop of a client whose backend is
+ * down. getpeername says so (ENOTCONN; also after a reset): it leaves no
+ * TIME_WAIT, so it is marked (REC_NOCONN: not counted as a close first)
+ * and a `conn` record with err ENOTCONN tells the report. A socket that
+ * carried I/O pays nothing. */
+void tw_check_connected(struct sock_rec *r, int fd)
+{
+    if (r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
+    if (r->peer.family != AF_INET && r->peer.family != AF_INET6) return;
+    if (atomic_load_explicit(&r->last_io, memory_order_relaxed)) return;
+    if (atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int saved = errno;
+    long rc = syscall(SYS_getpeername, fd, (struct sockaddr *)&ss, &len);
+    bool notconn = rc != 0 && errno == ENOTCONN;
+    errno = saved;
+    if (!notconn) return;
+    r->flags |= REC_NOCONN;
+    ev_conn(r, fd, ENOTCONN, NULL, 0);
+}
+
 /* The last fd of TCP socket r (still open as fd, or -1) is being closed by
  * the program. If the peer had not closed first, the socket lingers in
  * TIME_WAIT: counted, and its local port noted for the exact match. */
@@ -171,6 +197,7 @@ void tw_note_close(const struct sock_rec *r, int fd)
 {
     if (!cl_cfg.sample_ms || r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
     if (!r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
+    if (r->flags & REC_NOCONN) return; /* refused or reset: no TIME_WAIT */
     uint64_t pkey = addr_hash(&r->peer);
     struct tw_site *t = site_count(r, pkey);
     if (!t) atomic_fetch_add_explicit(&tw_closes_unsited, 1, memory_order_relaxed);

@@ -9,7 +9,8 @@
 struct sample_counts; /* sampler.h */
 
 int tw_init(void);
-void tw_note_close(const struct sock_rec *r, int fd); /* close path; fd -1: not open */
+void tw_check_connected(struct sock_rec *r, int fd); /* close path, before ev_close */
+void tw_note_close(const struct sock_rec *r, int fd);  /* close path; fd -1: not open */
 bool tw_age(uint64_t now, bool *first);               /* flusher: TIME_WAIT worth asking */
 void tw_walk_begin(bool with_tw);
 bool tw_read_owed(uint64_t min); /* a site's closes first since the last read of

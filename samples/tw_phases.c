@@ -2,7 +2,7 @@
  * two servers, with a pause between: the cases where the sampler's reads of
  * TIME_WAIT during the run did not see a storm that exit left behind.
  *
- *   tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog]
+ *   tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog] [--refused]
  *
  * Two listener threads on 127.0.0.1 (ports chosen by the kernel), A and B,
  * each read a connection until EOF and close it. Phase 1 makes N
@@ -17,6 +17,9 @@
  * more to see A's storm (60 + 150). --hog lowers the soft RLIMIT_NOFILE to
  * 256 and holds every free fd during the pause (EMFILE for anyone who
  * opens one, connleak's sampler included), freeing them before phase 2.
+ * --refused sends phase 2 to a port bound by nobody's listener instead, as
+ * non-blocking connects (the retry loop of a client whose backend is
+ * down): each is refused, waited for and closed, and leaves no TIME_WAIT.
  *
  * Prints "tw_phases: A=127.0.0.1:PORT B=127.0.0.1:PORT" first, and
  * "tw_phases: N connections, F failures" at the end; exits 0, 1 on any
@@ -26,16 +29,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define USAGE      "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog]"
+#define USAGE      "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog] [--refused]"
 #define HOG_NOFILE 256
 
 static void *server_thread(void *arg)
@@ -82,6 +87,47 @@ static long churn(int port, long n)
     return failures;
 }
 
+/* n non-blocking connects to port, where nothing listens: each refused,
+ * then closed; the ones that were not refused. */
+static long churn_refused(int port, long n)
+{
+    long failures = 0;
+    for (long i = 0; i < n; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0); /* connleak-test: connect-site */
+        if (fd < 0 || ksample_connect(fd, port) == 0 || errno != EINPROGRESS) {
+            failures++;
+        } else {
+            struct pollfd p = {fd, POLLOUT, 0};
+            int err = 0;
+            socklen_t len = sizeof(err);
+            while (poll(&p, 1, 1000) < 0 && errno == EINTR) {
+            }
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            failures += err != ECONNREFUSED;
+        }
+        if (fd >= 0) close(fd);
+    }
+    return failures;
+}
+
+/* A port bound on 127.0.0.1 with no listener (its socket, *fd, stays open
+ * while it is used, so no one else gets it): connects to it are refused. */
+static int port_dead(int *fd_out)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (!port) {
+        fprintf(stderr, "tw_phases: cannot bind a dead port: %s\n", strerror(errno));
+        exit(1);
+    }
+    *fd_out = fd;
+    return port;
+}
+
 /* Holds every fd it can get under a soft limit of HOG_NOFILE for ms. */
 static void pause_hogging(long ms)
 {
@@ -100,7 +146,7 @@ static void pause_hogging(long ms)
 int main(int argc, char **argv)
 {
     long a = 60, b = 60, pause_ms = 1200, then = 150;
-    bool hog = false;
+    bool hog = false, refused = false;
     ksample_prog = "tw_phases";
     signal(SIGPIPE, SIG_IGN);
     for (int i = 1; i < argc; i++) {
@@ -114,6 +160,8 @@ int main(int argc, char **argv)
             then = ksample_flag_long(argc, argv, &i, 0, 20000, USAGE);
         else if (strcmp(argv[i], "--hog") == 0)
             hog = true;
+        else if (strcmp(argv[i], "--refused") == 0)
+            refused = true;
         else
             ksample_bad_arg(USAGE, argv[i]);
     }
@@ -126,7 +174,13 @@ int main(int argc, char **argv)
         pause_hogging(pause_ms);
     else
         ksample_sleep_until(ksample_now() + (double)pause_ms / 1000.0);
-    failures += churn(port_a, then);
+    if (refused) {
+        int dead_fd, port_d = port_dead(&dead_fd);
+        failures += churn_refused(port_d, then);
+        close(dead_fd);
+    } else {
+        failures += churn(port_a, then);
+    }
     printf("tw_phases: %ld connections, %ld failures\n", a + b + then, failures);
     fflush(stdout);
     exit(failures ? 1 : 0);

@@ -48,7 +48,8 @@ static void tw_closes_add(struct reader *r, uint32_t peer, uint32_t stk, uint64_
 
 void tw_close(struct reader *r, const struct sock *s, const struct rec *o)
 {
-    if (s->role != ROLE_CLIENT || !s->peer || !s->stream || rec_bool_or(o, F_EOF, false)) return;
+    if (s->role != ROLE_CLIENT || !s->peer || !s->stream || s->noconn) return;
+    if (rec_bool_or(o, F_EOF, false)) return;
     uint64_t ts = rec_u64_or(o, F_TS, r->p->last_ts);
     tw_closes_add(r, s->peer, s->stk, 1, ts, ts);
 }

@@ -108,6 +108,8 @@ bool read_conn(struct reader *r, const struct rec *o)
         s->role = ROLE_CLIENT;
         const char *peer = rec_str(o, F_PEER);
         if (peer) s->peer = strtab_intern(&r->p->peers, peer);
+    } else if (s && s->role == ROLE_CLIENT) { /* a non-blocking connect that failed */
+        s->noconn = true;
     }
     return ok;
 }

@@ -5,7 +5,8 @@
 # reads it once more. Its clean twin (the server closes first) gets neither
 # a finding nor a note. Reads during the run that saw no storm at any site
 # (60 + 60 at two) or that failed (every fd taken) leave the exit's read to
-# do, per (peer, stack) as the report judges. Where no read came after the closes (fewer than the
+# do, per (peer, stack) as the report judges. Connections refused leave no
+# TIME_WAIT and are not counted as closes first. Where no read came after the closes (fewer than the
 # program's CONNLEAK_TW_MIN, reported later with a lower --tw-min; sampling
 # off), the report says so in a tw-unread note instead of staying silent.
 # shellcheck source=tests/e2e/lib.sh
@@ -61,6 +62,26 @@ jq -se '[.[] | select(.t == "sample" and .tw == null and .fds >= 250)] | length 
 f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
 jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
     fail "walks that failed during the run, then exit: want the storm: $f"
+expect_json '.notes' '[]'
+
+# 150 non-blocking connects refused by a port nobody listens on, each
+# closed: they leave no TIME_WAIT. At its close each says it never was
+# (conn, err ENOTCONN): no exit read, no note, sampling on or off
+CONNLEAK_SAMPLE_MS=60000 run_json_traced -- "$SAMPLES/tw_phases" --a 0 --b 0 --pause 0 --then 150 --refused
+expect_rc 0
+expect_json '.summary.findings' 0
+expect_json '.notes' '[]'
+[[ $(jq -s '[.[] | select(.t == "conn" and .err == "ENOTCONN")] | length' "$trace") -eq 150 ]] ||
+    fail "refused connects: want 150 conn records with err ENOTCONN at their close"
+jq -se '[.[] | select(.t == "sample")] | length == 0' "$trace" > /dev/null ||
+    fail "refused connects: an exit read came for connections that never were"
+CONNLEAK_SAMPLE_MS=0 run_json -- "$SAMPLES/tw_phases" --a 0 --b 0 --pause 0 --then 150 --refused
+expect_json '.summary.findings' 0
+expect_json '.notes' '[]'
+# the same counted, not written (a bounded trace's agg records): not active
+CONNLEAK_DETAIL_SOCKETS=10 CONNLEAK_SAMPLE_MS=0 run_json -- "$SAMPLES/tw_phases" --a 0 --b 0 \
+    --pause 0 --then 150 --refused
+expect_json '.summary.findings' 0
 expect_json '.notes' '[]'
 
 # sampling off: never a read, said so
