@@ -28,9 +28,12 @@ struct dump_ctx {
     bool stopped; /* the callback asked to stop */
 };
 
+int (*sockdiag_socket_fn)(int domain, int type, int protocol);
+
 static int sock_open(struct dump_ctx *c)
 {
-    c->fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    int (*make)(int, int, int) = sockdiag_socket_fn ? sockdiag_socket_fn : socket;
+    c->fd = make(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (c->fd < 0) return -errno;
     struct sockaddr_nl me;
     socklen_t len = sizeof(me);

@@ -58,6 +58,10 @@ struct sockdiag_sock {
  * families, for sockdiag_dump_all). */
 typedef int (*sockdiag_cb)(const struct sockdiag_sock *s, void *arg);
 
+/* Makes the dump's netlink socket; NULL: socket(2). The preload sets one
+ * that keeps it off the program's fd numbers (preload/ownfds.c). */
+extern int (*sockdiag_socket_fn)(int domain, int type, int protocol);
+
 /* Dumps the TCP sockets of one family (AF_INET or AF_INET6) in the states
  * of the mask (SOCKDIAG_STATE bits). buf: at least SOCKDIAG_BUF_MIN bytes,
  * any alignment. Returns the number of sockets handed to cb, or -errno

@@ -3,9 +3,12 @@
  *
  * How many: at most 3 for the program's whole life, the trace file and
  * libunwind's memory-validation pipe (2; none with CONNLEAK_DEPTH=0). Two
- * more are open only for moments, on connleak's own thread: the sock_diag
- * netlink socket while a sample reads the kernel's socket list, and
- * /proc/self/cmdline while a trace header is written.
+ * more are open only for moments, on connleak's own thread (the exit's
+ * sample: the exiting thread): the sock_diag netlink socket while a sample
+ * reads the kernel's socket list (milliseconds; placed above the limit
+ * where it may be raised, ownfd_socket_transient, else at the lowest free
+ * number), and /proc/self/cmdline while a trace header is written (at the
+ * lowest free number, for microseconds).
  *
  * Where: above the program's soft RLIMIT_NOFILE. The kernel never hands out
  * a number at or above the soft limit (open fails with EMFILE, dup2 onto it
@@ -73,22 +76,52 @@ static void nofile_restore(const struct rlimit *was, const struct rlimit *ours)
         syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &now, NULL);
 }
 
+/* Raises the soft limit ABOVE_ROOM over rl's into *up; false if it may not. */
+static bool nofile_raise(const struct rlimit *rl, struct rlimit *up)
+{
+    rlim_t soft = rl->rlim_cur;
+    if (soft == RLIM_INFINITY || soft > ABOVE_MAX || soft < 3) return false;
+    *up = (struct rlimit){soft + ABOVE_ROOM, rl->rlim_max};
+    if (up->rlim_max != RLIM_INFINITY && up->rlim_max < up->rlim_cur) {
+        if (up->rlim_max > soft)
+            up->rlim_cur = up->rlim_max; /* what room there is */
+        else
+            up->rlim_max = up->rlim_cur; /* soft == hard: only root may raise it */
+    }
+    return syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, up, NULL) == 0; /* else: not root */
+}
+
 /* A copy of fd at the first free number at or above the soft limit, or -1. */
 static int dup_above(int fd, const struct rlimit *rl)
 {
-    rlim_t soft = rl->rlim_cur;
-    if (soft == RLIM_INFINITY || soft > ABOVE_MAX || soft < 3) return -1;
-    struct rlimit up = {soft + ABOVE_ROOM, rl->rlim_max};
-    if (up.rlim_max != RLIM_INFINITY && up.rlim_max < up.rlim_cur) {
-        if (up.rlim_max > soft)
-            up.rlim_cur = up.rlim_max; /* what room there is */
-        else
-            up.rlim_max = up.rlim_cur; /* soft == hard: only root may raise it */
-    }
-    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &up, NULL) != 0) return -1; /* not root */
-    int nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)soft);
+    struct rlimit up;
+    if (!nofile_raise(rl, &up)) return -1;
+    int nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)rl->rlim_cur);
     nofile_restore(rl, &up);
     return nfd;
+}
+
+/* A socket of connleak's for a moment (the sampler's sock_diag read, a few
+ * ms): made while the soft limit is raised, so that a program at its limit
+ * does not make the read fail, and moved above the limit at once, so that
+ * it holds one of the program's numbers for microseconds at most. Where
+ * the limit cannot be raised (soft == hard, not root): a plain socket, at
+ * the lowest free number for the read's length, failing with EMFILE when
+ * the program has none left (that sample then says it could not read the
+ * kernel). errno is the socket's on failure, else kept. */
+int ownfd_socket_transient(int domain, int type, int protocol)
+{
+    int saved = errno;
+    struct rlimit rl, up;
+    bool raised = nofile_get(&rl) == 0 && nofile_raise(&rl, &up);
+    int fd = (int)syscall(SYS_socket, domain, type, protocol), err = errno;
+    if (fd >= 0 && raised && (rlim_t)fd < rl.rlim_cur) {
+        int nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur);
+        if (nfd >= 0) syscall(SYS_close, fd), fd = nfd;
+    }
+    if (raised) nofile_restore(&rl, &up);
+    errno = fd >= 0 ? saved : err;
+    return fd;
 }
 
 /* The soft limit before connleak lowered it under its fds, and what it

@@ -13,6 +13,7 @@
  * close-on-exec; returns the fd to use (fd itself if it could not move). */
 int ownfd_place_high(int fd);
 int ownfd_dup_high(int fd); /* the same, as a copy: fd stays open; -1 if none */
+int ownfd_socket_transient(int domain, int type, int protocol); /* sock_diag's, moments */
 bool ownfd_is(int fd);
 bool ownfd_refused(int fd);         /* the program's close/dup of fd must fail EBADF */
 int ownfd_list(int out[OWNFD_MAX]); /* connleak's fds now; returns how many */

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "events.h"
 #include "fdtable.h"
+#include "ownfds.h"
 #include "sampler.h"
 #include "prom.h"
 #include "timewait.h"
@@ -71,6 +72,7 @@ int sampler_init(void)
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     join = m == MAP_FAILED ? NULL : m;
     tw_init();
+    sockdiag_socket_fn = ownfd_socket_transient; /* off the program's fd numbers */
     return join ? 0 : -1;
 }
 

@@ -2,7 +2,7 @@
  * two servers, with a pause between: the cases where the sampler's reads of
  * TIME_WAIT during the run did not see a storm that exit left behind.
  *
- *   tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog] [--refused]
+ *   tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog soft|hard] [--refused]
  *
  * Two listener threads on 127.0.0.1 (ports chosen by the kernel), A and B,
  * each read a connection until EOF and close it. Phase 1 makes N
@@ -10,13 +10,16 @@
  * after MS milliseconds (--pause, default 1200, at most 60000), makes N
  * more to A (--then, default 150). Every connection is opened at the line
  * marked connect-site, sends one byte and is closed by the client at once,
- * so each one lingers 60 s in TIME_WAIT. Then the program calls exit().
+ * so each one lingers 60 s in TIME_WAIT once the server has closed its
+ * side: the program waits for that (at most 5 s), then calls exit().
  *
  * A sample during the pause finds A's and B's phase-1 sockets (60 + 60 by
  * default: no storm at either site); the exit must read TIME_WAIT once
- * more to see A's storm (60 + 150). --hog lowers the soft RLIMIT_NOFILE to
- * 256 and holds every free fd during the pause (EMFILE for anyone who
- * opens one, connleak's sampler included), freeing them before phase 2.
+ * more to see A's storm (60 + 150). --hog lowers the soft RLIMIT_NOFILE
+ * (with `hard`, the hard one too) to 256 and holds every free fd during the
+ * pause, freeing them before phase 2: EMFILE for anyone who opens one
+ * without raising the soft limit (as anyone may up to the hard one; past
+ * it only with CAP_SYS_RESOURCE).
  * --refused sends phase 2 to a port bound by nobody's listener instead, as
  * non-blocking connects (the retry loop of a client whose backend is
  * down): each is refused, waited for and closed, and leaves no TIME_WAIT.
@@ -32,6 +35,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +44,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define USAGE      "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog] [--refused]"
+#define USAGE      "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog soft|hard] [--refused]"
 #define HOG_NOFILE 256
+
+static _Atomic long served; /* connections both servers have closed */
 
 static void *server_thread(void *arg)
 {
@@ -55,6 +61,7 @@ static void *server_thread(void *arg)
         }
         ksample_read_eof(fd, buf, sizeof(buf));
         close(fd);
+        served++;
     }
     return NULL;
 }
@@ -129,13 +136,14 @@ static int port_dead(int *fd_out)
 }
 
 /* Holds every fd it can get under a soft limit of HOG_NOFILE for ms. */
-static void pause_hogging(long ms)
+static void pause_hogging(long ms, bool hard)
 {
     static int held[HOG_NOFILE];
     int n = 0, fd;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > HOG_NOFILE) {
         rl.rlim_cur = HOG_NOFILE;
+        if (hard) rl.rlim_max = HOG_NOFILE; /* only CAP_SYS_RESOURCE raises it again */
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     while (n < HOG_NOFILE && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) held[n++] = fd;
@@ -146,7 +154,7 @@ static void pause_hogging(long ms)
 int main(int argc, char **argv)
 {
     long a = 60, b = 60, pause_ms = 1200, then = 150;
-    bool hog = false, refused = false;
+    bool hog = false, hog_hard = false, refused = false;
     ksample_prog = "tw_phases";
     signal(SIGPIPE, SIG_IGN);
     for (int i = 1; i < argc; i++) {
@@ -158,8 +166,9 @@ int main(int argc, char **argv)
             pause_ms = ksample_flag_long(argc, argv, &i, 0, 60000, USAGE);
         else if (strcmp(argv[i], "--then") == 0)
             then = ksample_flag_long(argc, argv, &i, 0, 20000, USAGE);
-        else if (strcmp(argv[i], "--hog") == 0)
-            hog = true;
+        else if (strcmp(argv[i], "--hog") == 0 && i + 1 < argc &&
+                 (!strcmp(argv[i + 1], "soft") || !strcmp(argv[i + 1], "hard")))
+            hog = true, hog_hard = !strcmp(argv[++i], "hard");
         else if (strcmp(argv[i], "--refused") == 0)
             refused = true;
         else
@@ -171,7 +180,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     long failures = churn(port_a, a) + churn(port_b, b);
     if (hog)
-        pause_hogging(pause_ms);
+        pause_hogging(pause_ms, hog_hard);
     else
         ksample_sleep_until(ksample_now() + (double)pause_ms / 1000.0);
     if (refused) {
@@ -181,6 +190,10 @@ int main(int argc, char **argv)
     } else {
         failures += churn(port_a, then);
     }
+    /* the servers' closes move ours from FIN_WAIT2 to TIME_WAIT: wait
+     * for them (at most 5 s), so that an exit read finds every one */
+    long want = a + b + (refused ? 0 : then);
+    for (double end = ksample_now() + 5; served < want && ksample_now() < end;) usleep(1000);
     printf("tw_phases: %ld connections, %ld failures\n", a + b + then, failures);
     fflush(stdout);
     exit(failures ? 1 : 0);
