@@ -517,9 +517,11 @@ static void sample_take(bool final)
         out.peer[i] = &s.peers[i].peer, out.peer_n[i] = s.peers[i].n, out.npeers++;
     out.cost_us = (thread_cpu_ns() - c0) / 1000;
     out.wall_us = (clock_now_ns() - t0) / 1000;
+    /* the counted closes first: an agg record then never spans the sample
+     * (its closes before a TIME_WAIT read would count as after it) */
+    agg_flush();
     ev_sample(&out);
     prom_sample(&out);
-    agg_flush();
 }
 
 /* Called by the flusher thread at each wake-up: takes a sample when due. */
