@@ -188,6 +188,22 @@ void lifecycle_finish(const char *why)
     errno = saved;
 }
 
+/* Before an exec (hooks_exec.c): the image's trace ends here, so it gets
+ * the TIME_WAIT read its exit would have made (sampler_final). Should the
+ * exec fail, the closes are read already and the exit does not read again
+ * for them. */
+void lifecycle_exec_read(void)
+{
+    if (atomic_load(&cl_state) != CL_ON || !trace_is_open()) return;
+    lock_take(&work_lock); /* the flusher's sample is not under way */
+    if (!atomic_load(&finished)) {
+        int saved = errno;
+        sampler_final();
+        errno = saved;
+    }
+    lock_give(&work_lock);
+}
+
 /* pthread_atfork handlers. A fork from a signal handler that interrupted a
  * connleak hook on this thread must not wait for locks this thread holds:
  * then they are not taken, and the child resets them all the same. */

@@ -3,6 +3,7 @@
  * TIME_WAIT during the run did not see a storm that exit left behind.
  *
  *   tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog soft|hard] [--refused]
+ *             [--exec]
  *
  * Two listener threads on 127.0.0.1 (ports chosen by the kernel), A and B,
  * each read a connection until EOF and close it. Phase 1 makes N
@@ -23,6 +24,7 @@
  * --refused sends phase 2 to a port bound by nobody's listener instead, as
  * non-blocking connects (the retry loop of a client whose backend is
  * down): each is refused, waited for and closed, and leaves no TIME_WAIT.
+ * --exec ends the program with an exec of /bin/true instead of exit().
  *
  * Prints "tw_phases: A=127.0.0.1:PORT B=127.0.0.1:PORT" first, and
  * "tw_phases: N connections, F failures" at the end; exits 0, 1 on any
@@ -44,7 +46,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define USAGE      "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog soft|hard] [--refused]"
+#define USAGE                                                                                      \
+    "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog soft|hard] [--refused] [--exec]"
 #define HOG_NOFILE 256
 
 static _Atomic long served; /* connections both servers have closed */
@@ -154,7 +157,7 @@ static void pause_hogging(long ms, bool hard)
 int main(int argc, char **argv)
 {
     long a = 60, b = 60, pause_ms = 1200, then = 150;
-    bool hog = false, hog_hard = false, refused = false;
+    bool hog = false, hog_hard = false, refused = false, exec = false;
     ksample_prog = "tw_phases";
     signal(SIGPIPE, SIG_IGN);
     for (int i = 1; i < argc; i++) {
@@ -171,6 +174,8 @@ int main(int argc, char **argv)
             hog = true, hog_hard = !strcmp(argv[++i], "hard");
         else if (strcmp(argv[i], "--refused") == 0)
             refused = true;
+        else if (strcmp(argv[i], "--exec") == 0)
+            exec = true;
         else
             ksample_bad_arg(USAGE, argv[i]);
     }
@@ -196,5 +201,6 @@ int main(int argc, char **argv)
     for (double end = ksample_now() + 5; served < want && ksample_now() < end;) usleep(1000);
     printf("tw_phases: %ld connections, %ld failures\n", a + b + then, failures);
     fflush(stdout);
+    if (exec && !failures) execl("/bin/true", "true", (char *)NULL);
     exit(failures ? 1 : 0);
 }

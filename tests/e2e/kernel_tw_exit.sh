@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# kernel_tw_exit: a program that churns and exits before its first sample
-# still gets its time-wait-storm: at exit, with CONNLEAK_TW_MIN or more
-# connections closed first since the sampler last read TIME_WAIT, connleak
-# reads it once more. Its clean twin (the server closes first) gets neither
-# a finding nor a note. Reads during the run that saw no storm at any site
-# (60 + 60 at two) or that failed (every fd taken) leave the exit's read to
-# do, per (peer, stack) as the report judges. Connections refused leave no
-# TIME_WAIT and are not counted as closes first. Where no read came after the closes (fewer than the
-# program's CONNLEAK_TW_MIN, reported later with a lower --tw-min; sampling
-# off), the report says so in a tw-unread note instead of staying silent.
+# kernel_tw_exit: a program that churns and exits (or execs) before its
+# first sample still gets its time-wait-storm: with CONNLEAK_TW_MIN or more
+# connections closed first at one (peer, stack) since the sampler last read
+# TIME_WAIT, connleak reads it once more. Its clean twin (the server closes
+# first) gets neither a finding nor a note. Reads during the run that saw
+# no storm at any site (60 + 60 at two) or that failed (every fd taken,
+# the limit not raisable) leave the exit's read to do; a program at its fd
+# limit that may raise it is still read. Connections refused leave no
+# TIME_WAIT and are not counted as closes first. Where no read came after
+# the closes (fewer than the program's CONNLEAK_TW_MIN, reported later with
+# a lower --tw-min; sampling off), the report says so in a tw-unread note
+# instead of staying silent.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=60000 # no sample comes during the run: only the exit's
@@ -77,6 +79,14 @@ jq -se '[.[] | select(.t == "sample" and .fds >= 250 and .tw == null)] | length 
 f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
 jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
     fail "walks that failed during the run, then exit: want the storm: $f"
+expect_json '[.notes[] | select(test("tw-unread"))]' '[]'
+
+# the image ends in an exec, not an exit: the same read comes before it
+run_json -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 0 --then 0 --exec
+expect_rc 0
+f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
+jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
+    fail "a churn that ended in an exec: want its storm: $f"
 expect_json '[.notes[] | select(test("tw-unread"))]' '[]'
 
 # 150 non-blocking connects refused by a port nobody listens on, each
