@@ -16,6 +16,7 @@
 #include "http1.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,7 +170,13 @@ static void check_memo(const struct run *whole, const uint8_t *rq, size_t nrq, c
     static struct http1_memo memo, lasting; /* lasting: kept across inputs */
     static struct run with, ref;
     run_all(&with, &lasting, rq, nrq, rs, nrs, NULL, 0, eof);
-    same_or_abort(&with, whole);
+    if (memcmp(&with.h, &whole->h, sizeof(with.h)) != 0 || with.hash != whole->hash) {
+        /* the memo held heads of earlier inputs: this input alone may not
+         * crash again; the inputs before it (libFuzzer's -runs from the
+         * same corpus order) do */
+        fprintf(stderr, "fuzz_http1: a head replayed from an earlier input differs\n");
+        abort();
+    }
     memset(&memo, 0, sizeof(memo));
     for (int pass = 0; pass < 2; pass++) {
         run_all(&with, &memo, rq, nrq, rs, nrs, NULL, 0, eof);

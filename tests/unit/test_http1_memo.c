@@ -341,6 +341,8 @@ static void both_cut(bool out, const char *s, uint32_t *seed)
     size_t n = strlen(s), cut = rnd(seed) % 4 ? n : rnd(seed) % (n + 1);
     call(&with, &memo, out, s, cut);
     call(&ref, NULL, out, s, cut);
+    assert_memory_equal(&with.h, &ref.h, sizeof(with.h)); /* after each call */
+    assert_true(with.hash == ref.hash);
     call(&with, &memo, out, s + cut, n - cut);
     call(&ref, NULL, out, s + cut, n - cut);
     assert_memory_equal(&with.h, &ref.h, sizeof(with.h));
