@@ -39,7 +39,7 @@ static void image_flush(const char *what)
     if (!hook_enter_recording()) return;
     if (what && !cl_cfg.follow_exec && !config_exe_is_launcher())
         ev_note("exec-not-followed", what); /* "PATH": not traced after this exec */
-    lifecycle_exec_read();
+    if (what) lifecycle_exec_read();        /* an exec's: not abort()'s */
     trace_flush_end(); /* the reserve comes back: a failed exec reserves again */
     hook_leave();
 }

@@ -5,10 +5,10 @@
  * libunwind's memory-validation pipe (2; none with CONNLEAK_DEPTH=0). Two
  * more are open only for moments, on connleak's own thread (the exit's
  * sample: the exiting thread): the sock_diag netlink socket while a sample
- * reads the kernel's socket list (milliseconds; placed above the limit
- * where it may be raised, ownfd_socket_transient, else at the lowest free
- * number), and /proc/self/cmdline while a trace header is written (at the
- * lowest free number, for microseconds).
+ * reads the kernel's socket list (milliseconds, at the lowest free number;
+ * above the limit when the program has none left: ownfd_socket_transient),
+ * and /proc/self/cmdline while a trace header is written (at the lowest
+ * free number, for microseconds).
  *
  * Where: above the program's soft RLIMIT_NOFILE. The kernel never hands out
  * a number at or above the soft limit (open fails with EMFILE, dup2 onto it
@@ -102,24 +102,22 @@ static int dup_above(int fd, const struct rlimit *rl)
 }
 
 /* A socket of connleak's for a moment (the sampler's sock_diag read, a few
- * ms): made while the soft limit is raised, so that a program at its limit
- * does not make the read fail, and moved above the limit at once, so that
- * it holds one of the program's numbers for microseconds at most. Where
- * the limit cannot be raised (soft == hard, not root): a plain socket, at
- * the lowest free number for the read's length, failing with EMFILE when
- * the program has none left (that sample then says it could not read the
- * kernel). errno is the socket's on failure, else kept. */
+ * ms), at the lowest free number like glibc's internal fds. When the
+ * program has none left (EMFILE), it is made with the soft limit raised
+ * for the one socket() (where the limit may be raised: up to the hard one,
+ * or by root), so it lands above the program's range and a program at its
+ * limit does not make the read fail. The raise is taken only then: for
+ * those system calls another thread's getrlimit, or a fork child, would
+ * see it. errno is the socket's on failure, else kept. */
 int ownfd_socket_transient(int domain, int type, int protocol)
 {
     int saved = errno;
-    struct rlimit rl, up;
-    bool raised = nofile_get(&rl) == 0 && nofile_raise(&rl, &up);
     int fd = (int)syscall(SYS_socket, domain, type, protocol), err = errno;
-    if (fd >= 0 && raised && (rlim_t)fd < rl.rlim_cur) {
-        int nfd = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur);
-        if (nfd >= 0) syscall(SYS_close, fd), fd = nfd;
+    struct rlimit rl, up;
+    if (fd < 0 && err == EMFILE && nofile_get(&rl) == 0 && nofile_raise(&rl, &up)) {
+        fd = (int)syscall(SYS_socket, domain, type, protocol), err = errno;
+        nofile_restore(&rl, &up);
     }
-    if (raised) nofile_restore(&rl, &up);
     errno = fd >= 0 ? saved : err;
     return fd;
 }

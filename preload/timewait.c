@@ -34,6 +34,9 @@
 #include "sockdiag.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -168,25 +171,28 @@ static struct tw_site *site_count(const struct sock_rec *r, uint64_t pkey)
 
 /* The last fd of TCP client r, still open as fd, is about to be closed. One
  * that never carried a byte may never have connected: a non-blocking
- * connect the peer refused, the retry loop of a client whose backend is
- * down. getpeername says so (ENOTCONN; also after a reset): it leaves no
- * TIME_WAIT, so it is marked (REC_NOCONN: not counted as a close first)
- * and a `conn` record with err ENOTCONN tells the report. A socket that
- * carried I/O pays nothing. */
+ * connect the peer refused (the retry loop of a client whose backend is
+ * down) or still pending. TCP_INFO tells: SYN_SENT, or CLOSE with no
+ * round-trip time measured (a handshake that completed measured one; a
+ * connection that ended before the close, shut down and then closed by
+ * the peer, is CLOSE too, and is in TIME_WAIT). Such a socket leaves no
+ * TIME_WAIT: marked (REC_NOCONN: not counted as a close first), and a
+ * `conn` record with err ENOTCONN tells the report. A socket that carried
+ * I/O pays nothing. */
 void tw_check_connected(struct sock_rec *r, int fd)
 {
     if (r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
     if (r->peer.family != AF_INET && r->peer.family != AF_INET6) return;
     if (atomic_load_explicit(&r->last_io, memory_order_relaxed)) return;
     if (atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
     int saved = errno;
-    long rc = syscall(SYS_getpeername, fd, (struct sockaddr *)&ss, &len);
-    bool notconn = rc != 0 && errno == ENOTCONN;
+    long rc = syscall(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, &ti, &len);
     errno = saved;
-    if (!notconn) return;
-    r->flags |= REC_NOCONN;
+    if (rc != 0 || len < offsetof(struct tcp_info, tcpi_rtt) + sizeof(ti.tcpi_rtt)) return;
+    if (ti.tcpi_state != TCP_SYN_SENT && (ti.tcpi_state != TCP_CLOSE || ti.tcpi_rtt != 0)) return;
+    __atomic_fetch_or(&r->flags, REC_NOCONN, __ATOMIC_RELAXED); /* the sampler sets others */
     ev_conn(r, fd, ENOTCONN, NULL, 0);
 }
 

@@ -3,7 +3,7 @@
  * TIME_WAIT during the run did not see a storm that exit left behind.
  *
  *   tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog soft|hard] [--refused]
- *             [--exec]
+ *             [--exec] [--shut | --reconnect]
  *
  * Two listener threads on 127.0.0.1 (ports chosen by the kernel), A and B,
  * each read a connection until EOF and close it. Phase 1 makes N
@@ -25,6 +25,10 @@
  * non-blocking connects (the retry loop of a client whose backend is
  * down): each is refused, waited for and closed, and leaves no TIME_WAIT.
  * --exec ends the program with an exec of /bin/true instead of exit().
+ * --shut ends each connection with shutdown(SHUT_WR) instead of a byte, and
+ * closes it once the server has closed (seen by poll, nothing read): the
+ * socket is then in CLOSE, its 4-tuple in TIME_WAIT. --reconnect calls
+ * connect() once more on each connection after its byte (EISCONN).
  *
  * Prints "tw_phases: A=127.0.0.1:PORT B=127.0.0.1:PORT" first, and
  * "tw_phases: N connections, F failures" at the end; exits 0, 1 on any
@@ -47,7 +51,8 @@
 #include <unistd.h>
 
 #define USAGE                                                                                      \
-    "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog soft|hard] [--refused] [--exec]"
+    "tw_phases [--a N] [--b N] [--pause MS] [--then N] [--hog soft|hard] [--refused] [--exec] "    \
+    "[--shut | --reconnect]"
 #define HOG_NOFILE 256
 
 static _Atomic long served; /* connections both servers have closed */
@@ -82,6 +87,29 @@ static int server_start(int *lfd)
 }
 
 /* n connections to port, each closed by us first; the failures. */
+/* How a connection ends: one byte sent and closed (0); --shut: nothing
+ * sent, shut down for writing, the server's close waited for (poll, no
+ * read), then closed: the socket is in CLOSE, its 4-tuple in TIME_WAIT;
+ * --reconnect: one byte sent, connect() called again (EISCONN), closed. */
+static int end_how;
+#define END_SHUT      1
+#define END_RECONNECT 2
+
+/* One connection to port, ended as end_how says. */
+static bool conn_end(int fd, int port)
+{
+    if (ksample_connect(fd, port) != 0) return false;
+    if (end_how == END_SHUT) {
+        struct pollfd p = {fd, POLLRDHUP, 0};
+        if (shutdown(fd, SHUT_WR) != 0) return false;
+        while (poll(&p, 1, 2000) < 0 && errno == EINTR) {
+        }
+        return p.revents & POLLRDHUP;
+    }
+    if (!ksample_send_all(fd, "x", 1)) return false;
+    return end_how != END_RECONNECT || (ksample_connect(fd, port) != 0 && errno == EISCONN);
+}
+
 static long churn(int port, long n)
 {
     long failures = 0;
@@ -91,7 +119,7 @@ static long churn(int port, long n)
             failures++;
             continue;
         }
-        if (ksample_connect(fd, port) != 0 || !ksample_send_all(fd, "x", 1)) failures++;
+        if (!conn_end(fd, port)) failures++;
         close(fd);
     }
     return failures;
@@ -176,6 +204,10 @@ int main(int argc, char **argv)
             refused = true;
         else if (strcmp(argv[i], "--exec") == 0)
             exec = true;
+        else if (strcmp(argv[i], "--shut") == 0)
+            end_how = END_SHUT;
+        else if (strcmp(argv[i], "--reconnect") == 0)
+            end_how = END_RECONNECT;
         else
             ksample_bad_arg(USAGE, argv[i]);
     }

@@ -108,8 +108,10 @@ bool read_conn(struct reader *r, const struct rec *o)
         s->role = ROLE_CLIENT;
         const char *peer = rec_str(o, F_PEER);
         if (peer) s->peer = strtab_intern(&r->p->peers, peer);
-    } else if (s && s->role == ROLE_CLIENT) { /* a non-blocking connect that failed */
-        s->noconn = true;
+        s->noconn = false; /* connected (again) */
+    } else if (s && s->role == ROLE_CLIENT && !rec_str(o, F_PEER) &&
+               strcmp(rec_str(o, F_ERR), "ENOTCONN") == 0) {
+        s->noconn = true; /* the preload's mark at close: it never connected */
     }
     return ok;
 }

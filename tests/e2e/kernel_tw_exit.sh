@@ -109,6 +109,19 @@ CONNLEAK_DETAIL_SOCKETS=10 CONNLEAK_SAMPLE_MS=0 run_json -- "$SAMPLES/tw_phases"
 expect_json '.summary.findings' 0
 expect_json '.notes' '[]'
 
+# connections that did connect and end in TIME_WAIT are not taken for
+# refused ones: shut down and closed by the server before our close (the
+# socket is in CLOSE, nothing read or written), or connect() called again
+# on them (a conn record with err EISCONN)
+CONNLEAK_SAMPLE_MS=60000 run_json -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 0 --then 0 --shut
+expect_rc 0
+f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
+jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
+    fail "--shut: connections in TIME_WAIT taken for never connected: $f"
+CONNLEAK_SAMPLE_MS=0 run_json -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 0 --then 0 --reconnect
+jqr '.notes[]' | grep -q '150 connections to .*(tw-unread)' ||
+    fail "--reconnect, sampling off: want the tw-unread note: $(jqr '.notes')"
+
 # sampling off: never a read, said so
 CONNLEAK_SAMPLE_MS=0 run_json -- "$SAMPLES/timewait_churn" --count 150 --rate 0
 expect_json '.summary["time-wait-storm"]' 0
