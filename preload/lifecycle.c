@@ -14,6 +14,7 @@
 #include "fdtable.h"
 #include "guard.h"
 #include "lifecycle.h"
+#include "ownfds.h"
 #include "prom.h"
 #include "real.h"
 #include "sampler.h"
@@ -249,6 +250,7 @@ void lifecycle_fork_child(void)
     trace_after_fork_child();  /* releases the trace lock, forgets the parent's file */
     stacks_after_fork_child(); /* releases the stack lock, stacks re-emitted on use */
     sampler_after_fork_child();
+    ownfd_fork_child();
     work_lock = (cl_lock_t)CL_LOCK_INIT; /* the parent's flusher may have held it */
     agg_after_fork_child();
     dump_after_fork_child(); /* the lock of the program's dump-signal action */

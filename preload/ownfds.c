@@ -107,19 +107,38 @@ static int dup_above(int fd, const struct rlimit *rl)
  * for the one socket() (where the limit may be raised: up to the hard one,
  * or by root), so it lands above the program's range and a program at its
  * limit does not make the read fail. The raise is taken only then: for
- * those system calls another thread's getrlimit, or a fork child, would
- * see it. errno is the socket's on failure, else kept. */
+ * those system calls another thread's getrlimit would see it, and an exec
+ * from another thread would keep it; a fork child undoes it
+ * (ownfd_fork_child). errno is the socket's on failure, else kept. */
+static struct rlimit raise_was, raise_up; /* the raise under way, if raise_on */
+static _Atomic bool raise_on;
+
 int ownfd_socket_transient(int domain, int type, int protocol)
 {
     int saved = errno;
     int fd = (int)syscall(SYS_socket, domain, type, protocol), err = errno;
-    struct rlimit rl, up;
-    if (fd < 0 && err == EMFILE && nofile_get(&rl) == 0 && nofile_raise(&rl, &up)) {
-        fd = (int)syscall(SYS_socket, domain, type, protocol), err = errno;
-        nofile_restore(&rl, &up);
+    if (fd < 0 && err == EMFILE && nofile_get(&raise_was) == 0) {
+        raise_up = (struct rlimit){0, 0};
+        atomic_store(&raise_on, true); /* a fork from now on undoes it (ownfd_fork_child) */
+        if (nofile_raise(&raise_was, &raise_up)) {
+            fd = (int)syscall(SYS_socket, domain, type, protocol), err = errno;
+            nofile_restore(&raise_was, &raise_up);
+        }
+        atomic_store(&raise_on, false);
     }
     errno = fd >= 0 ? saved : err;
     return fd;
+}
+
+/* A child forked while ownfd_socket_transient had the limit raised gets
+ * the program's limit back (unless it is no longer connleak's raise). */
+void ownfd_fork_child(void)
+{
+    if (!atomic_load(&raise_on)) return;
+    int saved = errno;
+    if (raise_up.rlim_cur) nofile_restore(&raise_was, &raise_up);
+    atomic_store(&raise_on, false);
+    errno = saved;
 }
 
 /* The soft limit before connleak lowered it under its fds, and what it

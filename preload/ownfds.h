@@ -14,6 +14,7 @@
 int ownfd_place_high(int fd);
 int ownfd_dup_high(int fd); /* the same, as a copy: fd stays open; -1 if none */
 int ownfd_socket_transient(int domain, int type, int protocol); /* sock_diag's, moments */
+void ownfd_fork_child(void); /* undoes a raise of ownfd_socket_transient under way */
 bool ownfd_is(int fd);
 bool ownfd_refused(int fd);         /* the program's close/dup of fd must fail EBADF */
 int ownfd_list(int out[OWNFD_MAX]); /* connleak's fds now; returns how many */
