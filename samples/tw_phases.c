@@ -87,6 +87,14 @@ static int server_start(int *lfd)
 }
 
 /* n connections to port, each closed by us first; the failures. */
+/* The servers' closes move ours from FIN_WAIT2 to TIME_WAIT: waits (at
+ * most 5 s) until they have closed `want` connections, so that a read of
+ * TIME_WAIT finds every one of ours (under load the servers lag behind). */
+static void served_wait(long want)
+{
+    for (double end = ksample_now() + 5; served < want && ksample_now() < end;) usleep(1000);
+}
+
 /* How a connection ends: one byte sent and closed (0); --shut: nothing
  * sent, shut down for writing, the server's close waited for (poll, no
  * read), then closed: the socket is in CLOSE, its 4-tuple in TIME_WAIT;
@@ -216,6 +224,7 @@ int main(int argc, char **argv)
     printf("tw_phases: A=127.0.0.1:%d B=127.0.0.1:%d\n", port_a, port_b);
     fflush(stdout);
     long failures = churn(port_a, a) + churn(port_b, b);
+    served_wait(a + b); /* before the pause: its samples see every one */
     if (hog)
         pause_hogging(pause_ms, hog_hard);
     else
@@ -227,10 +236,7 @@ int main(int argc, char **argv)
     } else {
         failures += churn(port_a, then);
     }
-    /* the servers' closes move ours from FIN_WAIT2 to TIME_WAIT: wait
-     * for them (at most 5 s), so that an exit read finds every one */
-    long want = a + b + (refused ? 0 : then);
-    for (double end = ksample_now() + 5; served < want && ksample_now() < end;) usleep(1000);
+    served_wait(a + b + (refused ? 0 : then));
     printf("tw_phases: %ld connections, %ld failures\n", a + b + then, failures);
     fflush(stdout);
     if (exec && !failures) execl("/bin/true", "true", (char *)NULL);

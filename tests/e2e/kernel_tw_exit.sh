@@ -58,7 +58,9 @@ expect_json '.notes' '[]'
 # the program at its fd limit (every number under a soft limit of 256
 # taken): a sample's sock_diag socket is made with the soft limit raised
 # for a moment, so the read still works and finds the storm during the run
-CONNLEAK_SAMPLE_MS=500 run_json_traced -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 1200 --then 0 \
+# (the first sample, a second in, must come after the 150 closes, during
+# the pause: later ones do not walk again so soon)
+CONNLEAK_SAMPLE_MS=1000 run_json_traced -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 2000 --then 0 \
     --hog soft
 expect_rc 0
 jq -se '[.[] | select(.t == "sample" and .fds >= 250 and .tw != null)] | length >= 1' \
