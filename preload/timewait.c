@@ -203,7 +203,7 @@ void tw_note_close(const struct sock_rec *r, int fd)
 {
     if (!cl_cfg.sample_ms || r->type != SOCK_STREAM || r->role != ROLE_CLIENT) return;
     if (!r->peer.family || atomic_load_explicit(&r->eof, memory_order_relaxed)) return;
-    if (r->flags & REC_NOCONN) return; /* refused or reset: no TIME_WAIT */
+    if (r->flags & REC_NOCONN) return; /* refused, or still pending: no TIME_WAIT */
     uint64_t pkey = addr_hash(&r->peer);
     struct tw_site *t = site_count(r, pkey);
     if (!t) atomic_fetch_add_explicit(&tw_closes_unsited, 1, memory_order_relaxed);
