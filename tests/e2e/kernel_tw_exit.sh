@@ -16,6 +16,15 @@ source "$(dirname "$0")/lib.sh"
 export CONNLEAK_SAMPLE_MS=60000 # no sample comes during the run: only the exit's
 export CONNLEAK_TW_MIN=100
 
+# expect_one_storm WHAT: the report has one time-wait-storm, of all 150
+# connections closed first, with a peak of at least 100.
+expect_one_storm() {
+    local f
+    f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
+    jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
+        fail "$1: want one storm of 150 closes: $f"
+}
+
 run_json -- "$SAMPLES/timewait_churn" --count 150 --rate 0
 expect_rc 0
 port=$(grep -o '127\.0\.0\.1:[0-9]*' "$tmp/stdout" | head -n 1)
@@ -65,9 +74,7 @@ CONNLEAK_SAMPLE_MS=1000 run_json_traced -- "$SAMPLES/tw_phases" --a 150 --b 0 --
 expect_rc 0
 jq -se '[.[] | select(.t == "sample" and .fds >= 250 and .tw != null)] | length >= 1' \
     "$trace" > /dev/null || fail "--hog soft: no sample read the kernel while every fd was taken"
-f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
-jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
-    fail "a program at its fd limit: want the storm: $f"
+expect_one_storm "a program at its fd limit"
 expect_json '.notes' '[]'
 
 # the same with the hard limit lowered too and no CAP_SYS_RESOURCE: the
@@ -78,17 +85,13 @@ CONNLEAK_SAMPLE_MS=500 run_json_traced -- setpriv --inh-caps=-sys_resource \
 expect_rc 0
 jq -se '[.[] | select(.t == "sample" and .fds >= 250 and .tw == null)] | length >= 1' \
     "$trace" > /dev/null || fail "--hog hard: no sample failed to read the kernel"
-f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
-jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
-    fail "walks that failed during the run, then exit: want the storm: $f"
+expect_one_storm "walks that failed during the run, then exit"
 expect_json '[.notes[] | select(test("tw-unread"))]' '[]'
 
 # the image ends in an exec, not an exit: the same read comes before it
 run_json -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 0 --then 0 --exec
 expect_rc 0
-f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
-jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
-    fail "a churn that ended in an exec: want its storm: $f"
+expect_one_storm "a churn that ended in an exec"
 expect_json '[.notes[] | select(test("tw-unread"))]' '[]'
 
 # 150 non-blocking connects refused by a port nobody listens on, each
@@ -117,9 +120,7 @@ expect_json '.notes' '[]'
 # on them (a conn record with err EISCONN)
 CONNLEAK_SAMPLE_MS=60000 run_json -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 0 --then 0 --shut
 expect_rc 0
-f=$(jqr '[.findings[] | select(.kind == "time-wait-storm")]')
-jq -e 'length == 1 and .[0].peak >= 100 and .[0].closes == 150' <<< "$f" > /dev/null ||
-    fail "--shut: connections in TIME_WAIT taken for never connected: $f"
+expect_one_storm "--shut: connections in TIME_WAIT taken for never connected"
 CONNLEAK_SAMPLE_MS=0 run_json -- "$SAMPLES/tw_phases" --a 150 --b 0 --pause 0 --then 0 --reconnect
 jqr '.notes[]' | grep -q '150 connections to .*(tw-unread)' ||
     fail "--reconnect, sampling off: want the tw-unread note: $(jqr '.notes')"
