@@ -57,7 +57,7 @@ struct sock {
     uint8_t role;  /* enum sock_role */
     bool inherited;
     bool stream; /* SOCK_STREAM (or type not given) */
-    bool noconn; /* a client whose connection never was (conn, err, at close) */
+    bool noconn; /* never connected: the preload's conn ENOTCONN mark at close */
 };
 
 /* What the sampler's ktcp records said of one socket. */
